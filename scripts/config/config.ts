@@ -1,0 +1,99 @@
+// The run's configuration: parsed once, at the edge (flags, then environment, then defaults), frozen, and passed
+// down. No module reads process.argv or process.env except parse-config.ts.
+import type { RunMode } from '../model.ts';
+
+/** Which workload pods on a node depend on its Multus token. */
+export type DependentsPolicy =
+  | 'secondary-networks' // pods with the k8s.v1.cni.cncf.io/networks annotation (default)
+  | 'all' // every pod on the pod network
+  | 'none'; // restart only the Multus pod
+
+export type OutputFormat = 'table' | 'json' | 'yaml';
+
+export type FailurePolicy = 'stop' | 'continue';
+
+export interface MaintenanceWindowConfig {
+  /** 0 = Sunday … 6 = Saturday. */
+  days: number[];
+  /** Minutes after midnight in `timeZone`. `end < start` crosses midnight. */
+  startMinute: number;
+  endMinute: number;
+  timeZone: string;
+  /** The text the user gave, for messages. */
+  text: string;
+}
+
+export interface Config {
+  mode: RunMode;
+  /** Skip the confirmation prompt of an interactive --execute. */
+  yes: boolean;
+
+  // where to find Multus
+  namespace: string;
+  selector: string;
+  container: string;
+  /** The kubeconfig's path inside the Multus container. */
+  kubeconfigPath: string;
+
+  // cluster access (local runs)
+  kubeconfig?: string;
+  context?: string;
+  inCluster: boolean;
+
+  // scanning
+  concurrency: number;
+  readTimeoutMs: number;
+  maxFileBytes: number;
+  /** Image of the short-lived read-only pod used where the Multus image has no `cat`. */
+  readerImage: string;
+
+  // judging
+  expiringWithinMs: number;
+
+  // planning
+  maxNodes: number;
+  dependents: DependentsPolicy;
+  allowLocalStorage: boolean;
+  /** Pods with this annotation set to "true" are never restarted. */
+  optOutAnnotation: string;
+
+  // acting (part 2)
+  stepTimeoutMs: number;
+  runDeadlineMs: number;
+  onFailure: FailurePolicy;
+  window?: MaintenanceWindowConfig;
+  leaseName: string;
+  leaseNamespace: string;
+  leaseTtlMs: number;
+
+  // reporting
+  output: OutputFormat;
+  summaryNamespace: string;
+  summaryName: string;
+  historyLimit: number;
+  pushgatewayUrl?: string;
+}
+
+export const DEFAULTS = {
+  namespace: 'kube-system',
+  selector: 'app=multus',
+  container: 'kube-multus',
+  kubeconfigPath: '/host/etc/cni/net.d/multus.d/multus.kubeconfig',
+  concurrency: 16,
+  readTimeoutMs: 15_000,
+  maxFileBytes: 64 * 1024,
+  readerImage: 'busybox:1.37',
+  expiringWithinMs: 24 * 3600_000,
+  maxNodes: 10,
+  dependents: 'secondary-networks',
+  allowLocalStorage: false,
+  optOutAnnotation: 'multus-token-rotator.io/skip',
+  stepTimeoutMs: 5 * 60_000,
+  runDeadlineMs: 50 * 60_000,
+  onFailure: 'stop',
+  leaseName: 'multus-token-rotator',
+  leaseTtlMs: 2 * 60_000,
+  output: 'table',
+  summaryName: 'multus-token-rotator-summary',
+  historyLimit: 20,
+} as const;

@@ -1,0 +1,257 @@
+// Maintenance windows: "Mon-Fri 22:00-06:00 Europe/Berlin", "Sat,Sun 00:00-24:00 UTC", "daily 01:00-05:00 UTC".
+// A window whose end is before its start crosses midnight and belongs to the day it starts on.
+import type { MaintenanceWindowConfig } from './config.ts';
+
+export type WindowParseResult = { ok: true; window: MaintenanceWindowConfig } | { ok: false; message: string; fix: string };
+
+const FORMAT_FIX =
+  'write "DAYS HH:MM-HH:MM TIME_ZONE", e.g. "Mon-Fri 22:00-06:00 Europe/Berlin", "Sat,Sun 00:00-24:00 UTC" or "daily 01:00-05:00 America/New_York"';
+
+const DAY_NAMES: readonly (readonly string[])[] = [
+  ['sun', 'sunday'],
+  ['mon', 'monday'],
+  ['tue', 'tuesday', 'tues'],
+  ['wed', 'wednesday'],
+  ['thu', 'thursday', 'thur', 'thurs'],
+  ['fri', 'friday'],
+  ['sat', 'saturday'],
+];
+const SHORT_DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function dayIndex(name: string): number | undefined {
+  const lower = name.toLowerCase();
+  const i = DAY_NAMES.findIndex((names) => names.includes(lower));
+  return i === -1 ? undefined : i;
+}
+
+function parseDays(text: string): { ok: true; days: number[] } | { ok: false; message: string } {
+  const lower = text.toLowerCase();
+  if (lower === 'daily' || lower === 'everyday' || lower === '*') {
+    return { ok: true, days: [0, 1, 2, 3, 4, 5, 6] };
+  }
+  if (lower === 'weekdays') {
+    return { ok: true, days: [1, 2, 3, 4, 5] };
+  }
+  if (lower === 'weekends') {
+    return { ok: true, days: [0, 6] };
+  }
+  const days = new Set<number>();
+  for (const part of text.split(',')) {
+    const ends = part.split('-');
+    if (ends.length > 2 || part === '') {
+      return { ok: false, message: `the day range "${part}" in "${text}" is not a day or a range of two days` };
+    }
+    const indexes: number[] = [];
+    for (const end of ends) {
+      const i = dayIndex(end);
+      if (i === undefined) {
+        return { ok: false, message: `"${end}" in "${text}" is not a day (use Mon, Tue, Wed, Thu, Fri, Sat, Sun or daily)` };
+      }
+      indexes.push(i);
+    }
+    const [from = 0, to = from] = indexes;
+    // A range may wrap around the week: "Fri-Mon" is Fri, Sat, Sun, Mon.
+    for (let d = from; ; d = (d + 1) % 7) {
+      days.add(d);
+      if (d === to) {
+        break;
+      }
+    }
+  }
+  return { ok: true, days: [...days].sort((a, b) => a - b) };
+}
+
+function parseClock(text: string, allow24: boolean): number | undefined {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text);
+  if (m === null) {
+    return undefined;
+  }
+  const hours = Number(m[1]);
+  const minutes = Number(m[2]);
+  if (allow24 && hours === 24 && minutes === 0) {
+    return 1440;
+  }
+  if (hours > 23 || minutes > 59) {
+    return undefined;
+  }
+  return hours * 60 + minutes;
+}
+
+/** The canonical name of a time zone, or undefined when Intl does not know it. */
+export function canonicalTimeZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseMaintenanceWindow(text: string): WindowParseResult {
+  const parts = text.trim().split(/\s+/).filter((p) => p !== '');
+  const fail = (message: string, fix: string = FORMAT_FIX): WindowParseResult => ({ ok: false, message, fix });
+  if (parts.length === 0) {
+    return fail('the maintenance window is empty');
+  }
+  if (parts.length === 2 && /^\d/.test(parts[1] ?? '')) {
+    return fail(`the maintenance window "${text}" has no time zone`, `add a time zone at the end, e.g. "${text.trim()} UTC"`);
+  }
+  if (parts.length !== 3) {
+    return fail(`the maintenance window "${text}" has ${parts.length} parts instead of 3 (days, times, time zone)`);
+  }
+  const [daysText = '', timesText = '', zoneText = ''] = parts;
+  const days = parseDays(daysText);
+  if (!days.ok) {
+    return fail(`the maintenance window "${text}" is invalid: ${days.message}`);
+  }
+  const times = timesText.split('-');
+  if (times.length !== 2) {
+    return fail(`the times "${timesText}" of the maintenance window "${text}" are not a range HH:MM-HH:MM`);
+  }
+  const [startText = '', endText = ''] = times;
+  const startMinute = parseClock(startText, false);
+  if (startMinute === undefined) {
+    return fail(`the start time "${startText}" of the maintenance window "${text}" is not a time from 00:00 to 23:59`);
+  }
+  const endMinute = parseClock(endText, true);
+  if (endMinute === undefined) {
+    return fail(`the end time "${endText}" of the maintenance window "${text}" is not a time from 00:00 to 24:00`);
+  }
+  if (startMinute === endMinute) {
+    return fail(
+      `the maintenance window "${text}" starts and ends at the same time`,
+      'for a whole day write 00:00-24:00; otherwise give an end time different from the start',
+    );
+  }
+  const timeZone = canonicalTimeZone(zoneText);
+  if (timeZone === undefined) {
+    return fail(
+      `the time zone "${zoneText}" of the maintenance window "${text}" is unknown`,
+      'use an IANA time zone such as UTC, Europe/Berlin or America/New_York',
+    );
+  }
+  return { ok: true, window: { days: days.days, startMinute, endMinute, timeZone, text: text.trim() } };
+}
+
+// ───────────────────────────── evaluation ─────────────────────────────
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+interface LocalTime {
+  year: number;
+  month: number; // 1..12
+  day: number;
+  weekday: number; // 0 = Sunday
+  minuteOfDay: number;
+  /** The wall-clock time read as if it were UTC, in ms (whole seconds). */
+  asUtc: number;
+}
+
+function localTime(t: number, timeZone: string): LocalTime {
+  const fields: Record<string, string> = {};
+  for (const p of formatter(timeZone).formatToParts(new Date(t))) {
+    fields[p.type] = p.value;
+  }
+  const year = Number(fields['year']);
+  const month = Number(fields['month']);
+  const day = Number(fields['day']);
+  const hour = Number(fields['hour']) % 24;
+  const minute = Number(fields['minute']);
+  const second = Number(fields['second']);
+  return {
+    year,
+    month,
+    day,
+    weekday: SHORT_DAY.indexOf(fields['weekday'] ?? ''),
+    minuteOfDay: hour * 60 + minute,
+    asUtc: Date.UTC(year, month - 1, day, hour, minute, second),
+  };
+}
+
+/** Whether instant `t` (epoch ms) falls inside the window. */
+export function windowContains(window: MaintenanceWindowConfig, t: number): boolean {
+  const { weekday, minuteOfDay } = localTime(t, window.timeZone);
+  const { startMinute, endMinute, days } = window;
+  if (endMinute > startMinute) {
+    return days.includes(weekday) && minuteOfDay >= startMinute && minuteOfDay < endMinute;
+  }
+  const yesterday = (weekday + 6) % 7;
+  return (days.includes(weekday) && minuteOfDay >= startMinute) || (days.includes(yesterday) && minuteOfDay < endMinute);
+}
+
+/** UTC offset (local minus UTC, ms) of `timeZone` at instant `t`. */
+function offsetAt(t: number, timeZone: string): number {
+  return localTime(t, timeZone).asUtc - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * The first instant at which a local wall-clock time (given as if UTC) is reached: the earlier one when it occurs
+ * twice (clocks set back), the end of the gap when it does not occur (clocks set forward).
+ */
+function instantOfLocal(localAsUtc: number, window: MaintenanceWindowConfig): number {
+  const zone = window.timeZone;
+  const offsets = new Set([offsetAt(localAsUtc - DAY, zone), offsetAt(localAsUtc, zone), offsetAt(localAsUtc + DAY, zone)]);
+  const candidates = [...offsets].map((o) => localAsUtc - o).sort((a, b) => a - b);
+  const exact = candidates.filter((c) => localTime(c, zone).asUtc === localAsUtc);
+  if (exact[0] !== undefined) {
+    return exact[0];
+  }
+  // In a gap: find, minute by minute by bisection, the first instant after the earliest candidate inside the window.
+  let lo = candidates[0] ?? localAsUtc;
+  let hi = candidates[candidates.length - 1] ?? localAsUtc;
+  while (hi - lo > MINUTE) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+    if (windowContains(window, mid)) {
+      hi = mid;
+    } else {
+      lo = mid;
+    }
+  }
+  return hi;
+}
+
+/**
+ * When the window next opens: `t` itself when `t` is inside the window, otherwise the first instant after `t` at
+ * which it opens. Steps a day at a time (at most eight), so it is cheap to call for messages.
+ */
+export function nextWindowStart(window: MaintenanceWindowConfig, t: number): number {
+  if (windowContains(window, t)) {
+    return t;
+  }
+  const today = localTime(t, window.timeZone);
+  const midnight = Date.UTC(today.year, today.month - 1, today.day);
+  for (let k = 0; k <= 8; k += 1) {
+    const weekday = (today.weekday + k) % 7;
+    if (!window.days.includes(weekday)) {
+      continue;
+    }
+    const start = instantOfLocal(midnight + k * DAY + window.startMinute * MINUTE, window);
+    if (start > t && windowContains(window, start)) {
+      return start;
+    }
+  }
+  throw new Error(
+    `the maintenance window "${window.text}" never opens after ${new Date(t).toISOString()}; check that it lists at least one day`,
+  );
+}

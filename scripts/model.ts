@@ -1,0 +1,257 @@
+// The data that flows through the pipeline: config ─► scan ─► classify ─► plan ─► (execute) ─► report.
+// Plain, serialisable values only: no API client objects, no functions, never a token.
+
+/** Milliseconds since the epoch. Every pure stage takes `now` as data. */
+export type Millis = number;
+
+// ───────────────────────────── scan: facts, no decisions ─────────────────────────────
+
+/** How a Multus pod keeps its kubeconfig token. */
+export type MultusMode =
+  | 'thin' // copies its token once at start: the case this tool exists for
+  | 'thick' // multus-daemon, client-go in-cluster config: refreshes itself
+  | 'thin-token-watch'; // 4.x thin with --cleanup-config-on-exit: refreshes itself
+
+export interface OwnerRef {
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface MultusPodFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName: string;
+  /** Every container of the pod is ready and the pod is Running. */
+  ready: boolean;
+  image: string;
+  mode: MultusMode;
+  /** The pod's controller (a DaemonSet for every supported install); absent for a bare or static pod. */
+  controller?: OwnerRef;
+  serviceAccountName: string;
+  createdAt: Millis;
+}
+
+export interface NodeFacts {
+  name: string;
+  uid: string;
+  ready: boolean;
+  unschedulable: boolean;
+}
+
+/** The subset of a service-account JWT's claims we keep. Never the token itself. */
+export interface TokenClaims {
+  iss?: string;
+  sub?: string;
+  aud?: string[];
+  /** Seconds since the epoch, as in the JWT. */
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  /** `kubernetes.io.warnafter`: set when the API server extended a 3607 s token. Seconds since the epoch. */
+  warnafter?: number;
+  namespace?: string;
+  serviceAccountName?: string;
+  serviceAccountUid?: string;
+  podName?: string;
+  podUid?: string;
+  nodeName?: string;
+  nodeUid?: string;
+}
+
+/** What the cluster says of a token. */
+export type SignatureVerdict =
+  | { status: 'valid' }
+  | { status: 'invalid'; reason: string } // bad signature, wrong issuer, no matching key …
+  | { status: 'unchecked'; reason: string }; // the JWKS could not be read
+
+export type ReviewVerdict =
+  | { status: 'authenticated'; username: string }
+  | { status: 'rejected'; reason: string }
+  | { status: 'unchecked'; reason: string };
+
+export interface TokenFacts {
+  /** First 12 hex digits of sha256(token): the only way a token is ever named. */
+  fingerprint: string;
+  alg?: string;
+  kid?: string;
+  claims: TokenClaims;
+  signature: SignatureVerdict;
+  review: ReviewVerdict;
+}
+
+/** How the node's kubeconfig file was read, or why it could not be. */
+export type FileRead =
+  | { status: 'read'; via: 'exec' | 'reader-pod'; bytes: number; path: string }
+  | { status: 'unreadable'; reason: string; path: string };
+
+/** The file was read; what is in it. */
+export type FileContent =
+  | { status: 'token'; token: TokenFacts; server?: string; user?: string; context?: string }
+  | { status: 'malformed'; reason: string };
+
+export interface NodeScan {
+  node: string;
+  /** Absent when the Node object could not be found (a pod on a deleted node). */
+  nodeFacts?: NodeFacts;
+  multusPod: MultusPodFacts;
+  file: FileRead;
+  /** Present when `file.status === 'read'`. */
+  content?: FileContent;
+  /** The service account the Multus pods use, as it is now (to spot a recreated one). */
+  serviceAccountUid?: string;
+}
+
+export interface ContainerFacts {
+  name: string;
+  ready: boolean;
+}
+
+export interface VolumeFacts {
+  name: string;
+  kind: 'emptyDir' | 'hostPath' | 'other';
+}
+
+/** A workload pod on a node the plan may act on. */
+export interface PodFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName: string;
+  phase: string;
+  ready: boolean;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  hostNetwork: boolean;
+  controller?: OwnerRef;
+  volumes: VolumeFacts[];
+  deleting: boolean;
+  createdAt: Millis;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface PdbFacts {
+  namespace: string;
+  name: string;
+  selector?: LabelSelector;
+  generation: number;
+  observedGeneration?: number;
+  disruptionsAllowed: number;
+  currentHealthy: number;
+  desiredHealthy: number;
+  expectedPods: number;
+  /** As written by the user; unknown values are kept so that the planner can refuse them. */
+  unhealthyPodEvictionPolicy?: string;
+}
+
+export interface ScanResult {
+  scannedAt: Millis;
+  namespace: string;
+  selector: string;
+  nodes: NodeScan[];
+  /** Workload pods on the nodes that may be acted on (all scanned nodes when cheap). */
+  pods: PodFacts[];
+  pdbs: PdbFacts[];
+  /** Problems that concern the whole scan, e.g. "the JWKS could not be read". */
+  warnings: string[];
+}
+
+// ───────────────────────────── classify (pure) ─────────────────────────────
+
+export type TokenClass =
+  | 'healthy'
+  | 'expiring'
+  | 'expired'
+  | 'invalid'
+  | 'legacy'
+  | 'unreadable'
+  | 'self-refreshing';
+
+export const ACTIONABLE_CLASSES: readonly TokenClass[] = ['invalid', 'expired', 'expiring'];
+
+export interface NodeFinding {
+  node: string;
+  multusPod: { namespace: string; name: string; uid: string };
+  class: TokenClass;
+  /** One sentence a person can act on. */
+  reason: string;
+  fingerprint?: string;
+  /** Seconds since the epoch. */
+  exp?: number;
+  /** Milliseconds left at `now`; negative when expired. */
+  timeLeftMs?: number;
+  claims?: TokenClaims;
+  readVia?: 'exec' | 'reader-pod';
+}
+
+// ───────────────────────────── plan (pure) ─────────────────────────────
+
+export type PodAction = 'restart' | 'skip' | 'refused' | 'manual' | 'blocked';
+
+export interface PodVerdict {
+  namespace: string;
+  name: string;
+  uid: string;
+  action: PodAction;
+  reason: string;
+  /** The flag or annotation that would change this verdict, where the user can change it. */
+  override?: string;
+  /** Budgets that cover the pod. */
+  pdbs?: string[];
+}
+
+export interface NodeStep {
+  node: string;
+  class: TokenClass;
+  reason: string;
+  exp?: number;
+  multusPod: { namespace: string; name: string; uid: string };
+  pods: PodVerdict[];
+  /** Pods on the node that are not dependents under the --dependents policy: not in `pods`, only counted. */
+  nonDependentPods?: number;
+}
+
+export interface NodeDeferral {
+  node: string;
+  class: TokenClass;
+  reason: string;
+  override?: string;
+}
+
+export interface RestartPlan {
+  createdAt: Millis;
+  /** Nodes to act on, in order. */
+  steps: NodeStep[];
+  /** Nodes that need action but will not get it this run, each with why. */
+  deferred: NodeDeferral[];
+  /** Nodes that need nothing, each with why. */
+  skipped: NodeDeferral[];
+  /** Plan-level advice, e.g. tokens that live shorter than the schedule can keep up with. */
+  advisories: string[];
+}
+
+// ───────────────────────────── report ─────────────────────────────
+
+export type RunMode = 'dry-run' | 'execute' | 'server-dry-run';
+
+export interface RunInfo {
+  startedAt: Millis;
+  finishedAt: Millis;
+  mode: RunMode;
+  /** How it was started: local (a kubeconfig) or in-cluster. */
+  via: 'local' | 'in-cluster';
+  identity?: string;
+  exitCode: number;
+  outcome: string;
+}

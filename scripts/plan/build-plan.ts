@@ -1,0 +1,170 @@
+// Classified nodes + pods + budgets + config + now → an ordered, capped list of node steps, each with a verdict for
+// every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
+import type { Config } from '../config/config.ts';
+import type {
+  MultusPodFacts,
+  NodeDeferral,
+  NodeFacts,
+  NodeFinding,
+  NodeStep,
+  PdbFacts,
+  PodFacts,
+  RestartPlan,
+  TokenClass,
+} from '../model.ts';
+import { ACTIONABLE_CLASSES } from '../model.ts';
+import { isDependent, podVerdict } from './pod-filters.ts';
+
+export interface PlanInput {
+  findings: readonly NodeFinding[];
+  /** Workload pods; only those on planned nodes are looked at. */
+  pods: readonly PodFacts[];
+  pdbs: readonly PdbFacts[];
+  /** When given, authoritative: a node missing from it, or NotReady, is deferred. */
+  nodes?: readonly NodeFacts[];
+  /**
+   * The scanned Multus pods (ScanResult.nodes.map(n => n.multusPod)). When given, a finding whose Multus pod is not
+   * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
+   */
+  multusPods?: readonly MultusPodFacts[];
+  config: Pick<Config, 'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation'>;
+  now: number;
+  advisories?: readonly string[];
+}
+
+const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
+const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** invalid and expired first, then expiring; within each, exp ascending (none first), then node, then Multus pod. */
+export function compareFindings(a: NodeFinding, b: NodeFinding): number {
+  const ga = URGENT.has(a.class) ? 0 : 1;
+  const gb = URGENT.has(b.class) ? 0 : 1;
+  if (ga !== gb) {
+    return ga - gb;
+  }
+  const ea = a.exp ?? Number.NEGATIVE_INFINITY;
+  const eb = b.exp ?? Number.NEGATIVE_INFINITY;
+  if (ea !== eb) {
+    return ea < eb ? -1 : 1;
+  }
+  return cmp(a.node, b.node) || cmp(a.multusPod.name, b.multusPod.name) || cmp(a.multusPod.uid, b.multusPod.uid);
+}
+
+function defer(f: NodeFinding, reason: string, override?: string): NodeDeferral {
+  const d: NodeDeferral = { node: f.node, class: f.class, reason };
+  if (override !== undefined) {
+    d.override = override;
+  }
+  return d;
+}
+
+/** Why an actionable node cannot be acted on this run regardless of the cap, or undefined. */
+function blocker(
+  f: NodeFinding,
+  nodes: ReadonlyMap<string, NodeFacts> | undefined,
+  multus: ReadonlyMap<string, MultusPodFacts> | undefined,
+): string | undefined {
+  if (nodes !== undefined) {
+    const node = nodes.get(f.node);
+    if (node === undefined) {
+      return `node ${f.node} was not found; nothing is restarted on a node that may be gone`;
+    }
+    if (!node.ready) {
+      return `node ${f.node} is NotReady; its pods could not start again until it recovers`;
+    }
+  }
+  if (multus !== undefined) {
+    const pod = multus.get(f.multusPod.uid);
+    const id = `${f.multusPod.namespace}/${f.multusPod.name}`;
+    if (pod === undefined) {
+      return `the Multus pod ${id} was not among the scanned pods, so its controller is unknown`;
+    }
+    if (pod.controller?.kind !== 'DaemonSet') {
+      const owner = pod.controller === undefined ? 'no controller' : `a ${pod.controller.kind} controller`;
+      return `the Multus pod ${id} has ${owner}, not a DaemonSet, so it would not come back if deleted; restart it by hand`;
+    }
+  }
+  return undefined;
+}
+
+export function buildPlan(input: PlanInput): RestartPlan {
+  const { config } = input;
+  const nodes = input.nodes === undefined ? undefined : new Map(input.nodes.map((n) => [n.name, n]));
+  const multus = input.multusPods === undefined ? undefined : new Map(input.multusPods.map((p) => [p.uid, p]));
+
+  const actionable: NodeFinding[] = [];
+  const skipped: NodeDeferral[] = [];
+  for (const f of input.findings) {
+    if (ACTIONABLE.has(f.class)) {
+      actionable.push(f);
+    } else if (f.class === 'unreadable') {
+      skipped.push(defer(f, `${f.reason}; nothing is restarted on a guess`));
+    } else {
+      skipped.push(defer(f, f.reason));
+    }
+  }
+  actionable.sort(compareFindings);
+  skipped.sort((a, b) => cmp(a.node, b.node) || cmp(a.class, b.class) || cmp(a.reason, b.reason));
+
+  const chosen: NodeFinding[] = [];
+  const deferred: NodeDeferral[] = [];
+  const planned = new Set<string>();
+  for (const f of actionable) {
+    const why = blocker(f, nodes, multus);
+    if (why !== undefined) {
+      deferred.push(defer(f, why));
+    } else if (planned.has(f.node)) {
+      deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
+    } else if (chosen.length >= config.maxNodes) {
+      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached`, '--max-nodes'));
+    } else {
+      chosen.push(f);
+      planned.add(f.node);
+    }
+  }
+
+  // One pass over the pods, keeping only those on planned nodes; budgets grouped by namespace once.
+  const podsByNode = new Map<string, PodFacts[]>();
+  for (const node of planned) {
+    podsByNode.set(node, []);
+  }
+  if (planned.size > 0) {
+    for (const pod of input.pods) {
+      podsByNode.get(pod.nodeName)?.push(pod);
+    }
+  }
+  const pdbsByNamespace = new Map<string, PdbFacts[]>();
+  for (const pdb of input.pdbs) {
+    const list = pdbsByNamespace.get(pdb.namespace);
+    if (list === undefined) {
+      pdbsByNamespace.set(pdb.namespace, [pdb]);
+    } else {
+      list.push(pdb);
+    }
+  }
+  const noBudgets: PdbFacts[] = [];
+
+  const steps: NodeStep[] = chosen.map((f) => {
+    const onNode = podsByNode.get(f.node) ?? [];
+    const dependents = onNode.filter((p) => p.uid !== f.multusPod.uid && isDependent(p, config.dependents));
+    dependents.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid));
+    const step: NodeStep = {
+      node: f.node,
+      class: f.class,
+      reason: f.reason,
+      multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
+      pods: dependents.map((p) => podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets })),
+      nonDependentPods: onNode.filter((p) => p.uid !== f.multusPod.uid).length - dependents.length,
+    };
+    if (f.exp !== undefined) {
+      step.exp = f.exp;
+    }
+    return step;
+  });
+
+  return { createdAt: input.now, steps, deferred, skipped, advisories: [...(input.advisories ?? [])] };
+}

@@ -1,0 +1,151 @@
+// Which pods on a node are restarted after its Multus pod, and why the others are not: an ordered list of small
+// filters in the spirit of kubectl/pkg/drain/filters.go. The first filter that refuses wins; a pod that passes all
+// of them is restarted (evicted, so that its controller recreates it with a fresh CNI ADD).
+import type { Config, DependentsPolicy } from '../config/config.ts';
+import type { PdbFacts, PodAction, PodFacts, PodVerdict } from '../model.ts';
+import { budgetName, budgetsFor, budgetVerdict } from './pdb-check.ts';
+
+export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
+export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+
+export interface PodFilterContext {
+  config: Pick<Config, 'dependents' | 'allowLocalStorage' | 'optOutAnnotation'>;
+  /** Budgets to consider; those of other namespaces are ignored, so a per-namespace subset is enough. */
+  pdbs: readonly PdbFacts[];
+}
+
+/** A filter's objection: the verdict without the pod's identity. */
+export interface FilterRefusal {
+  action: Exclude<PodAction, 'restart'>;
+  reason: string;
+  override?: string;
+  pdbs?: string[];
+}
+
+export interface PodFilter {
+  name: string;
+  /** undefined: no objection, go on to the next filter. */
+  check: (pod: PodFacts, ctx: PodFilterContext) => FilterRefusal | undefined;
+}
+
+/** Whether the pod depends on its node's Multus token at all. Pods that do not are left out of the plan. */
+export function isDependent(pod: PodFacts, policy: DependentsPolicy): boolean {
+  switch (policy) {
+    case 'secondary-networks': {
+      const networks = pod.annotations[NETWORKS_ANNOTATION];
+      return networks !== undefined && networks.trim() !== '';
+    }
+    case 'all':
+      return !pod.hostNetwork;
+    case 'none':
+      return false;
+  }
+  return false;
+}
+
+const skip = (reason: string, override?: string): FilterRefusal =>
+  override === undefined ? { action: 'skip', reason } : { action: 'skip', reason, override };
+
+export const POD_FILTERS: readonly PodFilter[] = [
+  {
+    name: 'finished',
+    check: (pod) =>
+      pod.phase === 'Succeeded' || pod.phase === 'Failed' ? skip(`has finished (${pod.phase}); nothing to restart`) : undefined,
+  },
+  {
+    name: 'terminating',
+    check: (pod) => (pod.deleting ? skip('is already terminating') : undefined),
+  },
+  {
+    name: 'mirror',
+    check: (pod) =>
+      Object.hasOwn(pod.annotations, MIRROR_ANNOTATION)
+        ? skip('is a static (mirror) pod; the kubelet owns it and the API cannot restart it')
+        : undefined,
+  },
+  {
+    name: 'daemonset',
+    check: (pod) =>
+      pod.controller?.kind === 'DaemonSet'
+        ? skip(`is owned by DaemonSet ${pod.controller.name}; its controller would recreate it in place, so it is not a workload this tool restarts`)
+        : undefined,
+  },
+  {
+    name: 'job',
+    check: (pod) =>
+      pod.controller?.kind === 'Job'
+        ? skip(`is owned by Job ${pod.controller.name}; evicting it would cost the job its progress`)
+        : undefined,
+  },
+  {
+    name: 'host-network',
+    check: (pod) => (pod.hostNetwork ? skip('uses the host network; it has no CNI interfaces and does not use Multus') : undefined),
+  },
+  {
+    name: 'opt-out',
+    check: (pod, ctx) =>
+      pod.annotations[ctx.config.optOutAnnotation] === 'true'
+        ? skip(`is opted out by the annotation ${ctx.config.optOutAnnotation}="true"`, `annotation ${ctx.config.optOutAnnotation}`)
+        : undefined,
+  },
+  {
+    name: 'no-controller',
+    check: (pod) =>
+      pod.controller === undefined
+        ? { action: 'manual', reason: 'has no controller, so it would not come back if evicted; restart it by hand' }
+        : undefined,
+  },
+  {
+    name: 'local-storage',
+    check: (pod, ctx) => {
+      if (ctx.config.allowLocalStorage) {
+        return undefined;
+      }
+      const emptyDirs = pod.volumes.filter((v) => v.kind === 'emptyDir').map((v) => v.name);
+      return emptyDirs.length === 0
+        ? undefined
+        : {
+            action: 'refused',
+            reason: `has emptyDir volumes (${emptyDirs.join(', ')}) whose data would be lost`,
+            override: '--allow-local-storage',
+          };
+    },
+  },
+  {
+    name: 'budgets',
+    check: (pod, ctx) => {
+      const verdict = budgetVerdict(pod, budgetsFor(pod, ctx.pdbs));
+      if (verdict === undefined) {
+        return undefined;
+      }
+      const refusal: FilterRefusal = { action: 'blocked', reason: verdict.reason };
+      if (verdict.pdbs !== undefined) {
+        refusal.pdbs = verdict.pdbs;
+      }
+      return refusal;
+    },
+  },
+];
+
+function restartReason(policy: DependentsPolicy): string {
+  return policy === 'secondary-networks'
+    ? `attaches secondary networks through Multus (${NETWORKS_ANNOTATION})`
+    : 'is on the pod network, which goes through Multus';
+}
+
+/** The verdict of the first filter that refuses, or 'restart'. */
+export function podVerdict(pod: PodFacts, ctx: PodFilterContext, filters: readonly PodFilter[] = POD_FILTERS): PodVerdict {
+  const id = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  for (const filter of filters) {
+    const refusal = filter.check(pod, ctx);
+    if (refusal !== undefined) {
+      return { ...id, ...refusal };
+    }
+  }
+  const budgets = ctx.pdbs.length === 0 ? [] : budgetsFor(pod, ctx.pdbs);
+  const verdict: PodVerdict = { ...id, action: 'restart', reason: restartReason(ctx.config.dependents) };
+  if (budgets.length > 0) {
+    verdict.pdbs = budgets.map(budgetName);
+  }
+  return verdict;
+}

@@ -1,0 +1,70 @@
+// The process exit codes: what a CronJob's status, an alert or a calling script can tell from the code alone.
+import type { NodeFinding, RestartPlan, RunMode } from '../model.ts';
+
+export const EXIT = {
+  /** Nothing needs action, or everything planned was done. */
+  OK: 0,
+  /** An unexpected error: a bug, or a failure this tool has no better code for. */
+  ERROR: 1,
+  /** The command line or environment is invalid; nothing was contacted. */
+  USAGE: 2,
+  /**
+   * Some node needs rotation that this run did not do (dry run, deferred, blocked, refused or manual pods), or a
+   * node's kubeconfig file could not be read.
+   */
+  ATTENTION: 3,
+  /** The cluster could not be reached, or a required permission is missing. */
+  CLUSTER: 4,
+  /** Another run holds the lease; this one did nothing. */
+  LOCKED: 5,
+  /** Acting on a node failed (a restart or an eviction did not complete). */
+  FAILED: 6,
+  /** Stopped by SIGTERM or SIGINT. */
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const MEANINGS: ReadonlyArray<readonly [keyof typeof EXIT, string]> = [
+  ['OK', 'nothing needs action, or everything planned was done'],
+  ['ERROR', 'unexpected error'],
+  ['USAGE', 'invalid flags or environment; nothing was contacted'],
+  ['ATTENTION', 'a node needs rotation this run did not do (dry run, deferred, blocked, refused, manual), or a node\'s file could not be read'],
+  ['CLUSTER', 'the cluster could not be reached or a required permission is missing'],
+  ['LOCKED', 'another run holds the lease'],
+  ['FAILED', 'acting on a node failed'],
+  ['INTERRUPTED', 'stopped by SIGTERM or SIGINT'],
+];
+
+const LEFT_OVER: ReadonlySet<string> = new Set(['blocked', 'refused', 'manual']);
+
+/**
+ * The outcome of a scan and plan, before anything is executed: ATTENTION when a node's file could not be read, when
+ * nodes were deferred, when a planned step leaves a pod blocked, refused or manual, or when the run only looked
+ * (dry-run, server-dry-run) and there are steps; OK otherwise. In execute mode the executor turns OK into FAILED when
+ * a step fails.
+ */
+export function exitCodeForPlan(findings: readonly NodeFinding[], plan: RestartPlan, mode: RunMode): ExitCode {
+  if (findings.some((f) => f.class === 'unreadable')) {
+    return EXIT.ATTENTION;
+  }
+  if (plan.deferred.length > 0) {
+    return EXIT.ATTENTION;
+  }
+  if (plan.steps.length > 0 && mode !== 'execute') {
+    return EXIT.ATTENTION;
+  }
+  if (plan.steps.some((s) => s.pods.some((p) => LEFT_OVER.has(p.action)))) {
+    return EXIT.ATTENTION;
+  }
+  return EXIT.OK;
+}
+
+/** A plain-text table of the exit codes, for --help and the README. */
+export function describeExitCodes(): string {
+  const rows = MEANINGS.map(([name, meaning]) => [String(EXIT[name]), name, meaning] as const);
+  const w0 = Math.max(4, ...rows.map((r) => r[0].length));
+  const w1 = Math.max(4, ...rows.map((r) => r[1].length));
+  const line = (a: string, b: string, c: string): string => `${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`.trimEnd();
+  return [line('CODE', 'NAME', 'MEANING'), ...rows.map((r) => line(r[0], r[1], r[2]))].join('\n') + '\n';
+}

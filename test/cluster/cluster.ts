@@ -1,0 +1,328 @@
+// The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (all built from source by
+// build.sh), one kwok per simulated node (each in its own mount namespace, so that /host/etc/cni/net.d is that
+// node's directory), and multus-sim.ts (the Multus entrypoint's token copy). `up` is idempotent: a running cluster
+// is reused. `down` stops every process it recorded.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Node,
+} from '@kubernetes/client-node';
+import YAML from 'yaml';
+import { ensurePki, type Pki } from './pki.ts';
+import {
+  alive, readState, startProcess, statePath, stopProcesses, waitFor, writeState, type ClusterState,
+  type ProcessRecord,
+} from './processes.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, '..', '..');
+export const defaultRoot = path.join(repoRoot, '.cluster');
+
+/** Loopback ports; chosen away from the components' defaults so that a real cluster on the machine is not hit. */
+export const PORTS = {
+  etcdClient: 23790,
+  etcdPeer: 23800,
+  apiserver: 16443,
+  controllerManager: 20257,
+  scheduler: 20259,
+  kwokBase: 21250, // node i listens on kwokBase + i
+} as const;
+
+/** The path inside a Multus container that each node's kwok sees as that node's net.d directory. */
+export const HOST_CNI_DIR = '/host/etc/cni/net.d';
+
+export interface UpOptions {
+  root?: string;
+  nodes?: number;
+  log?: (msg: string) => void;
+}
+
+export interface ClusterHandle {
+  root: string;
+  kubeconfig: string;
+  server: string;
+  nodes: string[];
+  reused: boolean;
+}
+
+export function nodeName(i: number): string {
+  return `kwok-node-${i}`;
+}
+
+/** The host directory that node `node` mounts at /etc/cni/net.d. */
+export function nodeCniDir(root: string, node: string): string {
+  return path.join(root, 'nodes', node, 'net.d');
+}
+
+export function nodeKubeconfigFile(root: string, node: string): string {
+  return path.join(nodeCniDir(root, node), 'multus.d', 'multus.kubeconfig');
+}
+
+function buildBinaries(log: (m: string) => void): { bin: string; data: string } {
+  log('building (or reusing) the control-plane binaries: test/cluster/build.sh');
+  const out = execFileSync('bash', [path.join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bin = out.toString().trim().split('\n').pop() ?? '';
+  if (!existsSync(path.join(bin, 'k8s-multicall'))) throw new Error(`build.sh did not produce binaries in ${bin}`);
+  return { bin, data: path.join(path.dirname(bin), 'kwok') };
+}
+
+export function writeKubeconfig(file: string, opts: { server: string; ca: string; cert: string; key: string;
+  user: string }): void {
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'mtr-local', cluster: { server: opts.server, 'certificate-authority': opts.ca } }],
+    users: [{ name: opts.user, user: { 'client-certificate': opts.cert, 'client-key': opts.key } }],
+    contexts: [{ name: 'mtr-local', context: { cluster: 'mtr-local', user: opts.user, namespace: 'default' } }],
+    'current-context': 'mtr-local',
+  };
+  writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+}
+
+/** The API server's /readyz, through the kubectl we built. */
+function readyz(bin: string, kubeconfig: string): boolean {
+  try {
+    const out = execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'],
+      { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    return out.toString().trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+function kwokConfig(data: string): string {
+  const stages = ['node-initialize.yaml', 'node-heartbeat-with-lease.yaml', 'pod-ready.yaml', 'pod-complete.yaml',
+    'pod-delete.yaml'].map((f) => readFileSync(path.join(data, 'stage', f), 'utf8').trim());
+  const clusterExec = YAML.stringify({
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterExec',
+    metadata: { name: 'run-on-node' },
+    // Every container's exec runs on the node's kwok, whose mount namespace shows that node's files.
+    spec: { execs: [{ local: { workDir: '/' } }] },
+  }).trim();
+  return [...stages, clusterExec].map((d) => d.replace(/^---\n/, '')).join('\n---\n') + '\n';
+}
+
+function ensureHostMountPoint(): void {
+  // Each kwok bind-mounts its node's directory here, inside its own mount namespace only; the host sees an empty
+  // directory. Creating it needs root, which this suite needs anyway for the mount namespaces.
+  mkdirSync(HOST_CNI_DIR, { recursive: true });
+}
+
+export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
+  const root = opts.root ?? defaultRoot;
+  const count = opts.nodes ?? 3;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[cluster] ${m}\n`));
+  const kubeconfig = path.join(root, 'kubeconfig');
+  const server = `https://127.0.0.1:${PORTS.apiserver}`;
+
+  const existing = readState(root);
+  if (existing && existing.processes.length > 0 && existing.processes.every((p) => alive(p.pid))) {
+    log(`a cluster is already running (started ${existing.startedAt}, ${existing.nodes.length} nodes); reusing it`);
+    return { root, kubeconfig, server, nodes: existing.nodes, reused: true };
+  }
+  if (existing) {
+    log('found a half-stopped cluster; stopping what is left of it first');
+    await down({ root, log });
+  }
+
+  const { bin, data } = buildBinaries(log);
+  const started = Date.now();
+  mkdirSync(root, { recursive: true });
+  rmSync(path.join(root, 'etcd'), { recursive: true, force: true });
+  rmSync(path.join(root, 'nodes'), { recursive: true, force: true });
+  rmSync(path.join(root, 'logs'), { recursive: true, force: true });
+  const pki: Pki = ensurePki(path.join(root, 'pki'));
+  const kcFor = (name: 'admin' | 'controller-manager' | 'scheduler' | 'kwok', file: string) => {
+    const c = pki.client(name);
+    writeKubeconfig(file, { server, ca: pki.caCert, cert: c.cert, key: c.key, user: name });
+    return file;
+  };
+  kcFor('admin', kubeconfig);
+  const kcmKubeconfig = kcFor('controller-manager', path.join(root, 'controller-manager.kubeconfig'));
+  const schedKubeconfig = kcFor('scheduler', path.join(root, 'scheduler.kubeconfig'));
+  const kwokKubeconfig = kcFor('kwok', path.join(root, 'kwok.kubeconfig'));
+  const kwokConfigFile = path.join(root, 'kwok.yaml');
+  writeFileSync(kwokConfigFile, kwokConfig(data));
+  ensureHostMountPoint();
+  // kwok reads $KWOK_WORKDIR/kwok.yaml first if it exists: point it at an empty directory of ours.
+  const kwokWorkdir = path.join(root, 'kwok-workdir');
+  mkdirSync(kwokWorkdir, { recursive: true });
+
+  const procs: ProcessRecord[] = [];
+  const nodes = Array.from({ length: count }, (_, i) => nodeName(i));
+  const state: ClusterState = { startedAt: new Date().toISOString(), nodes, apiserver: server, processes: procs };
+  const record = (p: ProcessRecord) => {
+    procs.push(p);
+    writeState(root, state);
+  };
+  const exe = (c: string) => path.join(bin, c);
+
+  try {
+    record(startProcess(root, 'etcd', exe('etcd'), [
+      '--name=mtr', `--data-dir=${path.join(root, 'etcd')}`,
+      `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+      `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+      `--initial-cluster=mtr=http://127.0.0.1:${PORTS.etcdPeer}`,
+      '--unsafe-no-fsync=true', '--quota-backend-bytes=8589934592', '--log-level=warn',
+    ]));
+    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), [
+      `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
+      '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
+      `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`,
+      `--client-ca-file=${pki.caCert}`,
+      '--authorization-mode=Node,RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+      // --service-account-extend-token-expiration is left at its default (true), as in production.
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      '--kubelet-preferred-address-types=InternalIP',
+      `--kubelet-client-certificate=${pki.client('kubelet-client').cert}`,
+      `--kubelet-client-key=${pki.client('kubelet-client').key}`,
+      `--proxy-client-cert-file=${pki.client('admin').cert}`, `--proxy-client-key-file=${pki.client('admin').key}`,
+      '--profiling=false', '--v=1',
+    ]));
+    await waitFor('the API server to be ready', () => readyz(bin, kubeconfig), 90_000, 250);
+
+    record(startProcess(root, 'kube-controller-manager', exe('kube-controller-manager'), [
+      `--kubeconfig=${kcmKubeconfig}`,
+      `--authentication-kubeconfig=${kcmKubeconfig}`, `--authorization-kubeconfig=${kcmKubeconfig}`,
+      '--leader-elect=false', '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
+      `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
+      '--bind-address=127.0.0.1', `--secure-port=${PORTS.controllerManager}`,
+      '--node-monitor-period=5s', '--node-monitor-grace-period=40s',
+      '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--concurrent-daemonset-syncs=10',
+      '--profiling=false', '--v=1',
+    ]));
+    record(startProcess(root, 'kube-scheduler', exe('kube-scheduler'), [
+      `--kubeconfig=${schedKubeconfig}`,
+      `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
+      '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${PORTS.scheduler}`,
+      '--profiling=false', '--v=1',
+    ]));
+
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfig);
+    await applyYaml(kc, readFileSync(path.join(data, 'crd', 'kwok.x-k8s.io_execs.yaml'), 'utf8'));
+    await createNodes(kc, nodes);
+    nodes.forEach((node, i) => {
+      const dir = nodeCniDir(root, node);
+      mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
+      const port = PORTS.kwokBase + i;
+      record(startProcess(root, `kwok-${node}`, 'unshare', [
+        '-m', '--propagation', 'private', 'sh', '-c',
+        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"', 'sh', dir,
+        exe('kwok'), `--kubeconfig=${kwokKubeconfig}`, `--config=${kwokConfigFile}`,
+        `--manage-single-node=${node}`, '--node-ip=127.0.0.1', `--node-port=${port}`,
+        `--server-address=127.0.0.1:${port}`,
+        `--tls-cert-file=${pki.kubeletServingCert}`, `--tls-private-key-file=${pki.kubeletServingKey}`,
+        '--enable-crds=Exec', '--node-lease-duration-seconds=40',
+      ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
+    });
+    record(startProcess(root, 'multus-sim', process.execPath, [
+      path.join(here, 'multus-sim.ts'), root, kubeconfig, `127.0.0.1:${PORTS.apiserver}`,
+    ]));
+
+    await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));
+    await waitReady(kc, root, nodes, 120_000);
+    log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${nodes.length} nodes; ` +
+      `KUBECONFIG=${path.relative(process.cwd(), kubeconfig) || kubeconfig}`);
+    return { root, kubeconfig, server, nodes, reused: false };
+  } catch (err) {
+    log(`bringing the cluster up failed: ${(err as Error).message}; logs in ${path.join(root, 'logs')}`);
+    await down({ root, log });
+    throw err;
+  }
+}
+
+export async function down(opts: { root?: string; log?: (m: string) => void } = {}): Promise<void> {
+  const root = opts.root ?? defaultRoot;
+  const log = opts.log ?? ((m: string) => process.stderr.write(`[cluster] ${m}\n`));
+  const state = readState(root);
+  if (!state) {
+    log('no cluster is running here');
+    return;
+  }
+  // Stop in reverse order of start: the simulators, then the controllers, the API server, etcd last.
+  const killed = await stopProcesses([...state.processes].reverse());
+  if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
+  rmSync(statePath(root), { force: true });
+  log(`stopped ${state.processes.length} processes`);
+}
+
+export async function applyYaml(kc: KubeConfig, text: string): Promise<void> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  for (const doc of YAML.parseAllDocuments(text)) {
+    const obj = doc.toJS() as KubernetesObject | null;
+    if (!obj?.kind) continue;
+    try {
+      await client.create(obj);
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+      await client.patch(obj, undefined, undefined, 'mtr-cluster', true,
+        'application/apply-patch+yaml' as never);
+    }
+  }
+}
+
+async function createNodes(kc: KubeConfig, nodes: string[]): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  for (const [i, name] of nodes.entries()) {
+    // A pod CIDR per node, so that each kwok hands out distinct pod IPs.
+    const podCIDR = `10.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+    const body: V1Node = {
+      spec: { podCIDR, podCIDRs: [podCIDR] },
+      metadata: {
+        name,
+        labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+          type: 'kwok' },
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      },
+      status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+        capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
+    };
+    try {
+      await core.createNode({ body });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+}
+
+/** Every node Ready, a Ready Multus pod on each, and each node's file holding that pod's token. */
+export async function waitReady(kc: KubeConfig, root: string, nodes: string[], timeoutMs: number): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitFor('every node to be Ready', async () => {
+    const list = await core.listNode();
+    const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    return nodes.every((n) => ready.some((r) => r.metadata?.name === n));
+  }, timeoutMs, 250);
+  await waitFor('a Ready Multus pod with its kubeconfig on every node', async () => {
+    const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus' });
+    return nodes.every((node) => pods.items.some((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp &&
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+      fileBoundTo(root, node) === p.metadata?.uid));
+  }, timeoutMs, 250);
+}
+
+/** The pod UID that the node's kubeconfig token is bound to, read from the file (test helper; no verification). */
+export function fileBoundTo(root: string, node: string): string | undefined {
+  try {
+    const text = readFileSync(nodeKubeconfigFile(root, node), 'utf8');
+    const token = /token: "([^"]+)"/.exec(text)?.[1];
+    const payload = token?.split('.')[1];
+    if (!payload) return undefined;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as
+      { 'kubernetes.io'?: { pod?: { uid?: string } } };
+    return claims['kubernetes.io']?.pod?.uid;
+  } catch {
+    return undefined;
+  }
+}
+
