@@ -55,7 +55,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'step-timeout', kind: 'string', arg: 'DURATION', default: '5m', help: 'time allowed for one node (shorter than --deadline)' },
   { name: 'deadline', kind: 'string', arg: 'DURATION', default: '50m', help: 'stop starting new nodes after this time' },
   { name: 'on-failure', kind: 'string', arg: 'POLICY', default: DEFAULTS.onFailure, help: 'after a failed node: stop | continue' },
-  { name: 'window', kind: 'string', arg: 'WINDOW', default: 'none (any time)', help: 'act only inside this window, e.g. "Mon-Fri 22:00-06:00 Europe/Berlin"' },
+  { name: 'window', kind: 'string', arg: 'WINDOW', default: 'none, any time', help: 'act only inside this window, e.g. "Mon-Fri 22:00-06:00 Europe/Berlin"' },
   { name: 'lease-name', kind: 'string', arg: 'NAME', default: DEFAULTS.leaseName, help: 'Lease that keeps two runs from acting at once' },
   { name: 'lease-namespace', kind: 'string', arg: 'NS', default: "the job's namespace", help: 'namespace of that Lease' },
   { name: 'lease-ttl', kind: 'string', arg: 'DURATION', default: '2m', help: 'how long the Lease holds without renewal' },
@@ -247,7 +247,12 @@ export function parseConfig(
     }
     const text = r.text.trim();
     if (text === '') {
-      problem(r.source, r.text, `${r.source} is empty`, `give a value or leave ${r.source} out to use the default "${fallback}"`);
+      problem(
+        r.source,
+        r.text,
+        `${r.source} is empty`,
+        fallback === '' ? `give a value or leave ${r.source} out` : `give a value or leave ${r.source} out to use the default "${fallback}"`,
+      );
       return fallback;
     }
     const why = check?.(text);
@@ -472,6 +477,9 @@ export function parseConfig(
   const pushgatewayUrl = optionalStr(
     'pushgateway',
     (text) => {
+      if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+        return `must start with http:// or https:// but is "${text}"`;
+      }
       if (!URL.canParse(text)) {
         return `is not a URL: "${text}"`;
       }

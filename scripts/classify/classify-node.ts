@@ -1,0 +1,110 @@
+// Decide, per node, what state its Multus token is in. Pure: `now` is data. The first rule that applies wins.
+import type { NodeFinding, NodeScan, ScanResult, TokenClass } from '../model.ts';
+import { formatDuration } from './format-duration.ts';
+
+export interface ClassifyOptions {
+  now: number;
+  expiringWithinMs: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+
+export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding {
+  const pod = scan.multusPod;
+  const base: NodeFinding = {
+    node: scan.node,
+    multusPod: { namespace: pod.namespace, name: pod.name, uid: pod.uid },
+    class: 'healthy',
+    reason: '',
+  };
+  const finding = (cls: TokenClass, reason: string): NodeFinding => ({ ...base, class: cls, reason });
+
+  if (pod.mode === 'thick') {
+    return finding(
+      'self-refreshing',
+      `Multus on this node runs the thick plugin (multus-daemon), which re-reads its service-account token itself; nothing to rotate`,
+    );
+  }
+  if (pod.mode === 'thin-token-watch') {
+    return finding(
+      'self-refreshing',
+      `Multus on this node is a 4.x thin plugin with its token watch (--cleanup-config-on-exit), which rewrites the kubeconfig itself; nothing to rotate`,
+    );
+  }
+
+  if (scan.file.status === 'unreadable') {
+    return finding('unreadable', `the kubeconfig ${scan.file.path} in pod ${pod.name} could not be read: ${scan.file.reason}`);
+  }
+  base.readVia = scan.file.via;
+
+  const content = scan.content;
+  if (content === undefined) {
+    return finding(
+      'unreadable',
+      `the kubeconfig ${scan.file.path} in pod ${pod.name} was read but its content was not recorded; run again, and report a bug if it persists`,
+    );
+  }
+  if (content.status === 'malformed') {
+    return finding('invalid', `the kubeconfig on the node is malformed: ${content.reason}; restarting the Multus pod rewrites it`);
+  }
+
+  const token = content.token;
+  const claims = token.claims;
+  base.fingerprint = token.fingerprint;
+  base.claims = claims;
+  if (claims.exp !== undefined) {
+    base.exp = claims.exp;
+    base.timeLeftMs = claims.exp * 1000 - opts.now;
+  }
+  const named = `the token ${token.fingerprint}`;
+
+  if (claims.exp !== undefined && claims.exp * 1000 <= opts.now) {
+    return finding(
+      'expired',
+      `${named} expired at ${iso(claims.exp * 1000)} (${formatDuration(opts.now - claims.exp * 1000)} ago); Multus on this node can no longer reach the API server until its pod is restarted`,
+    );
+  }
+  if (token.signature.status === 'invalid') {
+    return finding('invalid', `${token.signature.reason}; restarting the Multus pod writes a token from this cluster`);
+  }
+  if (token.review.status === 'rejected') {
+    return finding(
+      'invalid',
+      `the API server rejects ${named}: ${token.review.reason}; restarting the Multus pod writes a fresh token`,
+    );
+  }
+  if (claims.podUid !== undefined && claims.podUid !== pod.uid) {
+    return finding(
+      'invalid',
+      `${named} is bound to pod ${claims.podName ?? '(unnamed)'} (uid ${claims.podUid}) which is gone; the Multus pod on this node is now ${pod.name} (uid ${pod.uid}), so the API server has invalidated the token; restart ${pod.name} to write a fresh one`,
+    );
+  }
+  if (
+    claims.serviceAccountUid !== undefined &&
+    scan.serviceAccountUid !== undefined &&
+    claims.serviceAccountUid !== scan.serviceAccountUid
+  ) {
+    return finding(
+      'invalid',
+      `${named} belongs to service account ${claims.serviceAccountName ?? pod.serviceAccountName} with uid ${claims.serviceAccountUid}, but that service account was recreated (uid now ${scan.serviceAccountUid}), so the API server rejects the token; restart ${pod.name} to write a fresh one`,
+    );
+  }
+  if (claims.exp === undefined) {
+    return finding(
+      'legacy',
+      `legacy token without expiry (${named}, issuer ${claims.iss ?? 'unknown'}): there is nothing to rotate, it stays valid until its Secret or service account is deleted; prefer a bound, expiring token if this was not intended`,
+    );
+  }
+  const left = claims.exp * 1000 - opts.now;
+  if (left < opts.expiringWithinMs) {
+    return finding(
+      'expiring',
+      `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${formatDuration(opts.expiringWithinMs)} of --expiring-within); restarting the Multus pod writes a fresh one`,
+    );
+  }
+  return finding('healthy', `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})`);
+}
+
+export function classifyAll(scan: ScanResult, opts: ClassifyOptions): NodeFinding[] {
+  return scan.nodes.map((node) => classifyNode(node, opts));
+}

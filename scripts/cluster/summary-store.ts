@@ -1,0 +1,32 @@
+// The summary ConfigMap: read the previous data, build the new data from it, write it back. Optimistic
+// concurrency: a write that conflicts (another run wrote in between) re-reads and rebuilds, so no run's history
+// entry is lost.
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+
+export type BuildData = (previous: Record<string, string> | undefined) => Record<string, string>;
+
+export async function upsertSummary(kc: KubeConfig, namespace: string, name: string, build: BuildData,
+  attempts = 5): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': 'summary' };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = await core.readNamespacedConfigMap({ name, namespace }).catch((err: { code?: number }) => {
+        if (err.code === 404) return undefined;
+        throw err;
+      });
+      const data = build(current?.data);
+      if (current) {
+        await core.replaceNamespacedConfigMap({ name, namespace,
+          body: { metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } }, data } });
+      } else {
+        await core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels }, data } });
+      }
+      return;
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if ((code === 409) && attempt < attempts) continue; // conflict or created meanwhile: read again
+      throw err;
+    }
+  }
+}

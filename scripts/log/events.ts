@@ -1,0 +1,19 @@
+// Progress is a typed event. Stages emit events through an `emit` function passed in; formatting for a terminal or
+// for JSON lines happens in one place (format-event.ts). No event ever carries a token.
+import type { RunMode, TokenClass } from '../model.ts';
+
+export type RunEvent =
+  | { type: 'run-started'; mode: RunMode; via: 'local' | 'in-cluster'; identity: string }
+  | { type: 'multus-pods-found'; namespace: string; selector: string; count: number }
+  | { type: 'node-read'; node: string; via: 'exec' | 'reader-pod'; ms: number }
+  | { type: 'node-unreadable'; node: string; reason: string }
+  | { type: 'exec-fallback'; node: string; reason: string }
+  | { type: 'node-classified'; node: string; class: TokenClass; reason: string }
+  | { type: 'workloads-listed'; pods: number; pdbs: number; nodes: number }
+  | { type: 'plan-built'; steps: number; deferred: number; skipped: number }
+  | { type: 'summary-written'; namespace: string; name: string }
+  | { type: 'summary-failed'; namespace: string; name: string; reason: string }
+  | { type: 'warning'; message: string }
+  | { type: 'run-finished'; exitCode: number; outcome: string; ms: number };
+
+export type Emit = (event: RunEvent) => void;

@@ -1,0 +1,54 @@
+// The one place where progress events become text: a line for a person on a terminal, or one JSON object per
+// line in a pod (for log collectors).
+import type { RunEvent } from './events.ts';
+
+export type LogFormat = 'text' | 'json';
+
+const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
+  'node-unreadable': 'warn',
+  'exec-fallback': 'warn',
+  warning: 'warn',
+  'summary-failed': 'error',
+};
+
+export function formatEvent(e: RunEvent, format: LogFormat, now: number): string {
+  if (format === 'json') {
+    return JSON.stringify({ time: new Date(now).toISOString(), level: LEVEL[e.type] ?? 'info', event: e.type,
+      ...withoutType(e) });
+  }
+  return text(e);
+}
+
+function withoutType(e: RunEvent): Record<string, unknown> {
+  const { type: _type, ...rest } = e;
+  return rest;
+}
+
+function text(e: RunEvent): string {
+  switch (e.type) {
+    case 'run-started':
+      return `multus-token-rotator: ${e.mode} run, ${e.via === 'local' ? 'local' : 'in-cluster'} (${e.identity})`;
+    case 'multus-pods-found':
+      return `found ${e.count} Multus pod(s) in ${e.namespace} matching ${e.selector}`;
+    case 'node-read':
+      return `${e.node}: read kubeconfig via ${e.via} in ${e.ms} ms`;
+    case 'node-unreadable':
+      return `warning: ${e.node}: ${e.reason}`;
+    case 'exec-fallback':
+      return `${e.node}: exec failed (${e.reason}); trying a read-only reader pod`;
+    case 'node-classified':
+      return `${e.node}: ${e.class}: ${e.reason}`;
+    case 'workloads-listed':
+      return `listed ${e.pods} workload pod(s) on ${e.nodes} node(s) and ${e.pdbs} PodDisruptionBudget(s)`;
+    case 'plan-built':
+      return `plan: ${e.steps} node(s) to act on, ${e.deferred} deferred, ${e.skipped} need nothing`;
+    case 'summary-written':
+      return `summary written to ConfigMap ${e.namespace}/${e.name}`;
+    case 'summary-failed':
+      return `error: could not write the summary ConfigMap ${e.namespace}/${e.name}: ${e.reason}`;
+    case 'warning':
+      return `warning: ${e.message}`;
+    case 'run-finished':
+      return `done in ${(e.ms / 1000).toFixed(1)} s: ${e.outcome} (exit ${e.exitCode})`;
+  }
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env zx
+// multus-token-rotator: the entry point for all three ways of running it — a local zx run against a kubeconfig,
+// the CronJob, and a Job created from the CronJob. It parses flags and environment (stopping before any API call on
+// bad input), connects, runs the pipeline once, prints the result, and exits with a documented code.
+// Logs go to stderr (text on a terminal, JSON lines otherwise); the result goes to stdout.
+import { chalk } from 'zx';
+import { kubeClusterReader } from './cluster/cluster-reader.ts';
+import { connect, type Connection } from './cluster/connect.ts';
+import { describeError } from './cluster/exec-read.ts';
+import { upsertSummary } from './cluster/summary-store.ts';
+import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
+import type { RunEvent } from './log/events.ts';
+import { formatEvent } from './log/format-event.ts';
+import { describeExitCodes, EXIT } from './report/exit-codes.ts';
+import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
+import { runOnce } from './run-once.ts';
+
+function printProblems(problems: ConfigProblem[]): void {
+  process.stderr.write(`multus-token-rotator: ${problems.length} problem(s) with the configuration; nothing was done:\n`);
+  for (const p of problems) {
+    const value = p.value === undefined ? '' : ` = ${JSON.stringify(p.value)}`;
+    process.stderr.write(`  - ${p.source}${value}: ${p.message} (fix: ${p.fix})\n`);
+  }
+}
+
+const colorize: Colorize = (style, text) => chalk[style](text);
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const env = process.env;
+  const first = parseConfig(argv, env, { defaultNamespace: 'default' });
+  if (!first.ok) {
+    printProblems(first.problems);
+    return EXIT.USAGE;
+  }
+  if (first.help) {
+    process.stdout.write(`${usage()}\n\nEXIT CODES\n${describeExitCodes()}\n`);
+    return EXIT.OK;
+  }
+  let connection: Connection;
+  try {
+    connection = connect({ inCluster: first.config.inCluster, kubeconfig: first.config.kubeconfig,
+      context: first.config.context, serviceAccountRoot: env.MTR_SERVICE_ACCOUNT_ROOT });
+  } catch (err) {
+    process.stderr.write(`multus-token-rotator: cannot connect: ${(err as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  // Parse again with the connection's namespace as the default for the summary and the lease.
+  const parsed = parseConfig(argv, env, { defaultNamespace: connection.namespace });
+  if (!parsed.ok) {
+    printProblems(parsed.problems);
+    return EXIT.USAGE;
+  }
+  const config = parsed.config;
+  const logFormat = process.stderr.isTTY ? 'text' : 'json';
+  const emit = (e: RunEvent) => process.stderr.write(`${formatEvent(e, logFormat, Date.now())}\n`);
+  try {
+    const result = await runOnce({
+      config,
+      reader: kubeClusterReader(connection.kc),
+      writeSummary: (ns, name, build) => upsertSummary(connection.kc, ns, name, build),
+      via: connection.via,
+      identity: connection.identity,
+      now: () => Date.now(),
+      emit,
+    });
+    const doc = { run: result.run, findings: result.findings, plan: result.plan, warnings: result.warnings };
+    if (config.output === 'json') process.stdout.write(renderJson(doc));
+    else if (config.output === 'yaml') process.stdout.write(renderYaml(doc));
+    else {
+      process.stdout.write(renderPlanTable({ findings: result.findings, plan: result.plan, now: result.run.startedAt,
+        mode: config.mode, color: process.stdout.isTTY ? colorize : undefined }));
+    }
+    return result.exitCode;
+  } catch (err) {
+    const code = (err as { code?: number }).code;
+    const reason = describeError(err);
+    if (code === 401 || code === 403) {
+      process.stderr.write(`multus-token-rotator: the API server refused a request (${reason}); ` +
+        'check the credentials and the RBAC of rbac.yaml\n');
+      return EXIT.CLUSTER;
+    }
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|fetch failed/.test(String(reason) + String((err as Error).cause ?? ''))) {
+      process.stderr.write(`multus-token-rotator: cannot reach the API server: ${reason}\n`);
+      return EXIT.CLUSTER;
+    }
+    process.stderr.write(`multus-token-rotator: unexpected error: ${(err as Error).stack ?? reason}\n`);
+    return EXIT.ERROR;
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,170 @@
+// Scan, phase 1: every node's Multus pod and the token its kubeconfig copy really holds. Gathers facts only; the
+// classifier judges them. A node whose file cannot be read or parsed is recorded with the reason and the scan goes
+// on. The token itself is dropped as soon as it has been inspected, verified and reviewed.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Config } from '../config/config.ts';
+import type { ClusterReader } from '../cluster/cluster-reader.ts';
+import type { ExecReadResult } from '../cluster/exec-read.ts';
+import type { Emit } from '../log/events.ts';
+import type { FileContent, FileRead, NodeFacts, NodeScan } from '../model.ts';
+import { inspectToken, verifySignature } from './inspect-token.ts';
+import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
+import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
+
+export type ScanConfig = Pick<Config, 'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' |
+  'readTimeoutMs' | 'maxFileBytes' | 'readerImage'>;
+
+export interface NodesScan {
+  nodes: NodeScan[];
+  nodeFacts: NodeFacts[];
+  warnings: string[];
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping the input order in the result. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** One Multus pod per node: the newest running one (a node mid-rollout may briefly have two). */
+export function pickMultusPods(pods: readonly V1Pod[], warnings: string[]): V1Pod[] {
+  const byNode = new Map<string, V1Pod[]>();
+  for (const p of pods) {
+    const node = p.spec?.nodeName;
+    if (!node || p.metadata?.deletionTimestamp) continue;
+    const list = byNode.get(node) ?? [];
+    list.push(p);
+    byNode.set(node, list);
+  }
+  const picked: V1Pod[] = [];
+  for (const [node, list] of [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    list.sort((a, b) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
+      new Date(a.metadata?.creationTimestamp ?? 0).getTime());
+    const first = list[0];
+    if (!first) continue;
+    if (list.length > 1) {
+      warnings.push(`node ${node} has ${list.length} Multus pods (${list.map((p) => p.metadata?.name).join(', ')}); ` +
+        `judging the newest, ${first.metadata?.name}`);
+    }
+    picked.push(first);
+  }
+  return picked;
+}
+
+async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, emit: Emit):
+  Promise<{ read: FileRead; bytes?: Uint8Array }> {
+  const node = pod.spec?.nodeName ?? '';
+  const started = Date.now();
+  const path = cfg.kubeconfigPath;
+  const viaExec = await reader.execRead({ namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '',
+    container: cfg.container, path, timeoutMs: cfg.readTimeoutMs, maxBytes: cfg.maxFileBytes });
+  let result: ExecReadResult = viaExec;
+  let via: 'exec' | 'reader-pod' = 'exec';
+  if (!viaExec.ok && viaExec.kind === 'failed') {
+    // The image may have no shell or cat (Multus 4.x thin is distroless): read the same host directory from a
+    // short-lived read-only pod on that node instead.
+    const mount = hostMountFor(pod, cfg.container, path);
+    if (!mount) {
+      return { read: { status: 'unreadable', path, reason: `${viaExec.reason}; and no hostPath volume of container ` +
+        `${cfg.container} holds ${path}, so a reader pod cannot be used (check --kubeconfig-path)` } };
+    }
+    emit({ type: 'exec-fallback', node, reason: viaExec.reason });
+    via = 'reader-pod';
+    result = await reader.readViaReaderPod({ namespace: pod.metadata?.namespace ?? '', node, image: cfg.readerImage,
+      hostPath: mount.hostPath, mountPath: mount.mountPath, filePath: path, timeoutMs: cfg.readTimeoutMs,
+      maxBytes: cfg.maxFileBytes });
+    if (!result.ok) {
+      return { read: { status: 'unreadable', path, reason: `${viaExec.reason}; reading through a reader pod failed ` +
+        `too: ${result.reason}` } };
+    }
+  }
+  if (!result.ok) return { read: { status: 'unreadable', path, reason: result.reason } };
+  emit({ type: 'node-read', node, via, ms: Date.now() - started });
+  return { read: { status: 'read', via, bytes: result.bytes.length, path }, bytes: result.bytes };
+}
+
+async function judgeContent(reader: ClusterReader, bytes: Uint8Array, jwks: unknown, jwksProblem: string | undefined,
+  maxBytes: number): Promise<FileContent> {
+  const parsed = parseMultusKubeconfig(bytes, { maxBytes });
+  if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
+  const inspected = inspectToken(parsed.token);
+  if (!inspected.ok) return { status: 'malformed', reason: inspected.reason };
+  const [signature, review] = await Promise.all([
+    jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: jwksProblem })
+      : verifySignature(parsed.token, jwks, {}),
+    reader.review(parsed.token),
+  ]);
+  return {
+    status: 'token',
+    server: parsed.server,
+    user: parsed.user,
+    context: parsed.context,
+    token: { fingerprint: inspected.fingerprint, alg: inspected.alg, kid: inspected.kid, claims: inspected.claims,
+      signature, review },
+  };
+}
+
+export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {
+  const warnings: string[] = [];
+  const [podList, nodeList] = await Promise.all([
+    reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
+    reader.listNodes(),
+  ]);
+  const pods = pickMultusPods(podList, warnings);
+  emit({ type: 'multus-pods-found', namespace: cfg.namespace, selector: cfg.selector, count: pods.length });
+  if (pods.length === 0) {
+    warnings.push(`no Multus pods match selector ${cfg.selector} in namespace ${cfg.namespace} ` +
+      '(set --namespace and --selector to where Multus runs)');
+  }
+  const nodeFacts = nodeList.map(toNodeFacts);
+  const byName = new Map(nodeFacts.map((n) => [n.name, n]));
+
+  let jwks: unknown;
+  let jwksProblem: string | undefined;
+  try {
+    jwks = await reader.jwks();
+  } catch (err) {
+    jwksProblem = `the cluster's JWKS (/openid/v1/jwks) could not be read: ${(err as Error).message}`;
+    warnings.push(jwksProblem);
+  }
+  const saUids = new Map<string, Promise<string | undefined>>();
+  const saUid = (ns: string, name: string) => {
+    const key = `${ns}/${name}`;
+    let p = saUids.get(key);
+    if (!p) {
+      p = reader.serviceAccountUid(ns, name).catch(() => undefined);
+      saUids.set(key, p);
+    }
+    return p;
+  };
+
+  const nodes = await mapLimit(pods, cfg.concurrency, async (pod): Promise<NodeScan> => {
+    const multusPod = toMultusPodFacts(pod, cfg.container);
+    const base = { node: multusPod.nodeName, nodeFacts: byName.get(multusPod.nodeName), multusPod };
+    if (multusPod.mode !== 'thin') {
+      return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath, reason: 'not read: self-refreshing' } };
+    }
+    if (!pod.spec?.containers.some((c) => c.name === cfg.container)) {
+      const names = pod.spec?.containers.map((c) => c.name).join(', ') ?? '';
+      return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath,
+        reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
+          'set --container' } };
+    }
+    const [{ read, bytes }, serviceAccountUid] = await Promise.all([
+      readFile(reader, pod, cfg, emit),
+      saUid(multusPod.namespace, multusPod.serviceAccountName),
+    ]);
+    if (read.status === 'unreadable') emit({ type: 'node-unreadable', node: multusPod.nodeName, reason: read.reason });
+    const content = bytes ? await judgeContent(reader, bytes, jwks, jwksProblem, cfg.maxFileBytes) : undefined;
+    return { ...base, file: read, content, serviceAccountUid };
+  });
+  return { nodes, nodeFacts, warnings };
+}

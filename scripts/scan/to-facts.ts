@@ -1,0 +1,112 @@
+// Pure conversions from API objects to the pipeline's facts. Nothing here asserts that an optional API field is
+// present: a missing field becomes a missing fact, and the classifier or planner says what that means.
+import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { MultusMode, MultusPodFacts, NodeFacts, OwnerRef, PdbFacts, PodFacts, VolumeFacts } from '../model.ts';
+
+function time(t: Date | string | undefined): number {
+  return t ? new Date(t).getTime() : 0;
+}
+
+export function controllerOf(pod: V1Pod): OwnerRef | undefined {
+  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
+  return ref ? { kind: ref.kind, name: ref.name, uid: ref.uid } : undefined;
+}
+
+export function podIsReady(pod: V1Pod): boolean {
+  return pod.status?.phase === 'Running' &&
+    pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** How this Multus container keeps its token: thick plugins and 4.x thin with its token watch refresh themselves. */
+export function multusMode(container: V1Container | undefined): MultusMode {
+  const words = [...(container?.command ?? []), ...(container?.args ?? [])].join(' ');
+  if (/multus-daemon/.test(words)) return 'thick';
+  if (/--cleanup-config-on-exit(=true)?(\s|$)/.test(words) && !/--skip-config-watch(=true)?(\s|$)/.test(words) &&
+    /thin_entrypoint/.test(words) && !/--multus-conf-file=(?!auto)/.test(words)) {
+    return 'thin-token-watch';
+  }
+  return 'thin';
+}
+
+export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFacts {
+  const container = pod.spec?.containers.find((c) => c.name === containerName);
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    nodeName: pod.spec?.nodeName ?? '',
+    ready: podIsReady(pod),
+    image: container?.image ?? '',
+    mode: multusMode(container),
+    controller: controllerOf(pod),
+    serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
+    createdAt: time(pod.metadata?.creationTimestamp),
+  };
+}
+
+export function toNodeFacts(node: V1Node): NodeFacts {
+  return {
+    name: node.metadata?.name ?? '',
+    uid: node.metadata?.uid ?? '',
+    ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+    unschedulable: node.spec?.unschedulable === true,
+  };
+}
+
+function volumeKind(v: { emptyDir?: unknown; hostPath?: unknown }): VolumeFacts['kind'] {
+  if (v.emptyDir) return 'emptyDir';
+  if (v.hostPath) return 'hostPath';
+  return 'other';
+}
+
+export function toPodFacts(pod: V1Pod): PodFacts {
+  return {
+    namespace: pod.metadata?.namespace ?? '',
+    name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid ?? '',
+    nodeName: pod.spec?.nodeName ?? '',
+    phase: pod.status?.phase ?? 'Unknown',
+    ready: podIsReady(pod),
+    labels: pod.metadata?.labels ?? {},
+    annotations: pod.metadata?.annotations ?? {},
+    hostNetwork: pod.spec?.hostNetwork === true,
+    controller: controllerOf(pod),
+    volumes: (pod.spec?.volumes ?? []).map((v) => ({ name: v.name, kind: volumeKind(v) })),
+    deleting: Boolean(pod.metadata?.deletionTimestamp),
+    createdAt: time(pod.metadata?.creationTimestamp),
+  };
+}
+
+export function toPdbFacts(pdb: V1PodDisruptionBudget): PdbFacts {
+  return {
+    namespace: pdb.metadata?.namespace ?? '',
+    name: pdb.metadata?.name ?? '',
+    selector: pdb.spec?.selector ? {
+      matchLabels: pdb.spec.selector.matchLabels,
+      matchExpressions: pdb.spec.selector.matchExpressions?.map((e) => ({
+        key: e.key, operator: e.operator, values: e.values,
+      })),
+    } : undefined,
+    generation: pdb.metadata?.generation ?? 0,
+    observedGeneration: pdb.status?.observedGeneration,
+    disruptionsAllowed: pdb.status?.disruptionsAllowed ?? 0,
+    currentHealthy: pdb.status?.currentHealthy ?? 0,
+    desiredHealthy: pdb.status?.desiredHealthy ?? 0,
+    expectedPods: pdb.status?.expectedPods ?? 0,
+    unhealthyPodEvictionPolicy: pdb.spec?.unhealthyPodEvictionPolicy,
+  };
+}
+
+/** The Multus container's volume that holds `filePath`: its hostPath and where it is mounted. */
+export function hostMountFor(pod: V1Pod, containerName: string, filePath: string):
+  { hostPath: string; mountPath: string } | undefined {
+  const container = pod.spec?.containers.find((c) => c.name === containerName);
+  const mounts = (container?.volumeMounts ?? [])
+    .filter((m) => filePath === m.mountPath || filePath.startsWith(m.mountPath.replace(/\/$/, '') + '/'))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length);
+  for (const m of mounts) {
+    const vol = pod.spec?.volumes?.find((v) => v.name === m.name);
+    if (vol?.hostPath?.path) return { hostPath: vol.hostPath.path, mountPath: m.mountPath };
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+// What an end-to-end test needs to talk to the local cluster that global-setup.ts started.
+import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { defaultRoot, nodeKubeconfigFile } from '../../cluster/cluster.ts';
+import { readState } from '../../cluster/processes.ts';
+
+export interface ClusterEnv {
+  root: string;
+  kubeconfig: string;
+  kc: KubeConfig;
+  nodes: string[];
+  server: string;
+}
+
+export function clusterEnv(): ClusterEnv {
+  const root = defaultRoot;
+  const state = readState(root);
+  if (!state) throw new Error(`no local cluster state in ${root}: run the e2e tests through npm test, or npm run cluster:up first`);
+  const kubeconfig = `${root}/kubeconfig`;
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return { root, kubeconfig, kc, nodes: state.nodes, server: state.apiserver };
+}
+
+/** A fresh namespace for one test, deleted when the test ends. */
+export async function withNamespace(t: TestContext, env: ClusterEnv, labels: Record<string, string> = {}): Promise<string> {
+  const core = env.kc.makeApiClient(CoreV1Api);
+  const name = `e2e-${randomBytes(4).toString('hex')}`;
+  await core.createNamespace({ body: { metadata: { name, labels } } });
+  t.after(async () => {
+    await core.deleteNamespace({ name }).catch(() => undefined);
+  });
+  // The ServiceAccount admission plugin needs the namespace's default service account.
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const ok = await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false);
+    if (ok) return name;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`namespace ${name}: the default service account did not appear within 30s`);
+}
+
+export { nodeKubeconfigFile };

@@ -1,0 +1,64 @@
+// Test helpers around the simulated Multus pods.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { TestContext } from 'node:test';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { fileBoundTo, nodeKubeconfigFile } from '../../cluster/cluster.ts';
+import { waitFor } from '../../cluster/processes.ts';
+import type { ClusterEnv } from './cluster-env.ts';
+
+export async function multusPods(env: ClusterEnv, namespace = 'kube-system', selector = 'app=multus'): Promise<V1Pod[]> {
+  const core = env.kc.makeApiClient(CoreV1Api);
+  const list = await core.listNamespacedPod({ namespace, labelSelector: selector });
+  return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+export function isReady(p: V1Pod | undefined): boolean {
+  return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+}
+
+/** Saves the node's kubeconfig file now and puts it back when the test ends. */
+export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: string): void {
+  const file = nodeKubeconfigFile(env.root, node);
+  const before = existsSync(file) ? readFileSync(file) : undefined;
+  t.after(() => {
+    if (before) writeFileSync(file, before, { mode: 0o600 });
+  });
+}
+
+/**
+ * Starts, in `namespace`, a Multus pod of the distroless 4.x thin image on `node` (no shell, no cat: every exec
+ * fails) and waits until the simulated entrypoint has written the node's file with its token. The node's previous
+ * file comes back when the test ends.
+ */
+export async function startDistrolessMultus(t: TestContext, env: ClusterEnv, namespace: string, node: string,
+  labels: Record<string, string> = { app: 'multus' }): Promise<V1Pod> {
+  const core = env.kc.makeApiClient(CoreV1Api);
+  restoreNodeFileAfter(t, env, node);
+  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'multus' } } })
+    .catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
+  const name = `multus-thin-${node}`;
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name, labels, annotations: { 'sim.mtr.local/image': 'distroless' } },
+      spec: {
+        nodeName: node, serviceAccountName: 'multus', hostNetwork: true,
+        containers: [{
+          name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thin',
+          command: ['/thin_entrypoint'],
+          volumeMounts: [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }],
+        }],
+        volumes: [{ name: 'cni', hostPath: { path: '/etc/cni/net.d' } }],
+      },
+    },
+  });
+  let pod: V1Pod | undefined;
+  await waitFor(`distroless Multus pod ${namespace}/${name} Ready with its token in ${node}'s file`, async () => {
+    pod = await core.readNamespacedPod({ name, namespace });
+    return isReady(pod) && fileBoundTo(env.root, node) === pod.metadata?.uid;
+  }, 60_000);
+  if (!pod) throw new Error('unreachable: waitFor returned without a pod');
+  return pod;
+}

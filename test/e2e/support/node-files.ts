@@ -1,0 +1,110 @@
+// Puts chosen content into a simulated node's /etc/cni/net.d/multus.d/multus.kubeconfig: a token this cluster's
+// service-account key signed with the claims and `exp` a test wants, one signed by a foreign key, a real legacy
+// token, or garbage. Each write is undone when the test ends.
+import { createHash, createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import { nodeKubeconfigFile } from '../../cluster/cluster.ts';
+
+export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
+
+export function readNodeFile(root: string, node: string): Buffer {
+  return readFileSync(nodeKubeconfigFile(root, node));
+}
+
+/** Writes the node's file and restores the previous content after the test. */
+export function writeNodeFile(t: TestContext, root: string, node: string, content: string | Uint8Array): void {
+  const file = nodeKubeconfigFile(root, node);
+  const before = existsSync(file) ? readFileSync(file) : undefined;
+  writeFileSync(file, content, { mode: 0o600 });
+  t.after(() => {
+    if (before) writeFileSync(file, before, { mode: 0o600 });
+  });
+}
+
+/** The 3.x entrypoint's shape, with any token. */
+export function multusKubeconfig(token: string, server = 'https://[127.0.0.1]:16443'): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: ${server}
+    insecure-skip-tls-verify: true
+users:
+- name: multus
+  user:
+    token: "${token}"
+contexts:
+- name: multus-context
+  context:
+    cluster: local
+    user: multus
+current-context: multus-context
+`;
+}
+
+function clusterKey(root: string): { key: KeyObject; kid: string } {
+  const key = createPrivateKey(readFileSync(path.join(root, 'pki', 'sa.key')));
+  // The API server's key id: base64url(sha256(DER of the public key in PKIX form)).
+  const der = createPublicKey(key).export({ type: 'spki', format: 'der' });
+  return { key, kid: createHash('sha256').update(der).digest('base64url') };
+}
+
+let foreign: Promise<{ key: webcrypto.CryptoKey | KeyObject; kid: string }> | undefined;
+
+export interface MintOptions {
+  /** 'cluster' signs with this API server's key; 'foreign' with a key it never published. */
+  signer?: 'cluster' | 'foreign';
+  /** Claims to set or override; `exp: undefined` removes exp. */
+  claims?: JWTPayload & Record<string, unknown>;
+}
+
+/** Mints a service-account-shaped JWT (RS256) with the given claims. */
+export async function mintToken(root: string, opts: MintOptions = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const base: Record<string, unknown> = {
+    iss: ISSUER,
+    aud: [ISSUER],
+    sub: 'system:serviceaccount:kube-system:multus',
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+  };
+  const claims = { ...base, ...(opts.claims ?? {}) };
+  for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
+  let signer: { key: webcrypto.CryptoKey | KeyObject; kid: string };
+  if (opts.signer === 'foreign') {
+    foreign ??= generateKeyPair('RS256').then((kp) => ({ key: kp.privateKey, kid: 'foreign-key' }));
+    signer = await foreign;
+  } else {
+    signer = clusterKey(root);
+  }
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signer.kid }).sign(signer.key);
+}
+
+/** A real legacy (secret-based) token of a service account: no exp, issuer kubernetes/serviceaccount. */
+export async function legacyToken(kc: KubeConfig, namespace: string, serviceAccount: string): Promise<string> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const name = `${serviceAccount}-legacy-token`;
+  await core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name, annotations: { 'kubernetes.io/service-account.name': serviceAccount } },
+      type: 'kubernetes.io/service-account-token',
+    },
+  }).catch((err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+  });
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const s = await core.readNamespacedSecret({ name, namespace });
+    const token = s.data?.token;
+    if (token) return Buffer.from(token, 'base64').toString('utf8');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the token controller did not fill secret ${namespace}/${name} within 30s`);
+}

@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  labelValueProblem,
+  matchesLabelSelector,
+  matchesSelector,
+  parseLabelSelector,
+  qualifiedNameProblem,
+} from '../../../scripts/config/label-selector.ts';
+import type { ParsedSelector } from '../../../scripts/config/label-selector.ts';
+import type { LabelSelector } from '../../../scripts/model.ts';
+
+function parsed(text: string): ParsedSelector {
+  const r = parseLabelSelector(text);
+  assert.ok(r.ok, `expected "${text}" to parse: ${r.ok ? '' : r.message}`);
+  return r.selector;
+}
+
+test('parseLabelSelector builds the structured form of every operator', () => {
+  assert.deepEqual(parsed('app=multus, tier==node,env!=dev').requirements, [
+    { key: 'app', operator: 'equals', values: ['multus'] },
+    { key: 'tier', operator: 'equals', values: ['node'] },
+    { key: 'env', operator: 'notEquals', values: ['dev'] },
+  ]);
+  assert.deepEqual(parsed('env in (a, b),zone notin (x),k8s.io/app,!legacy').requirements, [
+    { key: 'env', operator: 'in', values: ['a', 'b'] },
+    { key: 'zone', operator: 'notin', values: ['x'] },
+    { key: 'k8s.io/app', operator: 'exists', values: [] },
+    { key: 'legacy', operator: 'doesNotExist', values: [] },
+  ]);
+  assert.deepEqual(parsed('a=').requirements, [{ key: 'a', operator: 'equals', values: [''] }]);
+  assert.deepEqual(parsed('gen>3,gen<10').requirements, [
+    { key: 'gen', operator: 'gt', values: ['3'] },
+    { key: 'gen', operator: 'lt', values: ['10'] },
+  ]);
+  assert.deepEqual(parsed('').requirements, []);
+  assert.equal(parsed('app=multus').text, 'app=multus');
+});
+
+test('parseLabelSelector refuses invalid selectors with a reason', () => {
+  const cases: [string, RegExp][] = [
+    ['app=multus,', /ends with ","/],
+    [',app', /expected a label key/],
+    ['app in x', /expected "\("/],
+    ['app in (a b)', /expected "," or "\)"/],
+    ['app in ()', /value list of "app" is empty/],
+    ['app in (a', /expected "," or "\)"/],
+    ['app=a=b', /expected "," between requirements/],
+    ['-app=x', /must start and end with a letter or digit/],
+    ['a/b/c=x', /more than one "\/"/],
+    ['Example.COM/app=x', /prefix "Example.COM"/],
+    ['/app=x', /empty prefix/],
+    [`${'a'.repeat(64)}=x`, /64 characters long, more than 63/],
+    [`app=${'v'.repeat(64)}`, /64 characters long, more than 63/],
+    ['app=bad value', /expected "," between requirements/],
+    ['app=-x', /value "-x"/],
+    ['gen>x', /needs an integer/],
+    ['app multus', /expected an operator/],
+    ['!', /expected a label key/],
+  ];
+  for (const [text, message] of cases) {
+    const r = parseLabelSelector(text);
+    assert.equal(r.ok, false, text);
+    if (!r.ok) {
+      assert.match(r.message, message, text);
+      assert.ok(r.message.includes(`"${text}"`), r.message);
+      assert.match(r.fix, /app=multus/);
+    }
+  }
+});
+
+test('qualifiedNameProblem and labelValueProblem accept valid names', () => {
+  for (const key of ['app', 'multus-token-rotator.io/skip', 'a.b_c-d', 'k8s.v1.cni.cncf.io/networks', 'A1']) {
+    assert.equal(qualifiedNameProblem(key), undefined, key);
+  }
+  for (const value of ['', 'node', 'v1.2_3-x', 'A'.repeat(63)]) {
+    assert.equal(labelValueProblem(value), undefined, value);
+  }
+  assert.match(qualifiedNameProblem('app/') ?? '', /empty name/);
+});
+
+test('matchesSelector follows the Kubernetes semantics', () => {
+  const labels = { app: 'multus', tier: 'node', gen: '5' };
+  const cases: [string, boolean][] = [
+    ['', true],
+    ['app=multus', true],
+    ['app==multus', true],
+    ['app=other', false],
+    ['missing=x', false],
+    ['app!=other', true],
+    ['app!=multus', false],
+    ['missing!=x', true],
+    ['app in (a,multus)', true],
+    ['app in (a,b)', false],
+    ['missing in (a)', false],
+    ['app notin (multus)', false],
+    ['app notin (a)', true],
+    ['missing notin (a)', true],
+    ['tier', true],
+    ['missing', false],
+    ['!missing', true],
+    ['!tier', false],
+    ['app=multus,tier=node', true],
+    ['app=multus,tier=edge', false],
+    ['gen>3', true],
+    ['gen>5', false],
+    ['gen<6', true],
+    ['app>3', false],
+    ['missing<3', false],
+  ];
+  for (const [text, want] of cases) {
+    assert.equal(matchesSelector(parsed(text), labels), want, text);
+  }
+});
+
+test('matchesSelector does not treat inherited properties as labels', () => {
+  assert.equal(matchesSelector(parsed('constructor'), {}), false);
+  assert.equal(matchesSelector(parsed('!toString'), {}), true);
+});
+
+test('matchesLabelSelector implements metav1.LabelSelector', () => {
+  const labels = { app: 'web', tier: 'frontend' };
+  const cases: [string, LabelSelector, boolean][] = [
+    ['empty selector matches everything', {}, true],
+    ['empty lists match everything', { matchLabels: {}, matchExpressions: [] }, true],
+    ['matchLabels equal', { matchLabels: { app: 'web' } }, true],
+    ['matchLabels differ', { matchLabels: { app: 'db' } }, false],
+    ['matchLabels missing key', { matchLabels: { zone: 'a' } }, false],
+    ['In matches', { matchExpressions: [{ key: 'tier', operator: 'In', values: ['backend', 'frontend'] }] }, true],
+    ['In misses', { matchExpressions: [{ key: 'tier', operator: 'In', values: ['backend'] }] }, false],
+    ['In on a missing key', { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }, false],
+    ['In without values is invalid', { matchExpressions: [{ key: 'tier', operator: 'In', values: [] }] }, false],
+    ['NotIn matches', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['backend'] }] }, true],
+    ['NotIn misses', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['frontend'] }] }, false],
+    ['NotIn on a missing key', { matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, true],
+    ['Exists', { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, true],
+    ['Exists on a missing key', { matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
+    ['Exists with values is invalid', { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['web'] }] }, false],
+    ['DoesNotExist', { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, true],
+    ['DoesNotExist on a present key', { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, false],
+    ['unknown operator matches nothing', { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['web'] }] }, false],
+    ['operators are case-sensitive', { matchExpressions: [{ key: 'app', operator: 'in', values: ['web'] }] }, false],
+    [
+      'matchLabels AND matchExpressions',
+      { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['backend'] }] },
+      false,
+    ],
+    [
+      'both satisfied',
+      { matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+      true,
+    ],
+  ];
+  for (const [name, selector, want] of cases) {
+    assert.equal(matchesLabelSelector(selector, labels), want, name);
+  }
+  assert.equal(matchesLabelSelector({}, {}), true);
+  assert.equal(matchesLabelSelector({ matchLabels: { constructor: 'x' } }, {}), false);
+});

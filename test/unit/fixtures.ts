@@ -1,0 +1,105 @@
+// Small factories for realistic pipeline values. Each takes overrides; the defaults describe an ordinary pod, budget
+// or node that nothing objects to.
+import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, RestartPlan, RunInfo } from '../../scripts/model.ts';
+
+/** 2025-06-01T00:00:00Z. */
+export const NOW = Date.UTC(2025, 5, 1);
+export const HOUR = 3_600_000;
+
+let seq = 0;
+function uid(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${String(seq).padStart(8, '0')}`;
+}
+
+/** A ready ReplicaSet pod on node-a that attaches a secondary network. */
+export function makePod(overrides: Partial<PodFacts> = {}): PodFacts {
+  const name = overrides.name ?? 'web-7d9f8b6c5-abcde';
+  return {
+    namespace: 'default',
+    name,
+    uid: uid('pod'),
+    nodeName: 'node-a',
+    phase: 'Running',
+    ready: true,
+    labels: { app: 'web' },
+    annotations: { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' },
+    hostNetwork: false,
+    controller: { kind: 'ReplicaSet', name: 'web-7d9f8b6c5', uid: 'rs-web' },
+    volumes: [{ name: 'kube-api-access-x1y2z', kind: 'other' }],
+    deleting: false,
+    createdAt: NOW - 48 * HOUR,
+    ...overrides,
+  };
+}
+
+/** An observed budget in `default` selecting app=web with one disruption to spare. */
+export function makePdb(overrides: Partial<PdbFacts> = {}): PdbFacts {
+  return {
+    namespace: 'default',
+    name: 'web',
+    selector: { matchLabels: { app: 'web' } },
+    generation: 1,
+    observedGeneration: 1,
+    disruptionsAllowed: 1,
+    currentHealthy: 3,
+    desiredHealthy: 2,
+    expectedPods: 3,
+    ...overrides,
+  };
+}
+
+/** An expired token on node-a. */
+export function makeFinding(overrides: Partial<NodeFinding> = {}): NodeFinding {
+  const node = overrides.node ?? 'node-a';
+  const exp = Math.floor(NOW / 1000) - 3600;
+  return {
+    node,
+    multusPod: { namespace: 'kube-system', name: `kube-multus-ds-${node}`, uid: `multus-${node}` },
+    class: 'expired',
+    reason: 'the token expired 1h ago',
+    fingerprint: '0123456789ab',
+    exp,
+    timeLeftMs: exp * 1000 - NOW,
+    readVia: 'exec',
+    ...overrides,
+  };
+}
+
+export function makeNode(overrides: Partial<NodeFacts> = {}): NodeFacts {
+  const name = overrides.name ?? 'node-a';
+  return { name, uid: `node-uid-${name}`, ready: true, unschedulable: false, ...overrides };
+}
+
+/** The Multus pod of `makeFinding({ node })`, controlled by its DaemonSet. */
+export function makeMultusPod(node: string, overrides: Partial<MultusPodFacts> = {}): MultusPodFacts {
+  return {
+    namespace: 'kube-system',
+    name: `kube-multus-ds-${node}`,
+    uid: `multus-${node}`,
+    nodeName: node,
+    ready: true,
+    image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.1.0',
+    mode: 'thin',
+    controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-multus' },
+    serviceAccountName: 'multus',
+    createdAt: NOW - 400 * 24 * HOUR,
+    ...overrides,
+  };
+}
+
+export function makePlan(overrides: Partial<RestartPlan> = {}): RestartPlan {
+  return { createdAt: NOW, steps: [], deferred: [], skipped: [], advisories: [], ...overrides };
+}
+
+export function makeRun(overrides: Partial<RunInfo> = {}): RunInfo {
+  return {
+    startedAt: NOW,
+    finishedAt: NOW + 5_000,
+    mode: 'dry-run',
+    via: 'in-cluster',
+    exitCode: 3,
+    outcome: 'attention',
+    ...overrides,
+  };
+}

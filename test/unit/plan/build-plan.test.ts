@@ -1,0 +1,207 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
+import type { NodeFinding } from '../../../scripts/model.ts';
+import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod } from '../fixtures.ts';
+
+const config: PlanInput['config'] = {
+  maxNodes: 10,
+  dependents: 'secondary-networks',
+  allowLocalStorage: false,
+  optOutAnnotation: 'multus-token-rotator.io/skip',
+};
+const S = Math.floor(NOW / 1000);
+
+function plan(overrides: Partial<PlanInput>) {
+  return buildPlan({ findings: [], pods: [], pdbs: [], config, now: NOW, ...overrides });
+}
+
+describe('buildPlan: node order', () => {
+  const findings: NodeFinding[] = [
+    makeFinding({ node: 'e1', class: 'expiring', exp: S + 7200 }),
+    makeFinding({ node: 'e2', class: 'expiring', exp: S + 3600 }),
+    makeFinding({ node: 'e0', class: 'expiring', exp: S + 3600 }),
+    makeFinding({ node: 'x2', class: 'expired', exp: S - 10 }),
+    makeFinding({ node: 'i1', class: 'invalid', exp: S + 90 * 86400, reason: 'signature does not verify' }),
+    makeFinding({ node: 'x1', class: 'expired', exp: S - 7200 }),
+    makeFinding({ node: 'i0', class: 'invalid', exp: undefined }),
+    makeFinding({ node: 'ib', class: 'invalid', exp: undefined }),
+    makeFinding({ node: 'ia', class: 'invalid', exp: undefined }),
+  ];
+  it('puts invalid and expired first by exp (none first, then name), then expiring by exp and name', () => {
+    assert.deepEqual(
+      plan({ findings }).steps.map((s) => s.node),
+      ['i0', 'ia', 'ib', 'x1', 'x2', 'i1', 'e0', 'e2', 'e1'],
+    );
+  });
+  it('caps at maxNodes and defers the rest, in the same order, with the flag', () => {
+    const p = plan({ findings, config: { ...config, maxNodes: 4 } });
+    assert.deepEqual(
+      p.steps.map((s) => s.node),
+      ['i0', 'ia', 'ib', 'x1'],
+    );
+    assert.deepEqual(
+      p.deferred.map((d) => [d.node, d.reason, d.override]),
+      ['x2', 'i1', 'e0', 'e2', 'e1'].map((n) => [n, 'cap of 4 nodes per run reached', '--max-nodes']),
+    );
+  });
+  it('is deterministic whatever the input order', () => {
+    const base = plan({ findings, config: { ...config, maxNodes: 5 } });
+    const reversed = plan({ findings: [...findings].reverse(), config: { ...config, maxNodes: 5 } });
+    const rotated = plan({ findings: [...findings.slice(4), ...findings.slice(0, 4)], config: { ...config, maxNodes: 5 } });
+    assert.deepEqual(reversed, base);
+    assert.deepEqual(rotated, base);
+  });
+  it('keeps exp, class, reason and Multus pod on each step', () => {
+    const [step] = plan({ findings: [makeFinding({ node: 'n', exp: S - 5, reason: 'expired 5s ago' })] }).steps;
+    assert.ok(step);
+    assert.deepEqual(
+      { exp: step.exp, class: step.class, reason: step.reason, multusPod: step.multusPod },
+      { exp: S - 5, class: 'expired', reason: 'expired 5s ago', multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-n', uid: 'multus-n' } },
+    );
+  });
+});
+
+describe('buildPlan: deferred and skipped', () => {
+  it('defers NotReady and missing nodes without using the cap', () => {
+    const findings = ['a', 'b', 'c', 'd'].map((n, i) => makeFinding({ node: n, exp: S - 100 + i }));
+    const p = plan({
+      findings,
+      nodes: [makeNode({ name: 'a', ready: false }), makeNode({ name: 'c' }), makeNode({ name: 'd' })],
+      config: { ...config, maxNodes: 1 },
+    });
+    assert.deepEqual(
+      p.steps.map((s) => s.node),
+      ['c'],
+    );
+    assert.deepEqual(
+      p.deferred.map((d) => [d.node, d.reason]),
+      [
+        ['a', 'node a is NotReady; its pods could not start again until it recovers'],
+        ['b', 'node b was not found; nothing is restarted on a node that may be gone'],
+        ['d', 'cap of 1 nodes per run reached'],
+      ],
+    );
+    assert.equal(p.deferred[0]?.override, undefined);
+  });
+  it('an unschedulable (cordoned) but Ready node is still acted on', () => {
+    const p = plan({ findings: [makeFinding({ node: 'a' })], nodes: [makeNode({ name: 'a', unschedulable: true })] });
+    assert.equal(p.steps.length, 1);
+  });
+  it('defers a node whose Multus pod has no DaemonSet controller, or was not scanned', () => {
+    const findings = ['a', 'b', 'c', 'd'].map((n) => makeFinding({ node: n }));
+    const p = plan({
+      findings,
+      multusPods: [
+        makeMultusPod('a', { controller: undefined }),
+        makeMultusPod('b', { controller: { kind: 'ReplicaSet', name: 'm', uid: 'r' } }),
+        makeMultusPod('c'),
+      ],
+    });
+    assert.deepEqual(
+      p.steps.map((s) => s.node),
+      ['c'],
+    );
+    assert.deepEqual(
+      p.deferred.map((d) => [d.node, d.reason]),
+      [
+        ['a', 'the Multus pod kube-system/kube-multus-ds-a has no controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
+        ['b', 'the Multus pod kube-system/kube-multus-ds-b has a ReplicaSet controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
+        ['d', 'the Multus pod kube-system/kube-multus-ds-d was not among the scanned pods, so its controller is unknown'],
+      ],
+    );
+  });
+  it('never plans a node twice', () => {
+    const p = plan({
+      findings: [
+        makeFinding({ node: 'a', multusPod: { namespace: 'kube-system', name: 'm2', uid: 'u2' } }),
+        makeFinding({ node: 'a', multusPod: { namespace: 'kube-system', name: 'm1', uid: 'u1' } }),
+      ],
+    });
+    assert.deepEqual(
+      p.steps.map((s) => s.multusPod.name),
+      ['m1'],
+    );
+    assert.match(p.deferred[0]?.reason ?? '', /already has a step/);
+  });
+  it('skips non-actionable nodes with their reason, by node name; unreadable is never acted on', () => {
+    const p = plan({
+      findings: [
+        makeFinding({ node: 'z', class: 'healthy', reason: 'valid for 300d' }),
+        makeFinding({ node: 'u', class: 'unreadable', reason: 'the file could not be read: permission denied' }),
+        makeFinding({ node: 'l', class: 'legacy', reason: 'a legacy secret token with no expiry' }),
+        makeFinding({ node: 's', class: 'self-refreshing', reason: 'thick plugin refreshes its token' }),
+      ],
+    });
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(p.deferred, []);
+    assert.deepEqual(p.skipped, [
+      { node: 'l', class: 'legacy', reason: 'a legacy secret token with no expiry' },
+      { node: 's', class: 'self-refreshing', reason: 'thick plugin refreshes its token' },
+      { node: 'u', class: 'unreadable', reason: 'the file could not be read: permission denied; nothing is restarted on a guess' },
+      { node: 'z', class: 'healthy', reason: 'valid for 300d' },
+    ]);
+  });
+  it('copies advisories and sets createdAt to now', () => {
+    const advisories = ['tokens live 1h; run at least every 30m'];
+    const p = plan({ advisories, now: NOW + 5 });
+    assert.deepEqual(p.advisories, advisories);
+    assert.notEqual(p.advisories, advisories);
+    assert.equal(p.createdAt, NOW + 5);
+  });
+});
+
+describe('buildPlan: pods of a step', () => {
+  const pods = [
+    makePod({ namespace: 'b', name: 'p1', nodeName: 'a' }),
+    makePod({ namespace: 'a', name: 'p2', nodeName: 'a' }),
+    makePod({ namespace: 'a', name: 'p1', nodeName: 'a', controller: undefined }),
+    makePod({ namespace: 'a', name: 'plain', nodeName: 'a', annotations: {} }),
+    makePod({ namespace: 'a', name: 'other-node', nodeName: 'b' }),
+    makePod({ namespace: 'default', name: 'web-1', nodeName: 'a' }),
+  ];
+  it('lists dependents of that node only, sorted by namespace/name, and counts the rest', () => {
+    const p = plan({ findings: [makeFinding({ node: 'a' })], pods, pdbs: [makePdb({ disruptionsAllowed: 0 })] });
+    const [step] = p.steps;
+    assert.ok(step);
+    assert.deepEqual(
+      step.pods.map((v) => [`${v.namespace}/${v.name}`, v.action]),
+      [
+        ['a/p1', 'manual'],
+        ['a/p2', 'restart'],
+        ['b/p1', 'restart'],
+        ['default/web-1', 'blocked'],
+      ],
+    );
+    assert.equal(step.nonDependentPods, 1);
+  });
+  it('policy none leaves only the Multus pod', () => {
+    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'none' } }).steps;
+    assert.deepEqual(step?.pods, []);
+    assert.equal(step?.nonDependentPods, 5);
+  });
+  it('policy all includes pods without the annotation', () => {
+    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'all' } }).steps;
+    assert.equal(step?.pods.length, 5);
+  });
+  it('never lists the Multus pod among the dependents', () => {
+    const multus = makePod({ name: 'kube-multus-ds-a', uid: 'multus-a', nodeName: 'a', controller: { kind: 'ReplicaSet', name: 'x', uid: 'x' } });
+    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods: [multus] }).steps;
+    assert.deepEqual(step?.pods, []);
+    assert.equal(step?.nonDependentPods, 0);
+  });
+  it('gives the same verdicts whatever the pod order', () => {
+    const a = plan({ findings: [makeFinding({ node: 'a' })], pods });
+    const b = plan({ findings: [makeFinding({ node: 'a' })], pods: [...pods].reverse() });
+    assert.deepEqual(a, b);
+  });
+  it('assigns every pod on planned nodes to the step of its node', () => {
+    const many = Array.from({ length: 2000 }, (_, i) => makePod({ name: `p${String(i).padStart(4, '0')}`, nodeName: `n${i % 20}` }));
+    const findings = Array.from({ length: 20 }, (_, i) => makeFinding({ node: `n${i}`, exp: S - HOUR / 1000 }));
+    const p = plan({ findings, pods: many, config: { ...config, maxNodes: 20 } });
+    assert.equal(
+      p.steps.reduce((n, s) => n + s.pods.length, 0),
+      2000,
+    );
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { renderJson, renderPlanTable, renderYaml } from '../../../scripts/report/render-plan.ts';
+import { parse } from 'yaml';
+import type { RestartPlan } from '../../../scripts/model.ts';
+import { NOW, makeFinding, makePlan } from '../fixtures.ts';
+
+const S = Math.floor(NOW / 1000);
+const findings = [
+  makeFinding({ node: 'node-h', class: 'healthy', exp: S + 300 * 86400, reason: 'valid for 300d', fingerprint: 'aaaaaaaaaaaa' }),
+  makeFinding({ node: 'node-x', class: 'expired', exp: S - 7200, reason: 'the token expired 2h ago', fingerprint: 'bbbbbbbbbbbb' }),
+  makeFinding({ node: 'node-u', class: 'unreadable', exp: undefined, fingerprint: undefined, timeLeftMs: undefined, reason: 'permission denied' }),
+  makeFinding({ node: 'node-e', class: 'expiring', exp: S + 5 * 3600 + 180, reason: 'expires in 5h 3m' }),
+];
+const plan: RestartPlan = makePlan({
+  steps: [
+    {
+      node: 'node-x',
+      class: 'expired',
+      reason: 'the token expired 2h ago',
+      exp: S - 7200,
+      multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-x', uid: 'm' },
+      pods: [
+        { namespace: 'shop', name: 'api-1', uid: '1', action: 'restart', reason: 'attaches secondary networks', pdbs: ['shop/api'] },
+        { namespace: 'shop', name: 'cache-1', uid: '2', action: 'refused', reason: 'has emptyDir volumes (data)', override: '--allow-local-storage' },
+        { namespace: 'shop', name: 'db-0', uid: '3', action: 'blocked', reason: 'budget shop/db allows no disruption now (healthy 2 of desired 2)' },
+      ],
+      nonDependentPods: 4,
+    },
+  ],
+  deferred: [{ node: 'node-e', class: 'expiring', reason: 'cap of 1 nodes per run reached', override: '--max-nodes' }],
+  skipped: [
+    { node: 'node-h', class: 'healthy', reason: 'valid for 300d' },
+    { node: 'node-u', class: 'unreadable', reason: 'permission denied; nothing is restarted on a guess' },
+  ],
+  advisories: ['tokens live 1h; run the job at least every 30m'],
+});
+
+describe('renderPlanTable', () => {
+  const text = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run' });
+  const lines = text.split('\n');
+
+  it('starts with the node table, worst first, with aligned columns', () => {
+    assert.match(lines[0] ?? '', /^NODE\s+CLASS\s+EXPIRES\s+LEFT\s+TOKEN\s+REASON$/);
+    const nodes = lines.slice(1, 5).map((l) => l.split(/\s+/)[0]);
+    assert.deepEqual(nodes, ['node-x', 'node-e', 'node-u', 'node-h']);
+    const col = (lines[0] ?? '').indexOf('CLASS');
+    for (const l of lines.slice(1, 5)) {
+      assert.equal(l[col - 1], ' ', l);
+      assert.match(l[col] ?? '', /[a-z]/, l);
+    }
+  });
+  it('shows expiry, time left and fingerprint, never more of the token', () => {
+    assert.match(text, /node-x\s+expired\s+2025-05-31 22:00:00Z\s+-2h\s+bbbbbbbbbbbb\s+the token expired 2h ago/);
+    assert.match(text, /node-e\s+expiring\s+2025-06-01 05:03:00Z\s+5h 3m\s+/);
+    assert.match(text, /node-u\s+unreadable\s+-\s+-\s+-\s+permission denied/);
+  });
+  it('numbers the steps and lists the Multus pod before the workload pods, with overrides', () => {
+    const plansAt = lines.indexOf('Plan');
+    assert.ok(plansAt > 0);
+    const after = lines.slice(plansAt);
+    assert.match(after[1] ?? '', /^ {2}1\. node-x {2}expired, expires 2025-05-31 22:00:00Z: the token expired 2h ago$/);
+    const podLines = after.filter((l) => /^\s+(restart|refused|blocked)\s/.test(l));
+    assert.deepEqual(
+      podLines.map((l) => l.trim().split(/\s+/).slice(0, 2)),
+      [
+        ['restart', 'kube-system/kube-multus-ds-x'],
+        ['restart', 'shop/api-1'],
+        ['refused', 'shop/cache-1'],
+        ['blocked', 'shop/db-0'],
+      ],
+    );
+    assert.match(text, /refused\s+shop\/cache-1\s+has emptyDir volumes \(data\) \(override: --allow-local-storage\)/);
+    assert.match(text, /4 other pod\(s\) on the node do not depend on Multus/);
+  });
+  it('lists deferred, skipped and advisories, then closes with how to act', () => {
+    const order = ['Plan', 'Deferred', 'Skipped', 'Advisories'].map((h) => lines.indexOf(h));
+    assert.deepEqual([...order].sort((a, b) => a - b), order);
+    assert.ok(order.every((i) => i > 0));
+    assert.match(text, /node-e\s+expiring\s+cap of 1 nodes per run reached \(override: --max-nodes\)/);
+    assert.match(text, /node-u\s+unreadable\s+permission denied; nothing is restarted on a guess/);
+    assert.match(text, /1 healthy node\(s\) need nothing/);
+    assert.match(text, / {2}- tokens live 1h/);
+    assert.equal(lines.at(-2), 'Dry run: nothing was changed. To act on this plan, run again with --execute.');
+  });
+  it('says so when there is nothing to do, without suggesting --execute', () => {
+    const t = renderPlanTable({ findings: [findings[0] ?? makeFinding()], plan: makePlan(), now: NOW, mode: 'dry-run' });
+    assert.match(t, /Nothing needs rotation\./);
+    assert.doesNotMatch(t, /--execute/);
+  });
+  it('closes differently for execute and server-dry-run', () => {
+    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'execute' }), /Executing 1 step\(s\), one node at a time\.\n$/);
+    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'server-dry-run' }), /dryRun=All.*--execute\.\n$/);
+  });
+  it('colours after padding, so columns stay aligned', () => {
+    const colored = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run', color: (style, t) => `<${style}>${t}</${style}>` });
+    assert.match(colored, /<red>expired {3}<\/red>/);
+    assert.match(colored, /<bold>Plan<\/bold>/);
+    const stripped = colored.replace(/<\/?[a-z]+>/g, '');
+    assert.equal(stripped, text);
+  });
+  it('renders an empty cluster', () => {
+    assert.match(renderPlanTable({ findings: [], plan: makePlan(), now: NOW, mode: 'dry-run' }), /^No Multus pods found\./);
+  });
+});
+
+describe('renderJson and renderYaml', () => {
+  it('sort keys at every level, drop undefined and round-trip', () => {
+    const a = { plan: { steps: [], b: 1, a: 2 }, findings: [{ z: 1, node: 'n', skip: undefined }] };
+    const b = { findings: [{ node: 'n', z: 1 }], plan: { a: 2, b: 1, steps: [] } };
+    assert.equal(renderJson(a), renderJson(b));
+    assert.equal(renderYaml(a), renderYaml(b));
+    assert.equal(renderJson(a), '{\n  "findings": [\n    {\n      "node": "n",\n      "z": 1\n    }\n  ],\n  "plan": {\n    "a": 2,\n    "b": 1,\n    "steps": []\n  }\n}\n');
+    assert.deepEqual(JSON.parse(renderJson({ findings, plan })), parse(renderYaml({ findings, plan })));
+  });
+  it('keeps long reasons on one line in YAML', () => {
+    const reason = 'x '.repeat(100).trim();
+    assert.equal(renderYaml({ reason }), `reason: ${reason}\n`);
+  });
+});
