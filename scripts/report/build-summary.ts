@@ -240,53 +240,67 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
       .join(','),
   };
 
+  // summary.yaml is its body (memoised: rendering thousands of nodes is the expensive part) followed by the notes on
+  // trimming, appended as a last top-level key so that changing the notes does not re-render the body.
+  const bodies = new Map<string, string>();
+  const body = (collapse: boolean, limit: number): string => {
+    const key = `${collapse}:${limit}`;
+    const cached = bodies.get(key);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const listed = collapse ? findings.filter((f) => ATTENTION.has(f.class)) : findings;
+    const nodesHidden = [...(collapse ? findings.filter((f) => !ATTENTION.has(f.class)) : []), ...listed.slice(limit)];
+    const deferred = plan.deferred.slice(0, limit).map(deferralEntry);
+    const skippedList = collapse ? plan.skipped.filter((d) => ATTENTION.has(d.class)) : plan.skipped;
+    const skippedHidden = [...(collapse ? plan.skipped.filter((d) => !ATTENTION.has(d.class)) : []), ...skippedList.slice(limit)];
+    const text = stringify(
+      compact({
+        run: compact({
+          startedAt: iso(run.startedAt),
+          finishedAt: iso(run.finishedAt),
+          mode: run.mode,
+          via: run.via,
+          identity: run.identity,
+          outcome: run.outcome,
+          exitCode: run.exitCode,
+        }),
+        counts,
+        earliestExpiry: earliest ?? null,
+        nodes: listed.slice(0, limit).map(nodeEntry),
+        nodesNotShown: nodesHidden.length > 0 ? countClasses(nodesHidden) : undefined,
+        plan: compact({
+          createdAt: iso(plan.createdAt),
+          steps: plan.steps.map((s) => stepEntry(s, limit)),
+          deferred,
+          deferredNotShown: plan.deferred.length > deferred.length ? countClasses(plan.deferred.slice(limit)) : undefined,
+          skipped: skippedList.slice(0, limit).map(deferralEntry),
+          skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
+          advisories: plan.advisories,
+        }),
+        warnings,
+      }),
+      YAML_OPTIONS,
+    );
+    bodies.set(key, text);
+    return text;
+  };
   const render = (shape: Shape): Record<string, string> => {
     const notes: string[] = [];
     if (shape.history < history.length) {
       notes.push(`history trimmed to the newest ${shape.history} of ${history.length} runs to stay under ${maxBytes} bytes`);
     }
-    const listed = shape.collapse ? findings.filter((f) => ATTENTION.has(f.class)) : findings;
-    const nodes = listed.slice(0, shape.limit).map(nodeEntry);
-    const nodesHidden = [...(shape.collapse ? findings.filter((f) => !ATTENTION.has(f.class)) : []), ...listed.slice(shape.limit)];
     if (shape.collapse) {
-      notes.push(`per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown`);
+      notes.push(
+        `per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown and plan.skippedNotShown`,
+      );
     }
     if (shape.limit < Number.POSITIVE_INFINITY) {
       notes.push(`lists truncated to ${shape.limit} entries each to stay under ${maxBytes} bytes; the rest are counted`);
     }
-    const deferred = plan.deferred.slice(0, shape.limit).map(deferralEntry);
-    const skippedList = shape.collapse ? plan.skipped.filter((d) => ATTENTION.has(d.class)) : plan.skipped;
-    const skippedHidden = shape.collapse
-      ? [...plan.skipped.filter((d) => !ATTENTION.has(d.class)), ...skippedList.slice(shape.limit)]
-      : skippedList.slice(shape.limit);
-    const summary = compact({
-      run: compact({
-        startedAt: iso(run.startedAt),
-        finishedAt: iso(run.finishedAt),
-        mode: run.mode,
-        via: run.via,
-        identity: run.identity,
-        outcome: run.outcome,
-        exitCode: run.exitCode,
-      }),
-      counts,
-      earliestExpiry: earliest ?? null,
-      nodes,
-      nodesNotShown: nodesHidden.length > 0 ? countClasses(nodesHidden) : undefined,
-      plan: compact({
-        createdAt: iso(plan.createdAt),
-        steps: plan.steps.map((s) => stepEntry(s, shape.limit)),
-        deferred,
-        deferredNotShown: plan.deferred.length > deferred.length ? plan.deferred.length - deferred.length : undefined,
-        skipped: skippedList.slice(0, shape.limit).map(deferralEntry),
-        skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
-        advisories: plan.advisories,
-      }),
-      warnings,
-      notes: notes.length > 0 ? notes : undefined,
-    });
+    const summary = body(shape.collapse, shape.limit) + (notes.length > 0 ? stringify({ notes }, YAML_OPTIONS) : '');
     return {
-      'summary.yaml': stringify(summary, YAML_OPTIONS),
+      'summary.yaml': summary,
       'history.yaml': stringify(history.slice(0, shape.history), YAML_OPTIONS),
       ...flat,
     };
@@ -298,7 +312,8 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
   if (byteSize(data) <= maxBytes) {
     return data;
   }
-  // 2. Trim history, oldest first, down to this run alone. Entry sizes are additive in a YAML sequence.
+  // 2. Trim history, oldest first, down to this run alone. Entry sizes are additive in a YAML sequence, so start
+  //    from an estimate and step down from there.
   const entrySizes = history.map((e) => Buffer.byteLength(stringify([e], YAML_OPTIONS), 'utf8'));
   let excess = byteSize(data) - maxBytes;
   let keep = history.length;

@@ -109,6 +109,9 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
   if (!isRecord(jwks) || !Array.isArray(jwks['keys'])) {
     return { status: 'unchecked', reason: "the cluster's JWKS (/openid/v1/jwks) is not a {\"keys\": [...]} document, so signatures cannot be checked" };
   }
+  if (jwks['keys'].length === 0) {
+    return { status: 'unchecked', reason: "the cluster's JWKS (/openid/v1/jwks) has no keys, so signatures cannot be checked" };
+  }
   let keySet: ReturnType<typeof createLocalJWKSet>;
   try {
     keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);

@@ -60,12 +60,21 @@ export function nodeKubeconfigFile(root: string, node: string): string {
   return path.join(nodeCniDir(root, node), 'multus.d', 'multus.kubeconfig');
 }
 
+let built: { bin: string; data: string } | undefined;
+
 function buildBinaries(log: (m: string) => void): { bin: string; data: string } {
+  if (built) return built;
   log('building (or reusing) the control-plane binaries: test/cluster/build.sh');
   const out = execFileSync('bash', [path.join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const bin = out.toString().trim().split('\n').pop() ?? '';
   if (!existsSync(path.join(bin, 'k8s-multicall'))) throw new Error(`build.sh did not produce binaries in ${bin}`);
-  return { bin, data: path.join(path.dirname(bin), 'kwok') };
+  built = { bin, data: path.join(path.dirname(bin), 'kwok') };
+  return built;
+}
+
+/** The kubectl built with the control plane (build.sh answers from its cache in milliseconds). */
+export function kubectlPath(): string {
+  return path.join(buildBinaries(() => undefined).bin, 'kubectl');
 }
 
 export function writeKubeconfig(file: string, opts: { server: string; ca: string; cert: string; key: string;

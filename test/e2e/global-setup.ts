@@ -5,9 +5,14 @@ import { down, up } from '../cluster/cluster.ts';
 let startedHere = false;
 
 export async function globalSetup(): Promise<void> {
-  const nodes = Number(process.env.CLUSTER_NODES ?? '3');
-  const c = await up({ nodes: Number.isInteger(nodes) && nodes > 0 ? nodes : 3 });
+  // The suite prepares a node in each token class at once: it needs at least 6 nodes.
+  const wanted = Math.max(6, Number(process.env.CLUSTER_NODES ?? '6') || 6);
+  const c = await up({ nodes: wanted });
   startedHere = !c.reused;
+  if (c.nodes.length < 6) {
+    throw new Error(`a running local cluster has ${c.nodes.length} nodes and the suite needs 6: ` +
+      'run npm run cluster:down, then the tests again (they start their own)');
+  }
 }
 
 export async function globalTeardown(): Promise<void> {

@@ -1,0 +1,56 @@
+// Runs the real entry point (scripts/rotate.ts) as a child process, as a user would: locally against a kubeconfig,
+// or "in-cluster" with another service account's token laid out where a pod would have it.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { repoRoot, PORTS } from '../../cluster/cluster.ts';
+import type { ClusterEnv } from './cluster-env.ts';
+
+export interface RotatorRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runRotator(args: string[], env: Record<string, string | undefined> = {}): Promise<RotatorRun> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [path.join(repoRoot, 'scripts', 'rotate.ts'), ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 300_000,
+    }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+export function runLocal(env: ClusterEnv, args: string[]): Promise<RotatorRun> {
+  return runRotator(['--kubeconfig', env.kubeconfig, ...args]);
+}
+
+/**
+ * Lays out /var/run/secrets/kubernetes.io/serviceaccount for service account `ns/name` (a token from TokenRequest,
+ * the cluster CA, the namespace) under a temporary root, and returns the environment that makes the entry point
+ * take its in-cluster path with those credentials.
+ */
+export async function inClusterEnv(env: ClusterEnv, namespace: string, name: string): Promise<Record<string, string>> {
+  const core = env.kc.makeApiClient(CoreV1Api);
+  const tr = await core.createNamespacedServiceAccountToken({
+    name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } },
+  });
+  const root = mkdtempSync(path.join(tmpdir(), 'mtr-sa-'));
+  const dir = path.join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'token'), tr.status?.token ?? '', { mode: 0o600 });
+  writeFileSync(path.join(dir, 'ca.crt'), readFileSync(path.join(env.root, 'pki', 'ca.crt')));
+  writeFileSync(path.join(dir, 'namespace'), namespace);
+  return {
+    KUBERNETES_SERVICE_HOST: '127.0.0.1',
+    KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
+    MTR_SERVICE_ACCOUNT_ROOT: root,
+  };
+}

@@ -1,0 +1,30 @@
+// Tokens for a node's Multus pod with chosen expiry, signed with this cluster's key and bound like the real ones.
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { ClusterEnv } from './cluster-env.ts';
+import { ISSUER, mintToken } from './node-files.ts';
+
+export async function boundClaims(env: ClusterEnv, pod: V1Pod): Promise<Record<string, unknown>> {
+  const core = env.kc.makeApiClient(CoreV1Api);
+  const ns = pod.metadata?.namespace ?? 'kube-system';
+  const saName = pod.spec?.serviceAccountName ?? 'default';
+  const sa = await core.readNamespacedServiceAccount({ name: saName, namespace: ns });
+  return {
+    iss: ISSUER,
+    aud: [ISSUER],
+    sub: `system:serviceaccount:${ns}:${saName}`,
+    'kubernetes.io': {
+      namespace: ns,
+      serviceaccount: { name: saName, uid: sa.metadata?.uid },
+      pod: { name: pod.metadata?.name, uid: pod.metadata?.uid },
+      node: { name: pod.spec?.nodeName },
+    },
+  };
+}
+
+/** A token bound to `pod`, signed by the cluster's key, that expires `expInSeconds` from now (negative: expired). */
+export async function boundToken(env: ClusterEnv, pod: V1Pod, expInSeconds: number): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return mintToken(env.root, {
+    claims: { ...(await boundClaims(env, pod)), iat: now - 3600, nbf: now - 3600, exp: now + expInSeconds },
+  });
+}
