@@ -40,7 +40,7 @@ async function main(): Promise<number> {
   let connection: Connection;
   try {
     connection = connect({ inCluster: first.config.inCluster, kubeconfig: first.config.kubeconfig,
-      context: first.config.context, serviceAccountRoot: env.MTR_SERVICE_ACCOUNT_ROOT });
+      context: first.config.context, serviceAccountRoot: first.config.serviceAccountRoot });
   } catch (err) {
     process.stderr.write(`multus-token-rotator: cannot connect: ${(err as Error).message}\n`);
     return EXIT.USAGE;

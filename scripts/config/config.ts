@@ -39,6 +39,8 @@ export interface Config {
   kubeconfig?: string;
   context?: string;
   inCluster: boolean;
+  /** Prefix of /var/run/secrets/kubernetes.io/serviceaccount in-cluster (tests only; unset in a pod). */
+  serviceAccountRoot?: string;
 
   // scanning
   concurrency: number;

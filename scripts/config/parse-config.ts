@@ -69,6 +69,12 @@ const FLAGS: readonly FlagSpec[] = [
 
 const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
 
+/**
+ * Where the in-cluster service-account files are looked for (a prefix to /var/run/secrets/...). Unset in a real pod;
+ * the end-to-end tests set it to run the in-cluster path from outside a pod with another service account's token.
+ */
+export const SERVICE_ACCOUNT_ROOT_ENV = 'MTR_SERVICE_ACCOUNT_ROOT';
+
 export function envName(flag: string): string {
   return `MTR_${flag.toUpperCase().replaceAll('-', '_')}`;
 }
@@ -196,6 +202,7 @@ export function parseConfig(
 
   // ── environment ──
   const known = new Set(FLAGS.filter((f) => f.noEnv !== true).map((f) => envName(f.name)));
+  known.add(SERVICE_ACCOUNT_ROOT_ENV);
   for (const [key, value] of Object.entries(env)) {
     if (key.startsWith('MTR_') && !known.has(key) && value !== undefined) {
       const guess = closestFlag(key.slice(4).toLowerCase().replaceAll('_', '-'));
@@ -517,6 +524,7 @@ export function parseConfig(
     container,
     kubeconfigPath,
     inCluster,
+    ...(env[SERVICE_ACCOUNT_ROOT_ENV] ? { serviceAccountRoot: env[SERVICE_ACCOUNT_ROOT_ENV] } : {}),
     concurrency,
     readTimeoutMs,
     maxFileBytes,
@@ -565,8 +573,5 @@ export function usage(): string {
     'FLAGS (each can also be set by the environment variable shown; a flag wins over its variable;',
     'booleans in the environment accept true/false, 1/0, yes/no; durations: 90s, 15m, 1h30m, 7d):',
     ...lines,
-    '',
-    'EXIT CODES: see README',
-    '',
   ].join('\n');
 }

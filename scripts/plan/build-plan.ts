@@ -149,8 +149,18 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const noBudgets: PdbFacts[] = [];
 
   const steps: NodeStep[] = chosen.map((f) => {
-    const onNode = podsByNode.get(f.node) ?? [];
-    const dependents = onNode.filter((p) => p.uid !== f.multusPod.uid && isDependent(p, config.dependents));
+    const dependents: PodFacts[] = [];
+    let others = 0;
+    for (const p of podsByNode.get(f.node) ?? []) {
+      if (p.uid === f.multusPod.uid) {
+        continue;
+      }
+      if (isDependent(p, config.dependents)) {
+        dependents.push(p);
+      } else {
+        others += 1;
+      }
+    }
     dependents.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid));
     const step: NodeStep = {
       node: f.node,
@@ -158,7 +168,7 @@ export function buildPlan(input: PlanInput): RestartPlan {
       reason: f.reason,
       multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
       pods: dependents.map((p) => podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets })),
-      nonDependentPods: onNode.filter((p) => p.uid !== f.multusPod.uid).length - dependents.length,
+      nonDependentPods: others,
     };
     if (f.exp !== undefined) {
       step.exp = f.exp;

@@ -22,10 +22,16 @@ export interface FilterRefusal {
   pdbs?: string[];
 }
 
+/** Facts about the pod derived from the context, computed at most once per pod. */
+export interface DerivedFacts {
+  /** The budgets that cover the pod (see budgetsFor). */
+  budgets: () => readonly PdbFacts[];
+}
+
 export interface PodFilter {
   name: string;
   /** undefined: no objection, go on to the next filter. */
-  check: (pod: PodFacts, ctx: PodFilterContext) => FilterRefusal | undefined;
+  check: (pod: PodFacts, ctx: PodFilterContext, derived: DerivedFacts) => FilterRefusal | undefined;
 }
 
 /** Whether the pod depends on its node's Multus token at all. Pods that do not are left out of the plan. */
@@ -113,8 +119,8 @@ export const POD_FILTERS: readonly PodFilter[] = [
   },
   {
     name: 'budgets',
-    check: (pod, ctx) => {
-      const verdict = budgetVerdict(pod, budgetsFor(pod, ctx.pdbs));
+    check: (pod, _ctx, derived) => {
+      const verdict = budgetVerdict(pod, derived.budgets());
       if (verdict === undefined) {
         return undefined;
       }
@@ -136,16 +142,20 @@ function restartReason(policy: DependentsPolicy): string {
 /** The verdict of the first filter that refuses, or 'restart'. */
 export function podVerdict(pod: PodFacts, ctx: PodFilterContext, filters: readonly PodFilter[] = POD_FILTERS): PodVerdict {
   const id = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  let budgets: readonly PdbFacts[] | undefined;
+  const derived: DerivedFacts = {
+    budgets: () => (budgets ??= ctx.pdbs.length === 0 ? [] : budgetsFor(pod, ctx.pdbs)),
+  };
   for (const filter of filters) {
-    const refusal = filter.check(pod, ctx);
+    const refusal = filter.check(pod, ctx, derived);
     if (refusal !== undefined) {
       return { ...id, ...refusal };
     }
   }
-  const budgets = ctx.pdbs.length === 0 ? [] : budgetsFor(pod, ctx.pdbs);
+  const covering = derived.budgets();
   const verdict: PodVerdict = { ...id, action: 'restart', reason: restartReason(ctx.config.dependents) };
-  if (budgets.length > 0) {
-    verdict.pdbs = budgets.map(budgetName);
+  if (covering.length > 0) {
+    verdict.pdbs = covering.map(budgetName);
   }
   return verdict;
 }

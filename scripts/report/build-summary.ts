@@ -1,7 +1,7 @@
 // The run summary as ConfigMap data: summary.yaml (this run in full), history.yaml (short entries, newest first) and
 // flat keys for `kubectl get -o jsonpath`. Pure: run facts in, strings out, one write by the caller. The input types
 // hold no token (only fingerprints), and nothing here adds one.
-import { parse, stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import type { NodeDeferral, NodeFinding, NodeStep, PodVerdict, RestartPlan, RunInfo, TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../classify/format-duration.ts';
@@ -177,9 +177,15 @@ export function readHistory(text: string | undefined): { entries: HistoryEntry[]
   }
   let doc: unknown;
   try {
-    doc = parse(text);
+    // parseDocument rather than parse: no console output for YAML warnings; errors are reported here instead.
+    const parsed = parseDocument(text, { uniqueKeys: false });
+    const [first] = parsed.errors;
+    if (first !== undefined) {
+      throw first;
+    }
+    doc = parsed.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const why = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
     return { entries: [], warnings: [`the previous history.yaml could not be parsed and was dropped: ${why}`] };
   }
   if (!Array.isArray(doc)) {

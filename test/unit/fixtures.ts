@@ -49,10 +49,10 @@ export function makePdb(overrides: Partial<PdbFacts> = {}): PdbFacts {
   };
 }
 
-/** An expired token on node-a. */
+/** An expired token on node-a; timeLeftMs follows `exp` unless given. */
 export function makeFinding(overrides: Partial<NodeFinding> = {}): NodeFinding {
   const node = overrides.node ?? 'node-a';
-  const exp = Math.floor(NOW / 1000) - 3600;
+  const exp = 'exp' in overrides ? overrides.exp : Math.floor(NOW / 1000) - 3600;
   return {
     node,
     multusPod: { namespace: 'kube-system', name: `kube-multus-ds-${node}`, uid: `multus-${node}` },
@@ -60,7 +60,7 @@ export function makeFinding(overrides: Partial<NodeFinding> = {}): NodeFinding {
     reason: 'the token expired 1h ago',
     fingerprint: '0123456789ab',
     exp,
-    timeLeftMs: exp * 1000 - NOW,
+    timeLeftMs: exp === undefined ? undefined : exp * 1000 - NOW,
     readVia: 'exec',
     ...overrides,
   };

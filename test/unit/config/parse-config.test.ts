@@ -303,5 +303,12 @@ test('usage lists every flag with its variable and default, and the exit-codes p
     if (flag !== 'help') assert.ok(line.includes(envName(flag)), `--${flag} shows ${envName(flag)}`);
   }
   assert.match(text, /-n, --namespace NS\s+MTR_NAMESPACE .*\(default: kube-system\)/);
-  assert.match(text, /^EXIT CODES: see README$/m);
+  assert.doesNotMatch(text, /EXIT CODES/, 'the entry point appends the exit codes from report/exit-codes.ts');
+});
+
+test('MTR_SERVICE_ACCOUNT_ROOT is read into the config, not reported as unknown', () => {
+  const r = parseConfig([], { MTR_SERVICE_ACCOUNT_ROOT: '/tmp/sa', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, { defaultNamespace: 'ops' });
+  assert.ok(r.ok);
+  assert.equal(r.config.serviceAccountRoot, '/tmp/sa');
+  assert.equal(r.config.inCluster, true);
 });

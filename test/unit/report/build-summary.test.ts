@@ -117,6 +117,13 @@ describe('buildSummary', () => {
     { name: 'not YAML', text: '- a: [unclosed', kept: 0, warning: /could not be parsed and was dropped/ },
     { name: 'not a list', text: 'runs: 3', kept: 0, warning: /not a list of runs/ },
     {
+      name: 'an alias bomb',
+      text: ['- &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `- &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n'),
+      kept: 0,
+      warning: /could not be parsed and was dropped/,
+    },
+    { name: 'duplicate keys', text: '- startedAt: x\n  startedAt: y\n', kept: 0, warning: /./ },
+    {
       name: 'some bad entries',
       text: stringify([
         { startedAt: 'x', mode: 'dry-run', via: 'local', outcome: 'ok', exitCode: 0 },
