@@ -3,6 +3,8 @@
 // the CronJob, and a Job created from the CronJob. It parses flags and environment (stopping before any API call on
 // bad input), connects, runs the pipeline once, prints the result, and exits with a documented code.
 // Logs go to stderr (text on a terminal, JSON lines otherwise); the result goes to stdout.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chalk } from 'zx';
 import { kubeClusterReader } from './cluster/cluster-reader.ts';
 import { connect, type Connection } from './cluster/connect.ts';
@@ -26,7 +28,9 @@ function printProblems(problems: ConfigProblem[]): void {
 const colorize: Colorize = (style, text) => chalk[style](text);
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
+  // `node scripts/rotate.ts …` and `zx scripts/rotate.ts …` put different things before the script's path.
+  const self = fileURLToPath(import.meta.url);
+  const argv = process.argv.slice(process.argv.findIndex((a) => path.resolve(a) === self) + 1);
   const env = process.env;
   const first = parseConfig(argv, env, { defaultNamespace: 'default' });
   if (!first.ok) {
