@@ -258,8 +258,11 @@ export async function down(opts: { root?: string; log?: (m: string) => void } = 
     log('no cluster is running here');
     return;
   }
-  // Stop in reverse order of start: the simulators, then the controllers, the API server, etcd last.
-  const killed = await stopProcesses([...state.processes].reverse());
+  // Stop in tiers, in reverse order of start: the simulators, then the controllers, the API server, etcd last.
+  const tier = (p: ProcessRecord) => p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
+    : p.name.startsWith('kube-') ? 1 : 0;
+  const killed: string[] = [];
+  for (const t of [0, 1, 2, 3]) killed.push(...await stopProcesses(state.processes.filter((p) => tier(p) === t)));
   if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
   rmSync(statePath(root), { force: true });
   log(`stopped ${state.processes.length} processes`);

@@ -35,12 +35,18 @@ export function writeState(root: string, state: ClusterState): void {
   writeFileSync(statePath(root), JSON.stringify(state, null, 2) + '\n');
 }
 
+/** Whether the process exists and is not a zombie (an exited child nobody has reaped yet counts as gone). */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 

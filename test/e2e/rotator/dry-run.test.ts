@@ -260,12 +260,14 @@ describe('manifests and the in-cluster path', () => {
     const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
     const inCluster = await runRotator(['-o', 'json'], saEnv);
     assert.notEqual(inCluster.code, 4, `the service account lacks a permission: ${inCluster.stderr}`);
+    // It wrote its summary into its own namespace (the default in-cluster), with the RBAC it was given.
+    const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: 'multus-token-rotator' });
+    assert.match(cm.data?.['summary.yaml'] ?? '', /in-cluster/);
     const local = await runLocal(env, ['-o', 'json', '--summary-namespace', 'multus-token-rotator']);
     const strip = (r: Result) => r.findings.map((f) => [f.node, f.class, f.fingerprint]);
     assert.deepEqual(strip(parse(inCluster.stdout)), strip(parse(local.stdout)));
     assert.equal(inCluster.code, local.code);
-    // It wrote its summary into its own namespace.
-    const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: 'multus-token-rotator' });
-    assert.match(cm.data?.['summary.yaml'] ?? '', /in-cluster/);
+    assert.equal(parse(inCluster.stdout).findings.find((f) => f.node === a)?.class, 'expired');
+    assert.equal(parse(inCluster.stdout).findings.find((f) => f.node === b)?.class, 'invalid');
   });
 });
