@@ -255,3 +255,88 @@ export interface RunInfo {
   exitCode: number;
   outcome: string;
 }
+
+// ───────────────────────────── execute ─────────────────────────────
+
+export type PodOutcome =
+  | 'evicted' // evicted; the old pod is gone and its replacement is Ready
+  | 'already-gone' // the eviction answered 404: nothing to do
+  | 'blocked' // a budget kept it (429 until the per-pod timeout, or 500: several budgets)
+  | 'failed' // the eviction failed otherwise, or the replacement was not Ready in time
+  | 'skipped' // not restarted: the plan's verdict, or what the re-check right before acting found
+  | 'not-started' // the run ended (deadline, signal, failure policy, lost lease) before this pod
+  | 'dry-run'; // --server-dry-run: the API server accepted the eviction without evicting
+
+export interface PodExecution {
+  namespace: string;
+  name: string;
+  uid: string;
+  outcome: PodOutcome;
+  reason: string;
+  /** Eviction requests sent (more than one after 429s). */
+  attempts?: number;
+  /** From the first eviction request until it was accepted. */
+  evictMs?: number;
+  /** From acceptance until the old pod was gone (NotFound or a new UID). */
+  goneMs?: number;
+  /** From acceptance until the replacement was Ready. */
+  replacementReadyMs?: number;
+  /** From the replacement being seen Ready until the rotator moved on (watch-driven: aim < 1 s). */
+  moveOnMs?: number;
+  replacement?: { name: string; uid: string };
+}
+
+export type NodeOutcome =
+  | 'rotated' // Multus restarted with a fresh token, and every restartable dependent restarted
+  | 'partial' // Multus restarted, but some dependents were blocked or failed
+  | 'failed' // the node's step failed (Multus did not come back Ready, or its new token is not fresh and bound)
+  | 'skipped' // the re-check right before acting found nothing to do, or the node changed
+  | 'not-started' // the run ended before this node
+  | 'dry-run'; // --server-dry-run
+
+export interface TokenRef {
+  fingerprint?: string;
+  /** Seconds since the epoch. */
+  exp?: number;
+}
+
+export interface NodeExecution {
+  node: string;
+  outcome: NodeOutcome;
+  reason: string;
+  startedAt?: Millis;
+  finishedAt?: Millis;
+  multus?: {
+    oldPod: string;
+    oldUid: string;
+    newPod?: string;
+    newUid?: string;
+    /** From the delete until the new Multus pod was Ready. */
+    readyMs?: number;
+    /** From the new pod being Ready until its fresh token was read from the node's file. */
+    tokenMs?: number;
+  };
+  tokenBefore?: TokenRef;
+  tokenAfter?: TokenRef;
+  pods: PodExecution[];
+}
+
+export interface LeaseInfo {
+  name: string;
+  namespace: string;
+  holder: string;
+  acquired: boolean;
+  /** When the lease is held by another run: who, and since when (ISO). */
+  heldBy?: string;
+  heldSince?: string;
+}
+
+export interface ExecutionReport {
+  mode: RunMode;
+  startedAt: Millis;
+  finishedAt: Millis;
+  lease?: LeaseInfo;
+  /** Why the run stopped before the end of the plan, if it did. */
+  stoppedBecause?: string;
+  nodes: NodeExecution[];
+}

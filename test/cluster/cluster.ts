@@ -18,16 +18,23 @@ import {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..', '..');
-export const defaultRoot = path.join(repoRoot, '.cluster');
+/** Where the cluster keeps its state; MTR_CLUSTER_DIR runs a second cluster beside the first (with a port offset). */
+export const defaultRoot = process.env.MTR_CLUSTER_DIR ? path.resolve(process.env.MTR_CLUSTER_DIR)
+  : path.join(repoRoot, '.cluster');
 
-/** Loopback ports; chosen away from the components' defaults so that a real cluster on the machine is not hit. */
+const offset = Number(process.env.MTR_CLUSTER_PORT_OFFSET ?? '0') || 0;
+
+/**
+ * Loopback ports; chosen away from the components' defaults so that a real cluster on the machine is not hit.
+ * MTR_CLUSTER_PORT_OFFSET shifts them all, for a second cluster beside the first.
+ */
 export const PORTS = {
-  etcdClient: 23790,
-  etcdPeer: 23800,
-  apiserver: 16443,
-  controllerManager: 20257,
-  scheduler: 20259,
-  kwokBase: 21250, // node i listens on kwokBase + i
+  etcdClient: 23790 + offset,
+  etcdPeer: 23800 + offset,
+  apiserver: 16443 + offset,
+  controllerManager: 20257 + offset,
+  scheduler: 20259 + offset,
+  kwokBase: 21250 + offset * 10, // node i listens on kwokBase + i
 } as const;
 
 /** The path inside a Multus container that each node's kwok sees as that node's net.d directory. */

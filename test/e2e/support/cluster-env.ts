@@ -1,5 +1,6 @@
 // What an end-to-end test needs to talk to the local cluster that global-setup.ts started.
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { defaultRoot, nodeKubeconfigFile } from '../../cluster/cluster.ts';
@@ -17,7 +18,7 @@ export function clusterEnv(): ClusterEnv {
   const root = defaultRoot;
   const state = readState(root);
   if (!state) throw new Error(`no local cluster state in ${root}: run the e2e tests through npm test, or npm run cluster:up first`);
-  const kubeconfig = `${root}/kubeconfig`;
+  const kubeconfig = path.join(root, 'kubeconfig');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   return { root, kubeconfig, kc, nodes: state.nodes, server: state.apiserver };

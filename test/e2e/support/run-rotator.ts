@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { repoRoot, PORTS } from '../../cluster/cluster.ts';
+import { repoRoot } from '../../cluster/cluster.ts';
 import type { ClusterEnv } from './cluster-env.ts';
 
 export interface RotatorRun {
@@ -50,7 +50,7 @@ export async function inClusterEnv(env: ClusterEnv, namespace: string, name: str
   writeFileSync(path.join(dir, 'namespace'), namespace);
   return {
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
-    KUBERNETES_SERVICE_PORT: String(PORTS.apiserver),
+    KUBERNETES_SERVICE_PORT: new URL(env.server).port,
     MTR_SERVICE_ACCOUNT_ROOT: root,
   };
 }
