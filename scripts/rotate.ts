@@ -5,15 +5,18 @@
 // Logs go to stderr (text on a terminal, JSON lines otherwise); the result goes to stdout.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chalk } from 'zx';
+import { chalk, question } from 'zx';
 import { kubeClusterReader } from './cluster/cluster-reader.ts';
 import { connect, type Connection } from './cluster/connect.ts';
 import { describeError } from './cluster/exec-read.ts';
+import { kubeClusterWriter } from './cluster/cluster-writer.ts';
+import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { upsertSummary } from './cluster/summary-store.ts';
 import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
 import type { RunEvent } from './log/events.ts';
 import { formatEvent } from './log/format-event.ts';
 import { describeExitCodes, EXIT } from './report/exit-codes.ts';
+import { renderExecutionTable } from './report/render-execution.ts';
 import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
 import { runOnce } from './run-once.ts';
 
@@ -49,8 +52,11 @@ async function main(): Promise<number> {
     process.stderr.write(`multus-token-rotator: cannot connect: ${(err as Error).message}\n`);
     return EXIT.USAGE;
   }
-  // Parse again with the connection's namespace as the default for the summary and the lease.
-  const parsed = parseConfig(argv, env, { defaultNamespace: connection.namespace });
+  // Parse again with the default namespace of the summary and the lease: the job's own namespace in-cluster; locally
+  // the namespace rbac.yaml creates, so that a laptop run shares the CronJob's lease and summary.
+  const parsed = parseConfig(argv, env, {
+    defaultNamespace: connection.via === 'in-cluster' ? connection.namespace : 'multus-token-rotator',
+  });
   if (!parsed.ok) {
     printProblems(parsed.problems);
     return EXIT.USAGE;
@@ -58,22 +64,47 @@ async function main(): Promise<number> {
   const config = parsed.config;
   const logFormat = process.stderr.isTTY ? 'text' : 'json';
   const emit = (e: RunEvent) => process.stderr.write(`${formatEvent(e, logFormat, Date.now())}\n`);
+  // SIGTERM/SIGINT: start nothing new, release the lease, write the summary, exit 130. A second signal exits at once.
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(EXIT.INTERRUPTED);
+    stop.abort(`interrupted by ${sig}`);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   try {
     const result = await runOnce({
       config,
       reader: kubeClusterReader(connection.kc),
+      writer: kubeClusterWriter(connection.kc),
+      acquireLease: (opts) => acquireLease(connection.kc, opts),
+      holder: makeHolderIdentity(),
+      signal: stop.signal,
+      confirm: config.mode === 'execute' && !config.yes && interactive
+        ? async (plan, findings) => {
+          process.stderr.write(renderPlanTable({ findings, plan, now: Date.now(), mode: config.mode, color: colorize }));
+          const answer = await question(`Restart Multus and its dependents on ${plan.steps.length} node(s)? [y/N] `);
+          return /^y(es)?$/i.test(answer.trim());
+        }
+        : undefined,
       writeSummary: (ns, name, build) => upsertSummary(connection.kc, ns, name, build),
       via: connection.via,
       identity: connection.identity,
       now: () => Date.now(),
       emit,
     });
-    const doc = { run: result.run, findings: result.findings, plan: result.plan, warnings: result.warnings };
+    const doc = { run: result.run, findings: result.findings, plan: result.plan, execution: result.execution,
+      warnings: result.warnings };
     if (config.output === 'json') process.stdout.write(renderJson(doc));
     else if (config.output === 'yaml') process.stdout.write(renderYaml(doc));
     else {
       process.stdout.write(renderPlanTable({ findings: result.findings, plan: result.plan, now: result.run.startedAt,
         mode: config.mode, color: process.stdout.isTTY ? colorize : undefined }));
+      if (result.execution) {
+        process.stdout.write(renderExecutionTable({ execution: result.execution,
+          color: process.stdout.isTTY ? colorize : undefined }));
+      }
     }
     return result.exitCode;
   } catch (err) {

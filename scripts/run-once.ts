@@ -1,15 +1,22 @@
-// One run of the pipeline: scan ─► classify ─► plan ─► report. The same code path for the local zx run, the
-// CronJob and a manual Job; only the connection differs. The clock and the cluster are passed in.
+// One run of the pipeline: scan ─► classify ─► plan ─► execute ─► report. The same code path for the local zx run,
+// the CronJob and a manual Job; only the connection differs. The clock, the cluster and the stop signal are passed in.
+// Only --execute takes the lease and changes the cluster; a dry run and --server-dry-run change nothing.
 import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
+import type { ClusterWriter } from './cluster/cluster-writer.ts';
+import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
+import { executePlan } from './execute/execute-plan.ts';
+import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config } from './config/config.ts';
 import type { Emit } from './log/events.ts';
-import { ACTIONABLE_CLASSES, type NodeFinding, type RestartPlan, type RunInfo } from './model.ts';
+import {
+  ACTIONABLE_CLASSES, type ExecutionReport, type LeaseInfo, type NodeFinding, type RestartPlan, type RunInfo,
+} from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
-import { EXIT, exitCodeForPlan } from './report/exit-codes.ts';
+import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { scanWorkloads } from './scan/scan-workloads.ts';
 
@@ -22,6 +29,15 @@ export interface RunDeps {
   identity: string;
   now: () => number;
   emit: Emit;
+  /** Changes the cluster (execute and server-dry-run only). */
+  writer?: ClusterWriter;
+  /** Takes the single-run lease (execute only). */
+  acquireLease?: (opts: LeaseOptions) => Promise<AcquireResult>;
+  holder?: string;
+  /** Fires on SIGTERM/SIGINT: nothing new is started, the lease is released, the summary is written. */
+  signal?: AbortSignal;
+  /** Asked before acting, with the plan (an interactive --execute without --yes); false changes nothing. */
+  confirm?: (plan: RestartPlan, findings: NodeFinding[]) => Promise<boolean>;
 }
 
 export interface RunResult {
@@ -31,16 +47,29 @@ export interface RunResult {
   plan: RestartPlan;
   warnings: string[];
   run: RunInfo;
+  execution?: ExecutionReport;
 }
 
-function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number): string {
-  if (exitCode === EXIT.OK) return findings.length === 0 ? 'no Multus nodes found' : 'all tokens healthy';
+function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number,
+  execution: ExecutionReport | undefined, leaseHeld: boolean): string {
+  if (leaseHeld) return 'another run holds the lease; nothing was changed';
+  if (exitCode === EXIT.INTERRUPTED) return `interrupted${execution?.stoppedBecause ? `: ${execution.stoppedBecause}` : ''}`;
   const parts: string[] = [];
-  if (plan.steps.length > 0) parts.push(`${plan.steps.length} node(s) need rotation`);
+  if (execution) {
+    const count = (o: string) => execution.nodes.filter((n) => n.outcome === o).length;
+    for (const o of ['rotated', 'partial', 'failed', 'dry-run', 'skipped', 'not-started']) {
+      if (count(o) > 0) parts.push(`${count(o)} node(s) ${o}`);
+    }
+    if (execution.stoppedBecause) parts.push(`stopped: ${execution.stoppedBecause}`);
+  } else if (plan.steps.length > 0) {
+    parts.push(`${plan.steps.length} node(s) need rotation`);
+  }
   if (plan.deferred.length > 0) parts.push(`${plan.deferred.length} deferred`);
   const unreadable = findings.filter((f) => f.class === 'unreadable').length;
   if (unreadable > 0) parts.push(`${unreadable} unreadable`);
-  return parts.join(', ') || 'attention needed';
+  if (parts.length > 0) return parts.join(', ');
+  if (exitCode === EXIT.OK) return findings.length === 0 ? 'no Multus nodes found' : 'all tokens healthy';
+  return 'attention needed';
 }
 
 export async function runOnce(deps: RunDeps): Promise<RunResult> {
@@ -66,13 +95,27 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
 
   const warnings = [...scanned.warnings];
-  let exitCode: number = exitCodeForPlan(findings, plan, config.mode);
-  let outcome = outcomeOf(findings, plan, exitCode);
+  const interrupt = deps.signal ?? new AbortController().signal;
+  let execution: ExecutionReport | undefined;
+  let leaseHeld = false;
+  let declined = false;
+  if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
+    declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
+    if (declined) {
+      warnings.push('not confirmed: nothing was changed');
+    } else {
+      ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
+    }
+  }
+  // Declined, the plan's steps are left undone: judged like a dry run.
+  let exitCode: number = exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
+    { interrupted: interrupt.aborted, leaseHeld });
+  let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
     identity: deps.identity, exitCode, outcome });
   try {
     await deps.writeSummary(config.summaryNamespace, config.summaryName, (previous) =>
-      buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit }));
+      buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution }));
     emit({ type: 'summary-written', namespace: config.summaryNamespace, name: config.summaryName });
   } catch (err) {
     const reason = (err as { code?: number }).code === 403
@@ -87,5 +130,43 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   }
   const info = run();
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  return { exitCode, outcome, findings, plan, warnings, run: info };
+  return { exitCode, outcome, findings, plan, warnings, run: info, execution };
+}
+
+/** Takes the lease (execute only), walks the plan, and always releases the lease. */
+async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan,
+  scan: StepDeps['scan'], startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
+  const { config, emit } = deps;
+  if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
+  let signal = deps.signal;
+  let lease: LeaseInfo | undefined;
+  let release = async () => undefined as void;
+  if (config.mode === 'execute') {
+    if (!deps.acquireLease || !deps.holder) throw new Error('internal: --execute needs the lease');
+    const got = await deps.acquireLease({ namespace: config.leaseNamespace, name: config.leaseName,
+      holder: deps.holder, ttlMs: config.leaseTtlMs, now: deps.now });
+    if (!got.ok) {
+      emit({ type: 'lease-held', namespace: config.leaseNamespace, name: config.leaseName,
+        heldBy: got.info.heldBy ?? 'unknown', since: got.info.heldSince });
+      const now = deps.now();
+      return { leaseHeld: true, execution: { mode: config.mode, startedAt: now, finishedAt: now, lease: got.info, nodes: [],
+        stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}` } };
+    }
+    emit({ type: 'lease-acquired', namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder });
+    got.lease.startRenewing();
+    lease = got.lease.info;
+    signal = AbortSignal.any([deps.signal, got.lease.lostSignal]);
+    release = () => got.lease.release();
+  }
+  const writer = deps.writer;
+  const stepDeps: StepDeps = {
+    config, reader: deps.reader, writer, scan, now: deps.now, emit, signal,
+    sleep: abortableSleep(signal), random: Math.random, event: (e) => writer.event(e),
+  };
+  try {
+    const execution = await executePlan(plan, stepDeps, { deadline: startedAt + config.runDeadlineMs });
+    return { execution: lease ? { ...execution, lease } : execution, leaseHeld: false };
+  } finally {
+    await release();
+  }
 }

@@ -13,6 +13,15 @@ export type RunEvent =
   | { type: 'plan-built'; steps: number; deferred: number; skipped: number }
   | { type: 'summary-written'; namespace: string; name: string }
   | { type: 'summary-failed'; namespace: string; name: string; reason: string }
+  | { type: 'lease-acquired'; namespace: string; name: string; holder: string }
+  | { type: 'lease-held'; namespace: string; name: string; heldBy: string; since?: string }
+  | { type: 'node-started'; node: string; index: number; of: number }
+  | { type: 'multus-restarted'; node: string; oldPod: string; newPod: string; readyMs: number }
+  | { type: 'token-fresh'; node: string; fingerprint: string; tokenMs: number }
+  | { type: 'pod-evicted'; namespace: string; name: string; node: string; attempts: number }
+  | { type: 'pod-done'; namespace: string; name: string; outcome: string; reason: string }
+  | { type: 'node-finished'; node: string; outcome: string; reason: string; ms: number }
+  | { type: 'execution-stopped'; reason: string }
   | { type: 'warning'; message: string }
   | { type: 'run-finished'; exitCode: number; outcome: string; ms: number };
 

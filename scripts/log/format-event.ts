@@ -9,6 +9,8 @@ const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
   'exec-fallback': 'warn',
   warning: 'warn',
   'summary-failed': 'error',
+  'lease-held': 'warn',
+  'execution-stopped': 'warn',
 };
 
 export function formatEvent(e: RunEvent, format: LogFormat, now: number): string {
@@ -46,6 +48,24 @@ function text(e: RunEvent): string {
       return `summary written to ConfigMap ${e.namespace}/${e.name}`;
     case 'summary-failed':
       return `error: could not write the summary ConfigMap ${e.namespace}/${e.name}: ${e.reason}`;
+    case 'lease-acquired':
+      return `lease ${e.namespace}/${e.name} acquired as ${e.holder}`;
+    case 'lease-held':
+      return `another run holds lease ${e.namespace}/${e.name}: ${e.heldBy}${e.since ? ` since ${e.since}` : ''}; nothing was changed`;
+    case 'node-started':
+      return `[${e.index}/${e.of}] ${e.node}: starting`;
+    case 'multus-restarted':
+      return `${e.node}: Multus pod ${e.oldPod} → ${e.newPod}, Ready after ${e.readyMs} ms`;
+    case 'token-fresh':
+      return `${e.node}: fresh token ${e.fingerprint} in the node's file after ${e.tokenMs} ms`;
+    case 'pod-evicted':
+      return `${e.node}: evicted ${e.namespace}/${e.name}${e.attempts > 1 ? ` (after ${e.attempts} attempts)` : ''}`;
+    case 'pod-done':
+      return `  ${e.namespace}/${e.name}: ${e.outcome}: ${e.reason}`;
+    case 'node-finished':
+      return `${e.node}: ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s${e.reason ? `: ${e.reason}` : ''}`;
+    case 'execution-stopped':
+      return `stopping: ${e.reason}`;
     case 'warning':
       return `warning: ${e.message}`;
     case 'run-finished':

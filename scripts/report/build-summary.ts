@@ -2,7 +2,20 @@
 // flat keys for `kubectl get -o jsonpath`. Pure: run facts in, strings out, one write by the caller. The input types
 // hold no token (only fingerprints), and nothing here adds one.
 import { parseDocument, stringify } from 'yaml';
-import type { NodeDeferral, NodeFinding, NodeStep, PodVerdict, RestartPlan, RunInfo, TokenClass } from '../model.ts';
+import type {
+  ExecutionReport,
+  NodeDeferral,
+  NodeExecution,
+  NodeFinding,
+  NodeOutcome,
+  NodeStep,
+  PodExecution,
+  PodVerdict,
+  RestartPlan,
+  RunInfo,
+  TokenClass,
+  TokenRef,
+} from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../classify/format-duration.ts';
 
@@ -12,6 +25,8 @@ export interface SummaryInput {
   run: RunInfo;
   findings: readonly NodeFinding[];
   plan: RestartPlan;
+  /** What the executor did (execute and server-dry-run modes). */
+  execution?: ExecutionReport;
   warnings: readonly string[];
   /** The ConfigMap's current data, if any. */
   previous?: Readonly<Record<string, string>>;
@@ -30,7 +45,17 @@ export interface HistoryEntry {
   counts: Record<string, number>;
   /** Nodes whose step ran (execute mode only). */
   actedOn: string[];
+  /** Nodes whose step ran, with its outcome (rotated, partial or failed); only when the run has an execution report. */
+  acted?: ActedNode[];
 }
+
+export interface ActedNode {
+  node: string;
+  outcome: string;
+}
+
+/** Node outcomes that mean the node's step ran: these keep their details when the summary is trimmed. */
+const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'partial', 'failed']);
 
 /** Nodes that stay listed one by one when the per-node list has to be collapsed. */
 const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
@@ -130,6 +155,78 @@ function deferralEntry(d: NodeDeferral): Record<string, unknown> {
   return compact({ node: d.node, class: d.class, reason: d.reason, override: d.override });
 }
 
+function tokenEntry(t: TokenRef | undefined): Record<string, unknown> | undefined {
+  return t === undefined ? undefined : compact({ fingerprint: t.fingerprint, expires: isoSeconds(t.exp) });
+}
+
+function countOutcomes(list: ReadonlyArray<{ outcome: string }>): Record<string, number> {
+  return countClasses(list.map((x) => ({ class: x.outcome })));
+}
+
+function podRunEntry(p: PodExecution): Record<string, unknown> {
+  return compact({
+    pod: `${p.namespace}/${p.name}`,
+    outcome: p.outcome,
+    reason: p.reason,
+    attempts: p.attempts,
+    evictMs: p.evictMs,
+    goneMs: p.goneMs,
+    replacementReadyMs: p.replacementReadyMs,
+    moveOnMs: p.moveOnMs,
+    replacement: p.replacement?.name,
+  });
+}
+
+/** A node's execution; when collapsed, pods that were not started are counted rather than listed. */
+function nodeRunEntry(n: NodeExecution, collapse: boolean, podLimit: number): Record<string, unknown> {
+  const listed = collapse ? n.pods.filter((p) => p.outcome !== 'not-started') : n.pods;
+  const hidden = [...(collapse ? n.pods.filter((p) => p.outcome === 'not-started') : []), ...listed.slice(podLimit)];
+  const m = n.multus;
+  return compact({
+    node: n.node,
+    outcome: n.outcome,
+    reason: n.reason,
+    startedAt: iso(n.startedAt),
+    finishedAt: iso(n.finishedAt),
+    multus:
+      m === undefined
+        ? undefined
+        : compact({ oldPod: m.oldPod, newPod: m.newPod, readyMs: m.readyMs, tokenMs: m.tokenMs }),
+    tokenBefore: tokenEntry(n.tokenBefore),
+    tokenAfter: tokenEntry(n.tokenAfter),
+    pods: listed.slice(0, podLimit).map(podRunEntry),
+    podsNotShown: hidden.length > 0 ? countOutcomes(hidden) : undefined,
+  });
+}
+
+/** The execution section; when collapsed, nodes that were not started are counted rather than listed. */
+function executionEntry(e: ExecutionReport, collapse: boolean, limit: number): Record<string, unknown> {
+  const lease = e.lease;
+  // Nodes whose step ran are listed first when lists are truncated, so that truncation hides the others first.
+  const kept = collapse ? e.nodes.filter((n) => n.outcome !== 'not-started') : e.nodes;
+  const listed = limit < kept.length ? [...kept.filter((n) => ACTED.has(n.outcome)), ...kept.filter((n) => !ACTED.has(n.outcome))] : kept;
+  const hidden = [...(collapse ? e.nodes.filter((n) => n.outcome === 'not-started') : []), ...listed.slice(limit)];
+  return compact({
+    mode: e.mode,
+    startedAt: iso(e.startedAt),
+    finishedAt: iso(e.finishedAt),
+    lease:
+      lease === undefined
+        ? undefined
+        : compact({
+            name: `${lease.namespace}/${lease.name}`,
+            holder: lease.holder,
+            acquired: lease.acquired,
+            heldBy: lease.heldBy,
+            heldSince: lease.heldSince,
+          }),
+    stoppedBecause: e.stoppedBecause,
+    outcomes: countOutcomes(e.nodes),
+    nodes: listed.slice(0, limit).map((n) => nodeRunEntry(n, collapse, limit)),
+    nodesNotShown: hidden.length > 0 ? countOutcomes(hidden) : undefined,
+  });
+}
+
 function byteSize(data: Readonly<Record<string, string>>): number {
   let n = 0;
   for (const [k, v] of Object.entries(data)) {
@@ -147,7 +244,7 @@ function readEntry(v: unknown): HistoryEntry | undefined {
   if (!isRecord(v)) {
     return undefined;
   }
-  const { startedAt, mode, via, outcome, exitCode, counts, actedOn } = v;
+  const { startedAt, mode, via, outcome, exitCode, counts, actedOn, acted } = v;
   if (
     typeof startedAt !== 'string' ||
     typeof mode !== 'string' ||
@@ -166,8 +263,14 @@ function readEntry(v: unknown): HistoryEntry | undefined {
       }
     }
   }
-  const cleanActed = Array.isArray(actedOn) ? actedOn.filter((x): x is string => typeof x === 'string') : [];
-  return { startedAt, mode, via, outcome, exitCode, counts: cleanCounts, actedOn: cleanActed };
+  const cleanActedOn = Array.isArray(actedOn) ? actedOn.filter((x): x is string => typeof x === 'string') : [];
+  const entry: HistoryEntry = { startedAt, mode, via, outcome, exitCode, counts: cleanCounts, actedOn: cleanActedOn };
+  if (Array.isArray(acted)) {
+    entry.acted = acted.flatMap((a): ActedNode[] =>
+      isRecord(a) && typeof a.node === 'string' && typeof a.outcome === 'string' ? [{ node: a.node, outcome: a.outcome }] : [],
+    );
+  }
+  return entry;
 }
 
 /** The previous history, newest first, and a warning for each part that could not be used. */
@@ -205,8 +308,12 @@ export function readHistory(text: string | undefined): { entries: HistoryEntry[]
   return { entries, warnings };
 }
 
-export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], plan: RestartPlan): HistoryEntry {
-  return {
+/**
+ * This run's history entry. With an execution report, `actedOn` and `acted` name the nodes whose step ran (rotated,
+ * partial or failed); without one, `actedOn` names the planned steps of an execute run.
+ */
+export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], plan: RestartPlan, execution?: ExecutionReport): HistoryEntry {
+  const entry: HistoryEntry = {
     startedAt: iso(run.startedAt) ?? '',
     mode: run.mode,
     via: run.via,
@@ -215,6 +322,11 @@ export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], pla
     counts: countByClass(findings),
     actedOn: run.mode === 'execute' ? plan.steps.map((s) => s.node) : [],
   };
+  if (execution !== undefined) {
+    entry.acted = execution.nodes.filter((n) => ACTED.has(n.outcome)).map((n) => ({ node: n.node, outcome: n.outcome }));
+    entry.actedOn = entry.acted.map((a) => a.node);
+  }
+  return entry;
 }
 
 interface Shape {
@@ -228,9 +340,9 @@ interface Shape {
 
 export function buildSummary(input: SummaryInput): Record<string, string> {
   const maxBytes = input.maxBytes ?? DEFAULT_MAX_BYTES;
-  const { run, findings, plan } = input;
+  const { run, findings, plan, execution } = input;
   const previous = readHistory(input.previous?.['history.yaml']);
-  const current = historyEntry(run, findings, plan);
+  const current = historyEntry(run, findings, plan, execution);
   const history = [current, ...previous.entries].slice(0, Math.max(1, input.historyLimit));
   const counts = countByClass(findings);
   const earliest = isoSeconds(earliestExpiry(findings));
@@ -284,6 +396,7 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
           skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
           advisories: plan.advisories,
         }),
+        execution: execution === undefined ? undefined : executionEntry(execution, collapse, limit),
         warnings,
       }),
       YAML_OPTIONS,
@@ -298,7 +411,7 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
     }
     if (shape.collapse) {
       notes.push(
-        `per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown and plan.skippedNotShown`,
+        `per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown and plan.skippedNotShown${execution === undefined ? '' : ', and nodes and pods not started in execution.nodesNotShown and podsNotShown'}`,
       );
     }
     if (shape.limit < Number.POSITIVE_INFINITY) {
@@ -342,7 +455,14 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
   shape = { ...shape, collapse: true };
   data = render(shape);
   // 4. Still too big (thousands of nodes needing attention): halve every list until it fits.
-  let limit = Math.max(findings.length, plan.deferred.length, plan.skipped.length, ...plan.steps.map((s) => s.pods.length));
+  let limit = Math.max(
+    findings.length,
+    plan.deferred.length,
+    plan.skipped.length,
+    ...plan.steps.map((s) => s.pods.length),
+    execution?.nodes.length ?? 0,
+    ...(execution?.nodes ?? []).map((n) => n.pods.length),
+  );
   while (byteSize(data) > maxBytes && limit > 0) {
     limit = Math.floor(limit / 2);
     shape = { ...shape, limit };

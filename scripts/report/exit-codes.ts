@@ -1,5 +1,5 @@
 // The process exit codes: what a CronJob's status, an alert or a calling script can tell from the code alone.
-import type { NodeFinding, RestartPlan, RunMode } from '../model.ts';
+import type { ExecutionReport, NodeFinding, NodeOutcome, PodOutcome, RestartPlan, RunMode } from '../model.ts';
 
 export const EXIT = {
   /** Nothing needs action, or everything planned was done. */
@@ -41,21 +41,72 @@ const LEFT_OVER: ReadonlySet<string> = new Set(['blocked', 'refused', 'manual'])
 /**
  * The outcome of a scan and plan, before anything is executed: ATTENTION when a node's file could not be read, when
  * nodes were deferred, when a planned step leaves a pod blocked, refused or manual, or when the run only looked
- * (dry-run, server-dry-run) and there are steps; OK otherwise. In execute mode the executor turns OK into FAILED when
- * a step fails.
+ * (dry-run, server-dry-run) and there are steps; OK otherwise. In execute mode the executor's report turns OK into
+ * FAILED or ATTENTION: see exitCodeForRun.
  */
 export function exitCodeForPlan(findings: readonly NodeFinding[], plan: RestartPlan, mode: RunMode): ExitCode {
+  return exitCodeForRun(findings, plan, undefined, mode, { interrupted: false, leaseHeld: false });
+}
+
+export interface RunExitOptions {
+  /** The run was stopped by SIGTERM or SIGINT. */
+  interrupted: boolean;
+  /** Another run holds the lease, so this one did nothing. */
+  leaseHeld: boolean;
+  /** The run was outside its maintenance window, so planned steps were not executed. */
+  outsideWindow?: boolean;
+}
+
+const NODE_FAILED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['failed']);
+const NODE_LEFT_OVER: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['partial', 'not-started']);
+const POD_FAILED: ReadonlySet<PodOutcome> = new Set<PodOutcome>(['failed']);
+const POD_LEFT_OVER: ReadonlySet<PodOutcome> = new Set<PodOutcome>(['blocked', 'not-started']);
+
+/**
+ * The process exit code of a whole run, first match wins:
+ * INTERRUPTED when stopped by a signal; LOCKED when another run holds the lease (`opts.leaseHeld`, or an execution
+ * report whose lease was not acquired); FAILED when a node's step or a pod's eviction failed; ATTENTION when anything
+ * is left to do (an unreadable node, deferred nodes, blocked, refused or manual pods, a partial or not-started node, a
+ * planned step the execution report does not mention, a dry run with steps, or steps outside the window); OK
+ * otherwise. Without an execution report (plan only), an execute-mode plan with clean steps is OK.
+ */
+export function exitCodeForRun(
+  findings: readonly NodeFinding[],
+  plan: RestartPlan,
+  execution: ExecutionReport | undefined,
+  mode: RunMode,
+  opts: RunExitOptions,
+): ExitCode {
+  if (opts.interrupted) {
+    return EXIT.INTERRUPTED;
+  }
+  if (opts.leaseHeld || execution?.lease?.acquired === false) {
+    return EXIT.LOCKED;
+  }
+  const nodes = execution?.nodes ?? [];
+  if (nodes.some((n) => NODE_FAILED.has(n.outcome) || n.pods.some((p) => POD_FAILED.has(p.outcome)))) {
+    return EXIT.FAILED;
+  }
   if (findings.some((f) => f.class === 'unreadable')) {
     return EXIT.ATTENTION;
   }
   if (plan.deferred.length > 0) {
     return EXIT.ATTENTION;
   }
-  if (plan.steps.length > 0 && mode !== 'execute') {
+  if (plan.steps.length > 0 && (mode !== 'execute' || opts.outsideWindow === true)) {
     return EXIT.ATTENTION;
   }
   if (plan.steps.some((s) => s.pods.some((p) => LEFT_OVER.has(p.action)))) {
     return EXIT.ATTENTION;
+  }
+  if (nodes.some((n) => NODE_LEFT_OVER.has(n.outcome) || n.pods.some((p) => POD_LEFT_OVER.has(p.outcome)))) {
+    return EXIT.ATTENTION;
+  }
+  if (execution !== undefined) {
+    const reported = new Set(nodes.map((n) => n.node));
+    if (plan.steps.some((s) => !reported.has(s.node))) {
+      return EXIT.ATTENTION;
+    }
   }
   return EXIT.OK;
 }

@@ -44,7 +44,8 @@ const ACTION_STYLE: Readonly<Record<PodVerdict['action'], Style>> = {
   blocked: 'red',
 };
 
-const plain: Colorize = (_style, text) => text;
+/** The default Colorize: plain text. */
+export const plain: Colorize = (_style, text) => text;
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -58,12 +59,14 @@ export function formatTime(ms: number | undefined): string {
   return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
 }
 
-interface Cell {
+/** One table cell; `style` is applied after padding. */
+export interface Cell {
   text: string;
   style?: Style;
 }
 
-function table(header: readonly string[], rows: readonly Cell[][], color: Colorize, indent = ''): string[] {
+/** Rows under a bold header, columns padded to the widest cell (the last column is not padded), lines right-trimmed. */
+export function table(header: readonly string[], rows: readonly Cell[][], color: Colorize, indent = ''): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.text.length ?? 0)));
   const line = (cells: readonly Cell[]): string =>
     (

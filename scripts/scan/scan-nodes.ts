@@ -18,6 +18,8 @@ export interface NodesScan {
   nodes: NodeScan[];
   nodeFacts: NodeFacts[];
   warnings: string[];
+  /** The JWKS and lookups, for re-reading a node right before acting on it. */
+  context: ScanContext;
 }
 
 /** Runs `fn` over `items` with at most `limit` at once, keeping the input order in the result. */
@@ -112,21 +114,40 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, jwks: unkn
   };
 }
 
-export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {
-  const warnings: string[] = [];
-  const [podList, nodeList] = await Promise.all([
-    reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
-    reader.listNodes(),
-  ]);
-  const pods = pickMultusPods(podList, warnings);
-  emit({ type: 'multus-pods-found', namespace: cfg.namespace, selector: cfg.selector, count: pods.length });
-  if (pods.length === 0) {
-    warnings.push(`no Multus pods match selector ${cfg.selector} in namespace ${cfg.namespace} ` +
-      '(set --namespace and --selector to where Multus runs)');
-  }
-  const nodeFacts = nodeList.map(toNodeFacts);
-  const byName = new Map(nodeFacts.map((n) => [n.name, n]));
+/** What scanning one Multus pod needs besides the pod: the cluster's keys and lookups shared by all nodes. */
+export interface ScanContext {
+  jwks: unknown;
+  jwksProblem?: string;
+  saUid: (namespace: string, name: string) => Promise<string | undefined>;
+  nodeFacts: ReadonlyMap<string, NodeFacts>;
+}
 
+/** One node: read its file through its Multus pod (or a reader pod), and judge what is in it. */
+export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, ctx: ScanContext,
+  emit: Emit): Promise<NodeScan> {
+  const multusPod = toMultusPodFacts(pod, cfg.container);
+  const base = { node: multusPod.nodeName, nodeFacts: ctx.nodeFacts.get(multusPod.nodeName), multusPod };
+  if (multusPod.mode !== 'thin') {
+    return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath, reason: 'not read: self-refreshing' } };
+  }
+  if (!pod.spec?.containers.some((c) => c.name === cfg.container)) {
+    const names = pod.spec?.containers.map((c) => c.name).join(', ') ?? '';
+    return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath,
+      reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
+        'set --container' } };
+  }
+  const [{ read, bytes }, serviceAccountUid] = await Promise.all([
+    readFile(reader, pod, cfg, emit),
+    ctx.saUid(multusPod.namespace, multusPod.serviceAccountName),
+  ]);
+  if (read.status === 'unreadable') emit({ type: 'node-unreadable', node: multusPod.nodeName, reason: read.reason });
+  const content = bytes ? await judgeContent(reader, bytes, ctx.jwks, ctx.jwksProblem, cfg.maxFileBytes) : undefined;
+  return { ...base, file: read, content, serviceAccountUid };
+}
+
+/** The JWKS and a cached service-account lookup, shared by every node of a run. */
+export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<string, NodeFacts>,
+  warnings: string[]): Promise<ScanContext> {
   let jwks: unknown;
   let jwksProblem: string | undefined;
   try {
@@ -145,26 +166,25 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
     }
     return p;
   };
+  return { jwks, jwksProblem, saUid, nodeFacts };
+}
 
-  const nodes = await mapLimit(pods, cfg.concurrency, async (pod): Promise<NodeScan> => {
-    const multusPod = toMultusPodFacts(pod, cfg.container);
-    const base = { node: multusPod.nodeName, nodeFacts: byName.get(multusPod.nodeName), multusPod };
-    if (multusPod.mode !== 'thin') {
-      return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath, reason: 'not read: self-refreshing' } };
-    }
-    if (!pod.spec?.containers.some((c) => c.name === cfg.container)) {
-      const names = pod.spec?.containers.map((c) => c.name).join(', ') ?? '';
-      return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath,
-        reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
-          'set --container' } };
-    }
-    const [{ read, bytes }, serviceAccountUid] = await Promise.all([
-      readFile(reader, pod, cfg, emit),
-      saUid(multusPod.namespace, multusPod.serviceAccountName),
-    ]);
-    if (read.status === 'unreadable') emit({ type: 'node-unreadable', node: multusPod.nodeName, reason: read.reason });
-    const content = bytes ? await judgeContent(reader, bytes, jwks, jwksProblem, cfg.maxFileBytes) : undefined;
-    return { ...base, file: read, content, serviceAccountUid };
-  });
-  return { nodes, nodeFacts, warnings };
+export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {
+  const warnings: string[] = [];
+  const [podList, nodeList] = await Promise.all([
+    reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
+    reader.listNodes(),
+  ]);
+  const pods = pickMultusPods(podList, warnings);
+  emit({ type: 'multus-pods-found', namespace: cfg.namespace, selector: cfg.selector, count: pods.length });
+  if (pods.length === 0) {
+    warnings.push(`no Multus pods match selector ${cfg.selector} in namespace ${cfg.namespace} ` +
+      '(set --namespace and --selector to where Multus runs)');
+  }
+  const nodeFacts = nodeList.map(toNodeFacts);
+  const byName = new Map(nodeFacts.map((n) => [n.name, n]));
+
+  const ctx = await scanContext(reader, byName, warnings);
+  const nodes = await mapLimit(pods, cfg.concurrency, (pod) => scanMultusPod(reader, pod, cfg, ctx, emit));
+  return { nodes, nodeFacts, warnings, context: ctx };
 }

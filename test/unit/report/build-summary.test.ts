@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, stringify } from 'yaml';
 import { buildSummary, readHistory, type SummaryInput } from '../../../scripts/report/build-summary.ts';
-import type { NodeFinding, NodeStep, PodVerdict } from '../../../scripts/model.ts';
+import type { ExecutionReport, NodeExecution, NodeFinding, NodeStep, PodVerdict } from '../../../scripts/model.ts';
 import { NOW, makeFinding, makePlan, makeRun } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
@@ -39,6 +39,45 @@ const base: SummaryInput = {
   plan: makePlan({ steps: [step], deferred: [{ node: 'c', class: 'expiring', reason: 'cap', override: '--max-nodes' }], advisories: ['x'] }),
   warnings: ['the JWKS could not be read'],
   historyLimit: 20,
+};
+
+const rotatedA: NodeExecution = {
+  node: 'a',
+  outcome: 'partial',
+  reason: 'Multus restarted; 1 dependent pod blocked',
+  startedAt: NOW + 1_000,
+  finishedAt: NOW + 31_000,
+  multus: { oldPod: 'm-a', oldUid: 'm', newPod: 'm-a-2', newUid: 'm2', readyMs: 4_200, tokenMs: 350 },
+  tokenBefore: { fingerprint: 'aaaaaaaaaaaa', exp: S - 3600 },
+  tokenAfter: { fingerprint: 'ffffffffffff', exp: S + 86400 * 365 },
+  pods: [
+    {
+      namespace: 'shop',
+      name: 'web-1',
+      uid: 'w1',
+      outcome: 'evicted',
+      reason: 'evicted; replacement Ready',
+      attempts: 2,
+      evictMs: 5_000,
+      goneMs: 1_200,
+      replacementReadyMs: 9_000,
+      moveOnMs: 40,
+      replacement: { name: 'web-2', uid: 'w2' },
+    },
+    { namespace: 'shop', name: 'api', uid: 'u', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
+  ],
+};
+const execution: ExecutionReport = {
+  mode: 'execute',
+  startedAt: NOW + 500,
+  finishedAt: NOW + 40_000,
+  lease: { name: 'multus-token-rotator', namespace: 'multus-token-rotator', holder: 'job-1', acquired: true },
+  stoppedBecause: 'the deadline of 30m was reached',
+  nodes: [
+    rotatedA,
+    { node: 'b', outcome: 'skipped', reason: 'the re-check found a fresh token', pods: [] },
+    { node: 'c', outcome: 'not-started', reason: 'the run stopped before this node', pods: [] },
+  ],
 };
 
 describe('buildSummary', () => {
@@ -148,6 +187,149 @@ describe('buildSummary', () => {
     assert.deepEqual(entries, [{ startedAt: 'x', mode: 'm', via: 'v', outcome: 'o', exitCode: 1, counts: { a: 1 }, actedOn: [] }]);
   });
 
+  describe('execution', () => {
+    const withRun: SummaryInput = { ...base, execution };
+    it('adds an execution section with the lease, the stop reason and every node in detail', () => {
+      const e = doc(buildSummary(withRun), 'summary.yaml').execution as Record<string, unknown>;
+      assert.equal(e.mode, 'execute');
+      assert.equal(e.startedAt, '2025-06-01T00:00:00.500Z');
+      assert.deepEqual(e.lease, { name: 'multus-token-rotator/multus-token-rotator', holder: 'job-1', acquired: true });
+      assert.equal(e.stoppedBecause, 'the deadline of 30m was reached');
+      assert.deepEqual(e.outcomes, { 'not-started': 1, partial: 1, skipped: 1 });
+      const nodes = e.nodes as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        nodes.map((n) => [n.node, n.outcome]),
+        [
+          ['a', 'partial'],
+          ['b', 'skipped'],
+          ['c', 'not-started'],
+        ],
+      );
+      assert.deepEqual(nodes[0], {
+        node: 'a',
+        outcome: 'partial',
+        reason: 'Multus restarted; 1 dependent pod blocked',
+        startedAt: '2025-06-01T00:00:01.000Z',
+        finishedAt: '2025-06-01T00:00:31.000Z',
+        multus: { oldPod: 'm-a', newPod: 'm-a-2', readyMs: 4200, tokenMs: 350 },
+        tokenBefore: { fingerprint: 'aaaaaaaaaaaa', expires: '2025-05-31T23:00:00.000Z' },
+        tokenAfter: { fingerprint: 'ffffffffffff', expires: '2026-06-01T00:00:00.000Z' },
+        pods: [
+          {
+            pod: 'shop/web-1',
+            outcome: 'evicted',
+            reason: 'evicted; replacement Ready',
+            attempts: 2,
+            evictMs: 5000,
+            goneMs: 1200,
+            replacementReadyMs: 9000,
+            moveOnMs: 40,
+            replacement: 'web-2',
+          },
+          { pod: 'shop/api', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
+        ],
+      });
+      assert.deepEqual(nodes[2], { node: 'c', outcome: 'not-started', reason: 'the run stopped before this node', pods: [] });
+      assert.equal(e.nodesNotShown, undefined);
+    });
+    it('names who holds the lease when this run did not get it', () => {
+      const lease = { name: 'l', namespace: 'ns', holder: 'job-2', acquired: false, heldBy: 'job-1', heldSince: '2025-05-31T23:59:00.000Z' };
+      const e = doc(buildSummary({ ...base, execution: { ...execution, lease, nodes: [] } }), 'summary.yaml').execution as Record<string, unknown>;
+      assert.deepEqual(e.lease, { name: 'ns/l', holder: 'job-2', acquired: false, heldBy: 'job-1', heldSince: '2025-05-31T23:59:00.000Z' });
+    });
+    it('has no execution section without a report', () => {
+      assert.equal(doc(buildSummary(base), 'summary.yaml').execution, undefined);
+    });
+    it('records the nodes whose step ran, with their outcome, in the history entry', () => {
+      const failed: NodeExecution = { node: 'd', outcome: 'failed', reason: 'Multus not Ready in 5m', pods: [] };
+      const data = buildSummary({ ...withRun, execution: { ...execution, nodes: [...execution.nodes, failed] } });
+      const h = parse(data['history.yaml'] ?? '') as Array<Record<string, unknown>>;
+      assert.deepEqual(h[0]?.acted, [
+        { node: 'a', outcome: 'partial' },
+        { node: 'd', outcome: 'failed' },
+      ]);
+      assert.deepEqual(h[0]?.actedOn, ['a', 'd']);
+      const without = parse(buildSummary(base)['history.yaml'] ?? '') as Array<Record<string, unknown>>;
+      assert.equal(without[0]?.acted, undefined);
+    });
+    it('keeps acted from previous entries and drops malformed items of it', () => {
+      const { entries } = readHistory(
+        stringify([
+          { startedAt: 'x', mode: 'execute', via: 'v', outcome: 'o', exitCode: 0, acted: [{ node: 'a', outcome: 'rotated', token: 'eyJ' }, 'b', { node: 3 }] },
+        ]),
+      );
+      assert.deepEqual(entries[0]?.acted, [{ node: 'a', outcome: 'rotated' }]);
+    });
+
+    function bigRun(nodes: number, podsPerNode: number, rest: 'not-started' | 'skipped' = 'not-started'): SummaryInput {
+      const many: NodeFinding[] = Array.from({ length: nodes }, (_, i) =>
+        makeFinding({ node: `worker-${String(i).padStart(5, '0')}.example.internal`, class: 'expired', reason: 'the token expired 1h ago and the Multus pod must be restarted' }),
+      );
+      const pods = (outcome: 'evicted' | 'not-started') =>
+        Array.from({ length: podsPerNode }, (_, j) => ({
+          namespace: 'shop',
+          name: `pod-${j}`,
+          uid: `u${j}`,
+          outcome,
+          reason: outcome === 'evicted' ? 'evicted; the replacement is Ready' : 'the run stopped before this pod',
+          ...(outcome === 'evicted' ? { attempts: 1, evictMs: 20, goneMs: 900, replacementReadyMs: 4000, moveOnMs: 30 } : {}),
+        }));
+      const nodeRuns: NodeExecution[] = many.map((f, i) => ({
+        node: f.node,
+        outcome: i < 3 ? 'rotated' : rest,
+        reason: i < 3 ? 'Multus restarted with a fresh token' : 'the run stopped before this node',
+        pods: i < 3 ? pods('evicted') : rest === 'not-started' ? pods('not-started') : [],
+      }));
+      const acted = nodeRuns[1];
+      assert.ok(acted !== undefined);
+      acted.pods = [...acted.pods, ...pods('not-started').map((p) => ({ ...p, name: `late-${p.name}` }))];
+      return {
+        ...base,
+        findings: many,
+        plan: makePlan({ steps: many.map((f) => ({ node: f.node, class: f.class, reason: f.reason, multusPod: f.multusPod, pods: [] })) }),
+        execution: { ...execution, stoppedBecause: 'deadline', nodes: nodeRuns },
+      };
+    }
+    it('when collapsing, keeps the nodes whose step ran in detail and counts the not-started ones', () => {
+      const input = bigRun(400, 20);
+      const full = size(buildSummary(input));
+      const data = buildSummary({ ...input, maxBytes: full - 1 });
+      assert.ok(size(data) < full);
+      const s = doc(data, 'summary.yaml');
+      assert.match(String(s.notes), /per-node list collapsed.*execution\.nodesNotShown/);
+      const e = s.execution as Record<string, unknown>;
+      const nodes = e.nodes as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        nodes.map((n) => n.outcome),
+        ['rotated', 'rotated', 'rotated'],
+      );
+      assert.equal((nodes[0]?.pods as unknown[]).length, 20);
+      assert.equal((nodes[1]?.pods as unknown[]).length, 20);
+      assert.deepEqual(nodes[1]?.podsNotShown, { 'not-started': 20 });
+      assert.deepEqual(e.nodesNotShown, { 'not-started': 397 });
+      assert.deepEqual(e.outcomes, { 'not-started': 397, rotated: 3 });
+    });
+    it('when truncating, lists the nodes whose step ran first and stays under maxBytes', () => {
+      const input = bigRun(400, 20, 'skipped');
+      const run = input.execution;
+      assert.ok(run !== undefined);
+      // Put the acted nodes at the end so that plain truncation would drop them.
+      const reordered = { ...input, execution: { ...run, nodes: [...run.nodes.slice(3), ...run.nodes.slice(0, 3)] } };
+      const data = buildSummary({ ...reordered, maxBytes: 150_000 });
+      assert.ok(size(data) <= 150_000, String(size(data)));
+      const s = doc(data, 'summary.yaml');
+      assert.match(String(s.notes), /lists truncated/);
+      const e = s.execution as Record<string, unknown>;
+      const nodes = e.nodes as Array<Record<string, unknown>>;
+      assert.ok(nodes.length > 3 && nodes.length < 400, String(nodes.length));
+      assert.deepEqual(
+        nodes.slice(0, 4).map((n) => n.outcome),
+        ['rotated', 'rotated', 'rotated', 'skipped'],
+      );
+      assert.deepEqual(e.nodesNotShown, { skipped: 400 - nodes.length });
+    });
+  });
+
   describe('size', () => {
     function big(nodes: number): SummaryInput {
       const many: NodeFinding[] = Array.from({ length: nodes }, (_, i) =>
@@ -187,6 +369,7 @@ describe('buildSummary', () => {
         }),
         previous: { 'history.yaml': stringify(history) },
         historyLimit: 201,
+        execution: { ...execution, nodes: steps.map((st) => ({ ...rotatedA, node: st.node })) },
       };
     }
 

@@ -1,0 +1,58 @@
+// One pod's eviction, the way kubectl drain does it but stricter: 429 (a budget says no, or its status is not yet
+// observed) → back off with jitter, honouring Retry-After, until the per-pod timeout, then report the pod blocked;
+// 500 for several budgets → blocked at once; 404 → already gone. Never a delete.
+import type { EvictAnswer } from '../cluster/cluster-writer.ts';
+
+export type EvictResult =
+  | { kind: 'accepted'; attempts: number; ms: number }
+  | { kind: 'already-gone'; attempts: number }
+  | { kind: 'blocked'; attempts: number; reason: string }
+  | { kind: 'failed'; attempts: number; reason: string }
+  | { kind: 'aborted'; attempts: number };
+
+export interface EvictDeps {
+  evict: () => Promise<EvictAnswer>;
+  now: () => number;
+  /** Resolves after `ms`, or early (false) when the run is being stopped. */
+  sleep: (ms: number) => Promise<boolean>;
+  random: () => number;
+  aborted: () => boolean;
+}
+
+export const BACKOFF = { firstMs: 1000, maxMs: 10_000 } as const;
+
+/** The wait before attempt `n + 1` (n ≥ 1): Retry-After when given, else exponential; ±20 % jitter either way. */
+export function backoffMs(attempt: number, retryAfterMs: number | undefined, random: () => number): number {
+  const base = retryAfterMs ?? Math.min(BACKOFF.maxMs, BACKOFF.firstMs * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promise<EvictResult> {
+  const started = deps.now();
+  let lastRefusal = '';
+  for (let attempt = 1; ; attempt++) {
+    if (deps.aborted()) return { kind: 'aborted', attempts: attempt - 1 };
+    const answer = await deps.evict();
+    switch (answer.kind) {
+      case 'accepted':
+        return { kind: 'accepted', attempts: attempt, ms: deps.now() - started };
+      case 'not-found':
+        return { kind: 'already-gone', attempts: attempt };
+      case 'several-budgets':
+        return { kind: 'blocked', attempts: attempt,
+          reason: `several PodDisruptionBudgets cover the pod; the Eviction API refuses it (${answer.message})` };
+      case 'error':
+        return { kind: 'failed', attempts: attempt,
+          reason: `eviction failed${answer.code ? ` (${answer.code})` : ''}: ${answer.message}` };
+      case 'too-many-requests': {
+        lastRefusal = answer.message;
+        const wait = backoffMs(attempt, answer.retryAfterMs, deps.random);
+        if (deps.now() + wait - started > timeoutMs) {
+          return { kind: 'blocked', attempts: attempt, reason: `${lastRefusal} (still refused after ` +
+            `${Math.round((deps.now() - started) / 1000)} s and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
+        }
+        if (!(await deps.sleep(wait))) return { kind: 'aborted', attempts: attempt };
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// One dependent pod: look again, evict it (with retries on 429), wait for the old pod to be gone (NotFound or a new
+// UID) and for its controller to have as many Ready pods as before. Every wait is a watch.
+import type { V1Pod } from '@kubernetes/client-node';
+import { podIsReady, controllerOf, toPodFacts } from '../scan/to-facts.ts';
+import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
+import { podVerdict } from '../plan/pod-filters.ts';
+import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
+import { evictWithRetry } from './evict-with-retry.ts';
+import type { StepDeps } from './step-deps.ts';
+
+function readyTransition(pod: V1Pod): number | undefined {
+  const t = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+  return t ? new Date(t).getTime() : undefined;
+}
+
+export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[], deps: StepDeps,
+  podDeadline: number): Promise<PodExecution> {
+  const { writer, config } = deps;
+  const base = { namespace: verdict.namespace, name: verdict.name, uid: verdict.uid };
+  const dryRun = config.mode === 'server-dry-run';
+
+  // Things change: judge the pod again, with the budgets as they are now.
+  const pod = await writer.readPod(verdict.namespace, verdict.name);
+  if (!pod || pod.metadata?.uid !== verdict.uid) {
+    return { ...base, outcome: 'already-gone', reason: pod ? `replaced since the scan by ${pod.metadata?.uid}` : 'gone since the scan' };
+  }
+  const fresh = podVerdict(toPodFacts(pod), { config, pdbs });
+  if (fresh.action !== 'restart') {
+    return { ...base, outcome: fresh.action === 'blocked' ? 'blocked' : 'skipped', reason: `re-checked: ${fresh.reason}` };
+  }
+  const owner = controllerOf(pod);
+  if (!owner) return { ...base, outcome: 'skipped', reason: 'has no controller (re-checked); never evicted' };
+  const ownedReady = (pods: ReadonlyMap<string, V1Pod>, exclude: string) => [...pods.values()].filter((p) =>
+    p.metadata?.uid !== exclude && !p.metadata?.deletionTimestamp && controllerOf(p)?.uid === owner.uid && podIsReady(p));
+  const ns = verdict.namespace;
+  // How many Ready pods the controller has now (this one included): the replacement must bring that back.
+  const target = await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`,
+    until: (pods) => ownedReady(pods, '').length });
+
+  const started = deps.now();
+  const evicted = await evictWithRetry({
+    evict: () => writer.evict(ns, verdict.name, dryRun),
+    now: deps.now, sleep: deps.sleep, random: deps.random, aborted: () => deps.signal.aborted,
+  }, Math.max(0, podDeadline - started));
+  const attempts = evicted.attempts;
+  switch (evicted.kind) {
+    case 'already-gone':
+      return { ...base, outcome: 'already-gone', reason: 'the Eviction API answered 404: already gone', attempts };
+    case 'blocked':
+      await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
+        reason: 'MultusTokenEvictionBlocked', note: evicted.reason, type: 'Warning', action: 'Evict' });
+      return { ...base, outcome: 'blocked', reason: evicted.reason, attempts };
+    case 'failed':
+      return { ...base, outcome: 'failed', reason: evicted.reason, attempts };
+    case 'aborted':
+      return { ...base, outcome: 'not-started', reason: `not evicted: ${String(deps.signal.reason ?? 'run stopped')}`, attempts };
+    case 'accepted':
+      break;
+  }
+  if (dryRun) {
+    return { ...base, outcome: 'dry-run', reason: 'the API server would evict it now (dryRun=All)', attempts,
+      evictMs: evicted.ms };
+  }
+  const accepted = deps.now();
+  deps.emit({ type: 'pod-evicted', namespace: ns, name: verdict.name, node: pod.spec?.nodeName ?? '', attempts });
+  await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
+    reason: 'MultusTokenEvicted', type: 'Normal', action: 'Evict',
+    note: `evicted so that it is recreated after the Multus pod on node ${pod.spec?.nodeName} got a fresh token` });
+  const result: PodExecution = { ...base, outcome: 'evicted', reason: '', attempts, evictMs: evicted.ms };
+  try {
+    await writer.waitForPods({ namespace: ns, fieldSelector: `metadata.name=${verdict.name}`, signal: deps.signal,
+      timeoutMs: Math.max(1000, podDeadline - deps.now()), what: `evicted pod ${ns}/${verdict.name} to be gone`,
+      until: (pods) => ([...pods.values()].some((p) => p.metadata?.uid === verdict.uid) ? undefined : true) });
+    result.goneMs = deps.now() - accepted;
+    const replacement = await writer.waitForPods({ namespace: ns, signal: deps.signal,
+      timeoutMs: Math.max(1000, podDeadline - deps.now()),
+      what: `a Ready replacement for ${ns}/${verdict.name} (${owner.kind} ${owner.name} back to ${target} Ready)`,
+      until: (pods) => {
+        const ready = ownedReady(pods, verdict.uid);
+        if (ready.length < Math.max(1, target)) return undefined;
+        return ready.sort((a, b) => (readyTransition(b) ?? 0) - (readyTransition(a) ?? 0))[0];
+      } });
+    const seen = deps.now();
+    result.replacementReadyMs = seen - accepted;
+    const readyAt = readyTransition(replacement);
+    // The Ready condition's time has 1 s resolution; the lag is measured against it, floored at zero.
+    if (readyAt !== undefined) result.moveOnMs = Math.max(0, seen - readyAt);
+    result.replacement = { name: replacement.metadata?.name ?? '', uid: replacement.metadata?.uid ?? '' };
+    result.reason = `replaced by ${result.replacement.name}, Ready after ${result.replacementReadyMs} ms`;
+    return result;
+  } catch (err) {
+    if (err instanceof WaitAborted) {
+      return { ...result, outcome: 'failed', reason: `evicted, but the run was stopped before its replacement was ` +
+        `Ready (${String(deps.signal.reason ?? '')}); the next run checks it again` };
+    }
+    if (err instanceof WaitTimeout) return { ...result, outcome: 'failed', reason: `evicted, but ${err.message}` };
+    throw err;
+  }
+}

@@ -1,0 +1,38 @@
+// What the executor is given: the run's configuration, the two doors to the cluster, the scan's shared context
+// (for re-reading a node right before acting), the clock and sleep, progress events, and the signal that stops it
+// (SIGTERM/SIGINT, or the lease lost).
+import type { ClusterReader } from '../cluster/cluster-reader.ts';
+import type { ClusterWriter, EventSpec } from '../cluster/cluster-writer.ts';
+import type { Config } from '../config/config.ts';
+import type { Emit } from '../log/events.ts';
+import type { ScanContext } from '../scan/scan-nodes.ts';
+
+export interface StepDeps {
+  config: Readonly<Config>;
+  reader: ClusterReader;
+  writer: ClusterWriter;
+  scan: ScanContext;
+  now: () => number;
+  /** Resolves true after `ms`, or false as soon as `signal` fires. */
+  sleep: (ms: number) => Promise<boolean>;
+  random: () => number;
+  emit: Emit;
+  event: (spec: EventSpec) => Promise<void>;
+  signal: AbortSignal;
+}
+
+/** A sleep that the run's signal cuts short. */
+export function abortableSleep(signal: AbortSignal): (ms: number) => Promise<boolean> {
+  return (ms) => new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
