@@ -80,11 +80,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
         if (ready.length < Math.max(1, target)) return undefined;
         return ready.sort((a, b) => (readyTransition(b) ?? 0) - (readyTransition(a) ?? 0))[0];
       } });
-    const seen = deps.now();
-    result.replacementReadyMs = seen - accepted;
-    const readyAt = readyTransition(replacement);
-    // The Ready condition's time has 1 s resolution; the lag is measured against it, floored at zero.
-    if (readyAt !== undefined) result.moveOnMs = Math.max(0, seen - readyAt);
+    result.replacementReadyMs = deps.now() - accepted;
     result.replacement = { name: replacement.metadata?.name ?? '', uid: replacement.metadata?.uid ?? '' };
     result.reason = `replaced by ${result.replacement.name}, Ready after ${result.replacementReadyMs} ms`;
     return result;

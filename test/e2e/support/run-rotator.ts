@@ -1,6 +1,6 @@
 // Runs the real entry point (scripts/rotate.ts) as a child process, as a user would: locally against a kubeconfig,
 // or "in-cluster" with another service account's token laid out where a pod would have it.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,5 +52,53 @@ export async function inClusterEnv(env: ClusterEnv, namespace: string, name: str
     KUBERNETES_SERVICE_HOST: '127.0.0.1',
     KUBERNETES_SERVICE_PORT: new URL(env.server).port,
     MTR_SERVICE_ACCOUNT_ROOT: root,
+  };
+}
+
+export interface RunningRotator {
+  /** Resolves when a progress line with this event appears on stderr. */
+  waitForEvent(event: string, match?: (line: Record<string, unknown>) => boolean): Promise<void>;
+  kill(signal: NodeJS.Signals): void;
+  done: Promise<RotatorRun>;
+}
+
+/** Starts the entry point and lets the test watch its progress and signal it. */
+export function startRotator(args: string[], env: Record<string, string | undefined> = {}): RunningRotator {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'rotate.ts'), ...args], {
+    cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { event: string; match?: (l: Record<string, unknown>) => boolean; resolve: () => void }[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  let consumed = 0;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    const end = stderr.lastIndexOf('\n') + 1;
+    const fresh = stderr.slice(consumed, end);
+    consumed = Math.max(consumed, end);
+    for (const line of fresh.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      const parsed = JSON.parse(line) as Record<string, unknown>;
+      for (const w of [...waiters]) {
+        if (parsed.event === w.event && (!w.match || w.match(parsed))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    }
+  });
+  const done = new Promise<RotatorRun>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+  });
+  return {
+    waitForEvent: (event, match) => new Promise<void>((resolve, reject) => {
+      waiters.push({ event, match, resolve });
+      void done.then(() => reject(new Error(`the rotator exited before event ${event}:\n${stderr}`)));
+    }),
+    kill: (signal) => child.kill(signal),
+    done,
   };
 }

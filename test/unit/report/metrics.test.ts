@@ -1,0 +1,178 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { ALERT_RULES_YAML, escapeLabelValue, renderMetrics } from '../../../scripts/report/metrics.ts';
+import type { ExecutionReport, NodeFinding } from '../../../scripts/model.ts';
+import { NOW, makeFinding, makeRun } from '../fixtures.ts';
+
+const S = Math.floor(NOW / 1000);
+
+const findings: NodeFinding[] = [
+  makeFinding({ node: 'a', class: 'expired', exp: S - 3600 }),
+  makeFinding({ node: 'b', class: 'expiring', exp: S + 7200 }),
+  makeFinding({ node: 'c', class: 'healthy', exp: S + 86400 * 300 }),
+  makeFinding({ node: 'd', class: 'self-refreshing', exp: S - 86400 * 10 }),
+  makeFinding({ node: 'e', class: 'unreadable', exp: undefined }),
+];
+const execution: ExecutionReport = {
+  mode: 'execute',
+  startedAt: NOW,
+  finishedAt: NOW + 60_000,
+  nodes: [
+    {
+      node: 'a',
+      outcome: 'partial',
+      reason: 'one pod blocked',
+      pods: [
+        { namespace: 'ns', name: 'p1', uid: '1', outcome: 'evicted', reason: 'ok' },
+        { namespace: 'ns', name: 'p2', uid: '2', outcome: 'evicted', reason: 'ok' },
+        { namespace: 'ns', name: 'p3', uid: '3', outcome: 'blocked', reason: 'budget' },
+      ],
+    },
+    { node: 'b', outcome: 'not-started', reason: 'deadline', pods: [{ namespace: 'ns', name: 'p4', uid: '4', outcome: 'not-started', reason: 'deadline' }] },
+  ],
+};
+const run = makeRun({ mode: 'execute', startedAt: NOW, finishedAt: NOW + 61_500, exitCode: 3 });
+
+/** Samples by series ("name" or "name{labels}"), checking the format on the way. */
+function samples(text: string): Map<string, string> {
+  assert.ok(text.endsWith('\n'), 'ends with a line feed');
+  const out = new Map<string, string>();
+  const typed = new Set<string>();
+  const helped = new Set<string>();
+  for (const line of text.trimEnd().split('\n')) {
+    const help = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*$/.exec(line);
+    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) gauge$/.exec(line);
+    if (help?.[1] !== undefined) {
+      helped.add(help[1]);
+      continue;
+    }
+    if (type?.[1] !== undefined) {
+      assert.ok(helped.has(type[1]), `TYPE after HELP: ${line}`);
+      typed.add(type[1]);
+      continue;
+    }
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="(?:[^"\\\n]|\\.)*"(?:,[a-z_]+="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
+    assert.ok(m !== null, `not a sample line: ${JSON.stringify(line)}`);
+    const [, name = '', labels = '', value = ''] = m;
+    assert.ok(typed.has(name), `sample before its TYPE: ${line}`);
+    const key = name + labels;
+    assert.ok(!out.has(key), `duplicate series ${key}`);
+    out.set(key, value);
+  }
+  return out;
+}
+
+describe('renderMetrics', () => {
+  const text = renderMetrics({ findings, run, execution, now: NOW });
+  const got = samples(text);
+
+  it('reports the earliest expiry of tokens that do not refresh themselves, in seconds', () => {
+    assert.equal(got.get('multus_token_rotator_earliest_token_expiry_timestamp_seconds'), String(S - 3600));
+  });
+  it('omits the expiry family when no token has an expiry', () => {
+    const t = renderMetrics({ findings: [makeFinding({ class: 'unreadable', exp: undefined })], run, now: NOW });
+    assert.doesNotMatch(t, /earliest_token_expiry/);
+    samples(t);
+  });
+  it('counts nodes for every class, 0 included', () => {
+    assert.deepEqual(
+      [...got].filter(([k]) => k.startsWith('multus_token_rotator_nodes{')),
+      [
+        ['multus_token_rotator_nodes{class="invalid"}', '0'],
+        ['multus_token_rotator_nodes{class="expired"}', '1'],
+        ['multus_token_rotator_nodes{class="expiring"}', '1'],
+        ['multus_token_rotator_nodes{class="unreadable"}', '1'],
+        ['multus_token_rotator_nodes{class="legacy"}', '0'],
+        ['multus_token_rotator_nodes{class="self-refreshing"}', '1'],
+        ['multus_token_rotator_nodes{class="healthy"}', '1'],
+      ],
+    );
+  });
+  it('describes the run: start, exit code, duration, mode', () => {
+    assert.equal(got.get('multus_token_rotator_last_run_timestamp_seconds'), String(S));
+    assert.equal(got.get('multus_token_rotator_last_run_exit_code'), '3');
+    assert.equal(got.get('multus_token_rotator_last_run_duration_seconds'), '61.5');
+    assert.equal(got.get('multus_token_rotator_last_run_info{mode="execute",via="in-cluster"}'), '1');
+  });
+  it('counts this run’s nodes and pods by outcome, 0 included', () => {
+    assert.equal(got.get('multus_token_rotator_run_nodes{outcome="partial"}'), '1');
+    assert.equal(got.get('multus_token_rotator_run_nodes{outcome="not-started"}'), '1');
+    assert.equal(got.get('multus_token_rotator_run_nodes{outcome="rotated"}'), '0');
+    assert.equal(got.get('multus_token_rotator_run_pods{outcome="evicted"}'), '2');
+    assert.equal(got.get('multus_token_rotator_run_pods{outcome="blocked"}'), '1');
+    assert.equal(got.get('multus_token_rotator_run_pods{outcome="not-started"}'), '1');
+    assert.equal(got.get('multus_token_rotator_run_pods{outcome="failed"}'), '0');
+    assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_nodes{')).length, 6);
+    assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_pods{')).length, 7);
+  });
+  it('writes every outcome as 0 without an execution report', () => {
+    const g = samples(renderMetrics({ findings, run: makeRun(), now: NOW }));
+    const outcomes = [...g].filter(([k]) => /_run_(nodes|pods)\{/.test(k));
+    assert.equal(outcomes.length, 13);
+    assert.ok(outcomes.every(([, v]) => v === '0'));
+  });
+  it('does not depend on now', () => {
+    assert.equal(renderMetrics({ findings, run, execution, now: NOW + 86_400_000 }), text);
+  });
+});
+
+describe('escapeLabelValue', () => {
+  it('escapes backslash, double quote and line feed, in that order', () => {
+    assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+    assert.equal(escapeLabelValue('plain-value_1'), 'plain-value_1');
+  });
+});
+
+describe('ALERT_RULES_YAML', () => {
+  interface Rule {
+    alert: string;
+    expr: string;
+    for?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  }
+  const doc = parse(ALERT_RULES_YAML) as { groups: Array<{ name: string; rules: Rule[] }> };
+  const rules = new Map(doc.groups.flatMap((g) => g.rules.map((r) => [r.alert, r] as const)));
+
+  it('is a list of named groups of rules', () => {
+    assert.ok(Array.isArray(doc.groups));
+    assert.deepEqual(
+      doc.groups.map((g) => g.name),
+      ['multus-token-rotator', 'multus-token-rotator-kube-state-metrics'],
+    );
+    assert.deepEqual(
+      [...rules.keys()],
+      ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
+    );
+    for (const r of rules.values()) {
+      assert.ok(typeof r.expr === 'string' && r.expr.length > 0, r.alert);
+      assert.match(r.labels.severity ?? '', /^(warning|critical)$/, r.alert);
+      assert.ok(typeof r.annotations.summary === 'string', r.alert);
+    }
+  });
+  it('has the thresholds asked for', () => {
+    assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '', /earliest_token_expiry_timestamp_seconds\) - time\(\) < 7 \* 24 \* 3600$/);
+    const invalid = rules.get('MultusTokenInvalidOrExpired');
+    assert.match(invalid?.expr ?? '', /multus_token_rotator_nodes\{class=~"invalid\|expired"\}\) > 0$/);
+    assert.equal(invalid?.for, '2h');
+    assert.match(rules.get('MultusTokenRotatorNotRunning')?.expr ?? '', /^time\(\) - max\(multus_token_rotator_last_run_timestamp_seconds\) > 3 \* 3600$/);
+    assert.match(rules.get('MultusTokenRotatorFailing')?.expr ?? '', /!= 0 and .*!= 3$/);
+    assert.equal(
+      rules.get('MultusTokenRotatorJobFailed')?.expr,
+      'kube_job_status_failed{namespace="multus-token-rotator",job_name=~"multus-token-rotator-.*"} > 0',
+    );
+  });
+  it('only uses metrics that renderMetrics writes', () => {
+    const written = new Set(
+      renderMetrics({ findings, run, execution, now: NOW })
+        .split('\n')
+        .flatMap((l) => /^# TYPE (\S+)/.exec(l)?.slice(1) ?? []),
+    );
+    const used = new Set([...rules.values()].flatMap((r) => r.expr.match(/multus_token_rotator_[a-z_]+/g) ?? []));
+    assert.ok(used.size >= 4);
+    for (const name of used) {
+      assert.ok(written.has(name), name);
+    }
+  });
+});
