@@ -5,6 +5,7 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
+import { describeError } from './cluster/exec-read.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
@@ -159,9 +160,17 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
     release = () => got.lease.release();
   }
   const writer = deps.writer;
+  let eventWarned = false;
+  // An Event is a courtesy: failing to write one never stops the run (the summary records everything); say it once.
+  const event: StepDeps['event'] = (e) => writer.event(e).catch((err: unknown) => {
+    if (eventWarned) return;
+    eventWarned = true;
+    emit({ type: 'warning', message: `could not write Events (${describeError(err)}); grant create on events.k8s.io ` +
+      'events (rbac.yaml). The run goes on; the summary records every action' });
+  });
   const stepDeps: StepDeps = {
     config, reader: deps.reader, writer, scan, now: deps.now, emit, signal,
-    sleep: abortableSleep(signal), random: Math.random, event: (e) => writer.event(e),
+    sleep: abortableSleep(signal), random: Math.random, event,
   };
   try {
     const execution = await executePlan(plan, stepDeps, { deadline: startedAt + config.runDeadlineMs });

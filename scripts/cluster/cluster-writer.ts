@@ -1,6 +1,7 @@
 // The narrow door through which the executor changes the cluster: restart a Multus pod (delete; its DaemonSet
 // recreates it), evict a workload pod (never delete: the Eviction API enforces budgets), leave an Event, and wait by
 // watching. Each answer is data the executor can decide on; nothing here retries an eviction on its own.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ObjectReference, type V1Pod,
@@ -28,6 +29,7 @@ export interface ClusterWriter {
   evict(namespace: string, name: string, dryRun: boolean): Promise<EvictAnswer>;
   waitForPods<T>(opts: WaitPodsOptions<T>): Promise<T>;
   readPod(namespace: string, name: string): Promise<V1Pod | undefined>;
+  /** Throws when the Event cannot be written; callers decide whether that matters (it never stops a run). */
   event(spec: EventSpec): Promise<void>;
 }
 
@@ -49,9 +51,10 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
   return {
     async deletePod(namespace, name, uid, dryRun) {
       try {
-        // The UID precondition makes sure we delete the pod we judged, not a newer one of the same name.
+        // The UID precondition makes sure we delete the pod we judged, not a newer one of the same name. With a
+        // body, the API server takes dryRun from the body's DeleteOptions, not from the query: set it there.
         await core.deleteNamespacedPod({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { preconditions: { uid } } });
+          body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } });
         return 'deleted';
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -62,7 +65,7 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
     async evict(namespace, name, dryRun) {
       try {
         await core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { metadata: { name, namespace } } });
+          body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } });
         return { kind: 'accepted' };
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -89,24 +92,23 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
     },
     async event(spec) {
       const ns = spec.regarding.namespace || 'default'; // Nodes are cluster-scoped: their events go to default
-      try {
-        await events.createNamespacedEvent({
-          namespace: ns,
-          body: {
-            metadata: { generateName: 'multus-token-rotator.', namespace: ns },
-            eventTime: new V1MicroTime(),
-            reportingController: 'multus-token-rotator.io/rotator',
-            reportingInstance: instance.slice(0, 128),
-            action: spec.action,
-            reason: spec.reason,
-            note: spec.note.slice(0, 1000),
-            type: spec.type,
-            regarding: spec.regarding,
-          },
-        });
-      } catch {
-        // An Event is a courtesy: failing to write one never stops the run (the summary records everything).
-      }
+      // Named like kubectl's events, <object>.<unique hex>: a generateName must itself be a valid name in 1.37.
+      const name = `${(spec.regarding.name ?? 'object').slice(0, 200)}.${Date.now().toString(16)}` +
+        randomBytes(4).toString('hex');
+      await events.createNamespacedEvent({
+        namespace: ns,
+        body: {
+          metadata: { name, namespace: ns },
+          eventTime: new V1MicroTime(),
+          reportingController: 'multus-token-rotator.io/rotator',
+          reportingInstance: instance.slice(0, 128),
+          action: spec.action,
+          reason: spec.reason,
+          note: spec.note.slice(0, 1000),
+          type: spec.type,
+          regarding: spec.regarding,
+        },
+      });
     },
   };
 }

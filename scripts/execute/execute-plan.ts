@@ -46,7 +46,8 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
     nodes.push(result);
     deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
       ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
-    if (result.outcome === 'failed' && deps.config.onFailure === 'stop') {
+    if (deps.signal.aborted) stoppedBecause = String(deps.signal.reason ?? 'stopped');
+    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop') {
       stoppedBecause = `node ${step.node} failed and --on-failure is stop`;
     }
   }

@@ -50,12 +50,7 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
     note: `rotating the Multus token on this node (${before.class}: ${before.reason})` });
   const deleted = await writer.deletePod(mp.namespace, mp.name, mp.uid, dryRun);
   if (dryRun) {
-    const pods: PodExecution[] = [];
-    const pdbs = await listPdbs(deps);
-    for (const v of step.pods) {
-      pods.push(v.action === 'restart' ? await restartPod(v, pdbs, deps, stepDeadline)
-        : { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'skipped', reason: v.reason });
-    }
+    const pods = await restartDependents(step, deps, stepDeadline);
     return done({ outcome: 'dry-run', tokenBefore, pods,
       reason: deleted === 'deleted' ? 'the API server would delete the Multus pod now (dryRun=All)' : 'the Multus pod is gone' });
   }
@@ -90,8 +85,12 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
   }
   const tokenAfter = { fingerprint: after?.fingerprint, exp: after?.exp };
   if (!after || after.class !== 'healthy' || after.claims?.podUid !== multus.newUid) {
-    const reason = `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
-      `bound to it (${after ? `${after.class}: ${after.reason}` : 'not read'}); dependents left alone`;
+    const reason = deps.signal.aborted
+      ? `the new Multus pod ${multus.newPod} is Ready; stopped (${String(deps.signal.reason)}) before its fresh token ` +
+        'was confirmed in the node\'s file; dependents left alone, the next run checks the node again'
+      : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
+        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${after ? `${after.class}: ${after.reason}` : 'not read'}); ` +
+        'dependents left alone';
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart', note: reason });
     return done({ outcome: 'failed', tokenBefore, tokenAfter, multus, pods: notStarted(step, 'the node\'s token is not fresh'), reason });
   }
@@ -99,21 +98,7 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
   deps.emit({ type: 'token-fresh', node: step.node, fingerprint: after.fingerprint ?? '', tokenMs });
 
   // 3. The dependents, one at a time, in plan order.
-  const pdbs = await listPdbs(deps);
-  const pods: PodExecution[] = [];
-  for (const v of step.pods) {
-    let r: PodExecution;
-    if (v.action !== 'restart') {
-      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
-        reason: v.reason };
-    } else if (deps.signal.aborted) {
-      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started', reason: String(deps.signal.reason) };
-    } else {
-      r = await restartPod(v, pdbs, deps, Math.max(stepDeadline, deps.now() + 10_000));
-      deps.emit({ type: 'pod-done', namespace: r.namespace, name: r.name, outcome: r.outcome, reason: r.reason });
-    }
-    pods.push(r);
-  }
+  const pods = await restartDependents(step, deps, stepDeadline);
   const troubled = pods.filter((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
   const outcome = troubled.length > 0 ? 'partial' : 'rotated';
   const reason = outcome === 'rotated'
@@ -122,6 +107,31 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
   await deps.event({ regarding: nodeRef, reason: outcome === 'rotated' ? 'MultusTokenRotated' : 'MultusTokenRotationPartial',
     type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
   return done({ outcome, reason, tokenBefore, tokenAfter, multus: { ...multus, tokenMs }, pods });
+}
+
+/** Each dependent in plan order: those the plan restarts are restarted; the others keep the plan's verdict. */
+async function restartDependents(step: NodeStep, deps: StepDeps, stepDeadline: number): Promise<PodExecution[]> {
+  const pdbs = await listPdbs(deps);
+  const pods: PodExecution[] = [];
+  for (const v of step.pods) {
+    let r: PodExecution;
+    if (v.action !== 'restart') {
+      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
+        reason: v.reason };
+      if (v.action === 'blocked') {
+        await deps.event({ regarding: { kind: 'Pod', namespace: v.namespace, name: v.name, uid: v.uid },
+          reason: 'MultusTokenEvictionBlocked', type: 'Warning', action: 'Evict',
+          note: `not restarted after the Multus token rotation on node ${step.node}: ${v.reason}` });
+      }
+    } else if (deps.signal.aborted) {
+      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started', reason: String(deps.signal.reason) };
+    } else {
+      r = await restartPod(v, pdbs, deps, Math.max(stepDeadline, deps.now() + 10_000));
+    }
+    deps.emit({ type: 'pod-done', namespace: r.namespace, name: r.name, outcome: r.outcome, reason: r.reason });
+    pods.push(r);
+  }
+  return pods;
 }
 
 function notStarted(step: NodeStep, why: string): PodExecution[] {

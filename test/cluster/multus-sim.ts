@@ -16,7 +16,7 @@
 // fail one binary only), while its file is written as usual.
 //
 // Usage: node test/cluster/multus-sim.ts <cluster root> <kubeconfig> <apiserver host:port>
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
 
@@ -119,6 +119,8 @@ async function onPod(pod: V1Pod): Promise<void> {
   if (!meta?.uid || !meta.name || !meta.namespace || !node) return;
   if (meta.deletionTimestamp || pod.status?.phase !== 'Running') return;
   if (meta.annotations?.['sim.mtr.local/entrypoint'] === 'none') return; // a test wants the file left alone
+  // A test can hold a node's entrypoint (a slow or stuck Multus start) with a marker file; see holdEntrypoint().
+  if (existsSync(path.join(root, 'nodes', node, 'hold-entrypoint'))) return;
   const created = meta.creationTimestamp ? new Date(meta.creationTimestamp).getTime() : 0;
   const last = written.get(node);
   if (last && (last.uid === meta.uid || last.created > created)) return;
@@ -166,5 +168,11 @@ informer.on('error', (err) => {
 process.on('SIGTERM', () => {
   void informer.stop().finally(() => process.exit(0));
 });
+// Keep the process alive while the informer runs (the interval below is unref'd).
+setInterval(() => undefined, 60_000);
 await informer.start();
+// Events can be missed (a watch restart) and holds can be lifted: look at every known pod again twice a second.
+setInterval(() => {
+  for (const pod of informer.list()) void onPod(pod);
+}, 500).unref();
 log('multus-sim started');

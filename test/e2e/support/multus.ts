@@ -1,5 +1,6 @@
 // Test helpers around the simulated Multus pods.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { fileBoundTo, nodeKubeconfigFile } from '../../cluster/cluster.ts';
@@ -16,13 +17,29 @@ export function isReady(p: V1Pod | undefined): boolean {
   return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
-/** Saves the node's kubeconfig file now and puts it back when the test ends. */
+/**
+ * Saves the node's kubeconfig file now and puts it back when the test ends — unless the node's Multus pod was
+ * replaced meanwhile (a rotation): the saved token is then bound to a pod that is gone, and the new pod's file is
+ * the right one to keep.
+ */
 export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: string): void {
   const file = nodeKubeconfigFile(env.root, node);
   const before = existsSync(file) ? readFileSync(file) : undefined;
-  t.after(() => {
-    if (before) writeFileSync(file, before, { mode: 0o600 });
+  const boundBefore = fileBoundTo(env.root, node);
+  t.after(async () => {
+    const current = (await multusPods(env)).filter((p) => p.spec?.nodeName === node)
+      .map((p) => p.metadata?.uid);
+    if (before && boundBefore && current.includes(boundBefore)) writeFileSync(file, before, { mode: 0o600 });
   });
+}
+
+/** Holds the simulated Multus entrypoint on a node (a stuck start) until the returned function is called. */
+export function holdEntrypoint(t: TestContext, env: ClusterEnv, node: string): () => void {
+  const marker = path.join(env.root, 'nodes', node, 'hold-entrypoint');
+  writeFileSync(marker, '');
+  const release = () => rmSync(marker, { force: true });
+  t.after(release);
+  return release;
 }
 
 /**

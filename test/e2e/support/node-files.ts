@@ -2,7 +2,7 @@
 // service-account key signed with the claims and `exp` a test wants, one signed by a foreign key, a real legacy
 // token, or garbage. Each write is undone when the test ends.
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -15,14 +15,12 @@ export function readNodeFile(root: string, node: string): Buffer {
   return readFileSync(nodeKubeconfigFile(root, node));
 }
 
-/** Writes the node's file and restores the previous content after the test. */
-export function writeNodeFile(t: TestContext, root: string, node: string, content: string | Uint8Array): void {
-  const file = nodeKubeconfigFile(root, node);
-  const before = existsSync(file) ? readFileSync(file) : undefined;
-  writeFileSync(file, content, { mode: 0o600 });
-  t.after(() => {
-    if (before) writeFileSync(file, before, { mode: 0o600 });
-  });
+/**
+ * Writes the node's file. Pair it with restoreNodeFileAfter() (support/multus.ts), called before the write, which
+ * puts the original back only if the node's Multus pod is still the one it was bound to.
+ */
+export function writeNodeFile(_t: TestContext, root: string, node: string, content: string | Uint8Array): void {
+  writeFileSync(nodeKubeconfigFile(root, node), content, { mode: 0o600 });
 }
 
 /** The 3.x entrypoint's shape, with any token. */
