@@ -16,7 +16,7 @@
 // fail one binary only), while its file is written as usual.
 //
 // Usage: node test/cluster/multus-sim.ts <cluster root> <kubeconfig> <apiserver host:port>
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
 
@@ -121,6 +121,12 @@ async function onPod(pod: V1Pod): Promise<void> {
   if (meta.annotations?.['sim.mtr.local/entrypoint'] === 'none') return; // a test wants the file left alone
   // A test can hold a node's entrypoint (a slow or stuck Multus start) with a marker file; see holdEntrypoint().
   if (existsSync(path.join(root, 'nodes', node, 'hold-entrypoint'))) return;
+  // A test that left the node's file stale asks for it to be written again for the current pod.
+  const rewrite = path.join(root, 'nodes', node, 'rewrite-entrypoint');
+  if (existsSync(rewrite)) {
+    rmSync(rewrite, { force: true });
+    written.delete(node);
+  }
   const created = meta.creationTimestamp ? new Date(meta.creationTimestamp).getTime() : 0;
   const last = written.get(node);
   if (last && (last.uid === meta.uid || last.created > created)) return;

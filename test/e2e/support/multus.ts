@@ -27,9 +27,20 @@ export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: stri
   const before = existsSync(file) ? readFileSync(file) : undefined;
   const boundBefore = fileBoundTo(env.root, node);
   t.after(async () => {
-    const current = (await multusPods(env)).filter((p) => p.spec?.nodeName === node)
+    const current = (await multusPods(env)).filter((p) => p.spec?.nodeName === node && isReady(p))
       .map((p) => p.metadata?.uid);
-    if (before && boundBefore && current.includes(boundBefore)) writeFileSync(file, before, { mode: 0o600 });
+    if (before && boundBefore && current.includes(boundBefore)) {
+      writeFileSync(file, before, { mode: 0o600 });
+      return;
+    }
+    const bound = fileBoundTo(env.root, node);
+    if (bound && current.includes(bound)) return;
+    // The file is stale (a test put an old token back after the pod changed): have the entrypoint write it again.
+    writeFileSync(path.join(env.root, 'nodes', node, 'rewrite-entrypoint'), '');
+    await waitFor(`a fresh kubeconfig on ${node} after the test`, () => {
+      const now = fileBoundTo(env.root, node);
+      return now !== undefined && current.includes(now);
+    }, 15_000);
   });
 }
 
