@@ -11,6 +11,7 @@ import { connect, type Connection } from './cluster/connect.ts';
 import { describeError } from './cluster/exec-read.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
+import { pushMetrics } from './cluster/push-metrics.ts';
 import { upsertSummary } from './cluster/summary-store.ts';
 import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
 import type { RunEvent } from './log/events.ts';
@@ -89,6 +90,7 @@ async function main(): Promise<number> {
         }
         : undefined,
       writeSummary: (ns, name, build) => upsertSummary(connection.kc, ns, name, build),
+      pushMetrics: (url, body) => pushMetrics(url, 'multus-token-rotator', body),
       via: connection.via,
       identity: connection.identity,
       now: () => Date.now(),

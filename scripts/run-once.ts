@@ -17,6 +17,7 @@ import {
 } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
+import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { scanWorkloads } from './scan/scan-workloads.ts';
@@ -26,6 +27,8 @@ export interface RunDeps {
   reader: ClusterReader;
   /** Writes the summary ConfigMap (read-modify-write). */
   writeSummary: (namespace: string, name: string, build: BuildData) => Promise<void>;
+  /** Pushes the run's metrics (when --pushgateway is set). */
+  pushMetrics?: (url: string, body: string) => Promise<void>;
   via: 'local' | 'in-cluster';
   identity: string;
   now: () => number;
@@ -130,6 +133,16 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   const info = run();
+  if (config.pushgatewayUrl && deps.pushMetrics) {
+    try {
+      await deps.pushMetrics(config.pushgatewayUrl, renderMetrics({ findings, run: info, execution, now: info.finishedAt }));
+      emit({ type: 'metrics-pushed', url: config.pushgatewayUrl });
+    } catch (err) {
+      const message = `the metrics could not be pushed to ${config.pushgatewayUrl}: ${describeError(err)}`;
+      warnings.push(message);
+      emit({ type: 'warning', message });
+    }
+  }
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
   return { exitCode, outcome, findings, plan, warnings, run: info, execution };
 }

@@ -8,11 +8,6 @@ import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
 import { evictWithRetry } from './evict-with-retry.ts';
 import type { StepDeps } from './step-deps.ts';
 
-function readyTransition(pod: V1Pod): number | undefined {
-  const t = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
-  return t ? new Date(t).getTime() : undefined;
-}
-
 export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[], deps: StepDeps,
   podDeadline: number): Promise<PodExecution> {
   const { writer, config } = deps;
@@ -33,9 +28,11 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const ownedReady = (pods: ReadonlyMap<string, V1Pod>, exclude: string) => [...pods.values()].filter((p) =>
     p.metadata?.uid !== exclude && !p.metadata?.deletionTimestamp && controllerOf(p)?.uid === owner.uid && podIsReady(p));
   const ns = verdict.namespace;
-  // How many Ready pods the controller has now (this one included): the replacement must bring that back.
-  const target = await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`,
-    until: (pods) => ownedReady(pods, '').length });
+  // The controller's Ready pods now (this one included): the replacement must bring their number back, and is the
+  // Ready pod that is not among them.
+  const readyBefore = await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`,
+    until: (pods) => new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)) });
+  const target = readyBefore.size;
 
   const started = deps.now();
   const evicted = await evictWithRetry({
@@ -78,7 +75,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
       until: (pods) => {
         const ready = ownedReady(pods, verdict.uid);
         if (ready.length < Math.max(1, target)) return undefined;
-        return ready.sort((a, b) => (readyTransition(b) ?? 0) - (readyTransition(a) ?? 0))[0];
+        return ready.find((p) => !readyBefore.has(p.metadata?.uid));
       } });
     result.replacementReadyMs = deps.now() - accepted;
     result.replacement = { name: replacement.metadata?.name ?? '', uid: replacement.metadata?.uid ?? '' };

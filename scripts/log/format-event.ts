@@ -66,6 +66,8 @@ function text(e: RunEvent): string {
       return `${e.node}: ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s${e.reason ? `: ${e.reason}` : ''}`;
     case 'execution-stopped':
       return `stopping: ${e.reason}`;
+    case 'metrics-pushed':
+      return `metrics pushed to ${e.url}`;
     case 'warning':
       return `warning: ${e.message}`;
     case 'run-finished':

@@ -149,12 +149,12 @@ export const ALERT_RULES_YAML = `groups:
   - name: multus-token-rotator
     rules:
       - alert: MultusTokenExpiringSoon
-        expr: min(multus_token_rotator_earliest_token_expiry_timestamp_seconds) - time() < 7 * 24 * 3600
+        expr: min(multus_token_rotator_earliest_token_expiry_timestamp_seconds) - time() < 12 * 3600
         for: 15m
         labels:
           severity: warning
         annotations:
-          summary: "A Multus thin-plugin token expires within 7 days"
+          summary: "A Multus thin-plugin token expires within 12 hours"
           description: "The earliest Multus token expires in {{ $value | humanizeDuration }} (negative: already expired). Run the rotator with --execute, or read its summary ConfigMap for why it did not rotate the token."
       - alert: MultusTokenInvalidOrExpired
         expr: sum(multus_token_rotator_nodes{class=~"invalid|expired"}) > 0

@@ -3,6 +3,8 @@
 // with the rbac.yaml service account.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
@@ -216,6 +218,36 @@ describe('dry run: plan and report', () => {
     assert.match(run.stdout, new RegExp(`${a}.*expiring`));
     assert.match(run.stdout, /--max-nodes/);
     assert.match(run.stdout, /--execute/);
+  });
+});
+
+describe('metrics', () => {
+  test('--pushgateway receives the run\'s figures, and no token', async (t) => {
+    const ns = await withNamespace(t, env);
+    const bodies: { url: string; method: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('end', () => {
+        bodies.push({ url: req.url ?? '', method: req.method ?? '', body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const port = (server.address() as AddressInfo).port;
+    const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--pushgateway', `http://127.0.0.1:${port}`]);
+    assert.equal(bodies.length, 1, run.stderr);
+    assert.equal(bodies[0]?.method, 'PUT');
+    assert.equal(bodies[0]?.url, '/metrics/job/multus-token-rotator');
+    const text = bodies[0]?.body ?? '';
+    assert.match(text, /^multus_token_rotator_earliest_token_expiry_timestamp_seconds \d+/m);
+    assert.match(text, new RegExp(`^multus_token_rotator_nodes\\{class="healthy"\\} ${env.nodes.length}$`, 'm'));
+    assert.match(text, /^multus_token_rotator_last_run_exit_code 0$/m);
+    for (const n of env.nodes) {
+      const tok = /token: "([^"]+)"/.exec(readFileSync(nodeKubeconfigFile(env.root, n), 'utf8'))?.[1] ?? 'none';
+      assert.ok(!text.includes(tok));
+    }
   });
 });
 

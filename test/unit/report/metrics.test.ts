@@ -152,7 +152,7 @@ describe('ALERT_RULES_YAML', () => {
     }
   });
   it('has the thresholds asked for', () => {
-    assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '', /earliest_token_expiry_timestamp_seconds\) - time\(\) < 7 \* 24 \* 3600$/);
+    assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '', /earliest_token_expiry_timestamp_seconds\) - time\(\) < 12 \* 3600$/);
     const invalid = rules.get('MultusTokenInvalidOrExpired');
     assert.match(invalid?.expr ?? '', /multus_token_rotator_nodes\{class=~"invalid\|expired"\}\) > 0$/);
     assert.equal(invalid?.for, '2h');
