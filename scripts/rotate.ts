@@ -12,6 +12,7 @@ import { describeError } from './cluster/exec-read.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
+import { withRetry } from './cluster/retry.ts';
 import { upsertSummary } from './cluster/summary-store.ts';
 import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
 import type { RunEvent } from './log/events.ts';
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
       config,
       reader: kubeClusterReader(connection.kc),
       writer: kubeClusterWriter(connection.kc),
-      acquireLease: (opts) => acquireLease(connection.kc, opts),
+      acquireLease: (opts) => withRetry(() => acquireLease(connection.kc, opts)),
       holder: makeHolderIdentity(),
       signal: stop.signal,
       confirm: config.mode === 'execute' && !config.yes && interactive

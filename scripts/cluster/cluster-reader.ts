@@ -7,6 +7,8 @@ import {
 } from '@kubernetes/client-node';
 import type { ReviewVerdict } from '../model.ts';
 import { describeError, execRead, type ExecReadResult } from './exec-read.ts';
+import { paged } from './paged-list.ts';
+import { isTransientText, withRetry } from './retry.ts';
 import { podReady, waitForPod } from './wait-for-pod.ts';
 
 export interface ReaderPodSpec {
@@ -23,7 +25,8 @@ export interface ReaderPodSpec {
 
 export interface ClusterReader {
   listPods(opts: { namespace?: string; labelSelector?: string; fieldSelector?: string },
-    onPage?: (pods: V1Pod[]) => void): Promise<V1Pod[]>;
+    /** Each page as it arrives; `restarted` when the list began again after a 410 (drop what was kept). */
+    onPage?: (pods: V1Pod[], restarted: boolean) => void): Promise<V1Pod[]>;
   listNodes(): Promise<V1Node[]>;
   listPdbs(): Promise<V1PodDisruptionBudget[]>;
   execRead(opts: { namespace: string; pod: string; container: string; path: string; timeoutMs: number;
@@ -42,27 +45,6 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const authn = kc.makeApiClient(AuthenticationV1Api);
   const openid = kc.makeApiClient(OpenidApi);
 
-  /** Pages through a list; a 410 (continue token expired) restarts the list from the beginning. */
-  async function paged<T>(fetchPage: (cont?: string) => Promise<{ items: T[]; metadata?: { _continue?: string } }>,
-    onPage?: (items: T[]) => void): Promise<T[]> {
-    for (let attempt = 0; ; attempt++) {
-      const all: T[] = [];
-      let cont: string | undefined;
-      try {
-        do {
-          const page = await fetchPage(cont);
-          if (onPage) onPage(page.items);
-          else all.push(...page.items);
-          cont = page.metadata?._continue || undefined;
-        } while (cont);
-        return all;
-      } catch (err) {
-        if ((err as { code?: number }).code === 410 && attempt < 3) continue;
-        throw err;
-      }
-    }
-  }
-
   return {
     listPods(opts, onPage) {
       return paged((cont) => opts.namespace
@@ -77,15 +59,25 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     listPdbs() {
       return paged((cont) => policy.listPodDisruptionBudgetForAllNamespaces({ limit: PAGE, _continue: cont }));
     },
-    execRead(o) {
-      return execRead(kc, { namespace: o.namespace, pod: o.pod, container: o.container, command: ['cat', o.path],
-        timeoutMs: o.timeoutMs, maxBytes: o.maxBytes });
+    async execRead(o) {
+      // A dropped stream or a refused connection is tried again (a few times); a command that failed is not.
+      let result: ExecReadResult = { ok: false, kind: 'failed', reason: 'not tried' };
+      for (let attempt = 1; attempt <= 4; attempt++) {
+        result = await execRead(kc, { namespace: o.namespace, pod: o.pod, container: o.container,
+          command: ['cat', o.path], timeoutMs: o.timeoutMs, maxBytes: o.maxBytes });
+        const transient = !result.ok && (result.kind === 'no-status' ||
+          (result.kind === 'failed' && isTransientText(result.reason)));
+        if (!transient) return result;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+      return result;
     },
     async readViaReaderPod(spec) {
       const name = `mtr-reader-${randomBytes(4).toString('hex')}`;
       const started = Date.now();
       try {
-        await core.createNamespacedPod({
+        // A create retried after a lost answer finds its own pod (the name is ours alone): that is success.
+        await withRetry(() => core.createNamespacedPod({
           namespace: spec.namespace,
           body: {
             metadata: {
@@ -111,7 +103,9 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
               volumes: [{ name: 'cni', hostPath: { path: spec.hostPath, type: 'Directory' } }],
             },
           },
-        });
+        }).catch((err: { code?: number }) => {
+          if (err.code !== 409) throw err;
+        }));
         await waitForPod(kc, {
           namespace: spec.namespace, name, timeoutMs: spec.timeoutMs, what: `reader pod ${spec.namespace}/${name}`,
           until: (s) => s.present && (podReady(s.pod) || s.pod.status?.phase === 'Failed'),
@@ -126,11 +120,11 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       }
     },
     async jwks() {
-      return await openid.getServiceAccountIssuerOpenIDKeyset();
+      return await withRetry(() => openid.getServiceAccountIssuerOpenIDKeyset());
     },
     async review(token) {
       try {
-        const r = await authn.createTokenReview({ body: { spec: { token } } });
+        const r = await withRetry(() => authn.createTokenReview({ body: { spec: { token } } }));
         if (r.status?.authenticated) {
           return { status: 'authenticated', username: r.status.user?.username ?? '' };
         }
@@ -141,7 +135,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     },
     async serviceAccountUid(namespace, name) {
       try {
-        const sa = await core.readNamespacedServiceAccount({ name, namespace });
+        const sa = await withRetry(() => core.readNamespacedServiceAccount({ name, namespace }));
         return sa.metadata?.uid;
       } catch (err) {
         if ((err as { code?: number }).code === 404) return undefined;

@@ -7,6 +7,7 @@ import {
   CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ObjectReference, type V1Pod,
 } from '@kubernetes/client-node';
 import { describeError } from './exec-read.ts';
+import { isTransient, withRetry } from './retry.ts';
 import { waitForPods, type WaitPodsOptions } from './wait-for-pod.ts';
 
 export type EvictAnswer =
@@ -53,8 +54,8 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
       try {
         // The UID precondition makes sure we delete the pod we judged, not a newer one of the same name. With a
         // body, the API server takes dryRun from the body's DeleteOptions, not from the query: set it there.
-        await core.deleteNamespacedPod({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } });
+        await withRetry(() => core.deleteNamespacedPod({ name, namespace, dryRun: dryRun ? 'All' : undefined,
+          body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } }));
         return 'deleted';
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -64,8 +65,11 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
     },
     async evict(namespace, name, dryRun) {
       try {
-        await core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } });
+        // Network failures and 5xx are retried here; a 429 is the caller's to judge (budgets, Retry-After). A retry
+        // after a lost answer is safe: a pod already evicted answers 404, "already gone".
+        await withRetry(() => core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
+          body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } }),
+        { retryOn: (err) => isTransient(err) && (err as { code?: unknown }).code !== 429 });
         return { kind: 'accepted' };
       } catch (err) {
         const code = (err as { code?: number }).code;
@@ -84,7 +88,7 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
     waitForPods: (opts) => waitForPods(kc, opts),
     async readPod(namespace, name) {
       try {
-        return await core.readNamespacedPod({ name, namespace });
+        return await withRetry(() => core.readNamespacedPod({ name, namespace }));
       } catch (err) {
         if ((err as { code?: number }).code === 404) return undefined;
         throw err;

@@ -2,6 +2,7 @@
 // concurrency: a write that conflicts (another run wrote in between) re-reads and rebuilds, so no run's history
 // entry is lost.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { withRetry } from './retry.ts';
 
 export type BuildData = (previous: Record<string, string> | undefined) => Record<string, string>;
 
@@ -11,16 +12,18 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
   const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': 'summary' };
   for (let attempt = 1; ; attempt++) {
     try {
-      const current = await core.readNamespacedConfigMap({ name, namespace }).catch((err: { code?: number }) => {
-        if (err.code === 404) return undefined;
-        throw err;
-      });
+      const current = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))
+        .catch((err: { code?: number }) => {
+          if (err.code === 404) return undefined;
+          throw err;
+        });
       const data = build(current?.data);
       if (current) {
-        await core.replaceNamespacedConfigMap({ name, namespace,
-          body: { metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } }, data } });
+        const body = { metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } }, data };
+        await withRetry(() => core.replaceNamespacedConfigMap({ name, namespace, body }));
       } else {
-        await core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels }, data } });
+        await withRetry(() => core.createNamespacedConfigMap({ namespace,
+          body: { metadata: { name, namespace, labels }, data } }));
       }
       return;
     } catch (err) {

@@ -15,7 +15,8 @@ export async function scanWorkloads(reader: ClusterReader, nodes: ReadonlySet<st
   if (nodes.size === 0) return { pods: [], pdbs: [] };
   const pods: PodFacts[] = [];
   const [, pdbs] = await Promise.all([
-    reader.listPods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }, (page) => {
+    reader.listPods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }, (page, restarted) => {
+      if (restarted) pods.length = 0;
       for (const p of page) {
         const node = p.spec?.nodeName;
         if (node && nodes.has(node) && !excludeUids.has(p.metadata?.uid ?? '')) pods.push(toPodFacts(p));

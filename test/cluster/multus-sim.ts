@@ -16,7 +16,7 @@
 // fail one binary only), while its file is written as usual.
 //
 // Usage: node test/cluster/multus-sim.ts <cluster root> <kubeconfig> <apiserver host:port>
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
 
@@ -146,6 +146,12 @@ async function onPod(pod: V1Pod): Promise<void> {
     });
     const token = tr.status?.token;
     if (!token) throw new Error('TokenRequest returned no token');
+    // The simulated kubelet's view, for the suite's no-token-leak check (test/e2e/support/token-log.ts).
+    try {
+      appendFileSync(path.join(root, 'minted-tokens'), `${token}\n`, { mode: 0o600 });
+    } catch {
+      // recording is best effort
+    }
     const dir = path.join(root, 'nodes', node, 'net.d');
     atomicWrite(path.join(dir, 'multus.d', 'multus.kubeconfig'), kubeconfigText(token), 0o600);
     atomicWrite(path.join(dir, '00-multus.conf'), cniConf + '\n', 0o644);

@@ -8,6 +8,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface ProcessRecord {
   name: string;
   pid: number;
+  /** How it was started, so that a fault test can stop and start it again the same way. */
+  command?: string;
+  args?: string[];
+  env?: Record<string, string>;
 }
 
 export interface ClusterState {
@@ -62,7 +66,7 @@ export function startProcess(root: string, name: string, command: string, args: 
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   child.unref();
-  return { name, pid: child.pid };
+  return { name, pid: child.pid, command, args, env };
 }
 
 /** Sends SIGTERM to each process group, waits up to `graceMs`, then SIGKILLs what is left. */
@@ -106,4 +110,20 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
   }
   const detail = lastErr instanceof Error ? `: last error: ${lastErr.message}` : '';
   throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${detail}`);
+}
+
+/**
+ * Stops one recorded process (SIGTERM, then SIGKILL), keeps it down for `downMs`, and starts it again with the same
+ * command line; the state file is updated with the new pid. For fault tests: an API server restart, say.
+ */
+export async function restartProcess(root: string, name: string, downMs: number): Promise<ProcessRecord> {
+  const state = readState(root);
+  const record = state?.processes.find((p) => p.name === name);
+  if (!state || !record?.command || !record.args) throw new Error(`no restartable process ${name} in ${root}`);
+  await stopProcesses([record]);
+  await sleep(downMs);
+  const fresh = startProcess(root, name, record.command, record.args, record.env ?? {});
+  state.processes = state.processes.map((p) => (p.name === name ? fresh : p));
+  writeState(root, state);
+  return fresh;
 }

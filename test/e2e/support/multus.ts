@@ -35,7 +35,9 @@ export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: stri
     }
     const bound = fileBoundTo(env.root, node);
     if (bound && current.includes(bound)) return;
-    // The file is stale (a test put an old token back after the pod changed): have the entrypoint write it again.
+    // The file is stale (a test put an old token back after the pod changed, or held the entrypoint): have the
+    // entrypoint write it again.
+    rmSync(path.join(env.root, 'nodes', node, 'hold-entrypoint'), { force: true });
     writeFileSync(path.join(env.root, 'nodes', node, 'rewrite-entrypoint'), '');
     await waitFor(`a fresh kubeconfig on ${node} after the test`, () => {
       const now = fileBoundTo(env.root, node);

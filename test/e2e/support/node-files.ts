@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { nodeKubeconfigFile } from '../../cluster/cluster.ts';
+import { recordMintedToken } from './token-log.ts';
 
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
@@ -81,7 +82,9 @@ export async function mintToken(root: string, opts: MintOptions = {}): Promise<s
   } else {
     signer = clusterKey(root);
   }
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signer.kid }).sign(signer.key);
+  const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: signer.kid }).sign(signer.key);
+  recordMintedToken(token, root);
+  return token;
 }
 
 /** A real legacy (secret-based) token of a service account: no exp, issuer kubernetes/serviceaccount. */
@@ -101,7 +104,11 @@ export async function legacyToken(kc: KubeConfig, namespace: string, serviceAcco
   while (Date.now() < until) {
     const s = await core.readNamespacedSecret({ name, namespace });
     const token = s.data?.token;
-    if (token) return Buffer.from(token, 'base64').toString('utf8');
+    if (token) {
+      const text = Buffer.from(token, 'base64').toString('utf8');
+      recordMintedToken(text);
+      return text;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the token controller did not fill secret ${namespace}/${name} within 30s`);

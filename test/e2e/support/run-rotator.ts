@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { repoRoot } from '../../cluster/cluster.ts';
 import type { ClusterEnv } from './cluster-env.ts';
+import { recordRotatorOutput } from './token-log.ts';
 
 export interface RotatorRun {
   code: number;
@@ -23,6 +24,7 @@ export function runRotator(args: string[], env: Record<string, string | undefine
       timeout: 300_000,
     }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      recordRotatorOutput({ stdout, stderr }, args);
       resolve({ code, stdout, stderr });
     });
   });
@@ -91,7 +93,10 @@ export function startRotator(args: string[], env: Record<string, string | undefi
     }
   });
   const done = new Promise<RotatorRun>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
+    child.on('close', (code, signal) => {
+      recordRotatorOutput({ stdout, stderr }, args);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
   });
   return {
     waitForEvent: (event, match) => new Promise<void>((resolve, reject) => {
