@@ -76,7 +76,16 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   if (claims.podUid !== undefined && claims.podUid !== pod.uid) {
     return finding(
       'invalid',
-      `${named} is bound to pod ${claims.podName ?? '(unnamed)'} (uid ${claims.podUid}) which is gone; the Multus pod on this node is now ${pod.name} (uid ${pod.uid}), so the API server has invalidated the token; restart ${pod.name} to write a fresh one`,
+      `${named} is bound to pod ${claims.podName ?? '(unnamed)'} (uid ${claims.podUid}), not to this node's Multus pod ${pod.name} (uid ${pod.uid}); a token bound to a pod that is gone is invalidated by the API server; restart ${pod.name} to write a fresh one`,
+    );
+  }
+  const podSa = `${pod.namespace}/${pod.serviceAccountName}`;
+  const tokenSa = claims.serviceAccountName === undefined ? undefined
+    : `${claims.namespace ?? pod.namespace}/${claims.serviceAccountName}`;
+  if (tokenSa !== undefined && tokenSa !== podSa) {
+    return finding(
+      'invalid',
+      `${named} belongs to service account ${tokenSa}, not to the Multus pod's service account ${podSa}; Multus would act with the wrong identity; restart ${pod.name} to write its own token`,
     );
   }
   if (
@@ -87,6 +96,12 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
     return finding(
       'invalid',
       `${named} belongs to service account ${claims.serviceAccountName ?? pod.serviceAccountName} with uid ${claims.serviceAccountUid}, but that service account was recreated (uid now ${scan.serviceAccountUid}), so the API server rejects the token; restart ${pod.name} to write a fresh one`,
+    );
+  }
+  if (claims.exp === undefined && claims.podUid !== undefined) {
+    return finding(
+      'legacy',
+      `${named} is bound to pod ${claims.podName ?? pod.name} but has no expiry (issuer ${claims.iss ?? 'unknown'}): not written by Multus's entrypoint; it stays valid until that pod is deleted; restart ${pod.name} if this was not intended`,
     );
   }
   if (claims.exp === undefined) {

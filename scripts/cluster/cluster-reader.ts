@@ -2,7 +2,7 @@
 // use an in-memory fake of the same interface. Raw API objects stop here or in scan/to-facts.ts.
 import { randomBytes } from 'node:crypto';
 import {
-  AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, type KubeConfig, type V1Node, type V1Pod,
+  AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 import type { ReviewVerdict } from '../model.ts';
@@ -33,6 +33,8 @@ export interface ClusterReader {
     maxBytes: number }): Promise<ExecReadResult>;
   readViaReaderPod(spec: ReaderPodSpec): Promise<ExecReadResult>;
   jwks(): Promise<unknown>;
+  /** The service-account issuer the API server announces (/.well-known/openid-configuration). */
+  issuer(): Promise<string | undefined>;
   review(token: string): Promise<ReviewVerdict>;
   serviceAccountUid(namespace: string, name: string): Promise<string | undefined>;
 }
@@ -44,6 +46,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const policy = kc.makeApiClient(PolicyV1Api);
   const authn = kc.makeApiClient(AuthenticationV1Api);
   const openid = kc.makeApiClient(OpenidApi);
+  const wellKnown = kc.makeApiClient(WellKnownApi);
 
   return {
     listPods(opts, onPage) {
@@ -121,6 +124,12 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     },
     async jwks() {
       return await withRetry(() => openid.getServiceAccountIssuerOpenIDKeyset());
+    },
+    async issuer() {
+      // Typed as a string, returned parsed (like the JWKS): accept either.
+      const doc = await withRetry(() => wellKnown.getServiceAccountIssuerOpenIDConfiguration()) as unknown;
+      const parsed = (typeof doc === 'string' ? JSON.parse(doc) : doc) as { issuer?: unknown };
+      return typeof parsed.issuer === 'string' ? parsed.issuer : undefined;
     },
     async review(token) {
       try {

@@ -93,15 +93,15 @@ async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, emit
   return { read: { status: 'read', via, bytes: result.bytes.length, path }, bytes: result.bytes };
 }
 
-async function judgeContent(reader: ClusterReader, bytes: Uint8Array, jwks: unknown, jwksProblem: string | undefined,
+async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanContext,
   maxBytes: number): Promise<FileContent> {
   const parsed = parseMultusKubeconfig(bytes, { maxBytes });
   if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
   const inspected = inspectToken(parsed.token);
   if (!inspected.ok) return { status: 'malformed', reason: inspected.reason };
   const [signature, review] = await Promise.all([
-    jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: jwksProblem })
-      : verifySignature(parsed.token, jwks, {}),
+    ctx.jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: ctx.jwksProblem })
+      : verifySignature(parsed.token, ctx.jwks, { issuer: ctx.issuer }),
     reader.review(parsed.token),
   ]);
   return {
@@ -118,6 +118,8 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, jwks: unkn
 export interface ScanContext {
   jwks: unknown;
   jwksProblem?: string;
+  /** The issuer the API server announces; a token from another issuer does not verify. */
+  issuer?: string;
   saUid: (namespace: string, name: string) => Promise<string | undefined>;
   nodeFacts: ReadonlyMap<string, NodeFacts>;
 }
@@ -141,7 +143,7 @@ export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: Scan
     ctx.saUid(multusPod.namespace, multusPod.serviceAccountName),
   ]);
   if (read.status === 'unreadable') emit({ type: 'node-unreadable', node: multusPod.nodeName, reason: read.reason });
-  const content = bytes ? await judgeContent(reader, bytes, ctx.jwks, ctx.jwksProblem, cfg.maxFileBytes) : undefined;
+  const content = bytes ? await judgeContent(reader, bytes, ctx, cfg.maxFileBytes) : undefined;
   return { ...base, file: read, content, serviceAccountUid };
 }
 
@@ -150,8 +152,9 @@ export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<
   warnings: string[]): Promise<ScanContext> {
   let jwks: unknown;
   let jwksProblem: string | undefined;
+  let issuer: string | undefined;
   try {
-    jwks = await reader.jwks();
+    [jwks, issuer] = await Promise.all([reader.jwks(), reader.issuer().catch(() => undefined)]);
   } catch (err) {
     jwksProblem = `the cluster's JWKS (/openid/v1/jwks) could not be read: ${(err as Error).message}`;
     warnings.push(jwksProblem);
@@ -166,7 +169,7 @@ export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<
     }
     return p;
   };
-  return { jwks, jwksProblem, saUid, nodeFacts };
+  return { jwks, jwksProblem, issuer, saUid, nodeFacts };
 }
 
 export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {
