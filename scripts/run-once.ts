@@ -190,5 +190,6 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
     return { execution: lease ? { ...execution, lease } : execution, leaseHeld: false };
   } finally {
     await release();
+    if (lease) emit({ type: 'lease-released', namespace: config.leaseNamespace, name: config.leaseName });
   }
 }

@@ -15,6 +15,7 @@ export type RunEvent =
   | { type: 'summary-failed'; namespace: string; name: string; reason: string }
   | { type: 'lease-acquired'; namespace: string; name: string; holder: string }
   | { type: 'lease-held'; namespace: string; name: string; heldBy: string; since?: string }
+  | { type: 'lease-released'; namespace: string; name: string }
   | { type: 'node-started'; node: string; index: number; of: number }
   | { type: 'multus-restarted'; node: string; oldPod: string; newPod: string; readyMs: number }
   | { type: 'token-fresh'; node: string; fingerprint: string; tokenMs: number }

@@ -52,6 +52,8 @@ function text(e: RunEvent): string {
       return `lease ${e.namespace}/${e.name} acquired as ${e.holder}`;
     case 'lease-held':
       return `another run holds lease ${e.namespace}/${e.name}: ${e.heldBy}${e.since ? ` since ${e.since}` : ''}; nothing was changed`;
+    case 'lease-released':
+      return `lease ${e.namespace}/${e.name} released`;
     case 'node-started':
       return `[${e.index}/${e.of}] ${e.node}: starting`;
     case 'multus-restarted':

@@ -70,6 +70,15 @@ async function forbidden(what: string, call: () => Promise<unknown>): Promise<vo
   assert.match(String((err as { body?: unknown }).body ?? ''), /forbidden/i, `${what}: a Forbidden status`);
 }
 
+/** Refused by rbac.yaml's ValidatingAdmissionPolicy (RBAC alone would allow it). */
+async function refusedByPolicy(what: string, call: () => Promise<unknown>): Promise<void> {
+  const err = await call().then(() => undefined, (e: unknown) => e);
+  assert.ok(err !== undefined, `${what}: the API server ALLOWED it`);
+  assert.ok([403, 422].includes(errCode(err) ?? 0), `${what}: expected a refusal, got ${String((err as Error).message ?? err)}`);
+  assert.match(String((err as { body?: unknown }).body ?? ''), /ValidatingAdmissionPolicy 'multus-token-rotator'/,
+    `${what}: refused by the admission policy`);
+}
+
 async function allowed<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -267,18 +276,16 @@ describe('least privilege: what the rbac.yaml service account CANNOT do (each a 
   // Pod Security level, so the account can start a pod there that runs as a controller's service account (the
   // garbage collector's ClusterRole has get/list/delete on every resource, Secrets included) or mounts the host's
   // root, and exec into it: the narrow rules above can be stepped around. Proved with dryRun=All (nothing starts).
-  const ESCALATION_TODO = 'rbac.yaml gap (not in scripts/): pods create + pods/exec in kube-system let the account run ' +
-    'and enter a pod as any kube-system service account or with hostPath /; limit the pods it may create (e.g. a ' +
-    'ValidatingAdmissionPolicy matching the reader pod\'s shape) or drop the reader-pod path';
-  test('create a pod in kube-system that runs as a powerful controller service account', { todo: ESCALATION_TODO },
-    async () => {
-      await forbidden('create a pod in kube-system as generic-garbage-collector (dry run)', () =>
+  // RBAC allows creating pods in kube-system (for the reader pod); rbac.yaml's admission policy refuses every other
+  // shape, so the account cannot escalate through a pod of its own making.
+  test('create a pod in kube-system that runs as a powerful controller service account', async () => {
+      await refusedByPolicy('create a pod in kube-system as generic-garbage-collector (dry run)', () =>
         sa.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: {
           metadata: { name: 'mtr-escalation-probe' }, spec: { serviceAccountName: 'generic-garbage-collector',
             nodeName: env.nodes[0], containers: [{ name: 'c', image: 'busybox:1', command: ['sleep', '3600'] }] } } }));
     });
-  test('create a privileged pod in kube-system that mounts the host root', { todo: ESCALATION_TODO }, async () => {
-    await forbidden('create a pod in kube-system with hostPath / and privileged (dry run)', () =>
+  test('create a privileged pod in kube-system that mounts the host root', async () => {
+    await refusedByPolicy('create a pod in kube-system with hostPath / and privileged (dry run)', () =>
       sa.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: {
         metadata: { name: 'mtr-escalation-probe-host' }, spec: { nodeName: env.nodes[0],
           volumes: [{ name: 'root', hostPath: { path: '/' } }],
@@ -338,11 +345,15 @@ describe('least privilege: what it CAN do (each a real call that succeeds)', () 
       const stdout = new Writable({ write: (c: Buffer, _e, done) => { out += c.toString(); done(); } });
       const stderr = new Writable({ write: (_c, _e, done) => done() });
       const ws = await allowed('exec into a Multus pod in kube-system', () => new Exec(sa).exec('kube-system',
-        m.metadata?.name ?? '', 'kube-multus', ['cat', '/host/etc/cni/net.d/00-multus.conf'], stdout, stderr, null, false,
-        (s) => { status = s; }));
+        m.metadata?.name ?? '', 'kube-multus', ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], stdout, stderr,
+        null, false, (s) => { status = s; }));
       await new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
       assert.equal(status?.status, 'Success', JSON.stringify(status));
-      assert.match(out, /"type": "multus"/);
+      assert.match(out, /current-context: multus-context/);
+      // Any other command, even a harmless cat of another file, is refused by rbac.yaml's exec policy.
+      const refused = await new Exec(sa).exec('kube-system', m.metadata?.name ?? '', 'kube-multus',
+        ['cat', '/host/etc/cni/net.d/00-multus.conf'], stdout, stderr, null, false).then(() => undefined, (e: unknown) => e);
+      assert.ok(refused !== undefined, 'exec of another command was allowed');
     });
 });
 
