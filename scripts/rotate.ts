@@ -17,6 +17,7 @@ import { upsertSummary } from './cluster/summary-store.ts';
 import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
 import type { RunEvent } from './log/events.ts';
 import { formatEvent } from './log/format-event.ts';
+import { ttyProgress } from './log/tty-progress.ts';
 import { describeExitCodes, EXIT } from './report/exit-codes.ts';
 import { renderExecutionTable } from './report/render-execution.ts';
 import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
@@ -64,8 +65,9 @@ async function main(): Promise<number> {
     return EXIT.USAGE;
   }
   const config = parsed.config;
-  const logFormat = process.stderr.isTTY ? 'text' : 'json';
-  const emit = (e: RunEvent) => process.stderr.write(`${formatEvent(e, logFormat, Date.now())}\n`);
+  // On a terminal: readable lines and a spinner; otherwise (a pod, a pipe): JSON lines, no spinner.
+  const progress = process.stderr.isTTY ? ttyProgress(process.stderr, Date.now) : undefined;
+  const emit = progress?.emit ?? ((e: RunEvent) => process.stderr.write(`${formatEvent(e, 'json', Date.now())}\n`));
   // SIGTERM/SIGINT: start nothing new, release the lease, write the summary, exit 130. A second signal exits at once.
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
       signal: stop.signal,
       confirm: config.mode === 'execute' && !config.yes && interactive
         ? async (plan, findings) => {
+          progress?.stop();
           process.stderr.write(renderPlanTable({ findings, plan, now: Date.now(), mode: config.mode, color: colorize }));
           const answer = await question(`Restart Multus and its dependents on ${plan.steps.length} node(s)? [y/N] `);
           return /^y(es)?$/i.test(answer.trim());
@@ -97,6 +100,7 @@ async function main(): Promise<number> {
       now: () => Date.now(),
       emit,
     });
+    progress?.stop();
     const doc = { run: result.run, findings: result.findings, plan: result.plan, execution: result.execution,
       warnings: result.warnings };
     if (config.output === 'json') process.stdout.write(renderJson(doc));
@@ -111,6 +115,7 @@ async function main(): Promise<number> {
     }
     return result.exitCode;
   } catch (err) {
+    progress?.stop();
     const code = (err as { code?: number }).code;
     const reason = describeError(err);
     if (code === 401 || code === 403) {
