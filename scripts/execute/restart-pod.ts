@@ -8,6 +8,20 @@ import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
 import { evictWithRetry } from './evict-with-retry.ts';
 import type { StepDeps } from './step-deps.ts';
 
+/**
+ * A label selector that keeps the waits to the pod's siblings (and its replacement) instead of its whole namespace:
+ * a ReplicaSet's pods share pod-template-hash, a StatefulSet's replacement keeps its pod name. Other controllers:
+ * the whole namespace (the owner's UID is checked on every pod either way).
+ */
+export function siblingSelector(pod: V1Pod, ownerKind: string): string | undefined {
+  const labels = pod.metadata?.labels ?? {};
+  const hash = labels['pod-template-hash'];
+  if (ownerKind === 'ReplicaSet' && hash) return `pod-template-hash=${hash}`;
+  const name = labels['statefulset.kubernetes.io/pod-name'];
+  if (ownerKind === 'StatefulSet' && name) return `statefulset.kubernetes.io/pod-name=${name}`;
+  return undefined;
+}
+
 export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[], deps: StepDeps,
   podDeadline: number): Promise<PodExecution> {
   const { writer, config } = deps;
@@ -30,7 +44,9 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const ns = verdict.namespace;
   // The controller's Ready pods now (this one included): the replacement must bring their number back, and is the
   // Ready pod that is not among them.
-  const readyBefore = await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`,
+  const siblings = siblingSelector(pod, owner.kind);
+  const readyBefore = await writer.waitForPods({ namespace: ns, labelSelector: siblings, timeoutMs: 30_000,
+    what: `pods of ${owner.kind} ${owner.name}`,
     until: (pods) => new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)) });
   const target = readyBefore.size;
 
@@ -69,7 +85,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
       timeoutMs: Math.max(1000, podDeadline - deps.now()), what: `evicted pod ${ns}/${verdict.name} to be gone`,
       until: (pods) => ([...pods.values()].some((p) => p.metadata?.uid === verdict.uid) ? undefined : true) });
     result.goneMs = deps.now() - accepted;
-    const replacement = await writer.waitForPods({ namespace: ns, signal: deps.signal,
+    const replacement = await writer.waitForPods({ namespace: ns, labelSelector: siblings, signal: deps.signal,
       timeoutMs: Math.max(1000, podDeadline - deps.now()),
       what: `a Ready replacement for ${ns}/${verdict.name} (${owner.kind} ${owner.name} back to ${target} Ready)`,
       until: (pods) => {

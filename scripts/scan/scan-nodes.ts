@@ -22,6 +22,8 @@ export interface NodesScan {
   context: ScanContext;
 }
 
+const LEGACY_ISSUER = 'kubernetes/serviceaccount';
+
 /** Runs `fn` over `items` with at most `limit` at once, keeping the input order in the result. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -101,7 +103,10 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanC
   if (!inspected.ok) return { status: 'malformed', reason: inspected.reason };
   const [signature, review] = await Promise.all([
     ctx.jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: ctx.jwksProblem })
-      : verifySignature(parsed.token, ctx.jwks, { issuer: ctx.issuer }),
+      // Legacy secret-based tokens carry the fixed issuer kubernetes/serviceaccount, which the API server still
+      // accepts; every other token must come from the issuer the API server announces.
+      : verifySignature(parsed.token, ctx.jwks,
+        { issuer: inspected.claims.iss === LEGACY_ISSUER ? undefined : ctx.issuer }),
     reader.review(parsed.token),
   ]);
   return {

@@ -119,24 +119,24 @@ describe('execute', () => {
   test('two runs started together: exactly one acts', async (t) => {
     const node = env.nodes[4] ?? '';
     const ns = await withNamespace(t, env);
-    await deployment(env, ns, 'slow', node, 1);
-    await budget(env, ns, 'slow', 'slow', { maxUnavailable: 0 }); // keeps the acting run busy for a few seconds
-    await settled(env, ns, 1);
     await ageToken(t, node, -60);
     const oldUid = (await podOn(node)).metadata?.uid;
+    // The acting run waits for the node's new Multus pod to write its token: long enough for the other to try.
+    const release = holdEntrypoint(t, env, node);
+    setTimeout(release, 5000);
     const args = ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns,
-      '--step-timeout', '15s'];
+      '--step-timeout', '30s'];
     const runs = await Promise.all([runLocal(env, args), runLocal(env, args)]);
-    const acted = runs.filter((r) => logLines(r.stderr).some((l) => l.event === 'lease-acquired'));
-    const locked = runs.filter((r) => r.code === 5);
+    const acted = runs.filter((r) => logLines(r.stderr).some((l) => l.event === 'multus-restarted'));
     assert.equal(acted.length, 1, runs.map((r) => r.stderr).join('\n---\n'));
-    assert.equal(locked.length, 1);
-    assert.match(locked[0]?.stderr ?? '', /lease-held/);
-    // The Multus pod was restarted once: its replacement is the only newer pod, and the loser changed nothing.
+    assert.equal(acted[0]?.code, 0, acted[0]?.stderr);
+    const other = runs.find((r) => r !== acted[0]);
+    assert.equal(other?.code, 5, other?.stderr);
+    assert.match(other?.stderr ?? '', /"event":"lease-held".*"heldBy":"[^"]+"/);
+    // The Multus pod was restarted once, by the run that holds the lease; the other changed nothing.
     const now = await podOn(node);
     assert.notEqual(now.metadata?.uid, oldUid);
-    const actedResult = parse(acted[0]?.stdout ?? '{}');
-    assert.equal(actedResult.execution?.nodes[0]?.multus?.newUid, now.metadata?.uid);
+    assert.equal(parse(acted[0]?.stdout ?? '{}').execution?.nodes[0]?.multus?.newUid, now.metadata?.uid);
   });
 
   test('SIGTERM in the middle: lease released, a truthful summary, and the next run finishes the work', async (t) => {
