@@ -6,7 +6,7 @@ import {
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 import type { ReviewVerdict } from '../model.ts';
-import { describeError, execRead, type ExecReadResult } from './exec-read.ts';
+import { describeError, execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
 import { isTransientText, withRetry } from './retry.ts';
 import { podReady, waitForPod } from './wait-for-pod.ts';
@@ -47,6 +47,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const authn = kc.makeApiClient(AuthenticationV1Api);
   const openid = kc.makeApiClient(OpenidApi);
   const wellKnown = kc.makeApiClient(WellKnownApi);
+  const exec = sharedExec(kc);
 
   return {
     listPods(opts, onPage) {
@@ -66,7 +67,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       // A dropped stream or a refused connection is tried again (a few times); a command that failed is not.
       let result: ExecReadResult = { ok: false, kind: 'failed', reason: 'not tried' };
       for (let attempt = 1; attempt <= 4; attempt++) {
-        result = await execRead(kc, { namespace: o.namespace, pod: o.pod, container: o.container,
+        result = await execRead(exec, { namespace: o.namespace, pod: o.pod, container: o.container,
           command: ['cat', o.path], timeoutMs: o.timeoutMs, maxBytes: o.maxBytes });
         const transient = !result.ok && (result.kind === 'no-status' ||
           (result.kind === 'failed' && isTransientText(result.reason)));
@@ -114,7 +115,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
           until: (s) => s.present && (podReady(s.pod) || s.pod.status?.phase === 'Failed'),
         });
         const left = Math.max(1000, spec.timeoutMs - (Date.now() - started));
-        return await execRead(kc, { namespace: spec.namespace, pod: name, container: 'reader',
+        return await execRead(exec, { namespace: spec.namespace, pod: name, container: 'reader',
           command: ['cat', spec.filePath], timeoutMs: left, maxBytes: spec.maxBytes });
       } catch (err) {
         return { ok: false, kind: 'failed', reason: `reader pod on ${spec.node}: ${describeError(err)}` };

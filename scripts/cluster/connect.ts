@@ -1,7 +1,8 @@
 // Builds the client configuration: a kubeconfig (local runs) or the pod's service account (in-cluster runs).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from './pooled-kube-config.ts';
 
 export interface Connection {
   kc: KubeConfig;
@@ -26,7 +27,7 @@ export interface ConnectOptions {
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export function connect(opts: ConnectOptions): Connection {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (opts.inCluster) {
     const root = opts.serviceAccountRoot ?? '';
     kc.loadFromCluster(root || undefined);

@@ -1,8 +1,13 @@
 // Reads a file from a container through `pods/exec` (`cat PATH`), with a timeout and a size cap. client-node's
 // exec resolves when the socket opens; this waits for the close and the status, and never waits forever: a dropped
 // connection without a status ends at the timeout.
+import { Agent } from 'node:https';
 import { Writable } from 'node:stream';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+// Not re-exported by the package index, but its public constructor takes the socket factory we need (pinned 2.0.1).
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import WebSocket from 'ws';
 
 export type ExecReadResult =
   | { ok: true; bytes: Buffer }
@@ -36,7 +41,23 @@ class CappedSink extends Writable {
   }
 }
 
-export async function execRead(kc: KubeConfig, opts: ExecReadOptions): Promise<ExecReadResult> {
+/**
+ * An Exec whose WebSockets share one TLS context and one agent (with its TLS session cache). client-node builds both
+ * anew for every exec; at a thousand nodes that was a quarter of the scan's CPU (measured: bench/RESULTS.md).
+ */
+export function sharedExec(kc: KubeConfig): Exec {
+  let context: SecureContext | undefined;
+  const agent = new Agent({ keepAlive: false, maxCachedSessions: 100 });
+  const factory = (uri: string, protocols: string[], opts: WebSocket.ClientOptions): WebSocket => {
+    context ??= createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx,
+      passphrase: opts.passphrase });
+    return new WebSocket(uri, protocols, { ...opts, agent, secureContext: context } as WebSocket.ClientOptions);
+  };
+  return new Exec(kc, new WebSocketHandler(kc, factory as never));
+}
+
+export async function execRead(kc: KubeConfig | Exec, opts: ExecReadOptions): Promise<ExecReadResult> {
+  const exec = kc instanceof Exec ? kc : new Exec(kc);
   const stdout = new CappedSink(opts.maxBytes);
   const stderr = new CappedSink(4096);
   const where = `${opts.namespace}/${opts.pod} container ${opts.container}`;
@@ -50,7 +71,7 @@ export async function execRead(kc: KubeConfig, opts: ExecReadOptions): Promise<E
     }), opts.timeoutMs);
   });
   const finished = (async (): Promise<ExecReadResult> => {
-    const ws = await new Exec(kc).exec(opts.namespace, opts.pod, opts.container, opts.command, stdout, stderr,
+    const ws = await exec.exec(opts.namespace, opts.pod, opts.container, opts.command, stdout, stderr,
       null, false, (s) => {
         status = s;
       });
