@@ -4,6 +4,7 @@
 // say when it noticed: `multus-restarted` (the new Multus pod Ready) and `pod-done` (a dependent's replacement Ready).
 // Usage: node bench/exec-wait.ts [--nodes 3] [--replicas 2] [--crowd 0]   (--crowd N: N other pods in the namespace)
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -60,6 +61,20 @@ try {
     (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp && isReady(p))
       .length === want, 300_000, 1000);
 
+  // Every node's token expired (bound to its Multus pod, signed by the cluster's key), so each node is rotated and its
+  // new Multus pod's fresh token is healthy.
+  const { clusterEnv } = await import('../test/e2e/support/cluster-env.ts');
+  const { boundToken } = await import('../test/e2e/support/tokens.ts');
+  const { multusKubeconfig } = await import('../test/e2e/support/node-files.ts');
+  const { nodeKubeconfigFile } = await import('../test/cluster/cluster.ts');
+  const env = clusterEnv();
+  const multus = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus' })).items;
+  for (const node of c.nodes) {
+    const pod = multus.find((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp);
+    if (!pod) throw new Error(`no Multus pod on ${node}`);
+    writeFileSync(nodeKubeconfigFile(root, node), multusKubeconfig(await boundToken(env, pod, -60)));
+  }
+
   // When each pod is first seen Ready, by this process.
   const readyAt = new Map<string, number>();
   const watches: AbortController[] = [];
@@ -74,7 +89,7 @@ try {
   }
 
   const rotArgs = [path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', c.kubeconfig, '--execute', '--yes',
-    '-o', 'json', '--expiring-within', '400d', '--max-nodes', String(c.nodes.length), '--summary-namespace', ns,
+    '-o', 'json', '--max-nodes', String(c.nodes.length), '--summary-namespace', ns,
     '--lease-namespace', ns, '--step-timeout', '120s'];
   const t0 = Date.now();
   const child = spawn(process.execPath, rotArgs, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,9 +111,10 @@ try {
       if (r) rows.push({ what: `multus ${l.node} (${l.newPod})`, readyToNoticedMs: at(l) - r });
     }
     if (l.event === 'pod-evicted') lastEvicted = at(l);
-    if (l.event === 'pod-done' && l.outcome === 'evicted' && lastEvicted !== undefined) {
+    const since = lastEvicted;
+    if (l.event === 'pod-done' && l.outcome === 'evicted' && since !== undefined) {
       // The replacement: the pod of this namespace that became Ready between the eviction and now.
-      const cands = [...readyAt.entries()].filter(([k, t]) => k.startsWith(`${ns}/`) && t >= lastEvicted! && t <= at(l) + 5);
+      const cands = [...readyAt.entries()].filter(([k, t]) => k.startsWith(`${ns}/`) && t >= since && t <= at(l) + 5);
       const r = Math.max(...cands.map(([, t]) => t));
       if (cands.length > 0) rows.push({ what: `dependent ${l.name}`, readyToNoticedMs: at(l) - r });
     }
