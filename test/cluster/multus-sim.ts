@@ -19,6 +19,7 @@
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { multusKubeconfigText } from './multus-kubeconfig.ts';
 
 const [rootArg, kubeconfigPath, server] = process.argv.slice(2);
 if (!rootArg || !kubeconfigPath || !server) {
@@ -56,25 +57,7 @@ function atomicWrite(file: string, text: string, mode: number): void {
 
 function kubeconfigText(token: string): string {
   // As images/entrypoint.sh of Multus 3.x writes it (the host is always bracketed there).
-  return `# Kubeconfig file for Multus CNI plugin.
-apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: https://[${host}]:${port}
-    certificate-authority-data: ${caData}
-users:
-- name: multus
-  user:
-    token: "${token}"
-contexts:
-- name: multus-context
-  context:
-    cluster: local
-    user: multus
-current-context: multus-context
-`;
+  return multusKubeconfigText({ token, server: `https://[${host}]:${port}`, caData });
 }
 
 const cniConf = JSON.stringify({

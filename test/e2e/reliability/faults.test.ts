@@ -2,16 +2,15 @@
 // mid-run, connections (exec streams, watches) cut, concurrent summary writes, the lease taken over mid-run, and five
 // runs started at once. Each must end in a truthful summary, with no pod left evicted without its replacement.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, V1MicroTime, type V1Pod } from '@kubernetes/client-node';
 import { restartProcess } from '../../cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
-import { holdEntrypoint, multusPods, restoreNodeFileAfter } from '../support/multus.ts';
-import { multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
+import { holdEntrypoint, multusPodOn } from '../support/multus.ts';
 import { logLines } from '../support/run-log.ts';
 import { runLocal, startRotator } from '../support/run-rotator.ts';
-import { boundToken } from '../support/tokens.ts';
+import { ageNodeToken } from '../support/tokens.ts';
 import { deployment, settled } from '../support/workloads.ts';
 
 const env = clusterEnv();
@@ -25,16 +24,9 @@ interface Result {
 }
 const parse = (s: string) => JSON.parse(s) as Result;
 
-async function podOn(node: string): Promise<V1Pod> {
-  const p = (await multusPods(env)).find((x) => x.spec?.nodeName === node);
-  assert.ok(p, `a Multus pod on ${node}`);
-  return p;
-}
+const podOn = (node: string): Promise<V1Pod> => multusPodOn(env, node);
 
-async function ageToken(t: Parameters<typeof restoreNodeFileAfter>[0], node: string, seconds: number): Promise<void> {
-  restoreNodeFileAfter(t, env, node);
-  writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await podOn(node), seconds)));
-}
+const ageToken = (t: TestContext, node: string, seconds: number) => ageNodeToken(t, env, node, seconds);
 
 /** Every Deployment in the namespace has all its replicas Ready: no pod was lost. */
 async function noPodLost(ns: string): Promise<void> {

@@ -12,7 +12,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kube
 import { kubectlPath, nodeKubeconfigFile, repoRoot } from '../../cluster/cluster.ts';
 import { waitFor } from '../../cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { isReady, multusPods, restoreNodeFileAfter, startDistrolessMultus } from '../support/multus.ts';
+import { isReady, multusPodOn, restoreNodeFileAfter, startDistrolessMultus } from '../support/multus.ts';
 import { legacyToken, mintToken, multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
 import { inClusterEnv, runLocal, runRotator } from '../support/run-rotator.ts';
 import { boundClaims, boundToken } from '../support/tokens.ts';
@@ -37,11 +37,7 @@ function parse(stdout: string): Result {
   return JSON.parse(stdout) as Result;
 }
 
-async function podOn(node: string): Promise<V1Pod> {
-  const p = (await multusPods(env)).find((x) => x.spec?.nodeName === node);
-  assert.ok(p, `a Multus pod on ${node}`);
-  return p;
-}
+const podOn = (node: string): Promise<V1Pod> => multusPodOn(env, node);
 
 before(() => {
   assert.ok(env.nodes.length >= 6, `this suite needs 6 nodes, the running cluster has ${env.nodes.length}: ` +

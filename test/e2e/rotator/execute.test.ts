@@ -2,15 +2,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, EventsV1Api, type V1Pod } from '@kubernetes/client-node';
 import { kubectlPath, repoRoot } from '../../cluster/cluster.ts';
 import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { holdEntrypoint, multusPods, restoreNodeFileAfter } from '../support/multus.ts';
-import { multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
+import { holdEntrypoint, multusPodOn } from '../support/multus.ts';
 import { at, logLines, type LogLine } from '../support/run-log.ts';
 import { inClusterEnv, runLocal, runRotator, startRotator } from '../support/run-rotator.ts';
-import { boundToken } from '../support/tokens.ts';
+import { ageNodeToken } from '../support/tokens.ts';
 import { barePod, budget, deployment, settled, statefulSet } from '../support/workloads.ts';
 
 const env = clusterEnv();
@@ -25,17 +24,9 @@ interface Result {
 
 const parse = (s: string) => JSON.parse(s) as Result;
 
-async function podOn(node: string): Promise<V1Pod> {
-  const p = (await multusPods(env)).find((x) => x.spec?.nodeName === node);
-  assert.ok(p, `a Multus pod on ${node}`);
-  return p;
-}
+const podOn = (node: string): Promise<V1Pod> => multusPodOn(env, node);
 
-/** Makes the node's token expire in `seconds` (negative: already expired); restores the file after the test. */
-async function ageToken(t: Parameters<typeof restoreNodeFileAfter>[0], node: string, seconds: number): Promise<void> {
-  restoreNodeFileAfter(t, env, node);
-  writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await podOn(node), seconds)));
-}
+const ageToken = (t: TestContext, node: string, seconds: number) => ageNodeToken(t, env, node, seconds);
 
 async function uidOf(ns: string, name: string): Promise<string | undefined> {
   return core.readNamespacedPod({ name, namespace: ns }).then((p) => p.metadata?.uid, () => undefined);

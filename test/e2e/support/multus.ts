@@ -92,3 +92,10 @@ export async function startDistrolessMultus(t: TestContext, env: ClusterEnv, nam
   if (!pod) throw new Error('unreachable: waitFor returned without a pod');
   return pod;
 }
+
+/** The node's current Multus pod (not terminating), or an error naming the node. */
+export async function multusPodOn(env: ClusterEnv, node: string): Promise<V1Pod> {
+  const p = (await multusPods(env)).find((x) => x.spec?.nodeName === node);
+  if (!p) throw new Error(`no Multus pod on ${node}`);
+  return p;
+}

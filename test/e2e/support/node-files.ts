@@ -8,6 +8,7 @@ import type { TestContext } from 'node:test';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { nodeKubeconfigFile } from '../../cluster/cluster.ts';
+import { multusKubeconfigText } from '../../cluster/multus-kubeconfig.ts';
 import { recordMintedToken } from './token-log.ts';
 
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -26,24 +27,7 @@ export function writeNodeFile(_t: TestContext, root: string, node: string, conte
 
 /** The 3.x entrypoint's shape, with any token. */
 export function multusKubeconfig(token: string, server = 'https://[127.0.0.1]:16443'): string {
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster:
-    server: ${server}
-    insecure-skip-tls-verify: true
-users:
-- name: multus
-  user:
-    token: "${token}"
-contexts:
-- name: multus-context
-  context:
-    cluster: local
-    user: multus
-current-context: multus-context
-`;
+  return multusKubeconfigText({ token, server });
 }
 
 function clusterKey(root: string): { key: KeyObject; kid: string } {

@@ -1,7 +1,9 @@
 // Tokens for a node's Multus pod with chosen expiry, signed with this cluster's key and bound like the real ones.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterEnv } from './cluster-env.ts';
-import { ISSUER, mintToken } from './node-files.ts';
+import type { TestContext } from 'node:test';
+import { multusPodOn, restoreNodeFileAfter } from './multus.ts';
+import { ISSUER, mintToken, multusKubeconfig, writeNodeFile } from './node-files.ts';
 
 export async function boundClaims(env: ClusterEnv, pod: V1Pod): Promise<Record<string, unknown>> {
   const core = env.kc.makeApiClient(CoreV1Api);
@@ -27,4 +29,13 @@ export async function boundToken(env: ClusterEnv, pod: V1Pod, expInSeconds: numb
   return mintToken(env.root, {
     claims: { ...(await boundClaims(env, pod)), iat: now - 3600, nbf: now - 3600, exp: now + expInSeconds },
   });
+}
+
+/**
+ * Makes the node's token expire in `seconds` (negative: already expired): a token bound to the node's Multus pod,
+ * signed by the cluster's key. The file is put back after the test unless the Multus pod was replaced meanwhile.
+ */
+export async function ageNodeToken(t: TestContext, env: ClusterEnv, node: string, seconds: number): Promise<void> {
+  restoreNodeFileAfter(t, env, node);
+  writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await multusPodOn(env, node), seconds)));
 }
