@@ -14,7 +14,9 @@ import {
   AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { HOST_CNI_DIR, PORTS, applyYaml, kubectlPath, nodeCniDir, writeKubeconfig } from '../test/cluster/cluster.ts';
+import {
+  HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, kubectlPath, nodeCniDir, writeKubeconfig,
+} from '../test/cluster/cluster.ts';
 import { ensurePki } from '../test/cluster/pki.ts';
 import {
   alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState, type ProcessRecord,
@@ -132,34 +134,10 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
   const setup: Record<string, number> = {};
   const t0 = Date.now();
   try {
-    record(startProcess(root, 'etcd', exe('etcd'), [
-      '--name=mtr', `--data-dir=${path.join(root, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-cluster=mtr=http://127.0.0.1:${PORTS.etcdPeer}`,
-      '--unsafe-no-fsync=true', '--quota-backend-bytes=8589934592', '--log-level=warn',
-      '--snapshot-count=50000',
-    ]));
-    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
-      '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
-      `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      '--authorization-mode=Node,RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      '--kubelet-preferred-address-types=InternalIP',
-      `--kubelet-client-certificate=${pki.client('kubelet-client').cert}`,
-      `--kubelet-client-key=${pki.client('kubelet-client').key}`,
-      `--proxy-client-cert-file=${pki.client('admin').cert}`, `--proxy-client-key-file=${pki.client('admin').key}`,
-      // Scale: more requests in flight (the bulk setup, the rotator's concurrent execs and reviews).
-      '--max-requests-inflight=1600', '--max-mutating-requests-inflight=800',
-      '--profiling=false', '--v=1',
-    ]));
+    record(startProcess(root, 'etcd', exe('etcd'), etcdArgs(root, ['--snapshot-count=50000'])));
+    // Scale: more requests in flight (the bulk setup, the rotator's concurrent execs and reviews).
+    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), apiserverArgs(pki,
+      ['--max-requests-inflight=1600', '--max-mutating-requests-inflight=800'])));
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);

@@ -84,6 +84,42 @@ export function kubectlPath(): string {
   return path.join(buildBinaries(() => undefined).bin, 'kubectl');
 }
 
+/** etcd on loopback, data under `root`, tuned for tests (no fsync). */
+export function etcdArgs(root: string, extra: string[] = []): string[] {
+  return [
+    '--name=mtr', `--data-dir=${path.join(root, 'etcd')}`,
+    `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
+    `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
+    `--initial-cluster=mtr=http://127.0.0.1:${PORTS.etcdPeer}`,
+    '--unsafe-no-fsync=true', '--quota-backend-bytes=8589934592', '--log-level=warn',
+    ...extra,
+  ];
+}
+
+/** The API server: TLS, client certificates, RBAC, the service-account issuer and keys, kubelets reached at InternalIP. */
+export function apiserverArgs(pki: Pki, extra: string[] = []): string[] {
+  return [
+    `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
+    '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
+    `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    '--authorization-mode=Node,RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+    // --service-account-extend-token-expiration is left at its default (true), as in production.
+    '--service-cluster-ip-range=10.96.0.0/16',
+    '--allow-privileged=true',
+    '--kubelet-preferred-address-types=InternalIP',
+    `--kubelet-client-certificate=${pki.client('kubelet-client').cert}`,
+    `--kubelet-client-key=${pki.client('kubelet-client').key}`,
+    `--proxy-client-cert-file=${pki.client('admin').cert}`, `--proxy-client-key-file=${pki.client('admin').key}`,
+    '--profiling=false', '--v=1',
+    ...extra,
+  ];
+}
+
 export function writeKubeconfig(file: string, opts: { server: string; ca: string; cert: string; key: string;
   user: string }): void {
   const doc = {
@@ -177,32 +213,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   const exe = (c: string) => path.join(bin, c);
 
   try {
-    record(startProcess(root, 'etcd', exe('etcd'), [
-      '--name=mtr', `--data-dir=${path.join(root, 'etcd')}`,
-      `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
-      `--initial-cluster=mtr=http://127.0.0.1:${PORTS.etcdPeer}`,
-      '--unsafe-no-fsync=true', '--quota-backend-bytes=8589934592', '--log-level=warn',
-    ]));
-    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), [
-      `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
-      '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
-      `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`,
-      `--client-ca-file=${pki.caCert}`,
-      '--authorization-mode=Node,RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
-      // --service-account-extend-token-expiration is left at its default (true), as in production.
-      '--service-cluster-ip-range=10.96.0.0/16',
-      '--allow-privileged=true',
-      '--kubelet-preferred-address-types=InternalIP',
-      `--kubelet-client-certificate=${pki.client('kubelet-client').cert}`,
-      `--kubelet-client-key=${pki.client('kubelet-client').key}`,
-      `--proxy-client-cert-file=${pki.client('admin').cert}`, `--proxy-client-key-file=${pki.client('admin').key}`,
-      '--profiling=false', '--v=1',
-    ]));
+    record(startProcess(root, 'etcd', exe('etcd'), etcdArgs(root)));
+    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), apiserverArgs(pki)));
     await waitFor('the API server to be ready', () => readyz(bin, kubeconfig), 90_000, 250);
 
     record(startProcess(root, 'kube-controller-manager', exe('kube-controller-manager'), [
