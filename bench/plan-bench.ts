@@ -89,7 +89,8 @@ const input: PlanInput = {
   pdbs,
   nodes,
   multusPods,
-  config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false, optOutAnnotation: 'multus-token-rotator.io/skip' },
+  config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false, optOutAnnotation: 'multus-token-rotator.io/skip',
+    restartKinds: ['ReplicaSet', 'StatefulSet'] },
   now: NOW,
 };
 

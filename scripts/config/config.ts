@@ -58,6 +58,11 @@ export interface Config {
   allowLocalStorage: boolean;
   /** Pods with this annotation set to "true" are never restarted. */
   optOutAnnotation: string;
+  /**
+   * Controller kinds known to bring an evicted pod back (ReplicaSet, StatefulSet). A pod of any other controller —
+   * a KubeVirt VirtualMachineInstance, a custom operator — is left for a person unless its kind is listed here.
+   */
+  restartKinds: readonly string[];
 
   // acting (part 2)
   stepTimeoutMs: number;
@@ -90,6 +95,7 @@ export const DEFAULTS = {
   dependents: 'secondary-networks',
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
+  restartKinds: ['ReplicaSet', 'StatefulSet'],
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',

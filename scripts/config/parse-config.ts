@@ -52,6 +52,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'dependents', kind: 'string', arg: 'POLICY', default: DEFAULTS.dependents, help: 'workload pods restarted after Multus: secondary-networks | all | none' },
   { name: 'allow-local-storage', kind: 'boolean', default: 'false', help: 'also restart pods with emptyDir volumes (their data is lost)' },
   { name: 'opt-out-annotation', kind: 'string', arg: 'KEY', default: DEFAULTS.optOutAnnotation, help: 'pods with this annotation set to "true" are never restarted' },
+  { name: 'restart-kinds', kind: 'string', arg: 'KINDS', default: DEFAULTS.restartKinds.join(','), help: 'controller kinds trusted to bring an evicted pod back (comma-separated)' },
   { name: 'step-timeout', kind: 'string', arg: 'DURATION', default: '5m', help: 'time allowed for one node (shorter than --deadline)' },
   { name: 'deadline', kind: 'string', arg: 'DURATION', default: '50m', help: 'stop starting new nodes after this time' },
   { name: 'on-failure', kind: 'string', arg: 'POLICY', default: DEFAULTS.onFailure, help: 'after a failed node: stop | continue' },
@@ -448,6 +449,16 @@ export function parseConfig(
     `give a qualified name such as ${DEFAULTS.optOutAnnotation}`,
   );
 
+  const restartKinds = str(
+    'restart-kinds',
+    DEFAULTS.restartKinds.join(','),
+    (text) => {
+      const bad = text.split(',').map((k) => k.trim()).filter((k) => !/^[A-Z][A-Za-z0-9]*$/.test(k));
+      return bad.length === 0 ? undefined : `has entries that are not Kubernetes kinds: ${bad.map((b) => `"${b}"`).join(', ')}`;
+    },
+    `give controller kinds separated by commas, e.g. ${DEFAULTS.restartKinds.join(',')}`,
+  ).split(',').map((k) => k.trim()).filter(Boolean);
+
   // ── acting ──
   const stepTimeoutMs = duration('step-timeout', DEFAULTS.stepTimeoutMs, false);
   const runDeadlineMs = duration('deadline', DEFAULTS.runDeadlineMs, false);
@@ -534,6 +545,7 @@ export function parseConfig(
     dependents,
     allowLocalStorage,
     optOutAnnotation,
+    restartKinds,
     stepTimeoutMs,
     runDeadlineMs,
     onFailure,

@@ -27,7 +27,7 @@ export interface PlanInput {
    * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
    */
   multusPods?: readonly MultusPodFacts[];
-  config: Pick<Config, 'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation'>;
+  config: Pick<Config, 'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds'>;
   now: number;
   advisories?: readonly string[];
 }

@@ -9,7 +9,7 @@ export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
 export interface PodFilterContext {
-  config: Pick<Config, 'dependents' | 'allowLocalStorage' | 'optOutAnnotation'>;
+  config: Pick<Config, 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds'>;
   /** Budgets to consider; those of other namespaces are ignored, so a per-namespace subset is enough. */
   pdbs: readonly PdbFacts[];
 }
@@ -99,6 +99,17 @@ export const POD_FILTERS: readonly PodFilter[] = [
     check: (pod) =>
       pod.controller === undefined
         ? { action: 'manual', reason: 'has no controller, so it would not come back if evicted; restart it by hand' }
+        : undefined,
+  },
+  {
+    name: 'unknown-controller',
+    check: (pod, ctx) =>
+      pod.controller !== undefined && !ctx.config.restartKinds.includes(pod.controller.kind)
+        ? {
+            action: 'manual',
+            reason: `is owned by ${pod.controller.kind} ${pod.controller.name}, a controller not known to bring an evicted pod back; restart it by hand`,
+            override: '--restart-kinds',
+          }
         : undefined,
   },
   {

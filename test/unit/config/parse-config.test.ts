@@ -38,6 +38,7 @@ test('with nothing given, the defaults apply', () => {
     dependents: DEFAULTS.dependents,
     allowLocalStorage: false,
     optOutAnnotation: DEFAULTS.optOutAnnotation,
+    restartKinds: ['ReplicaSet', 'StatefulSet'],
     stepTimeoutMs: DEFAULTS.stepTimeoutMs,
     runDeadlineMs: DEFAULTS.runDeadlineMs,
     onFailure: DEFAULTS.onFailure,
@@ -311,4 +312,13 @@ test('MTR_SERVICE_ACCOUNT_ROOT is read into the config, not reported as unknown'
   assert.ok(r.ok);
   assert.equal(r.config.serviceAccountRoot, '/tmp/sa');
   assert.equal(r.config.inCluster, true);
+});
+
+test('--restart-kinds lists controller kinds; anything that is not a kind is a problem', () => {
+  const ok = parseConfig(['--restart-kinds', 'ReplicaSet, StatefulSet,VirtualMachineInstance'], {}, { defaultNamespace: 'ops' });
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.config.restartKinds, ['ReplicaSet', 'StatefulSet', 'VirtualMachineInstance']);
+  const bad = parseConfig([], { MTR_RESTART_KINDS: 'replicaset,Job/x' }, { defaultNamespace: 'ops' });
+  assert.ok(!bad.ok);
+  assert.match(bad.problems[0]?.message ?? '', /"replicaset", "Job\/x"/);
 });

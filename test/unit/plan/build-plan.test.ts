@@ -9,6 +9,7 @@ const config: PlanInput['config'] = {
   dependents: 'secondary-networks',
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
+  restartKinds: ['ReplicaSet', 'StatefulSet'],
 };
 const S = Math.floor(NOW / 1000);
 

@@ -9,6 +9,7 @@ const config: PodFilterContext['config'] = {
   dependents: 'secondary-networks',
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
+  restartKinds: ['ReplicaSet', 'StatefulSet'],
 };
 const ctx: PodFilterContext = { config, pdbs: [] };
 const OPT_OUT = { 'multus-token-rotator.io/skip': 'true' };
@@ -193,10 +194,21 @@ describe('podVerdict', () => {
     assert.equal(podVerdict(makePod(), ctx).pdbs, undefined);
   });
 
+  it('leaves a pod of a controller not known to bring it back for a person, unless its kind is allowed', () => {
+    const vm = makePod({ controller: { kind: 'VirtualMachineInstance', name: 'vm-1', uid: 'vmi-1' } });
+    const v = podVerdict(vm, ctx);
+    assert.equal(v.action, 'manual');
+    assert.match(v.reason, /VirtualMachineInstance vm-1/);
+    assert.equal(v.override, '--restart-kinds');
+    const allowed = podVerdict(vm, { ...ctx, config: { ...ctx.config, restartKinds: ['ReplicaSet', 'VirtualMachineInstance'] } });
+    assert.equal(allowed.action, 'restart');
+  });
+
   it('runs the filters in the documented order', () => {
     assert.deepEqual(
       POD_FILTERS.map((f) => f.name),
-      ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'opt-out', 'no-controller', 'local-storage', 'budgets'],
+      ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'opt-out', 'no-controller',
+        'unknown-controller', 'local-storage', 'budgets'],
     );
   });
 
