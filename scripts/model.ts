@@ -281,8 +281,6 @@ export interface PodExecution {
   goneMs?: number;
   /** From acceptance until the replacement was Ready. */
   replacementReadyMs?: number;
-  /** From the replacement being seen Ready until the rotator moved on (watch-driven: aim < 1 s). */
-  moveOnMs?: number;
   replacement?: { name: string; uid: string };
 }
 

@@ -175,12 +175,14 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
   const writer = deps.writer;
   let eventWarned = false;
   // An Event is a courtesy: failing to write one never stops the run (the summary records everything); say it once.
-  const event: StepDeps['event'] = (e) => writer.event(e).catch((err: unknown) => {
-    if (eventWarned) return;
-    eventWarned = true;
-    emit({ type: 'warning', message: `could not write Events (${describeError(err)}); grant create on events.k8s.io ` +
-      'events (rbac.yaml). The run goes on; the summary records every action' });
-  });
+  // A server-side dry run changes nothing, Events included.
+  const event: StepDeps['event'] = config.mode === 'server-dry-run' ? async () => undefined
+    : (e) => writer.event(e).catch((err: unknown) => {
+      if (eventWarned) return;
+      eventWarned = true;
+      emit({ type: 'warning', message: `could not write Events (${describeError(err)}); grant create on events.k8s.io ` +
+        'events (rbac.yaml). The run goes on; the summary records every action' });
+    });
   const stepDeps: StepDeps = {
     config, reader: deps.reader, writer, scan, now: deps.now, emit, signal,
     sleep: abortableSleep(signal), random: Math.random, event,

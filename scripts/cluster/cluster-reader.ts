@@ -9,7 +9,8 @@ import type { ReviewVerdict } from '../model.ts';
 import { describeError, execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
 import { isTransientText, withRetry } from './retry.ts';
-import { podReady, waitForPod } from './wait-for-pod.ts';
+import { podIsReady } from '../scan/to-facts.ts';
+import { waitForPod } from './wait-for-pod.ts';
 
 export interface ReaderPodSpec {
   namespace: string;
@@ -112,7 +113,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         }));
         await waitForPod(kc, {
           namespace: spec.namespace, name, timeoutMs: spec.timeoutMs, what: `reader pod ${spec.namespace}/${name}`,
-          until: (s) => s.present && (podReady(s.pod) || s.pod.status?.phase === 'Failed'),
+          until: (s) => s.present && (podIsReady(s.pod) || s.pod.status?.phase === 'Failed'),
         });
         const left = Math.max(1000, spec.timeoutMs - (Date.now() - started));
         return await execRead(exec, { namespace: spec.namespace, pod: name, container: 'reader',

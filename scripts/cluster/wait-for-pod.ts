@@ -110,5 +110,3 @@ export async function waitForPod(kc: KubeConfig, opts: {
     },
   });
 }
-
-export { podIsReady as podReady } from '../scan/to-facts.ts';

@@ -172,7 +172,6 @@ function podRunEntry(p: PodExecution): Record<string, unknown> {
     evictMs: p.evictMs,
     goneMs: p.goneMs,
     replacementReadyMs: p.replacementReadyMs,
-    moveOnMs: p.moveOnMs,
     replacement: p.replacement?.name,
   });
 }

@@ -67,7 +67,6 @@ function podRow(p: PodExecution): Cell[] {
     { text: ms(p.evictMs) },
     { text: ms(p.goneMs) },
     { text: ms(p.replacementReadyMs) },
-    { text: ms(p.moveOnMs) },
     { text: p.replacement?.name ?? '-' },
     { text: p.reason },
   ];
@@ -88,7 +87,7 @@ function nodeLines(n: NodeExecution, i: number, color: Colorize): string[] {
   }
   if (n.pods.length > 0) {
     out.push(
-      ...table(['OUTCOME', 'POD', 'ATTEMPTS', 'EVICT', 'GONE', 'READY', 'MOVE-ON', 'REPLACEMENT', 'REASON'], n.pods.map(podRow), color, '     '),
+      ...table(['OUTCOME', 'POD', 'ATTEMPTS', 'EVICT', 'GONE', 'READY', 'REPLACEMENT', 'REASON'], n.pods.map(podRow), color, '     '),
     );
   }
   return out;

@@ -193,6 +193,10 @@ describe('execute', () => {
     assert.equal((await podOn(node)).metadata?.uid, multus);
     const after = (await core.listNamespacedPod({ namespace: ns })).items.map((p) => p.metadata?.uid).sort();
     assert.deepEqual(after, pods.map((p) => p.metadata?.uid).sort());
+    // Not even an Event: a server-side dry run writes nothing.
+    const written = (await env.kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: ns })).items
+      .filter((e) => e.reportingController === 'multus-token-rotator.io/rotator');
+    assert.equal(written.length, 0);
     assert.equal(run.code, 3);
   });
 

@@ -61,7 +61,6 @@ const rotatedA: NodeExecution = {
       evictMs: 5_000,
       goneMs: 1_200,
       replacementReadyMs: 9_000,
-      moveOnMs: 40,
       replacement: { name: 'web-2', uid: 'w2' },
     },
     { namespace: 'shop', name: 'api', uid: 'u', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
@@ -223,8 +222,7 @@ describe('buildSummary', () => {
             evictMs: 5000,
             goneMs: 1200,
             replacementReadyMs: 9000,
-            moveOnMs: 40,
-            replacement: 'web-2',
+                  replacement: 'web-2',
           },
           { pod: 'shop/api', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
         ],
@@ -272,7 +270,7 @@ describe('buildSummary', () => {
           uid: `u${j}`,
           outcome,
           reason: outcome === 'evicted' ? 'evicted; the replacement is Ready' : 'the run stopped before this pod',
-          ...(outcome === 'evicted' ? { attempts: 1, evictMs: 20, goneMs: 900, replacementReadyMs: 4000, moveOnMs: 30 } : {}),
+          ...(outcome === 'evicted' ? { attempts: 1, evictMs: 20, goneMs: 900, replacementReadyMs: 4000 } : {}),
         }));
       const nodeRuns: NodeExecution[] = many.map((f, i) => ({
         node: f.node,

@@ -16,7 +16,6 @@ const evictedPod: PodExecution = {
   evictMs: 5000,
   goneMs: 1200,
   replacementReadyMs: 9000,
-  moveOnMs: 40,
   replacement: { name: 'api-2', uid: '2' },
 };
 const partial: NodeExecution = {
@@ -71,11 +70,11 @@ describe('renderExecutionTable', () => {
   it('lists each pod with its outcome, attempts and waits in aligned columns', () => {
     const header = lines.findIndex((l) => l.startsWith('     OUTCOME'));
     assert.ok(header > 0);
-    assert.match(lines[header] ?? '', /^ {5}OUTCOME\s+POD\s+ATTEMPTS\s+EVICT\s+GONE\s+READY\s+MOVE-ON\s+REPLACEMENT\s+REASON$/);
+    assert.match(lines[header] ?? '', /^ {5}OUTCOME\s+POD\s+ATTEMPTS\s+EVICT\s+GONE\s+READY\s+REPLACEMENT\s+REASON$/);
     const evicted = lines[header + 1] ?? '';
     const blocked = lines[header + 2] ?? '';
-    assert.match(evicted, /^ {5}evicted\s+shop\/api-1\s+2\s+5000 ms\s+1200 ms\s+9000 ms\s+40 ms\s+api-2\s+the replacement is Ready$/);
-    assert.match(blocked, /^ {5}blocked\s+shop\/db-0\s+30\s+-\s+-\s+-\s+-\s+-\s+budget shop\/db allowed no disruption for 5m$/);
+    assert.match(evicted, /^ {5}evicted\s+shop\/api-1\s+2\s+5000 ms\s+1200 ms\s+9000 ms\s+api-2\s+the replacement is Ready$/);
+    assert.match(blocked, /^ {5}blocked\s+shop\/db-0\s+30\s+-\s+-\s+-\s+-\s+budget shop\/db allowed no disruption for 5m$/);
     for (const col of ['POD', 'ATTEMPTS', 'EVICT', 'REASON']) {
       const at = (lines[header] ?? '').indexOf(col);
       assert.equal(evicted[at - 1], ' ', col);
