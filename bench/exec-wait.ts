@@ -1,5 +1,5 @@
 // How long the rotator takes to move on after a replacement becomes Ready (--execute), on the ordinary local cluster
-// (test/cluster/cluster.ts up(): controller-manager, scheduler, one kwok per node, multus-sim) on a PRIVATE root and
+// (local-cluster/cluster.ts up(): controller-manager, scheduler, one kwok per node, multus-sim) on a PRIVATE root and
 // port offset. A watch in this process records when each pod is first seen Ready; the rotator's JSON progress lines
 // say when it noticed: `multus-restarted` (the new Multus pod Ready) and `pod-done` (a dependent's replacement Ready).
 // Usage: node bench/exec-wait.ts [--nodes 3] [--replicas 2] [--crowd 0]   (--crowd N: N other pods in the namespace)
@@ -12,8 +12,8 @@ import { AppsV1Api, CoreV1Api, Watch, type V1Pod } from '@kubernetes/client-node
 
 process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench-exec';
 process.env.MTR_CLUSTER_PORT_OFFSET ??= '200';
-const { up, down } = await import('../test/cluster/cluster.ts');
-const { waitFor } = await import('../test/cluster/processes.ts');
+const { up, down } = await import('../local-cluster/cluster.ts');
+const { waitFor } = await import('../local-cluster/processes.ts');
 const { mapLimit } = await import('../scripts/scan/scan-nodes.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -63,10 +63,10 @@ try {
 
   // Every node's token expired (bound to its Multus pod, signed by the cluster's key), so each node is rotated and its
   // new Multus pod's fresh token is healthy.
-  const { clusterEnv } = await import('../test/e2e/support/cluster-env.ts');
-  const { boundToken } = await import('../test/e2e/support/tokens.ts');
-  const { multusKubeconfig } = await import('../test/e2e/support/node-files.ts');
-  const { nodeKubeconfigFile } = await import('../test/cluster/cluster.ts');
+  const { clusterEnv } = await import('../local-cluster/seed/cluster-env.ts');
+  const { boundToken } = await import('../local-cluster/seed/tokens.ts');
+  const { multusKubeconfig } = await import('../local-cluster/seed/node-files.ts');
+  const { nodeKubeconfigFile } = await import('../local-cluster/cluster.ts');
   const env = clusterEnv();
   const multus = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus' })).items;
   for (const node of c.nodes) {

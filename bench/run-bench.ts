@@ -20,8 +20,8 @@ import { parseArgs } from 'node:util';
 process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench';
 process.env.MTR_CLUSTER_PORT_OFFSET ??= '200';
 const { scaleUp, scaleDown, benchNode } = await import('./scale-cluster.ts');
-const { PORTS, kubectlPath } = await import('../test/cluster/cluster.ts');
-const { readState, alive } = await import('../test/cluster/processes.ts');
+const { PORTS, kubectlPath } = await import('../local-cluster/cluster.ts');
+const { readState, alive } = await import('../local-cluster/processes.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');

@@ -1,10 +1,10 @@
 // A scale-mode local control plane for the benchmark: etcd and kube-apiserver (the same binaries as
-// test/cluster/cluster.ts, with flags for scale), a FEW kwok processes that manage many nodes each (by label
+// local-cluster/cluster.ts, with flags for scale), a FEW kwok processes that manage many nodes each (by label
 // selector), and bare pods bound directly with spec.nodeName. No controller-manager and no scheduler: a dry run needs
 // neither (the Multus pods are created bare, owned by a DaemonSet object that no controller reconciles; budgets get
 // their status written by this file). Each kwok runs in its own mount namespace that shows ONE directory at
 // /host/etc/cni/net.d, so every node of a kwok group returns the same file (the file of the group's first node,
-// written by test/cluster/multus-sim.ts with a real token bound to that node's Multus pod). For every other node of
+// written by local-cluster/multus-sim.ts with a real token bound to that node's Multus pod). For every other node of
 // the group the token is bound to a pod that is not that node's Multus pod: the rotator judges it `invalid`, so almost
 // every node is actionable — the worst case for the workload scan and the plan.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,11 @@ import {
 import YAML from 'yaml';
 import {
   HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, kubectlPath, nodeCniDir, writeKubeconfig,
-} from '../test/cluster/cluster.ts';
-import { ensurePki } from '../test/cluster/pki.ts';
+} from '../local-cluster/cluster.ts';
+import { ensurePki } from '../local-cluster/pki.ts';
 import {
   alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState, type ProcessRecord,
-} from '../test/cluster/processes.ts';
+} from '../local-cluster/processes.ts';
 import { mapLimit } from '../scripts/scan/scan-nodes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -199,7 +199,7 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
     const multusDocs = YAML.parseAllDocuments(readFileSync(path.join(repoRoot, 'test', 'cluster', 'manifests',
       'multus.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
     const ds = multusDocs.find((d) => d.kind === 'DaemonSet');
-    if (!ds) throw new Error('test/cluster/manifests/multus.yaml has no DaemonSet');
+    if (!ds) throw new Error('local-cluster/manifests/multus.yaml has no DaemonSet');
     ds.spec.template.spec.nodeSelector = { 'mtr-bench/no-such-node': 'x' };
     await applyYaml(kc, multusDocs.map((d) => YAML.stringify(d)).join('---\n'));
     const dsObj = await kc.makeApiClient(AppsV1Api).readNamespacedDaemonSet({ namespace: 'kube-system',

@@ -1,6 +1,6 @@
 // node --test --test-global-setup: brings the local cluster up once for the whole run (or reuses a running one) and
 // stops, at the end, only what it started. MTR_KEEP_CLUSTER=1 leaves it running for the next run.
-import { down, up } from '../cluster/cluster.ts';
+import { down, up } from '../../local-cluster/cluster.ts';
 
 let startedHere = false;
 

@@ -8,11 +8,11 @@ import {
 } from '@kubernetes/client-node';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { execRead } from '../../../scripts/cluster/exec-read.ts';
-import { fileBoundTo } from '../../cluster/cluster.ts';
-import { waitFor } from '../../cluster/processes.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { startDistrolessMultus } from '../support/multus.ts';
-import { readNodeFile } from '../support/node-files.ts';
+import { fileBoundTo } from '../../../local-cluster/cluster.ts';
+import { waitFor } from '../../../local-cluster/processes.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
+import { readNodeFile } from '../../../local-cluster/seed/node-files.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);

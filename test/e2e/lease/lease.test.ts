@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { acquireLease, makeHolderIdentity, type AcquireResult, type LeaseHandle, type LeaseOptions }
   from '../../../scripts/cluster/lease.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 
 const env = clusterEnv();
 const coordination = env.kc.makeApiClient(CoordinationV1Api);

@@ -12,12 +12,12 @@ import { before, describe, test, type TestContext } from 'node:test';
 import { AuthenticationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT } from 'jose';
 import { stringify } from 'yaml';
-import { clusterEnv, nodeKubeconfigFile, withNamespace } from '../support/cluster-env.ts';
-import { multusPods, restoreNodeFileAfter } from '../support/multus.ts';
-import { ISSUER, mintToken, multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
+import { clusterEnv, nodeKubeconfigFile, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { multusPods, restoreNodeFileAfter } from '../../../local-cluster/seed/multus.ts';
+import { ISSUER, mintToken, multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { runLocal, type RotatorRun } from '../support/run-rotator.ts';
-import { recordMintedToken } from '../support/token-log.ts';
-import { boundClaims, boundToken } from '../support/tokens.ts';
+import { recordMintedToken } from '../../../local-cluster/seed/token-log.ts';
+import { boundClaims, boundToken } from '../../../local-cluster/seed/tokens.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);

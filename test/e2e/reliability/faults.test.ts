@@ -4,14 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, V1MicroTime, type V1Pod } from '@kubernetes/client-node';
-import { restartProcess } from '../../cluster/processes.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
+import { restartProcess } from '../../../local-cluster/processes.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { startFaultProxy } from '../support/fault-proxy.ts';
-import { holdEntrypoint, multusPodOn } from '../support/multus.ts';
+import { holdEntrypoint, multusPodOn } from '../../../local-cluster/seed/multus.ts';
 import { logLines } from '../support/run-log.ts';
 import { runLocal, startRotator } from '../support/run-rotator.ts';
-import { ageNodeToken } from '../support/tokens.ts';
-import { deployment, settled } from '../support/workloads.ts';
+import { ageNodeToken } from '../../../local-cluster/seed/tokens.ts';
+import { deployment, settled } from '../../../local-cluster/seed/workloads.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);

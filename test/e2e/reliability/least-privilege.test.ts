@@ -13,11 +13,11 @@ import {
   AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, Exec, KubeConfig, OpenidApi,
   RbacAuthorizationV1Api, type V1Pod, type V1Status,
 } from '@kubernetes/client-node';
-import { kubectlPath, repoRoot } from '../../cluster/cluster.ts';
-import { waitFor } from '../../cluster/processes.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { isReady, multusPods } from '../support/multus.ts';
-import { recordMintedToken } from '../support/token-log.ts';
+import { kubectlPath, repoRoot } from '../../../local-cluster/cluster.ts';
+import { waitFor } from '../../../local-cluster/processes.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { isReady, multusPods } from '../../../local-cluster/seed/multus.ts';
+import { recordMintedToken } from '../../../local-cluster/seed/token-log.ts';
 
 const env = clusterEnv();
 const admin = env.kc.makeApiClient(CoreV1Api);

@@ -1,5 +1,5 @@
 // Reliability, last: no token leaks. Every token the cluster minted for a node during the suite (the simulated
-// kubelet's TokenRequests in test/cluster/multus-sim.ts, and mintToken/legacyToken in the tests: see
+// kubelet's TokenRequests in local-cluster/multus-sim.ts, and mintToken/legacyToken in the tests: see
 // support/token-log.ts) is searched for — whole, and its signature alone — in everything the rotator printed
 // (<root>/rotator-output.log, appended by every runRotator/startRotator), in every summary ConfigMap in every
 // namespace, and in every Event in every namespace. The file is named zz- so that it runs after the other
@@ -10,12 +10,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { CoreV1Api, EventsV1Api, type V1Pod } from '@kubernetes/client-node';
-import { clusterEnv, nodeKubeconfigFile, withNamespace } from '../support/cluster-env.ts';
-import { multusPods, restoreNodeFileAfter } from '../support/multus.ts';
-import { multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
+import { clusterEnv, nodeKubeconfigFile, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { multusPods, restoreNodeFileAfter } from '../../../local-cluster/seed/multus.ts';
+import { multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { runLocal } from '../support/run-rotator.ts';
-import { readMintedTokens, readRotatorOutput } from '../support/token-log.ts';
-import { boundToken } from '../support/tokens.ts';
+import { readMintedTokens, readRotatorOutput } from '../../../local-cluster/seed/token-log.ts';
+import { boundToken } from '../../../local-cluster/seed/tokens.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);

@@ -9,13 +9,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { AppsV1Api, BatchV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
-import { kubectlPath, nodeKubeconfigFile, repoRoot } from '../../cluster/cluster.ts';
-import { waitFor } from '../../cluster/processes.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { isReady, multusPodOn, restoreNodeFileAfter, startDistrolessMultus } from '../support/multus.ts';
-import { legacyToken, mintToken, multusKubeconfig, writeNodeFile } from '../support/node-files.ts';
+import { kubectlPath, nodeKubeconfigFile, repoRoot } from '../../../local-cluster/cluster.ts';
+import { waitFor } from '../../../local-cluster/processes.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { isReady, multusPodOn, restoreNodeFileAfter, startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
+import { legacyToken, mintToken, multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { inClusterEnv, runLocal, runRotator } from '../support/run-rotator.ts';
-import { boundClaims, boundToken } from '../support/tokens.ts';
+import { boundClaims, boundToken } from '../../../local-cluster/seed/tokens.ts';
 
 const env = clusterEnv();
 

@@ -4,13 +4,13 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, EventsV1Api, type V1Pod } from '@kubernetes/client-node';
-import { kubectlPath, repoRoot } from '../../cluster/cluster.ts';
-import { clusterEnv, withNamespace } from '../support/cluster-env.ts';
-import { holdEntrypoint, multusPodOn } from '../support/multus.ts';
+import { kubectlPath, repoRoot } from '../../../local-cluster/cluster.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { holdEntrypoint, multusPodOn } from '../../../local-cluster/seed/multus.ts';
 import { at, logLines, type LogLine } from '../support/run-log.ts';
 import { inClusterEnv, runLocal, runRotator, startRotator } from '../support/run-rotator.ts';
-import { ageNodeToken } from '../support/tokens.ts';
-import { barePod, budget, deployment, settled, statefulSet } from '../support/workloads.ts';
+import { ageNodeToken } from '../../../local-cluster/seed/tokens.ts';
+import { barePod, budget, deployment, settled, statefulSet } from '../../../local-cluster/seed/workloads.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { ClusterEnv } from './cluster-env.ts';
+import type { ClusterEnv } from '../../../local-cluster/seed/cluster-env.ts';
 
 export interface FaultProxy {
   port: number;

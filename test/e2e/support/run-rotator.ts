@@ -5,9 +5,9 @@ import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { repoRoot } from '../../cluster/cluster.ts';
-import type { ClusterEnv } from './cluster-env.ts';
-import { recordRotatorOutput } from './token-log.ts';
+import { repoRoot } from '../../../local-cluster/cluster.ts';
+import type { ClusterEnv } from '../../../local-cluster/seed/cluster-env.ts';
+import { recordRotatorOutput } from '../../../local-cluster/seed/token-log.ts';
 
 export interface RotatorRun {
   code: number;

@@ -1,10 +1,10 @@
 // Test helpers around the simulated Multus pods.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { fileBoundTo, nodeKubeconfigFile } from '../../cluster/cluster.ts';
-import { waitFor } from '../../cluster/processes.ts';
+import { fileBoundTo, nodeKubeconfigFile } from '../cluster.ts';
+import { waitFor } from '../processes.ts';
 import type { ClusterEnv } from './cluster-env.ts';
 
 export async function multusPods(env: ClusterEnv, namespace = 'kube-system', selector = 'app=multus'): Promise<V1Pod[]> {
@@ -22,7 +22,7 @@ export function isReady(p: V1Pod | undefined): boolean {
  * replaced meanwhile (a rotation): the saved token is then bound to a pod that is gone, and the new pod's file is
  * the right one to keep.
  */
-export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: string): void {
+export function restoreNodeFileAfter(t: Cleanup, env: ClusterEnv, node: string): void {
   const file = nodeKubeconfigFile(env.root, node);
   const before = existsSync(file) ? readFileSync(file) : undefined;
   const boundBefore = fileBoundTo(env.root, node);
@@ -47,7 +47,7 @@ export function restoreNodeFileAfter(t: TestContext, env: ClusterEnv, node: stri
 }
 
 /** Holds the simulated Multus entrypoint on a node (a stuck start) until the returned function is called. */
-export function holdEntrypoint(t: TestContext, env: ClusterEnv, node: string): () => void {
+export function holdEntrypoint(t: Cleanup, env: ClusterEnv, node: string): () => void {
   const marker = path.join(env.root, 'nodes', node, 'hold-entrypoint');
   writeFileSync(marker, '');
   const release = () => rmSync(marker, { force: true });
@@ -60,7 +60,7 @@ export function holdEntrypoint(t: TestContext, env: ClusterEnv, node: string): (
  * fails) and waits until the simulated entrypoint has written the node's file with its token. The node's previous
  * file comes back when the test ends.
  */
-export async function startDistrolessMultus(t: TestContext, env: ClusterEnv, namespace: string, node: string,
+export async function startDistrolessMultus(t: Cleanup, env: ClusterEnv, namespace: string, node: string,
   labels: Record<string, string> = { app: 'multus' }): Promise<V1Pod> {
   const core = env.kc.makeApiClient(CoreV1Api);
   restoreNodeFileAfter(t, env, node);

@@ -4,11 +4,11 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { nodeKubeconfigFile } from '../../cluster/cluster.ts';
-import { multusKubeconfigText } from '../../cluster/multus-kubeconfig.ts';
+import { nodeKubeconfigFile } from '../cluster.ts';
+import { multusKubeconfigText } from '../multus-kubeconfig.ts';
 import { recordMintedToken } from './token-log.ts';
 
 export const ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -21,7 +21,7 @@ export function readNodeFile(root: string, node: string): Buffer {
  * Writes the node's file. Pair it with restoreNodeFileAfter() (support/multus.ts), called before the write, which
  * puts the original back only if the node's Multus pod is still the one it was bound to.
  */
-export function writeNodeFile(_t: TestContext, root: string, node: string, content: string | Uint8Array): void {
+export function writeNodeFile(_t: Cleanup, root: string, node: string, content: string | Uint8Array): void {
   writeFileSync(nodeKubeconfigFile(root, node), content, { mode: 0o600 });
 }
 

@@ -1,10 +1,10 @@
 // What an end-to-end test needs to talk to the local cluster that global-setup.ts started.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { defaultRoot, nodeKubeconfigFile } from '../../cluster/cluster.ts';
-import { readState } from '../../cluster/processes.ts';
+import { defaultRoot, nodeKubeconfigFile } from '../cluster.ts';
+import { readState } from '../processes.ts';
 
 export interface ClusterEnv {
   root: string;
@@ -25,7 +25,7 @@ export function clusterEnv(): ClusterEnv {
 }
 
 /** A fresh namespace for one test, deleted when the test ends. */
-export async function withNamespace(t: TestContext, env: ClusterEnv, labels: Record<string, string> = {}): Promise<string> {
+export async function withNamespace(t: Cleanup, env: ClusterEnv, labels: Record<string, string> = {}): Promise<string> {
   const core = env.kc.makeApiClient(CoreV1Api);
   const name = `e2e-${randomBytes(4).toString('hex')}`;
   await core.createNamespace({ body: { metadata: { name, labels } } });

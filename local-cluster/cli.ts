@@ -14,6 +14,6 @@ if (command === 'up') {
 } else if (command === 'down') {
   await down();
 } else {
-  console.error('usage: node test/cluster/cli.ts up|down');
+  console.error('usage: node local-cluster/cli.ts up|down');
   process.exit(2);
 }

@@ -4,16 +4,16 @@
 // budget protects, plus Deployments, a StatefulSet and a bare pod that use secondary networks — runs the rotator as
 // a dry run and then for real, prints the summary, and shuts the cluster down (unless it was already running).
 import { $, chalk, echo } from 'zx';
-import { down, up } from '../test/cluster/cluster.ts';
-import { waitFor } from '../test/cluster/processes.ts';
-import { clusterEnv } from '../test/e2e/support/cluster-env.ts';
-import { multusPods } from '../test/e2e/support/multus.ts';
-import { multusKubeconfig } from '../test/e2e/support/node-files.ts';
-import { boundToken } from '../test/e2e/support/tokens.ts';
-import { barePod, budget, deployment, settled, statefulSet } from '../test/e2e/support/workloads.ts';
+import { down, up } from './cluster.ts';
+import { waitFor } from './processes.ts';
+import { clusterEnv } from './seed/cluster-env.ts';
+import { multusPods } from './seed/multus.ts';
+import { multusKubeconfig } from './seed/node-files.ts';
+import { boundToken } from './seed/tokens.ts';
+import { barePod, budget, deployment, settled, statefulSet } from './seed/workloads.ts';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
-import { nodeKubeconfigFile } from '../test/cluster/cluster.ts';
+import { nodeKubeconfigFile } from './cluster.ts';
 
 const started = Date.now();
 const step = (text: string) => echo(chalk.bold.cyan(`\n▶ ${text}\n`));

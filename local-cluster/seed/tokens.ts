@@ -1,7 +1,7 @@
 // Tokens for a node's Multus pod with chosen expiry, signed with this cluster's key and bound like the real ones.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterEnv } from './cluster-env.ts';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.ts';
 import { multusPodOn, restoreNodeFileAfter } from './multus.ts';
 import { ISSUER, mintToken, multusKubeconfig, writeNodeFile } from './node-files.ts';
 
@@ -35,7 +35,7 @@ export async function boundToken(env: ClusterEnv, pod: V1Pod, expInSeconds: numb
  * Makes the node's token expire in `seconds` (negative: already expired): a token bound to the node's Multus pod,
  * signed by the cluster's key. The file is put back after the test unless the Multus pod was replaced meanwhile.
  */
-export async function ageNodeToken(t: TestContext, env: ClusterEnv, node: string, seconds: number): Promise<void> {
+export async function ageNodeToken(t: Cleanup, env: ClusterEnv, node: string, seconds: number): Promise<void> {
   restoreNodeFileAfter(t, env, node);
   writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await multusPodOn(env, node), seconds)));
 }

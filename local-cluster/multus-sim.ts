@@ -15,7 +15,7 @@
 // the simulator gives it a kwok `Exec` of its own that matches no container, so every exec into it fails (kwok cannot
 // fail one binary only), while its file is written as usual.
 //
-// Usage: node test/cluster/multus-sim.ts <cluster root> <kubeconfig> <apiserver host:port>
+// Usage: node local-cluster/multus-sim.ts <cluster root> <kubeconfig> <apiserver host:port>
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';

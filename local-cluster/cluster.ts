@@ -17,7 +17,7 @@ import {
 } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.resolve(here, '..', '..');
+export const repoRoot = path.resolve(here, '..');
 /** Where the cluster keeps its state; MTR_CLUSTER_DIR runs a second cluster beside the first (with a port offset). */
 export const defaultRoot = process.env.MTR_CLUSTER_DIR ? path.resolve(process.env.MTR_CLUSTER_DIR)
   : path.join(repoRoot, '.cluster');
@@ -71,7 +71,7 @@ let built: { bin: string; data: string } | undefined;
 
 function buildBinaries(log: (m: string) => void): { bin: string; data: string } {
   if (built) return built;
-  log('building (or reusing) the control-plane binaries: test/cluster/build.sh');
+  log('building (or reusing) the control-plane binaries: local-cluster/build.sh');
   const out = execFileSync('bash', [path.join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const bin = out.toString().trim().split('\n').pop() ?? '';
   if (!existsSync(path.join(bin, 'k8s-multicall'))) throw new Error(`build.sh did not produce binaries in ${bin}`);
