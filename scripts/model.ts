@@ -63,7 +63,8 @@ export interface TokenClaims {
 /** What the cluster says of a token. */
 export type SignatureVerdict =
   | { status: 'valid' }
-  | { status: 'invalid'; reason: string } // bad signature, wrong issuer, no matching key …
+  // bad signature, wrong issuer, no matching key …; `otherIssuer`: signed by the cluster's keys, only the issuer differs
+  | { status: 'invalid'; reason: string; otherIssuer?: string }
   | { status: 'unchecked'; reason: string }; // the JWKS could not be read
 
 export type ReviewVerdict =

@@ -64,9 +64,16 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       `${named} expired at ${iso(claims.exp * 1000)} (${formatDuration(opts.now - claims.exp * 1000)} ago); Multus on this node can no longer reach the API server until its pod is restarted`,
     );
   }
-  if (token.signature.status === 'invalid') {
-    return finding('invalid', `${token.signature.reason}; restarting the Multus pod writes a token from this cluster`);
+  // During an issuer migration (several --service-account-issuer) a token signed by the cluster's keys under an older
+  // issuer is still accepted: TokenReview, the API server's own judgement, decides.
+  const sig = token.signature;
+  const olderIssuer = sig.status === 'invalid' && sig.otherIssuer !== undefined && token.review.status === 'authenticated'
+    ? sig.otherIssuer : undefined;
+  if (sig.status === 'invalid' && olderIssuer === undefined) {
+    return finding('invalid', `${sig.reason}; restarting the Multus pod writes a token from this cluster`);
   }
+  const issuerNote = olderIssuer === undefined ? ''
+    : ` (issued by "${olderIssuer}", not the announced issuer, and accepted by the API server: an issuer migration)`;
   if (token.review.status === 'rejected') {
     return finding(
       'invalid',
@@ -117,7 +124,8 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${formatDuration(opts.expiringWithinMs)} of --expiring-within); restarting the Multus pod writes a fresh one`,
     );
   }
-  return finding('healthy', `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})`);
+  return finding('healthy',
+    `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})${issuerNote}`);
 }
 
 export function classifyAll(scan: ScanResult, opts: ClassifyOptions): NodeFinding[] {

@@ -9,7 +9,8 @@ export type TokenInspection =
   | { ok: true; fingerprint: string; alg?: string; kid?: string; claims: TokenClaims }
   | { ok: false; fingerprint: string; reason: string };
 
-const ALGORITHMS = ['RS256', 'ES256'];
+/** Every algorithm the API server signs service-account tokens with (RSA keys: RS256; ECDSA keys: by curve). */
+export const ALGORITHMS = ['RS256', 'ES256', 'ES384', 'ES512'];
 
 /** First 12 hex digits of sha256(token): the only way a token is ever named. */
 export function fingerprint(token: string): string {
@@ -104,7 +105,7 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
     return { status: 'invalid', reason: `the token ${fp} is unsigned (alg "${alg ?? 'missing'}"); the API server never issues such tokens` };
   }
   if (!ALGORITHMS.includes(alg)) {
-    return { status: 'invalid', reason: `the token ${fp} is signed with ${alg}; service-account tokens are signed with ${ALGORITHMS.join(' or ')}` };
+    return { status: 'invalid', reason: `the token ${fp} is signed with ${alg}; service-account tokens are signed with ${ALGORITHMS.join(', ')}` };
   }
   if (!isRecord(jwks) || !Array.isArray(jwks['keys'])) {
     return { status: 'unchecked', reason: "the cluster's JWKS (/openid/v1/jwks) is not a {\"keys\": [...]} document, so signatures cannot be checked" };
@@ -136,10 +137,15 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
         }
         if (claim === 'iss') {
           const iss = str(decodeJwt(token).iss);
-          return {
+          // The signature verified (jose checks it before the claims); only the issuer differs. During an issuer
+          // migration (several --service-account-issuer) the API server still accepts the older ones: the classifier
+          // lets TokenReview decide.
+          const verdict: SignatureVerdict = {
             status: 'invalid',
             reason: `the token ${fp} was issued by ${iss === undefined ? 'no issuer' : `"${iss}"`}, not by this cluster's issuer "${opts.issuer ?? ''}"`,
           };
+          if (iss !== undefined) verdict.otherIssuer = iss;
+          return verdict;
         }
         return { status: 'invalid', reason: `the token ${fp} has an invalid "${claim ?? 'unknown'}" claim` };
       case 'ERR_JWKS_NO_MATCHING_KEY':

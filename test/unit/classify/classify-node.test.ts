@@ -141,3 +141,14 @@ test('classifyAll classifies every node of a scan', () => {
     [['worker-1', 'healthy'], ['worker-2', 'self-refreshing']],
   );
 });
+
+test('issuer migration: a token of an older issuer that TokenReview accepts is not invalid; rejected, it is', () => {
+  const sig = { status: 'invalid' as const, reason: 'the token abcdef012345 was issued by "https://old.example", not by this cluster\'s issuer "x"', otherIssuer: 'https://old.example' };
+  const accepted = classifyNode(scan({ token: token({ signature: sig }) }), opts);
+  assert.equal(accepted.class, 'healthy', accepted.reason);
+  assert.match(accepted.reason, /issued by "https:\/\/old.example".*accepted by the API server/);
+  const rejected = classifyNode(scan({ token: token({ signature: sig, review: { status: 'rejected', reason: 'invalid bearer token' } }) }), opts);
+  assert.equal(rejected.class, 'invalid');
+  const unchecked = classifyNode(scan({ token: token({ signature: sig, review: { status: 'unchecked', reason: 'forbidden' } }) }), opts);
+  assert.equal(unchecked.class, 'invalid', 'without the API server\'s word, a foreign issuer stays invalid');
+});

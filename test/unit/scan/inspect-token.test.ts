@@ -193,3 +193,20 @@ test('verifySignature: a malformed JWKS leaves the signature unchecked', async (
   const v = await verifySignature(token, brokenKey, { issuer: ISSUER });
   assert.equal(v.status, 'unchecked', 'a broken key neither vouches for nor condemns a token');
 });
+
+test('verifySignature: every algorithm the API server signs with (RS256, ES256, ES384, ES512) verifies', async () => {
+  for (const alg of ['ES384', 'ES512']) {
+    const kp = await generateKeyPair(alg, { extractable: true });
+    const set = { keys: [...jwks.keys, { ...(await exportJWK(kp.publicKey)), kid: `cluster-${alg}`, alg, use: 'sig' }] };
+    const token = await mint(kp.privateKey, { alg, kid: `cluster-${alg}` });
+    assert.deepEqual(await verifySignature(token, set, { issuer: ISSUER }), { status: 'valid' }, alg);
+  }
+});
+
+test('verifySignature: a token signed by the cluster under another issuer says which (issuer migration)', async () => {
+  const v = await verifySignature(await mint(clusterKey, { iss: 'https://old-issuer.example' }), jwks, { issuer: ISSUER });
+  assert.equal(v.status, 'invalid');
+  if (v.status === 'invalid') assert.equal(v.otherIssuer, 'https://old-issuer.example');
+  const forged = await verifySignature(await mint(foreignKey, { iss: 'https://old-issuer.example' }), jwks, { issuer: ISSUER });
+  assert.equal(forged.status === 'invalid' ? forged.otherIssuer : 'x', undefined, 'a bad signature is not an issuer question');
+});
