@@ -90,7 +90,9 @@ export type FileRead =
 /** The file was read; what is in it. */
 export type FileContent =
   | { status: 'token'; token: TokenFacts; server?: string; user?: string; context?: string }
-  | { status: 'malformed'; reason: string };
+  | { status: 'malformed'; reason: string }
+  // well formed, but no literal token: a client certificate, a tokenFile, an exec or auth-provider plugin
+  | { status: 'external-credentials'; kind: 'tokenFile' | 'client-certificate' | 'exec' | 'auth-provider'; reason: string };
 
 export interface NodeScan {
   node: string;
@@ -177,7 +179,8 @@ export type TokenClass =
   | 'invalid'
   | 'legacy'
   | 'unreadable'
-  | 'self-refreshing';
+  | 'self-refreshing'
+  | 'external-credentials'; // the kubeconfig holds no literal token (certificate, tokenFile, plugin): never acted on
 
 export const ACTIONABLE_CLASSES: readonly TokenClass[] = ['invalid', 'expired', 'expiring'];
 

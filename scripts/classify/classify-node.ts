@@ -1,6 +1,6 @@
 // Decide, per node, what state its Multus token is in. Pure: `now` is data. The first rule that applies wins.
 import type { NodeFinding, NodeScan, ScanResult, TokenClass } from '../model.ts';
-import { formatDuration } from './format-duration.ts';
+import { formatDuration } from '../shared/durations.ts';
 
 export interface ClassifyOptions {
   now: number;
@@ -42,6 +42,12 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
     return finding(
       'unreadable',
       `the kubeconfig ${scan.file.path} in pod ${pod.name} was read but its content was not recorded; run again, and report a bug if it persists`,
+    );
+  }
+  if (content.status === 'external-credentials') {
+    return finding(
+      'external-credentials',
+      `${content.reason}: Multus on this node does not use a token copied into the file, so there is nothing to judge or rotate; never acted on`,
     );
   }
   if (content.status === 'malformed') {

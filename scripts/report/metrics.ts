@@ -24,6 +24,7 @@ const CLASSES: Readonly<Record<TokenClass, true>> = {
   unreadable: true,
   legacy: true,
   'self-refreshing': true,
+  'external-credentials': true,
   healthy: true,
 };
 const NODE_OUTCOMES: Readonly<Record<NodeOutcome, true>> = {

@@ -2,7 +2,7 @@
 // (`-o json|yaml`) with a stable key order. Pure: colour is an optional function passed in.
 import { stringify } from 'yaml';
 import type { NodeFinding, PodVerdict, RestartPlan, RunMode, TokenClass } from '../model.ts';
-import { formatDuration } from '../classify/format-duration.ts';
+import { formatDuration } from '../shared/durations.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Colorize = (style: Style, text: string) => string;
@@ -23,6 +23,7 @@ const RANK: Readonly<Record<TokenClass, number>> = {
   unreadable: 3,
   legacy: 4,
   'self-refreshing': 5,
+  'external-credentials': 5,
   healthy: 6,
 };
 
@@ -33,6 +34,7 @@ const CLASS_STYLE: Readonly<Record<TokenClass, Style | undefined>> = {
   unreadable: 'yellow',
   legacy: 'dim',
   'self-refreshing': 'dim',
+  'external-credentials': 'dim',
   healthy: 'green',
 };
 

@@ -3,15 +3,20 @@
 // Reasons never include the token or any part of it.
 import { LineCounter, parseDocument } from 'yaml';
 
+/** How a kubeconfig user authenticates when it holds no literal token. */
+export type ExternalCredential = 'tokenFile' | 'client-certificate' | 'exec' | 'auth-provider';
+
 export type KubeconfigParseResult =
   | { ok: true; token: string; server?: string; user?: string; context?: string }
-  | { ok: false; reason: string };
+  // `external`: well formed, but the user authenticates by other means than a literal token; nothing to judge here
+  | { ok: false; reason: string; external?: ExternalCredential };
 
 /** Keep small: a real Multus kubeconfig has no aliases at all. */
 const MAX_ALIASES = 50;
 
-type Fail = { ok: false; reason: string };
+type Fail = { ok: false; reason: string; external?: ExternalCredential };
 const fail = (reason: string): Fail => ({ ok: false, reason });
+const external = (kind: ExternalCredential, reason: string): Fail => ({ ok: false, reason, external: kind });
 
 /** Show a name from the file without echoing anything that could be a credential. */
 function quote(name: string): string {
@@ -186,15 +191,16 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
   if (token === undefined || token === null) {
     const tokenFile = user.body['tokenFile'];
     if (typeof tokenFile === 'string' && tokenFile !== '') {
-      return fail(
+      return external('tokenFile',
         `the kubeconfig's user ${quote(user.name)} reads its token from the file ${quote(tokenFile)} (tokenFile) on the node, which this tool cannot follow`,
       );
     }
     if ('client-certificate-data' in user.body || 'client-certificate' in user.body || 'client-key-data' in user.body) {
-      return fail(`the kubeconfig's user ${quote(user.name)} authenticates with a client certificate, not a token`);
+      return external('client-certificate', `the kubeconfig's user ${quote(user.name)} authenticates with a client certificate, not a token`);
     }
     if ('exec' in user.body || 'auth-provider' in user.body) {
-      return fail(`the kubeconfig's user ${quote(user.name)} gets its credentials from a plugin (exec or auth-provider), not a token`);
+      return external('exec' in user.body ? 'exec' : 'auth-provider',
+        `the kubeconfig's user ${quote(user.name)} gets its credentials from a plugin (exec or auth-provider), not a token`);
     }
     return fail(`the kubeconfig's user ${quote(user.name)} has no token`);
   }

@@ -9,6 +9,7 @@ import type { Emit } from '../log/events.ts';
 import type { FileContent, FileRead, NodeFacts, NodeScan } from '../model.ts';
 import { inspectToken, verifySignature } from './inspect-token.ts';
 import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
+import { mapLimit } from '../shared/map-limit.ts';
 import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
 
 export type ScanConfig = Pick<Config, 'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' |
@@ -23,20 +24,6 @@ export interface NodesScan {
 }
 
 const LEGACY_ISSUER = 'kubernetes/serviceaccount';
-
-/** Runs `fn` over `items` with at most `limit` at once, keeping the input order in the result. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /** One Multus pod per node: the newest running one (a node mid-rollout may briefly have two). */
 export function pickMultusPods(pods: readonly V1Pod[], warnings: string[]): V1Pod[] {
@@ -98,7 +85,10 @@ async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, emit
 async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanContext,
   maxBytes: number): Promise<FileContent> {
   const parsed = parseMultusKubeconfig(bytes, { maxBytes });
-  if (!parsed.ok) return { status: 'malformed', reason: parsed.reason };
+  if (!parsed.ok) {
+    return parsed.external === undefined ? { status: 'malformed', reason: parsed.reason }
+      : { status: 'external-credentials', kind: parsed.external, reason: parsed.reason };
+  }
   const inspected = inspectToken(parsed.token);
   if (!inspected.ok) return { status: 'malformed', reason: inspected.reason };
   const [signature, review] = await Promise.all([

@@ -23,7 +23,8 @@ const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 const authn = env.kc.makeApiClient(AuthenticationV1Api);
 
-type Class = 'healthy' | 'expiring' | 'expired' | 'invalid' | 'legacy' | 'unreadable' | 'self-refreshing';
+type Class = 'healthy' | 'expiring' | 'expired' | 'invalid' | 'legacy' | 'unreadable' | 'self-refreshing' |
+  'external-credentials';
 
 interface Finding { node: string; class: Class; reason: string; fingerprint?: string }
 interface NodeExec { node: string; outcome: string; reason: string; multus?: { oldUid?: string; newUid?: string } }
@@ -165,15 +166,15 @@ const KINDS: Kind[] = [
       const tok = await goodToken(pod);
       return { content: stringify({ ...kubeconfigObject(tok), 'current-context': 'ghost' }), tokens: [tok] };
     } },
-  { name: 'a tokenFile instead of a token', expect: 'invalid', reason: /tokenFile.*cannot follow/,
+  { name: 'a tokenFile instead of a token', expect: 'external-credentials', reason: /tokenFile.*cannot follow/,
     place: async () => ({ content: stringify({ ...kubeconfigObject(null),
       users: [{ name: 'multus', user: { tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } }] }),
     tokens: [] }) },
-  { name: 'a client certificate instead of a token', expect: 'invalid', reason: /client certificate, not a token/,
+  { name: 'a client certificate instead of a token', expect: 'external-credentials', reason: /client certificate, not a token/,
     place: async () => ({ content: stringify({ ...kubeconfigObject(null),
       users: [{ name: 'multus', user: { 'client-certificate-data': 'LS0tLS1CRUdJTg==', 'client-key-data': 'LS0tLS1CRUdJTg==' } }] }),
     tokens: [] }) },
-  { name: 'an exec credential plugin', expect: 'invalid', reason: /plugin \(exec or auth-provider\)/,
+  { name: 'an exec credential plugin', expect: 'external-credentials', reason: /plugin \(exec or auth-provider\)/,
     place: async () => ({ content: stringify({ ...kubeconfigObject(null),
       users: [{ name: 'multus', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'curl' } } }] }),
     tokens: [] }) },
@@ -467,7 +468,7 @@ describe(`bad node files: ${BAD_NODE_FILE_KINDS} kinds, ${KINDS_PER_BATCH} per r
         for (const n of nodes) {
           const cls = byNode.get(n)?.class;
           const uidAfter = (await podOn(n)).metadata?.uid;
-          if (cls === 'unreadable' || cls === 'healthy' || cls === 'legacy') {
+          if (cls === 'unreadable' || cls === 'healthy' || cls === 'legacy' || cls === 'external-credentials') {
             assert.equal(execClass.get(n), cls, `${n} is judged the same when acting`);
             assert.equal(acted.get(n), undefined, `${n} (${cls}) is not acted on: nothing is restarted on a guess`);
             assert.equal(uidAfter, uidsBefore.get(n), `${n} (${cls}): its Multus pod is the same pod`);

@@ -152,3 +152,10 @@ test('issuer migration: a token of an older issuer that TokenReview accepts is n
   const unchecked = classifyNode(scan({ token: token({ signature: sig, review: { status: 'unchecked', reason: 'forbidden' } }) }), opts);
   assert.equal(unchecked.class, 'invalid', 'without the API server\'s word, a foreign issuer stays invalid');
 });
+
+test('a kubeconfig without a literal token is its own class, never acted on (not invalid)', () => {
+  const f = classifyNode(scan({ content: { status: 'external-credentials', kind: 'client-certificate',
+    reason: 'the kubeconfig\'s user "multus" authenticates with a client certificate, not a token' } }), opts);
+  assert.equal(f.class, 'external-credentials', f.reason);
+  assert.match(f.reason, /client certificate, not a token: .*nothing to judge or rotate; never acted on/);
+});

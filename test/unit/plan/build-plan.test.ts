@@ -206,3 +206,13 @@ describe('buildPlan: pods of a step', () => {
     );
   });
 });
+
+describe('buildPlan: external credentials (issue 10 item 8)', () => {
+  it('skips a node whose kubeconfig holds no literal token, with its reason, and plans nothing for it', () => {
+    const p = plan({ findings: [makeFinding({ node: 'c1', class: 'external-credentials', exp: undefined,
+      reason: 'the kubeconfig\'s user "multus" authenticates with a client certificate, not a token' })] });
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(p.deferred, []);
+    assert.deepEqual(p.skipped.map((d) => [d.node, d.class]), [['c1', 'external-credentials']]);
+  });
+});

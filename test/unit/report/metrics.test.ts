@@ -85,6 +85,7 @@ describe('renderMetrics', () => {
         ['multus_token_rotator_nodes{class="unreadable"}', '1'],
         ['multus_token_rotator_nodes{class="legacy"}', '0'],
         ['multus_token_rotator_nodes{class="self-refreshing"}', '1'],
+        ['multus_token_rotator_nodes{class="external-credentials"}', '0'],
         ['multus_token_rotator_nodes{class="healthy"}', '1'],
       ],
     );

@@ -144,3 +144,20 @@ test('a YAML error next to the token does not leak it', () => {
   assert.equal(r.ok, false);
   if (!r.ok) assertNoSecret(r.reason);
 });
+
+test('a user without a literal token says how it authenticates instead (external credentials, not malformed)', () => {
+  const cases: [string, string, string][] = [
+    ['tokenFile', 'tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token', 'tokenFile'],
+    ['client certificate', 'client-certificate-data: AAAA\n    client-key-data: BBBB', 'client-certificate'],
+    ['client certificate file', 'client-certificate: /etc/multus/tls.crt\n    client-key: /etc/multus/tls.key', 'client-certificate'],
+    ['exec plugin', 'exec:\n      command: get-token', 'exec'],
+    ['auth-provider', 'auth-provider:\n      name: oidc', 'auth-provider'],
+  ];
+  for (const [name, user, kind] of cases) {
+    const r = parseMultusKubeconfig(enc(multus3x().replace(`token: "${TOKEN}"`, user)), LIMIT);
+    assert.equal(r.ok, false, name);
+    if (!r.ok) assert.equal(r.external, kind, name);
+  }
+  const none = parseMultusKubeconfig(enc(multus3x().replace(`token: "${TOKEN}"`, 'username: admin')), LIMIT);
+  assert.equal(none.ok === false ? none.external : 'x', undefined, 'a user with nothing at all is malformed');
+});
