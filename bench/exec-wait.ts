@@ -14,7 +14,7 @@ process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench-exec';
 process.env.MTR_CLUSTER_PORT_OFFSET ??= '200';
 const { up, down } = await import('../local-cluster/cluster.ts');
 const { waitFor } = await import('../local-cluster/processes.ts');
-const { mapLimit } = await import('../scripts/scan/scan-nodes.ts');
+const { mapLimit } = await import('../scripts/shared/map-limit.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');

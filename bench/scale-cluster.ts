@@ -21,7 +21,7 @@ import { ensurePki } from '../local-cluster/pki.ts';
 import {
   alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState, type ProcessRecord,
 } from '../local-cluster/processes.ts';
-import { mapLimit } from '../scripts/scan/scan-nodes.ts';
+import { mapLimit } from '../scripts/shared/map-limit.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chalk, question } from 'zx';
 import { kubeClusterReader } from './cluster/cluster-reader.ts';
+import { describeError, isNetworkError, statusCode } from './cluster/api-errors.ts';
 import { connect, type Connection } from './cluster/connect.ts';
-import { describeError } from './cluster/exec-read.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
@@ -116,18 +116,20 @@ async function main(): Promise<number> {
     return result.exitCode;
   } catch (err) {
     progress?.stop();
-    const code = (err as { code?: number }).code;
+    const code = statusCode(err);
     const reason = describeError(err);
     if (code === 401 || code === 403) {
       process.stderr.write(`multus-token-rotator: the API server refused a request (${reason}); ` +
         'check the credentials and the RBAC of rbac.yaml\n');
       return EXIT.CLUSTER;
     }
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|fetch failed/.test(String(reason) + String((err as Error).cause ?? ''))) {
+    if (isNetworkError(err)) {
       process.stderr.write(`multus-token-rotator: cannot reach the API server: ${reason}\n`);
       return EXIT.CLUSTER;
     }
-    process.stderr.write(`multus-token-rotator: unexpected error: ${(err as Error).stack ?? reason}\n`);
+    // An API error's stack would carry its raw body: show its one line instead.
+    const detail = code === undefined ? (err as Error).stack ?? reason : `HTTP ${code}: ${reason}`;
+    process.stderr.write(`multus-token-rotator: unexpected error: ${detail}\n`);
     return EXIT.ERROR;
   }
 }

@@ -5,7 +5,7 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError } from './cluster/exec-read.ts';
+import { describeError, isForbidden } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
@@ -122,9 +122,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution }));
     emit({ type: 'summary-written', namespace: config.summaryNamespace, name: config.summaryName });
   } catch (err) {
-    const reason = (err as { code?: number }).code === 403
+    const reason = isForbidden(err)
       ? 'forbidden: grant create/get/update on this ConfigMap (rbac.yaml), or set --summary-namespace'
-      : (err as Error).message;
+      : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
     warnings.push(`the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`);
     if (exitCode === EXIT.OK) {

@@ -1,7 +1,7 @@
 // Plan-level advice: pod-bound tokens that the API server did not extend die an hour after their Multus pod starts,
 // faster than any schedule of restarts can follow.
 import type { NodeFinding } from '../model.ts';
-import { formatDuration } from './format-duration.ts';
+import { formatDuration } from '../shared/durations.ts';
 
 /** Bound tokens living this long or less, with no warnafter, were not extended (extended ones live ~1 year). */
 const SHORT_LIFETIME_S = 2 * 3600;

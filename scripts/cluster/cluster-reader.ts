@@ -1,15 +1,17 @@
 // The narrow door through which the scan reads the cluster. One implementation on client-node (below); unit tests
-// use an in-memory fake of the same interface. Raw API objects stop here or in scan/to-facts.ts.
+// use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
+// scan/to-facts.ts.
 import { randomBytes } from 'node:crypto';
 import {
   AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 import type { ReviewVerdict } from '../model.ts';
-import { describeError, execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
+import { podIsReady } from '../shared/pods.ts';
+import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
+import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
-import { isTransientText, withRetry } from './retry.ts';
-import { podIsReady } from '../scan/to-facts.ts';
+import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
 
 export interface ReaderPodSpec {
@@ -71,7 +73,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         result = await execRead(exec, { namespace: o.namespace, pod: o.pod, container: o.container,
           command: ['cat', o.path], timeoutMs: o.timeoutMs, maxBytes: o.maxBytes });
         const transient = !result.ok && (result.kind === 'no-status' ||
-          (result.kind === 'failed' && isTransientText(result.reason)));
+          (result.kind === 'failed' && isNetworkError(result.reason)));
         if (!transient) return result;
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
@@ -108,8 +110,8 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
               volumes: [{ name: 'cni', hostPath: { path: spec.hostPath, type: 'Directory' } }],
             },
           },
-        }).catch((err: { code?: number }) => {
-          if (err.code !== 409) throw err;
+        }).catch((err: unknown) => {
+          if (!isConflict(err)) throw err;
         }));
         await waitForPod(kc, {
           namespace: spec.namespace, name, timeoutMs: spec.timeoutMs, what: `reader pod ${spec.namespace}/${name}`,
@@ -149,7 +151,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         const sa = await withRetry(() => core.readNamespacedServiceAccount({ name, namespace }));
         return sa.metadata?.uid;
       } catch (err) {
-        if ((err as { code?: number }).code === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },

@@ -6,8 +6,10 @@ import { hostname } from 'node:os';
 import {
   CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ObjectReference, type V1Pod,
 } from '@kubernetes/client-node';
-import { describeError } from './exec-read.ts';
-import { isTransient, withRetry } from './retry.ts';
+import {
+  describeError, isConflict, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient, retryAfterSeconds, statusCode,
+} from './api-errors.ts';
+import { withRetry } from './retry.ts';
 import { waitForPods, type WaitPodsOptions } from './wait-for-pod.ts';
 
 export type EvictAnswer =
@@ -34,18 +36,6 @@ export interface ClusterWriter {
   event(spec: EventSpec): Promise<void>;
 }
 
-function statusMessage(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  return describeError(err);
-}
-
 export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): ClusterWriter {
   const core = kc.makeApiClient(CoreV1Api);
   const events = kc.makeApiClient(EventsV1Api);
@@ -58,8 +48,7 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
           body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } }));
         return 'deleted';
       } catch (err) {
-        const code = (err as { code?: number }).code;
-        if (code === 404 || code === 409) return 'not-found';
+        if (isNotFound(err) || isConflict(err)) return 'not-found';
         throw err;
       }
     },
@@ -69,20 +58,17 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
         // after a lost answer is safe: a pod already evicted answers 404, "already gone".
         await withRetry(() => core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
           body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } }),
-        { retryOn: (err) => isTransient(err) && (err as { code?: unknown }).code !== 429 });
+        { retryOn: (err) => isTransient(err) && !isTooManyRequests(err) });
         return { kind: 'accepted' };
       } catch (err) {
-        const code = (err as { code?: number }).code;
-        const message = statusMessage(err);
-        if (code === 404) return { kind: 'not-found' };
-        if (code === 429) {
-          const header = (err as { headers?: Record<string, string> }).headers?.['retry-after'];
-          const seconds = header === undefined ? NaN : Number(header);
-          return { kind: 'too-many-requests', message,
-            ...(Number.isFinite(seconds) ? { retryAfterMs: seconds * 1000 } : {}) };
+        const message = describeError(err);
+        if (isNotFound(err)) return { kind: 'not-found' };
+        if (isTooManyRequests(err)) {
+          const seconds = retryAfterSeconds(err);
+          return { kind: 'too-many-requests', message, ...(seconds !== undefined ? { retryAfterMs: seconds * 1000 } : {}) };
         }
-        if (code === 500 && /more than one PodDisruptionBudget/i.test(message)) return { kind: 'several-budgets', message };
-        return { kind: 'error', code, message };
+        if (isSeveralBudgets(err)) return { kind: 'several-budgets', message };
+        return { kind: 'error', code: statusCode(err), message };
       }
     },
     waitForPods: (opts) => waitForPods(kc, opts),
@@ -90,7 +76,7 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
       try {
         return await withRetry(() => core.readNamespacedPod({ name, namespace }));
       } catch (err) {
-        if ((err as { code?: number }).code === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
       }
     },

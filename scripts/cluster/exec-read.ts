@@ -8,6 +8,7 @@ import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 // Not re-exported by the package index, but its public constructor takes the socket factory we need (pinned 2.0.1).
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import WebSocket from 'ws';
+import { describeError } from './api-errors.ts';
 
 export type ExecReadResult =
   | { ok: true; bytes: Buffer }
@@ -101,20 +102,4 @@ export async function execRead(kc: KubeConfig | Exec, opts: ExecReadOptions): Pr
     clearTimeout(timer);
     socket?.close();
   }
-}
-
-export function describeError(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { code?: number; body?: unknown; message?: string };
-    if (typeof e.body === 'string') {
-      try {
-        const parsed = JSON.parse(e.body) as { message?: string };
-        if (parsed.message) return `${e.code ?? ''} ${parsed.message}`.trim();
-      } catch {
-        // not a Status
-      }
-    }
-    if (e.message) return e.message;
-  }
-  return String(err);
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { LeaseInfo, Millis } from '../model.ts';
+import { describeError, isConflict, isNotFound, statusCode } from './api-errors.ts';
 
 export interface LeaseOptions {
   namespace: string;
@@ -61,9 +62,9 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
         const created = await api.createNamespacedLease({ namespace, body });
         return { ok: true, lease: new Handle(api, opts, created) };
       } catch (err) {
-        if (codeOf(err) === 409) continue; // another run created it first: read it and judge
-        if (codeOf(err) === 404) {
-          throw new Error(`${what}: namespace ${namespace} not found (${statusMessage(err)}); ` +
+        if (isConflict(err)) continue; // another run created it first: read it and judge
+        if (isNotFound(err)) {
+          throw new Error(`${what}: namespace ${namespace} not found (${describeError(err)}); ` +
             'apply rbac.yaml, which creates it, or pass --lease-namespace NS with an existing namespace');
         }
         throw apiError(`${what}: create`, err);
@@ -90,8 +91,8 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
       const replaced = await api.replaceNamespacedLease({ namespace, name, body });
       return { ok: true, lease: new Handle(api, opts, replaced) };
     } catch (err) {
-      if (codeOf(err) === 404) continue; // deleted since the read: create it
-      if (codeOf(err) !== 409) throw apiError(`${what}: update`, err);
+      if (isNotFound(err)) continue; // deleted since the read: create it
+      if (!isConflict(err)) throw apiError(`${what}: update`, err);
       // Lost the race: the lease changed since our read. Report whoever holds it now.
       return refused(await readLease(api, namespace, name).catch(() => undefined));
     }
@@ -165,7 +166,7 @@ class Handle implements LeaseHandle {
           body: { ...this.current, spec: { ...spec, holderIdentity: undefined, renewTime: undefined } } });
         return;
       } catch (err) {
-        if (codeOf(err) !== 409) return; // the next run waits for the TTL instead
+        if (!isConflict(err)) return; // the next run waits for the TTL instead
         const fresh = await readLease(this.api, namespace, name).catch(() => undefined);
         if (!fresh) return;
         this.current = fresh;
@@ -186,7 +187,7 @@ class Handle implements LeaseHandle {
         if (this.timer) this.armWatchdog();
         return;
       } catch (err) {
-        const code = codeOf(err);
+        const code = statusCode(err);
         if (code === 404) {
           this.markLost(`lease ${namespace}/${name} was deleted while ${holder} held it`);
           return;
@@ -272,35 +273,16 @@ async function readLease(api: CoordinationV1Api, namespace: string, name: string
   try {
     return await api.readNamespacedLease({ name, namespace });
   } catch (err) {
-    if (codeOf(err) === 404) return undefined; // no lease, or no namespace: the create tells which
+    if (isNotFound(err)) return undefined; // no lease, or no namespace: the create tells which
     throw apiError(`lease ${namespace}/${name}: read`, err);
   }
 }
 
-function codeOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** The Status message of an ApiException (its body is raw text), or the error's own message. */
-function statusMessage(err: unknown): string {
-  const body = (err as { body?: unknown } | null)?.body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === 'string') return parsed.message;
-    } catch {
-      // not JSON: fall through
-    }
-  }
-  return err instanceof Error ? err.message : String(err);
-}
-
 function apiError(what: string, err: unknown): Error {
-  const code = codeOf(err);
+  const code = statusCode(err);
   const fix = code === 403
     ? ': the rotator needs get, create and update on leases.coordination.k8s.io (rbac.yaml grants them for the ' +
       'lease named multus-token-rotator only); apply rbac.yaml, or bind the same rules for your --lease-name'
     : '';
-  return new Error(`${what} failed${code ? ` (HTTP ${code})` : ''}: ${statusMessage(err)}${fix}`, { cause: err });
+  return new Error(`${what} failed${code ? ` (HTTP ${code})` : ''}: ${describeError(err)}${fix}`, { cause: err });
 }

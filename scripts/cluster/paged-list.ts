@@ -1,6 +1,7 @@
 // Pages through a list (`limit` + `continue`), each page retried on transient errors. A 410 — the continue token
 // expired because the list took longer than etcd keeps its snapshot — restarts the list from the beginning (at most
 // three times); pages already handed to `onPage` are handed again, so `onPage` must tolerate a restart (it is told).
+import { statusCode } from './api-errors.ts';
 import { withRetry } from './retry.ts';
 
 export interface Page<T> {
@@ -22,7 +23,7 @@ export async function paged<T>(fetchPage: (cont?: string) => Promise<Page<T>>,
       } while (cont);
       return all;
     } catch (err) {
-      if ((err as { code?: number }).code === 410 && attempt < 3) continue;
+      if (statusCode(err) === 410 && attempt < 3) continue;
       throw err;
     }
   }

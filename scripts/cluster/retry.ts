@@ -2,24 +2,7 @@
 // Priority and Fairness — are retried with exponential backoff and jitter, within a time budget; anything else is
 // returned to the caller at once. Used by the doors to the cluster for every read and every idempotent write.
 
-const NETWORK = /ECONNREFUSED|ECONNRESET|ECONNABORTED|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|socket hang up|fetch failed|other side closed|UND_ERR|socket disconnected|Unexpected server response: 5\d\d/i;
-
-/** Whether an error's text (e.g. an exec failure's reason) names a network failure. */
-export function isTransientText(text: string): boolean {
-  return NETWORK.test(text);
-}
-
-/** Whether `err` is worth another try: a network failure, a server error, or the API server asking us to slow down. */
-export function isTransient(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; message?: string; cause?: { code?: unknown; message?: string }; body?: unknown };
-  if (typeof e.code === 'number') {
-    if (e.code === 500 && typeof e.body === 'string' && /more than one PodDisruptionBudget/i.test(e.body)) return false;
-    return e.code === 429 || e.code >= 500;
-  }
-  const text = [e.code, e.message, e.cause?.code, e.cause?.message].filter((x) => x !== undefined).join(' ');
-  return NETWORK.test(text);
-}
+import { isTransient } from './api-errors.ts';
 
 export interface RetryOptions {
   /** Give up once this much time has passed since the first try. */

@@ -2,6 +2,7 @@
 // concurrency: a write that conflicts (another run wrote in between) re-reads and rebuilds, so no run's history
 // entry is lost.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { isConflict, isNotFound } from './api-errors.ts';
 import { withRetry } from './retry.ts';
 
 export type BuildData = (previous: Record<string, string> | undefined) => Record<string, string>;
@@ -13,8 +14,8 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
   for (let attempt = 1; ; attempt++) {
     try {
       const current = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))
-        .catch((err: { code?: number }) => {
-          if (err.code === 404) return undefined;
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return undefined;
           throw err;
         });
       const data = build(current?.data);
@@ -27,8 +28,7 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
       }
       return;
     } catch (err) {
-      const code = (err as { code?: number }).code;
-      if ((code === 409) && attempt < attempts) continue; // conflict or created meanwhile: read again
+      if (isConflict(err) && attempt < attempts) continue; // conflict or created meanwhile: read again
       throw err;
     }
   }

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { RunMode } from '../model.ts';
 import { DEFAULTS } from './config.ts';
 import type { Config, DependentsPolicy, FailurePolicy, MaintenanceWindowConfig, OutputFormat } from './config.ts';
-import { parseDuration } from './parse-duration.ts';
+import { parseDuration } from '../shared/durations.ts';
 import { parseLabelSelector, qualifiedNameProblem } from './label-selector.ts';
 import { parseMaintenanceWindow } from './maintenance-window.ts';
 

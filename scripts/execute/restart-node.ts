@@ -8,7 +8,8 @@ import {
   ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
 } from '../model.ts';
 import { scanMultusPod } from '../scan/scan-nodes.ts';
-import { podIsReady, toPdbFacts } from '../scan/to-facts.ts';
+import { toPdbFacts } from '../scan/to-facts.ts';
+import { podIsReady } from '../shared/pods.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 

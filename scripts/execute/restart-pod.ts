@@ -1,7 +1,8 @@
 // One dependent pod: look again, evict it (with retries on 429), wait for the old pod to be gone (NotFound or a new
 // UID) and for its controller to have as many Ready pods as before. Every wait is a watch.
 import type { V1Pod } from '@kubernetes/client-node';
-import { podIsReady, controllerOf, toPodFacts } from '../scan/to-facts.ts';
+import { toPodFacts } from '../scan/to-facts.ts';
+import { controllerOf, podIsReady } from '../shared/pods.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { podVerdict } from '../plan/pod-filters.ts';
 import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';

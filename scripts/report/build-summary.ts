@@ -17,7 +17,7 @@ import type {
   TokenRef,
 } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
-import { formatDuration } from '../classify/format-duration.ts';
+import { formatDuration } from '../shared/durations.ts';
 
 export const DEFAULT_MAX_BYTES = 900_000;
 

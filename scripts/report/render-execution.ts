@@ -2,7 +2,7 @@
 // and to hold a fresh token (by fingerprint and expiry, never the token), per pod its outcome, attempts and waits;
 // then why the run stopped early, if it did, and a closing line. Pure: colour is an optional function passed in.
 import type { ExecutionReport, NodeExecution, NodeOutcome, PodExecution, PodOutcome, TokenRef } from '../model.ts';
-import { formatDuration } from '../classify/format-duration.ts';
+import { formatDuration } from '../shared/durations.ts';
 import { formatTime, plain, table, type Cell, type Colorize, type Style } from './render-plan.ts';
 
 export interface RenderExecutionInput {

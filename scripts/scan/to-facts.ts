@@ -1,20 +1,11 @@
 // Pure conversions from API objects to the pipeline's facts. Nothing here asserts that an optional API field is
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
 import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import type { MultusMode, MultusPodFacts, NodeFacts, OwnerRef, PdbFacts, PodFacts, VolumeFacts } from '../model.ts';
+import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PodFacts, VolumeFacts } from '../model.ts';
+import { controllerOf, podIsReady } from '../shared/pods.ts';
 
 function time(t: Date | string | undefined): number {
   return t ? new Date(t).getTime() : 0;
-}
-
-export function controllerOf(pod: V1Pod): OwnerRef | undefined {
-  const ref = pod.metadata?.ownerReferences?.find((r) => r.controller === true);
-  return ref ? { kind: ref.kind, name: ref.name, uid: ref.uid } : undefined;
-}
-
-export function podIsReady(pod: V1Pod): boolean {
-  return pod.status?.phase === 'Running' &&
-    pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /** How this Multus container keeps its token: thick plugins and 4.x thin with its token watch refresh themselves. */

@@ -1,7 +1,7 @@
-// Parse a duration such as "90s", "15m", "24h", "7d", "1h30m" or "500ms" into milliseconds.
-// Zero ("0s") is a valid duration; callers that need a positive one check for it.
+// Durations, both ways: parsed from what a person writes ("90s", "15m", "24h", "7d", "1h30m", "500ms"; zero is valid,
+// callers that need a positive one check for it) and written for a person ("364d 23h", "5h 12m", "3m 20s", "500ms").
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string; fix: string };
+type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string; fix: string };
 
 const UNIT_MS: Readonly<Record<string, number>> = {
   ms: 1,
@@ -60,4 +60,37 @@ export function parseDuration(text: string): ParseResult<number> {
     return { ok: false, message: `the duration "${text}" is too large`, fix: FIX };
   }
   return { ok: true, value: total };
+}
+
+const FORMAT_UNITS: readonly (readonly [string, number])[] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+];
+
+/**
+ * The two largest units of a duration, rounded down: 31_535_999_000 → "364d 23h", 3_607_000 → "1h",
+ * 200_000 → "3m 20s". Below a second: "500ms". Negative durations get a leading "-".
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) {
+    return ms > 0 ? 'forever' : '-forever';
+  }
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1_000) {
+    return `${sign}${Math.floor(abs)}ms`;
+  }
+  const first = FORMAT_UNITS.findIndex(([, size]) => abs >= size);
+  const parts: string[] = [];
+  let rest = abs;
+  for (const [name, size] of FORMAT_UNITS.slice(first, first + 2)) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) {
+      parts.push(`${count}${name}`);
+    }
+  }
+  return sign + parts.join(' ');
 }

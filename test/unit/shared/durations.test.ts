@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration } from '../../../scripts/config/parse-duration.ts';
+import { formatDuration, parseDuration } from '../../../scripts/shared/durations.ts';
 
 test('parseDuration reads the units and their combinations', () => {
   const cases: [string, number][] = [
@@ -43,5 +43,28 @@ test('parseDuration refuses what is not a duration, naming the value and the fix
       if (text.trim() !== '') assert.ok(r.message.includes(`"${text}"`), `message names the value: ${r.message}`);
       assert.match(r.fix, /e\.g\. "90s"/);
     }
+  }
+});
+
+test('formatDuration shows the two largest units', () => {
+  const cases: [number, string][] = [
+    [0, '0ms'],
+    [500, '500ms'],
+    [999, '999ms'],
+    [1_000, '1s'],
+    [45_000, '45s'],
+    [200_000, '3m 20s'],
+    [3_600_000, '1h'],
+    [3_607_000, '1h'],
+    [5_400_000, '1h 30m'],
+    [86_400_000, '1d'],
+    [31_535_999_000, '364d 23h'],
+    [90_061_000, '1d 1h'],
+    [-7_200_000, '-2h'],
+    [-1_500, '-1s'],
+    [Number.POSITIVE_INFINITY, 'forever'],
+  ];
+  for (const [ms, want] of cases) {
+    assert.equal(formatDuration(ms), want, String(ms));
   }
 });
