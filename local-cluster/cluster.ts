@@ -1,7 +1,8 @@
 // The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler (all built from source by
 // build.sh), one kwok per simulated node (each in its own mount namespace, so that /host/etc/cni/net.d is that
-// node's directory), and multus-sim.ts (the Multus entrypoint's token copy). `up` is idempotent: a running cluster
-// is reused. `down` stops every process it recorded.
+// node's directory), and node-agent.ts, which runs the real Multus (built by build-multus.sh) on every node: its
+// entrypoint writes the node's files, and its CNI binary decides whether a pod gets a network and so may start.
+// `up` is idempotent: a running cluster is reused. `down` stops every process it recorded.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import {
   CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Node,
 } from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { SANDBOX_ANNOTATION } from './agent/pod-sandboxes.ts';
+import { nodeCniDir, nodeKubeconfigFile } from './node-paths.ts';
 import { ensurePki, type Pki } from './pki.ts';
 import {
   alive, readState, startProcess, statePath, stopProcesses, waitFor, writeState, type ClusterState,
@@ -58,24 +61,20 @@ export function nodeName(i: number): string {
   return `kwok-node-${i}`;
 }
 
-/** The host directory that node `node` mounts at /etc/cni/net.d. */
-export function nodeCniDir(root: string, node: string): string {
-  return path.join(root, 'nodes', node, 'net.d');
-}
+export { nodeCniDir, nodeKubeconfigFile };
 
-export function nodeKubeconfigFile(root: string, node: string): string {
-  return path.join(nodeCniDir(root, node), 'multus.d', 'multus.kubeconfig');
-}
+let built: { bin: string; data: string; multus: string } | undefined;
 
-let built: { bin: string; data: string } | undefined;
-
-function buildBinaries(log: (m: string) => void): { bin: string; data: string } {
+function buildBinaries(log: (m: string) => void): { bin: string; data: string; multus: string } {
   if (built) return built;
-  log('building (or reusing) the control-plane binaries: local-cluster/build.sh');
+  log('building (or reusing) the control plane and Multus: local-cluster/build.sh');
   const out = execFileSync('bash', [path.join(here, 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const bin = out.toString().trim().split('\n').pop() ?? '';
   if (!existsSync(path.join(bin, 'k8s-multicall'))) throw new Error(`build.sh did not produce binaries in ${bin}`);
-  built = { bin, data: path.join(path.dirname(bin), 'kwok') };
+  const multus = execFileSync('bash', [path.join(here, 'build-multus.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
+    .toString().trim().split('\n').pop() ?? '';
+  if (!existsSync(path.join(multus, 'multus-v3', 'multus'))) throw new Error(`build-multus.sh did not produce Multus in ${multus}`);
+  built = { bin, data: path.join(path.dirname(bin), 'kwok'), multus };
   return built;
 }
 
@@ -144,9 +143,68 @@ function readyz(bin: string, kubeconfig: string): boolean {
   }
 }
 
+/**
+ * kwok's own stages, with the kubelet's network step between them: a pod that needs a pod network (not hostNetwork)
+ * waits in ContainerCreating until the node agent's CNI ADD succeeded (it sets SANDBOX_ANNOTATION to `ready`), and a
+ * deleted pod whose sandbox was set up is removed only after CNI DEL succeeded (`released`).
+ */
 function kwokConfig(data: string): string {
+  const network = `(.spec.hostNetwork // false) or ((.metadata.annotations // {})["${SANDBOX_ANNOTATION}"] == "ready")`;
+  const released = `(.spec.hostNetwork // false) or ((.metadata.annotations // {})["${SANDBOX_ANNOTATION}"] != "ready")`;
+  const gate = (file: string, text: string): string => {
+    if (file !== 'pod-ready.yaml' && file !== 'pod-delete.yaml') return text;
+    const doc = YAML.parse(text) as { spec: { selector: { matchExpressions: unknown[] } } };
+    doc.spec.selector.matchExpressions.push(
+      { key: file === 'pod-ready.yaml' ? network : released, operator: 'In', values: ['true'] });
+    return YAML.stringify(doc).trim();
+  };
   const stages = ['node-initialize.yaml', 'node-heartbeat-with-lease.yaml', 'pod-ready.yaml', 'pod-complete.yaml',
-    'pod-delete.yaml'].map((f) => readFileSync(path.join(data, 'stage', f), 'utf8').trim());
+    'pod-delete.yaml'].map((f) => gate(f, readFileSync(path.join(data, 'stage', f), 'utf8').trim()));
+  const containerCreating = YAML.stringify({
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'Stage',
+    metadata: { name: 'pod-container-creating' },
+    spec: {
+      resourceRef: { apiGroup: 'v1', kind: 'Pod' },
+      selector: {
+        matchExpressions: [
+          { key: '.metadata.deletionTimestamp', operator: 'DoesNotExist' },
+          { key: '.status.phase', operator: 'In', values: ['Pending'] },
+          { key: '.status.containerStatuses', operator: 'DoesNotExist' },
+          { key: network, operator: 'In', values: ['false'] },
+        ],
+      },
+      next: {
+        statusTemplate: [
+          '{{ $now := Now }}',
+          'conditions:',
+          '- lastTransitionTime: {{ $now | Quote }}',
+          '  status: "True"',
+          '  type: PodScheduled',
+          '- lastTransitionTime: {{ $now | Quote }}',
+          '  status: "False"',
+          '  type: Ready',
+          '  reason: ContainersNotReady',
+          'containerStatuses:',
+          '{{ range .spec.containers }}',
+          '- image: {{ .image | Quote }}',
+          '  name: {{ .name | Quote }}',
+          '  ready: false',
+          '  restartCount: 0',
+          '  state:',
+          '    waiting:',
+          '      reason: ContainerCreating',
+          '{{ end }}',
+          '{{ with NodeIPsWith .spec.nodeName }}',
+          'hostIP: {{ index . 0 | Quote }}',
+          '{{ end }}',
+          'phase: Pending',
+          'startTime: {{ $now | Quote }}',
+        ].join('\n') + '\n',
+      },
+    },
+  }).trim();
+  stages.push(containerCreating);
   const clusterExec = YAML.stringify({
     apiVersion: 'kwok.x-k8s.io/v1alpha1',
     kind: 'ClusterExec',
@@ -159,7 +217,9 @@ function kwokConfig(data: string): string {
 
 function ensureHostMountPoint(): void {
   // Each kwok bind-mounts its node's directory here, inside its own mount namespace only; the host sees an empty
-  // directory. Creating it needs root, which this suite needs anyway for the mount namespaces.
+  // directory. Creating it needs root, which this suite needs anyway for the mount namespaces. (The node agent
+  // creates the other mount points it uses the same way: /etc/cni/net.d, /opt/cni/bin, /var/lib/cni,
+  // /host/opt/cni/bin, /var/run/secrets/kubernetes.io/serviceaccount, /usr/src/multus-cni/bin.)
   mkdirSync(HOST_CNI_DIR, { recursive: true });
 }
 
@@ -180,7 +240,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
     await down({ root, log });
   }
 
-  const { bin, data } = buildBinaries(log);
+  const { bin, data, multus } = buildBinaries(log);
   const started = Date.now();
   mkdirSync(root, { recursive: true });
   rmSync(path.join(root, 'etcd'), { recursive: true, force: true });
@@ -253,8 +313,9 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
         '--enable-crds=Exec', '--node-lease-duration-seconds=40',
       ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
     });
-    record(startProcess(root, 'multus-sim', process.execPath, [
-      path.join(here, 'multus-sim.ts'), root, kubeconfig, `127.0.0.1:${PORTS.apiserver}`,
+    await applyYaml(kc, readFileSync(path.join(multus, 'network-attachment-definition-crd.yaml'), 'utf8'));
+    record(startProcess(root, 'node-agent', process.execPath, [
+      path.join(here, 'node-agent.ts'), root, kubeconfig, String(PORTS.apiserver), multus, ...nodes,
     ]));
 
     await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));

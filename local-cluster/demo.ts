@@ -6,7 +6,7 @@
 import { $, chalk, echo } from 'zx';
 import { down, up } from './cluster.ts';
 import { waitFor } from './processes.ts';
-import { clusterEnv } from './seed/cluster-env.ts';
+import { clusterEnv, createAttachment } from './seed/cluster-env.ts';
 import { multusPods } from './seed/multus.ts';
 import { multusKubeconfig } from './seed/node-files.ts';
 import { boundToken } from './seed/tokens.ts';
@@ -34,6 +34,7 @@ try {
   await core.createNamespace({ body: { metadata: { name: NS } } });
   await waitFor('the default service account', async () =>
     core.readNamespacedServiceAccount({ name: 'default', namespace: NS }).then(() => true, () => false), 30_000);
+  await createAttachment(env, NS);
   await deployment(env, NS, 'web', expired, 2);
   await budget(env, NS, 'web', 'web', { maxUnavailable: 1 });
   await barePod(env, NS, 'debug-shell', expired);

@@ -55,9 +55,10 @@ export function ensurePki(dir: string): Pki {
   const serverExt = (sans: string) =>
     `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`;
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
-  signed(dir, 'apiserver', '/CN=kube-apiserver', serverExt(
+  // IP:::1: Multus on the simulated nodes reaches the API server at [::1] (see agent/api-forwarder.ts).
+  signed(dir, 'kube-apiserver', '/CN=kube-apiserver', serverExt(
     'DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,' +
-      'DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:10.96.0.1'));
+      'DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:10.96.0.1'));
   signed(dir, 'kubelet-serving', '/CN=kwok-kubelet', serverExt('DNS:localhost,IP:127.0.0.1'));
   for (const [name, subject] of Object.entries(CLIENTS)) signed(dir, name, subject, clientExt);
   if (!existsSync(path.join(dir, 'sa.key'))) {
@@ -69,8 +70,8 @@ export function ensurePki(dir: string): Pki {
     dir,
     caCert: p('ca.crt'),
     caKey: p('ca.key'),
-    apiserverCert: p('apiserver.crt'),
-    apiserverKey: p('apiserver.key'),
+    apiserverCert: p('kube-apiserver.crt'),
+    apiserverKey: p('kube-apiserver.key'),
     kubeletServingCert: p('kubelet-serving.crt'),
     kubeletServingKey: p('kubelet-serving.key'),
     saKey: p('sa.key'),

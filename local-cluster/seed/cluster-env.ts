@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Cleanup } from './cleanup.ts';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { defaultRoot, nodeKubeconfigFile } from '../cluster.ts';
 import { readState } from '../processes.ts';
 
@@ -24,7 +24,29 @@ export function clusterEnv(): ClusterEnv {
   return { root, kubeconfig, kc, nodes: state.nodes, server: state.apiserver };
 }
 
-/** A fresh namespace for one test, deleted when the test ends. */
+/** The secondary network the seeded workloads attach (NETWORKS in workloads.ts). */
+export const ATTACHMENT = 'macvlan-conf';
+
+/**
+ * The NetworkAttachmentDefinition that Multus looks up for a pod that asks for ATTACHMENT (in the pod's namespace).
+ * Named like the upstream examples; its plugin is the nodes' trivial `noop` plugin, so the attachment itself always
+ * succeeds and only Multus's access to the API server decides.
+ */
+export async function createAttachment(env: ClusterEnv, namespace: string): Promise<void> {
+  const custom = env.kc.makeApiClient(CustomObjectsApi);
+  await custom.createNamespacedCustomObject({
+    group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace,
+    body: {
+      apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
+      metadata: { name: ATTACHMENT, namespace },
+      spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: ATTACHMENT, type: 'noop' }) },
+    },
+  }).catch((err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+  });
+}
+
+/** A fresh namespace for one test, with the ATTACHMENT network, deleted when the test ends. */
 export async function withNamespace(t: Cleanup, env: ClusterEnv, labels: Record<string, string> = {}): Promise<string> {
   const core = env.kc.makeApiClient(CoreV1Api);
   const name = `e2e-${randomBytes(4).toString('hex')}`;
@@ -36,7 +58,10 @@ export async function withNamespace(t: Cleanup, env: ClusterEnv, labels: Record<
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
     const ok = await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false);
-    if (ok) return name;
+    if (ok) {
+      await createAttachment(env, name);
+      return name;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`namespace ${name}: the default service account did not appear within 30s`);

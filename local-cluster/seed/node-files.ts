@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { nodeKubeconfigFile } from '../cluster.ts';
+import { nodeKubeconfigFile, PORTS } from '../cluster.ts';
 import { multusKubeconfigText } from '../multus-kubeconfig.ts';
 import { recordMintedToken } from './token-log.ts';
 
@@ -26,7 +26,8 @@ export function writeNodeFile(_t: Cleanup, root: string, node: string, content: 
 }
 
 /** The 3.x entrypoint's shape, with any token. */
-export function multusKubeconfig(token: string, server = 'https://[127.0.0.1]:16443'): string {
+/** The kubeconfig shape the 3.x entrypoint writes, with the server as the nodes' Multus reaches it ([::1]). */
+export function multusKubeconfig(token: string, server = `https://[::1]:${PORTS.apiserver}`): string {
   return multusKubeconfigText({ token, server });
 }
 

@@ -1,9 +1,9 @@
 // Workloads pinned to a node, that use (or not) secondary networks, for the execution tests and the demo.
 import { AppsV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { waitFor } from '../processes.ts';
-import type { ClusterEnv } from './cluster-env.ts';
+import { ATTACHMENT, type ClusterEnv } from './cluster-env.ts';
 
-export const NETWORKS = { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' };
+export const NETWORKS = { 'k8s.v1.cni.cncf.io/networks': ATTACHMENT };
 
 export async function deployment(env: ClusterEnv, ns: string, name: string, node: string, replicas = 1,
   annotations: Record<string, string> = NETWORKS): Promise<void> {

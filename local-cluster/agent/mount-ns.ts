@@ -1,0 +1,18 @@
+// One private mount namespace per process, with some host directories bind-mounted at the paths the process expects
+// (root only; the local cluster needs root anyway). The host's own view is never changed.
+import { mkdirSync } from 'node:fs';
+
+export type Bind = readonly [source: string, target: string];
+
+/** The command line that runs `command args…` with `binds` mounted, in a mount namespace of its own. */
+export function inMountNamespace(binds: readonly Bind[], command: string, args: readonly string[]):
+  { command: string; args: string[] } {
+  // The targets must exist on the host to be mount points; they stay empty there.
+  for (const [, target] of binds) mkdirSync(target, { recursive: true });
+  const script = binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`).join(' && ') +
+    ` && shift ${2 * binds.length} && exec "$@"`;
+  return {
+    command: 'unshare',
+    args: ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...binds.flat(), command, ...args],
+  };
+}

@@ -1,0 +1,82 @@
+// The node side of every simulated node, in one process: what kwok does not do.
+//   - the Multus container of each Multus pod runs for real (agent/multus-containers.ts): Multus's own entrypoint
+//     writes the node's 00-multus.conf and multus.kubeconfig, with the pod's projected token;
+//   - the kubelet's CNI step runs for real (agent/pod-sandboxes.ts): a pod that needs a pod network starts only after
+//     the node's network configuration — the real Multus binary — said yes to CNI ADD;
+//   - the default network is installed on each node (a trivial `noop` plugin and its configuration), as a cluster's
+//     primary CNI would be, and the API server is reachable at [::1] for Multus (agent/api-forwarder.ts).
+// Each node's kwok runs in its own mount namespace (cluster.ts); the processes started here get their own.
+//
+// Usage: node local-cluster/node-agent.ts <cluster root> <kubeconfig> <apiserver port> <multus build dir> <node>...
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
+import { nodeDirs, type NodeDirs } from './node-paths.ts';
+import { forwardIpv6Loopback } from './agent/api-forwarder.ts';
+import { MultusContainers } from './agent/multus-containers.ts';
+import { PodSandboxes } from './agent/pod-sandboxes.ts';
+
+const [root, kubeconfigPath, portArg, multusDir, ...nodes] = process.argv.slice(2);
+if (!root || !kubeconfigPath || !portArg || !multusDir || nodes.length === 0) {
+  console.error('usage: node-agent.ts <cluster root> <kubeconfig> <apiserver port> <multus build dir> <node>...');
+  process.exit(2);
+}
+const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfigPath);
+const core = kc.makeApiClient(CoreV1Api);
+const apiserverPort = Number(portArg);
+
+/** The default network of every node: what the entrypoints find as the "master plugin" in auto mode. */
+const DEFAULT_NETWORK = { cniVersion: '0.3.1', name: 'default', type: 'noop' };
+const dirsByNode = new Map<string, NodeDirs>();
+for (const node of nodes) {
+  const dirs = nodeDirs(root, node);
+  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState]) mkdirSync(d, { recursive: true });
+  copyFileSync(path.join(multusDir, 'noop'), path.join(dirs.cniBin, 'noop'));
+  writeFileSync(path.join(dirs.cniConf, '10-default.conf'), JSON.stringify(DEFAULT_NETWORK) + '\n');
+  dirsByNode.set(node, dirs);
+}
+const dirs = (node: string) => dirsByNode.get(node);
+
+const relay = forwardIpv6Loopback(apiserverPort, log);
+const multus = new MultusContainers({ kc, root, multusDir, apiserverPort, caFile: path.join(root, 'pki', 'ca.crt'),
+  dirs, log });
+const sandboxes = new PodSandboxes(kc, dirs, log);
+
+const isMultus = (pod: V1Pod) => pod.metadata?.labels?.app === 'multus';
+const onPod = (pod: V1Pod) => {
+  if (isMultus(pod)) multus.reconcile(pod);
+  sandboxes.reconcile(pod);
+};
+const onGone = (pod: V1Pod) => {
+  const uid = pod.metadata?.uid;
+  if (!uid) return;
+  multus.forget(uid);
+  sandboxes.forget(uid);
+};
+
+const informer = makeInformer<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces());
+informer.on('add', onPod);
+informer.on('update', onPod);
+informer.on('delete', onGone);
+informer.on('error', (err) => {
+  log(`watch ended (${(err as Error | undefined)?.message ?? 'no error'}); restarting in 1s`);
+  setTimeout(() => void informer.start().catch((e: Error) => log(`restart failed: ${e.message}`)), 1000);
+});
+const shutdown = () => {
+  multus.stop();
+  sandboxes.stop();
+  relay.close();
+  void informer.stop().finally(() => process.exit(0));
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+setInterval(() => undefined, 60_000);
+await informer.start();
+// Watches can miss events and markers can change: look at every known pod again twice a second.
+setInterval(() => {
+  for (const pod of informer.list()) onPod(pod);
+  multus.sweep();
+}, 500).unref();
+log(`node agent started for ${nodes.length} nodes`);
