@@ -1,6 +1,7 @@
 // Pure conversions from API objects to the pipeline's facts. Nothing here asserts that an optional API field is
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
 import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { multusModeOf } from './multus-mode.ts';
 import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PodFacts, VolumeFacts } from '../model.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 
@@ -10,13 +11,7 @@ function time(t: Date | string | undefined): number {
 
 /** How this Multus container keeps its token: thick plugins and 4.x thin with its token watch refresh themselves. */
 export function multusMode(container: V1Container | undefined): MultusMode {
-  const words = [...(container?.command ?? []), ...(container?.args ?? [])].join(' ');
-  if (/multus-daemon/.test(words)) return 'thick';
-  if (/--cleanup-config-on-exit(=true)?(\s|$)/.test(words) && !/--skip-config-watch(=true)?(\s|$)/.test(words) &&
-    /thin_entrypoint/.test(words) && !/--multus-conf-file=(?!auto)/.test(words)) {
-    return 'thin-token-watch';
-  }
-  return 'thin';
+  return multusModeOf(container);
 }
 
 export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFacts {

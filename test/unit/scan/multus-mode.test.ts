@@ -1,0 +1,69 @@
+// Mode detection as Multus itself reads its command, args and image (multus-cni v3.9.3 entrypoint.sh, v4.2.2
+// thin_entrypoint with spf13/pflag, multus-daemon; the images' Dockerfiles for containers without a command).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { multusMode } from '../../../scripts/scan/to-facts.ts';
+import { imageEntrypoint, thinEntrypointFlags } from '../../../scripts/scan/multus-mode.ts';
+
+const V4 = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2';
+const V4_THICK = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thick';
+const V3 = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3';
+const THIN = ['/thin_entrypoint'];
+
+test('4.x thin flags in every form pflag accepts, and any case of true', () => {
+  const cases: [string, string[], string][] = [
+    ['--flag=true', ['--multus-conf-file=auto', '--cleanup-config-on-exit=true'], 'thin-token-watch'],
+    ['--flag (bare boolean)', ['--cleanup-config-on-exit'], 'thin-token-watch'],
+    ['--flag true (separate value)', ['--cleanup-config-on-exit', 'true', '--cni-version=0.3.1'], 'thin-token-watch'],
+    ['--flag=TRUE', ['--cleanup-config-on-exit=TRUE'], 'thin-token-watch'],
+    ['--flag=True', ['--cleanup-config-on-exit=True'], 'thin-token-watch'],
+    ['--flag=1', ['--cleanup-config-on-exit=1'], 'thin-token-watch'],
+    ['-flag (single dash)', ['-cleanup-config-on-exit'], 'thin-token-watch'],
+    ['-flag=true (single dash)', ['-cleanup-config-on-exit=true'], 'thin-token-watch'],
+    ['--flag=false', ['--cleanup-config-on-exit=false'], 'thin'],
+    ['--flag=FALSE', ['--cleanup-config-on-exit=FALSE'], 'thin'],
+    ['last one wins', ['--cleanup-config-on-exit=true', '--cleanup-config-on-exit=false'], 'thin'],
+    ['no flag', ['--multus-conf-file=auto'], 'thin'],
+    ['skip-config-watch', ['--cleanup-config-on-exit=true', '--skip-config-watch'], 'thin'],
+    ['skip-config-watch=False', ['--cleanup-config-on-exit=true', '--skip-config-watch=False'], 'thin-token-watch'],
+    ['a fixed conf file (=)', ['--cleanup-config-on-exit=true', '--multus-conf-file=/tmp/multus.conf'], 'thin'],
+    ['a fixed conf file (separate value)', ['--cleanup-config-on-exit=true', '--multus-conf-file', '/tmp/multus.conf'], 'thin'],
+    ['conf file auto (separate value)', ['--multus-conf-file', 'auto', '--cleanup-config-on-exit'], 'thin-token-watch'],
+    ['after --, not a flag', ['--', '--cleanup-config-on-exit=true'], 'thin'],
+    ['a string flag\'s value is not a flag', ['--multus-log-file', '--cleanup-config-on-exit=true'], 'thin'],
+  ];
+  for (const [name, args, mode] of cases) {
+    assert.equal(multusMode({ name: 'kube-multus', image: V4, command: THIN, args }), mode, name);
+  }
+});
+
+test('a container without command runs its image\'s entrypoint', () => {
+  assert.equal(multusMode({ name: 'kube-multus', image: V4_THICK }), 'thick');
+  assert.equal(multusMode({ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick' }), 'thick');
+  assert.equal(multusMode({ name: 'kube-multus', image: V4, args: ['--cleanup-config-on-exit=true'] }), 'thin-token-watch');
+  assert.equal(multusMode({ name: 'kube-multus', image: `${V4}@sha256:${'a'.repeat(64)}`, args: ['--cleanup-config-on-exit'] }),
+    'thin-token-watch');
+  assert.equal(multusMode({ name: 'kube-multus', image: V3, args: ['--cleanup-config-on-exit=true'] }), 'thin',
+    '3.x entrypoint.sh never refreshes its copy of the token');
+  assert.equal(multusMode({ name: 'kube-multus', image: 'registry.example/mirror/multus-cni:latest', args: ['--cleanup-config-on-exit=true'] }),
+    'thin', 'an unknown entrypoint: the file is read and judged');
+  assert.equal(imageEntrypoint('docker.io/nfvpe/multus:stable'), 'thin-3');
+  assert.equal(imageEntrypoint('localhost:5000/multus-cni:v4.1.0'), 'thin-4', 'a registry port is not a tag');
+  assert.equal(imageEntrypoint('localhost:5000/multus-cni'), 'unknown');
+  assert.equal(imageEntrypoint('quay.io/calico/node:v3.26.0'), 'unknown', 'not a Multus image');
+});
+
+test('commands: thick, 3.x, and a shell wrapping the entrypoint', () => {
+  assert.equal(multusMode({ name: 'm', image: V4_THICK, command: ['/usr/src/multus-cni/bin/multus-daemon'] }), 'thick');
+  assert.equal(multusMode({ name: 'm', image: V3, command: ['/entrypoint.sh'], args: ['--cleanup-config-on-exit=true'] }), 'thin');
+  assert.equal(multusMode({ name: 'm', image: V4, command: ['/bin/sh', '-c'],
+    args: ['cp /x /y && exec /thin_entrypoint --multus-conf-file=auto --cleanup-config-on-exit="True"'] }), 'thin-token-watch');
+  assert.equal(multusMode({ name: 'm', image: V4, command: ['sh', '-c', "exec /thin_entrypoint --cleanup-config-on-exit 'false'"] }),
+    'thin-token-watch', 'pflag: a boolean never takes the next argument, so a bare flag is true');
+  assert.equal(multusMode({ name: 'm', image: V4, command: ['/thin_entrypoint'], args: [] }), 'thin');
+});
+
+test('thinEntrypointFlags keeps each flag\'s last value', () => {
+  assert.deepEqual([...thinEntrypointFlags(['--cni-version', '0.3.1', '-namespace-isolation', '--global-namespaces=a,b'])],
+    [['cni-version', '0.3.1'], ['namespace-isolation', 'true'], ['global-namespaces', 'a,b']]);
+});
