@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ObjectReference, type V1Pod,
+  AppsV1Api, CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ControllerRevision, type V1DaemonSet,
+  type V1ObjectReference, type V1Pod,
 } from '@kubernetes/client-node';
 import {
   describeError, isConflict, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient, retryAfterSeconds, statusCode,
@@ -32,12 +33,26 @@ export interface ClusterWriter {
   evict(namespace: string, name: string, dryRun: boolean): Promise<EvictAnswer>;
   waitForPods<T>(opts: WaitPodsOptions<T>): Promise<T>;
   readPod(namespace: string, name: string): Promise<V1Pod | undefined>;
+  /**
+   * How many pods a workload controller wants (spec.replicas of a ReplicaSet or StatefulSet); undefined for other
+   * kinds, or when it is gone or cannot be read (the caller then judges by the pods it sees).
+   */
+  desiredReplicas(kind: string, namespace: string, name: string): Promise<number | undefined>;
+  /** The Multus pod's DaemonSet, or undefined when it does not exist. */
+  readDaemonSet(namespace: string, name: string): Promise<V1DaemonSet | undefined>;
+  /** The ControllerRevisions in a namespace (the caller keeps those its DaemonSet owns). */
+  listControllerRevisions(namespace: string): Promise<V1ControllerRevision[]>;
   /** Throws when the Event cannot be written; callers decide whether that matters (it never stops a run). */
   event(spec: EventSpec): Promise<void>;
 }
 
 export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): ClusterWriter {
   const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const orUndefinedOn404 = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
   const events = kc.makeApiClient(EventsV1Api);
   return {
     async deletePod(namespace, name, uid, dryRun) {
@@ -79,6 +94,20 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
         if (isNotFound(err)) return undefined;
         throw err;
       }
+    },
+    async desiredReplicas(kind, namespace, name) {
+      try {
+        if (kind === 'ReplicaSet') return (await withRetry(() => apps.readNamespacedReplicaSet({ name, namespace }))).spec?.replicas ?? 1;
+        if (kind === 'StatefulSet') return (await withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }))).spec?.replicas ?? 1;
+      } catch {
+        // gone, or not readable (older RBAC): judged by the pods alone
+      }
+      return undefined;
+    },
+    readDaemonSet: (namespace, name) =>
+      orUndefinedOn404(withRetry(() => apps.readNamespacedDaemonSet({ name, namespace }))),
+    async listControllerRevisions(namespace) {
+      return (await withRetry(() => apps.listNamespacedControllerRevision({ namespace }))).items;
     },
     async event(spec) {
       const ns = spec.regarding.namespace || 'default'; // Nodes are cluster-scoped: their events go to default

@@ -1,9 +1,15 @@
-// Walks the plan node by node, in order. Before each node it checks the gates — the signal (SIGTERM, lost lease),
-// the run's deadline (a node is only started if its step timeout fits before it), the maintenance window — and after
-// a failed node it stops unless --on-failure continue. Whatever is not reached is reported "not-started", with why.
+// Walks the plan in two passes, so that replacements can land. First, every planned node's Multus pod is restarted
+// and its fresh token proven, node by node in plan order; only then are dependents evicted, node by node. Evicting
+// earlier could push a replacement onto another planned node that is still broken, where it cannot start.
+// Before each node of each pass it checks the gates — the signal (SIGTERM, lost lease), the run's deadline (a node is
+// only started if its step timeout fits before it), the maintenance window — and after a failed node it stops unless
+// --on-failure continue. A Multus pod that does not come back stops the run whatever --on-failure says. An
+// unexpected error fails the node it happened on, keeps what was done so far, and stops the run. Whatever is not
+// reached is reported "not-started", with why.
 import { windowContains } from '../config/maintenance-window.ts';
-import type { ExecutionReport, NodeExecution, NodeStep, RestartPlan } from '../model.ts';
-import { restartNode } from './restart-node.ts';
+import { describeError } from '../cluster/api-errors.ts';
+import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
+import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus, type MultusPhase } from './restart-node.ts';
 import type { StepDeps } from './step-deps.ts';
 
 export interface ExecuteOptions {
@@ -31,25 +37,69 @@ function notStarted(step: NodeStep, why: string): NodeExecution {
   };
 }
 
+function unexpected(err: unknown): string {
+  return `unexpected error: ${describeError(err)}`;
+}
+
 export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: ExecuteOptions): Promise<ExecutionReport> {
   const startedAt = deps.now();
-  const nodes: NodeExecution[] = [];
+  const nodes: NodeExecution[] = new Array<NodeExecution>(plan.steps.length);
   let stoppedBecause: string | undefined;
+  const afterNode = (step: NodeStep, result: NodeExecution) => {
+    deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
+      ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
+    if (deps.signal.aborted) stoppedBecause ??= String(deps.signal.reason ?? 'stopped');
+    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop') {
+      stoppedBecause ??= `node ${step.node} failed and --on-failure is stop`;
+    }
+  };
+
+  // Pass 1: every node's Multus pod, each new token proven fresh.
+  const fresh: { i: number; step: NodeStep; phase: Extract<MultusPhase, { kind: 'fresh' }> }[] = [];
   for (const [i, step] of plan.steps.entries()) {
     stoppedBecause ??= gate(deps, deps.now(), opts);
     if (stoppedBecause) {
-      nodes.push(notStarted(step, `not started: ${stoppedBecause}`));
+      nodes[i] = notStarted(step, `not started: ${stoppedBecause}`);
       continue;
     }
     deps.emit({ type: 'node-started', node: step.node, index: i + 1, of: plan.steps.length });
-    const result = await restartNode(step, deps);
-    nodes.push(result);
-    deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
-      ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
-    if (deps.signal.aborted) stoppedBecause = String(deps.signal.reason ?? 'stopped');
-    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop') {
-      stoppedBecause = `node ${step.node} failed and --on-failure is stop`;
+    let phase: MultusPhase;
+    try {
+      phase = await restartMultus(step, deps);
+    } catch (err) {
+      const reason = unexpected(err);
+      phase = { kind: 'done', stopRun: `node ${step.node}: ${reason}`, execution: { node: step.node, outcome: 'failed',
+        reason, pods: podsNotStarted(step, reason) } };
     }
+    if (phase.kind === 'fresh') {
+      fresh.push({ i, step, phase });
+      continue;
+    }
+    nodes[i] = phase.execution;
+    if (phase.stopRun) stoppedBecause ??= phase.stopRun;
+    afterNode(step, phase.execution);
+  }
+
+  // Pass 2: the dependents of every node whose token is fresh.
+  for (const { i, step, phase } of fresh) {
+    // The deadline and the window were checked for this node in pass 1; the signal and a failure since are not.
+    const why = stoppedBecause ?? (deps.signal.aborted ? String(deps.signal.reason ?? 'stopped') : undefined) ??
+      (phase.dryRun === undefined ? gate(deps, deps.now(), opts) : undefined);
+    if (why) {
+      stoppedBecause ??= why;
+      nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, why));
+      afterNode(step, nodes[i]);
+      continue;
+    }
+    const pods: PodExecution[] = [];
+    try {
+      nodes[i] = await restartDependents(step, phase, deps, pods);
+    } catch (err) {
+      const reason = unexpected(err);
+      stoppedBecause ??= `node ${step.node}: ${reason}`;
+      nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, reason, pods), reason);
+    }
+    afterNode(step, nodes[i]);
   }
   if (stoppedBecause) deps.emit({ type: 'execution-stopped', reason: stoppedBecause });
   return { mode: deps.config.mode, startedAt, finishedAt: deps.now(), nodes,

@@ -1,15 +1,21 @@
-// One node, in order: look at it again; restart its Multus pod and wait (watching) for the new pod to be Ready; read
-// the node's file until it holds a fresh token bound to the new pod — or stop this node; then restart each
-// dependent pod, one at a time, each replacement Ready before the next.
+// One node, in two phases that the executor runs for every planned node in turn (see execute-plan.ts):
+//   restartMultus: look at the node again; check that deleting its Multus pod is safe (multus-guard.ts); delete it
+//     and wait (watching) for the new pod to be Ready; read the node's file until it holds a fresh token bound to
+//     the new pod — or the node fails.
+//   restartDependents: evict each dependent pod, one at a time, each replacement Ready before the next; the first
+//     one that does not come back stops the evictions on this node, and fails it.
 import type { V1Pod } from '@kubernetes/client-node';
 import { classifyNode } from '../classify/classify-node.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
+import { windowContains } from '../config/maintenance-window.ts';
 import {
   ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
+  type TokenRef,
 } from '../model.ts';
 import { scanMultusPod } from '../scan/scan-nodes.ts';
 import { toPdbFacts } from '../scan/to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
+import { multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 
@@ -21,14 +27,22 @@ async function judge(pod: V1Pod, deps: StepDeps): Promise<NodeFinding> {
 
 const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at this interval until fresh
 
-export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeExecution> {
+/** After restartMultus: either the node is finished (skipped, refused, failed), or its token is fresh. */
+export type MultusPhase =
+  | { kind: 'done'; execution: NodeExecution; /** Why nothing more may be started in this run. */ stopRun?: string }
+  | { kind: 'fresh'; startedAt: number; tokenBefore: TokenRef; tokenAfter?: TokenRef;
+    multus?: NonNullable<NodeExecution['multus']>; /** --server-dry-run: what the API server said of the delete. */
+    dryRun?: string };
+
+export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<MultusPhase> {
   const { writer, config } = deps;
   const startedAt = deps.now();
   const stepDeadline = startedAt + config.stepTimeoutMs;
   const dryRun = config.mode === 'server-dry-run';
   const mp = step.multusPod;
-  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>): NodeExecution =>
-    ({ node: step.node, startedAt, finishedAt: deps.now(), ...e });
+  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>, stopRun?: string): MultusPhase =>
+    ({ kind: 'done', execution: { node: step.node, startedAt, finishedAt: deps.now(), ...e },
+      ...(stopRun ? { stopRun } : {}) });
   const nodeRef = { kind: 'Node', name: step.node, apiVersion: 'v1' };
 
   // Things change between the scan and now: look again before touching anything.
@@ -39,8 +53,18 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
   }
   const before = await judge(current, deps);
   const tokenBefore = { fingerprint: before.fingerprint, exp: before.exp };
-  if (!ACTIONABLE_CLASSES.includes(before.class)) {
+  // A paced step (scripts/plan/pacing.ts) rotates a still-healthy token ahead of time: act if it is the one planned.
+  const pacedStill = step.paced === true && before.class === 'healthy' && before.exp === step.exp;
+  if (!ACTIONABLE_CLASSES.includes(before.class) && !pacedStill) {
     return done({ outcome: 'skipped', pods: [], tokenBefore, reason: `re-checked: now ${before.class}: ${before.reason}` });
+  }
+  // Deleting the pod must bring back the same Multus, now: its DaemonSet exists, is not mid-rollout, and the pod
+  // already runs the DaemonSet's current revision.
+  const refusal = await multusRestartRefusal(current, deps.writer);
+  if (refusal) {
+    const reason = `refused to restart the Multus pod ${mp.name}: ${refusal}`;
+    await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart', note: reason });
+    return done({ outcome: 'not-started', tokenBefore, pods: notStarted(step, 'the Multus pod was not restarted'), reason });
   }
 
   // 1. The Multus pod: delete it; its DaemonSet recreates it, and the new pod writes a fresh token.
@@ -51,9 +75,8 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
     note: `rotating the Multus token on this node (${before.class}: ${before.reason})` });
   const deleted = await writer.deletePod(mp.namespace, mp.name, mp.uid, dryRun);
   if (dryRun) {
-    const pods = await restartDependents(step, deps, stepDeadline);
-    return done({ outcome: 'dry-run', tokenBefore, pods,
-      reason: deleted === 'deleted' ? 'the API server would delete the Multus pod now (dryRun=All)' : 'the Multus pod is gone' });
+    return { kind: 'fresh', startedAt, tokenBefore,
+      dryRun: deleted === 'deleted' ? 'the API server would delete the Multus pod now (dryRun=All)' : 'the Multus pod is gone' };
   }
   const deletedAt = deps.now();
   let fresh: V1Pod;
@@ -69,8 +92,13 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
     if (!(err instanceof WaitTimeout || err instanceof WaitAborted)) throw err;
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
       note: err.message });
+    // The deleted pod took its (still valid) token with it: a Multus that does not come back is not a node's
+    // problem but the run's. Nothing more is started.
+    const stopRun = err instanceof WaitTimeout
+      ? `the new Multus pod on node ${step.node} was not Ready within --step-timeout; nothing more is restarted`
+      : undefined;
     return done({ outcome: 'failed', tokenBefore, pods: notStarted(step, 'the Multus pod did not come back'),
-      multus: { oldPod: mp.name, oldUid: mp.uid }, reason: err.message });
+      multus: { oldPod: mp.name, oldUid: mp.uid }, reason: err.message }, stopRun);
   }
   const readyAt = deps.now();
   const multus = { oldPod: mp.name, oldUid: mp.uid, newPod: fresh.metadata?.name ?? '', newUid: fresh.metadata?.uid ?? '',
@@ -97,26 +125,35 @@ export async function restartNode(step: NodeStep, deps: StepDeps): Promise<NodeE
   }
   const tokenMs = deps.now() - readyAt;
   deps.emit({ type: 'token-fresh', node: step.node, fingerprint: after.fingerprint ?? '', tokenMs });
-
-  // 3. The dependents, one at a time, in plan order.
-  const pods = await restartDependents(step, deps, stepDeadline);
-  const troubled = pods.filter((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
-  const outcome = troubled.length > 0 ? 'partial' : 'rotated';
-  const reason = outcome === 'rotated'
-    ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter.fingerprint ?? '?'}; ${pods.filter((p) => p.outcome === 'evicted').length} pod(s) restarted`
-    : `token rotated; ${troubled.length} dependent pod(s) not restarted: ${troubled.map((p) => `${p.namespace}/${p.name} (${p.outcome})`).join(', ')}`;
-  await deps.event({ regarding: nodeRef, reason: outcome === 'rotated' ? 'MultusTokenRotated' : 'MultusTokenRotationPartial',
-    type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
-  return done({ outcome, reason, tokenBefore, tokenAfter, multus: { ...multus, tokenMs }, pods });
+  return { kind: 'fresh', startedAt, tokenBefore, tokenAfter, multus: { ...multus, tokenMs } };
 }
 
-/** Each dependent in plan order: those the plan restarts are restarted; the others keep the plan's verdict. */
-async function restartDependents(step: NodeStep, deps: StepDeps, stepDeadline: number): Promise<PodExecution[]> {
+/**
+ * The dependents of a node whose token is fresh, one at a time, in plan order. Each result is pushed to `pods` as
+ * it is known, so that what was done survives an error thrown half-way (the executor reports it).
+ */
+export async function restartDependents(step: NodeStep, phase: Extract<MultusPhase, { kind: 'fresh' }>, deps: StepDeps,
+  pods: PodExecution[] = []): Promise<NodeExecution> {
+  const dependentsStarted = deps.now();
+  const stepDeadline = dependentsStarted + deps.config.stepTimeoutMs;
   const pdbs = await listPdbs(deps);
-  const pods: PodExecution[] = [];
+  // Set once an eviction went wrong (above all: a replacement that did not come back): nothing more is evicted on
+  // this node, so that one run never takes more than one pod from a workload whose pods cannot start.
+  let halted: string | undefined;
+  const window = deps.config.window;
   for (const v of step.pods) {
     let r: PodExecution;
-    if (v.action !== 'restart') {
+    if (v.action === 'restart' && !halted) {
+      if (deps.signal.aborted) halted = String(deps.signal.reason ?? 'stopped');
+      else if (deps.now() >= stepDeadline) {
+        halted = `the node's --step-timeout (${Math.round(deps.config.stepTimeoutMs / 1000)} s) ran out`;
+      } else if (window && !windowContains(window, deps.now())) {
+        halted = `outside the maintenance window (${window.text})`;
+      }
+    }
+    if (v.action === 'restart' && halted) {
+      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started', reason: `not evicted: ${halted}` };
+    } else if (v.action !== 'restart') {
       r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
         reason: v.reason };
       if (v.action === 'blocked') {
@@ -124,21 +161,45 @@ async function restartDependents(step: NodeStep, deps: StepDeps, stepDeadline: n
           reason: 'MultusTokenEvictionBlocked', type: 'Warning', action: 'Evict',
           note: `not restarted after the Multus token rotation on node ${step.node}: ${v.reason}` });
       }
-    } else if (deps.signal.aborted) {
-      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started', reason: String(deps.signal.reason) };
     } else {
-      r = await restartPod(v, pdbs, deps, Math.max(stepDeadline, deps.now() + 10_000));
+      r = await restartPod(v, pdbs, deps, stepDeadline);
+      if (r.outcome === 'failed') halted = `${r.namespace}/${r.name} failed; nothing more is evicted on this node`;
     }
     deps.emit({ type: 'pod-done', namespace: r.namespace, name: r.name, outcome: r.outcome, reason: r.reason });
     pods.push(r);
   }
-  return pods;
+  return await finishNode(step, phase, deps, pods);
 }
 
-function notStarted(step: NodeStep, why: string): PodExecution[] {
-  return step.pods.map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid,
-    outcome: v.action === 'restart' ? 'not-started' : (v.action === 'blocked' ? 'blocked' : 'skipped'),
-    reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason }));
+/** The node's outcome from its pods, with its Event. */
+export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { kind: 'fresh' }>, deps: StepDeps,
+  pods: PodExecution[], why?: string): Promise<NodeExecution> {
+  const base = { node: step.node, startedAt: phase.startedAt, finishedAt: deps.now(), tokenBefore: phase.tokenBefore,
+    ...(phase.tokenAfter ? { tokenAfter: phase.tokenAfter } : {}), ...(phase.multus ? { multus: phase.multus } : {}),
+    pods };
+  if (phase.dryRun !== undefined) return { ...base, outcome: 'dry-run', reason: phase.dryRun };
+  const troubled = pods.filter((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
+  // A pod that failed (its replacement not Ready in time) fails the node: --on-failure stop ends the run.
+  const outcome = why !== undefined || pods.some((p) => p.outcome === 'failed') ? 'failed'
+    : troubled.length > 0 ? 'partial' : 'rotated';
+  const { tokenBefore, tokenAfter } = phase;
+  const reason = why !== undefined ? `token rotated; then ${why}`
+    : outcome === 'rotated'
+      ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${pods.filter((p) => p.outcome === 'evicted').length} pod(s) restarted`
+      : `token rotated; ${troubled.length} dependent pod(s) not restarted: ${troubled.map((p) => `${p.namespace}/${p.name} (${p.outcome})`).join(', ')}`;
+  const nodeRef = { kind: 'Node', name: step.node, apiVersion: 'v1' };
+  await deps.event({ regarding: nodeRef, reason: outcome === 'rotated' ? 'MultusTokenRotated'
+    : outcome === 'failed' ? 'MultusTokenRotationFailed' : 'MultusTokenRotationPartial',
+  type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
+  return { ...base, outcome, reason };
+}
+
+/** The plan's verdict for every dependent, the restartable ones not started, with why. */
+export function notStarted(step: NodeStep, why: string, from: readonly PodExecution[] = []): PodExecution[] {
+  const known = new Set(from.map((p) => p.uid));
+  return [...from, ...step.pods.filter((v) => !known.has(v.uid)).map((v) => ({ namespace: v.namespace, name: v.name,
+    uid: v.uid, outcome: v.action === 'restart' ? 'not-started' as const : (v.action === 'blocked' ? 'blocked' as const : 'skipped' as const),
+    reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason }))];
 }
 
 async function listPdbs(deps: StepDeps): Promise<PdbFacts[]> {
