@@ -16,6 +16,8 @@ export interface LeaseOptions {
   holder: string;
   ttlMs: number;
   now: () => Millis;
+  /** How to wait while watching another holder's lease (tests pass a fake clock's). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export interface LeaseHandle {
@@ -50,7 +52,13 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
 
   // A create that conflicts (created meanwhile) or a read that finds nothing (deleted meanwhile) goes round again.
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const current = await readLease(api, namespace, name);
+    let current = await readLease(api, namespace, name);
+    const seenHolder = current?.spec?.holderIdentity ?? '';
+    if (current && seenHolder !== '' && seenHolder !== holder) {
+      const watched = await outlast(api, opts, current);
+      if (watched.alive) return refused(watched.lease);
+      current = watched.lease;
+    }
     if (!current) {
       const t = new V1MicroTime(now());
       const body: V1Lease = {
@@ -73,7 +81,6 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
 
     const spec = current.spec ?? {};
     const heldBy = spec.holderIdentity ?? '';
-    if (heldBy !== '' && heldBy !== holder && !expired(current, opts.ttlMs, now())) return refused(current);
 
     const t = new V1MicroTime(now());
     const body: V1Lease = {
@@ -244,13 +251,36 @@ function leaseDurationSeconds(ttlMs: number): number {
   return Math.max(1, Math.ceil(ttlMs / 1000));
 }
 
-/** A holder is dead when its last renewal plus the lease's own duration is in the past. */
-function expired(lease: V1Lease, ttlMs: number, now: Millis): boolean {
-  const spec = lease.spec ?? {};
-  const last = millisOf(spec.renewTime) ?? millisOf(spec.acquireTime);
-  if (last === undefined) return true; // a holder that never wrote a time: nothing says it is alive
-  const durationMs = (spec.leaseDurationSeconds ?? leaseDurationSeconds(ttlMs)) * 1000;
-  return last + durationMs < now;
+/** What a holder changes when it renews or hands over (not labels or annotations others may write). */
+function recordOf(lease: V1Lease): string {
+  const s = lease.spec ?? {};
+  return JSON.stringify([s.holderIdentity ?? '', String(s.renewTime ?? ''), String(s.acquireTime ?? ''),
+    s.leaseTransitions ?? 0, s.leaseDurationSeconds ?? 0]);
+}
+
+/**
+ * Whether another holder is alive, judged as client-go's leader election does: without trusting any clock's time of
+ * day. The holder's renewTime was written by its clock, which may be ahead (it would look alive for ever) or behind
+ * (a live holder would look dead). So the lease is watched, on our own clock, from the moment we first saw it: if its
+ * record changes within its leaseDurationSeconds, the holder is alive; if it does not, the holder is dead and the
+ * unchanged lease (its resourceVersion) may be taken over. A released or deleted lease is free at once.
+ */
+async function outlast(api: CoordinationV1Api, opts: LeaseOptions, seen: V1Lease):
+  Promise<{ alive: true; lease: V1Lease } | { alive: false; lease: V1Lease | undefined }> {
+  const durationMs = (seen.spec?.leaseDurationSeconds ?? leaseDurationSeconds(opts.ttlMs)) * 1000;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const pollMs = Math.min(2000, Math.max(50, Math.floor(durationMs / 10)));
+  const observedAt = opts.now();
+  while (opts.now() - observedAt <= durationMs) {
+    await sleep(pollMs);
+    const fresh = await readLease(api, opts.namespace, opts.name);
+    if (!fresh) return { alive: false, lease: undefined };
+    if (recordOf(fresh) !== recordOf(seen)) {
+      const by = fresh.spec?.holderIdentity ?? '';
+      return by === '' || by === opts.holder ? { alive: false, lease: fresh } : { alive: true, lease: fresh };
+    }
+  }
+  return { alive: false, lease: seen };
 }
 
 /** A MicroTime as read back (a string) or as written (a Date). */
