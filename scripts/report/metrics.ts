@@ -4,7 +4,7 @@
 // Also the alert rules that go with them. Pure: run facts in, text out. No sample depends on the clock: the rules
 // compare with Prometheus's time().
 import type { ExecutionReport, NodeFinding, NodeOutcome, PodOutcome, RunInfo, TokenClass } from '../model.ts';
-import { earliestExpiry } from './build-summary.ts';
+import { earliestExpiry } from './summary-entries.ts';
 
 export interface MetricsInput {
   findings: readonly NodeFinding[];

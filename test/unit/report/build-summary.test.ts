@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, stringify } from 'yaml';
-import { buildSummary, readHistory, type SummaryInput } from '../../../scripts/report/build-summary.ts';
+import { buildSummary, type SummaryInput } from '../../../scripts/report/build-summary.ts';
+import { readHistory } from '../../../scripts/report/summary-history.ts';
 import type { ExecutionReport, NodeExecution, NodeFinding, NodeStep, PodVerdict } from '../../../scripts/model.ts';
 import { NOW, makeFinding, makePlan, makeRun } from '../fixtures.ts';
 
