@@ -58,6 +58,10 @@ export interface Config {
   allowLocalStorage: boolean;
   /** Pods with this annotation set to "true" are never restarted. */
   optOutAnnotation: string;
+  /** Time between scheduled runs (the CronJob's schedule): pacing plans every token's rotation from it. */
+  scheduleIntervalMs: number;
+  /** Assumed time to rotate one node; a run rotates at most runDeadlineMs / nodeTimeMs nodes. Default: stepTimeoutMs. */
+  nodeTimeMs: number;
   /**
    * Controller kinds known to bring an evicted pod back (ReplicaSet, StatefulSet). A pod of any other controller —
    * a KubeVirt VirtualMachineInstance, a custom operator — is left for a person unless its kind is listed here.
@@ -99,6 +103,7 @@ export const DEFAULTS = {
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',
+  scheduleIntervalMs: 3600_000,
   leaseName: 'multus-token-rotator',
   leaseTtlMs: 2 * 60_000,
   output: 'table',
