@@ -158,18 +158,6 @@ export interface PdbFacts {
   unhealthyPodEvictionPolicy?: string;
 }
 
-export interface ScanResult {
-  scannedAt: Millis;
-  namespace: string;
-  selector: string;
-  nodes: NodeScan[];
-  /** Workload pods on the nodes that may be acted on (all scanned nodes when cheap). */
-  pods: PodFacts[];
-  pdbs: PdbFacts[];
-  /** Problems that concern the whole scan, e.g. "the JWKS could not be read". */
-  warnings: string[];
-}
-
 // ───────────────────────────── classify (pure) ─────────────────────────────
 
 export type TokenClass =
@@ -215,11 +203,6 @@ export interface PodVerdict {
   pdbs?: string[];
 }
 
-  /**
-   * Acted on ahead of --expiring-within by pacing (scripts/plan/pacing.ts): the token is still healthy, but the fleet
-   * cannot wait. The executor rotates it if the token it finds is still the one planned (same expiry).
-   */
-  paced?: true;
 export interface NodeStep {
   node: string;
   class: TokenClass;
@@ -239,27 +222,6 @@ export interface NodeDeferral {
 }
 
 export interface RestartPlan {
-  /** How many nodes the fleet's expiry dates require of this run, and whether every deadline can be met. */
-  pacing?: PacingSummary;
-}
-
-/** scripts/plan/pacing.ts's report, as kept in the plan (see PacingReport there). */
-export interface PacingSummary {
-  capacityPerRun: number;
-  limitedBy: string;
-  intervalMs: number;
-  nodeTimeMs: number;
-  tokens: number;
-  dueThisRun: number;
-  /** Healthy nodes pulled into this run ahead of --expiring-within. */
-  pulledForward: number;
-  beginsAt?: Millis;
-  lastExpiry?: Millis;
-  /** Tokens that will expire before a run can reach them at capacityPerRun; 0 when every deadline is met. */
-  shortfall: number;
-  firstMissAt?: Millis;
-  neededPerRun?: number;
-  warning?: string;
   createdAt: Millis;
   /** Nodes to act on, in order. */
   steps: NodeStep[];

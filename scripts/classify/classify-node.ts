@@ -1,5 +1,5 @@
 // Decide, per node, what state its Multus token is in. Pure: `now` is data. The first rule that applies wins.
-import type { NodeFinding, NodeScan, ScanResult, TokenClass } from '../model.ts';
+import type { NodeFinding, NodeScan, TokenClass } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 
 export interface ClassifyOptions {
@@ -132,8 +132,4 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   }
   return finding('healthy',
     `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})${issuerNote}`);
-}
-
-export function classifyAll(scan: ScanResult, opts: ClassifyOptions): NodeFinding[] {
-  return scan.nodes.map((node) => classifyNode(node, opts));
 }

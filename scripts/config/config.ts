@@ -1,5 +1,6 @@
 // The run's configuration: parsed once, at the edge (flags, then environment, then defaults), frozen, and passed
-// down. No module reads process.argv or process.env except parse-config.ts.
+// down. Only the entry point, rotate.ts, reads process.argv and process.env: it hands them to config/ as data, and
+// nothing else of ours reads them (client-node's loadFromDefault still reads KUBECONFIG when connecting).
 import type { RunMode } from '../model.ts';
 
 /** Which workload pods on a node depend on its Multus token. */
@@ -58,10 +59,6 @@ export interface Config {
   allowLocalStorage: boolean;
   /** Pods with this annotation set to "true" are never restarted. */
   optOutAnnotation: string;
-  /** Time between scheduled runs (the CronJob's schedule): pacing plans every token's rotation from it. */
-  scheduleIntervalMs: number;
-  /** Assumed time to rotate one node; a run rotates at most runDeadlineMs / nodeTimeMs nodes. Default: stepTimeoutMs. */
-  nodeTimeMs: number;
   /**
    * Controller kinds known to bring an evicted pod back (ReplicaSet, StatefulSet). A pod of any other controller —
    * a KubeVirt VirtualMachineInstance, a custom operator — is left for a person unless its kind is listed here.
@@ -103,7 +100,6 @@ export const DEFAULTS = {
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',
-  scheduleIntervalMs: 3600_000,
   leaseName: 'multus-token-rotator',
   leaseTtlMs: 2 * 60_000,
   output: 'table',

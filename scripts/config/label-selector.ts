@@ -224,35 +224,6 @@ function parseRequirements(text: string): SelectorRequirement[] {
   }
 }
 
-/** Whether `labels` satisfy every requirement of a parsed selector string. */
-export function matchesSelector(parsed: ParsedSelector, labels: Readonly<Record<string, string>>): boolean {
-  return parsed.requirements.every((r) => {
-    const has = Object.hasOwn(labels, r.key);
-    const v = has ? labels[r.key] : undefined;
-    switch (r.operator) {
-      case 'equals':
-      case 'in':
-        return v !== undefined && r.values.includes(v);
-      case 'notEquals':
-      case 'notin':
-        return v === undefined || !r.values.includes(v);
-      case 'exists':
-        return has;
-      case 'doesNotExist':
-        return !has;
-      case 'gt':
-      case 'lt': {
-        if (v === undefined || !/^-?\d+$/.test(v)) {
-          return false;
-        }
-        const limit = Number(r.values[0]);
-        return r.operator === 'gt' ? Number(v) > limit : Number(v) < limit;
-      }
-    }
-    return false;
-  });
-}
-
 /**
  * metav1.LabelSelector semantics: every matchLabels entry AND every matchExpressions requirement. An empty selector
  * ({}) matches everything. An unknown operator, In/NotIn without values, or Exists/DoesNotExist with values make the

@@ -18,8 +18,6 @@ const DAY_NAMES: readonly (readonly string[])[] = [
 ];
 const SHORT_DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 function dayIndex(name: string): number | undefined {
   const lower = name.toLowerCase();
@@ -198,60 +196,4 @@ export function windowContains(window: MaintenanceWindowConfig, t: number): bool
   }
   const yesterday = (weekday + 6) % 7;
   return (days.includes(weekday) && minuteOfDay >= startMinute) || (days.includes(yesterday) && minuteOfDay < endMinute);
-}
-
-/** UTC offset (local minus UTC, ms) of `timeZone` at instant `t`. */
-function offsetAt(t: number, timeZone: string): number {
-  return localTime(t, timeZone).asUtc - Math.floor(t / 1000) * 1000;
-}
-
-/**
- * The first instant at which a local wall-clock time (given as if UTC) is reached: the earlier one when it occurs
- * twice (clocks set back), the end of the gap when it does not occur (clocks set forward).
- */
-function instantOfLocal(localAsUtc: number, window: MaintenanceWindowConfig): number {
-  const zone = window.timeZone;
-  const offsets = new Set([offsetAt(localAsUtc - DAY, zone), offsetAt(localAsUtc, zone), offsetAt(localAsUtc + DAY, zone)]);
-  const candidates = [...offsets].map((o) => localAsUtc - o).sort((a, b) => a - b);
-  const exact = candidates.filter((c) => localTime(c, zone).asUtc === localAsUtc);
-  if (exact[0] !== undefined) {
-    return exact[0];
-  }
-  // In a gap: find, minute by minute by bisection, the first instant after the earliest candidate inside the window.
-  let lo = candidates[0] ?? localAsUtc;
-  let hi = candidates[candidates.length - 1] ?? localAsUtc;
-  while (hi - lo > MINUTE) {
-    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
-    if (windowContains(window, mid)) {
-      hi = mid;
-    } else {
-      lo = mid;
-    }
-  }
-  return hi;
-}
-
-/**
- * When the window next opens: `t` itself when `t` is inside the window, otherwise the first instant after `t` at
- * which it opens. Steps a day at a time (at most eight), so it is cheap to call for messages.
- */
-export function nextWindowStart(window: MaintenanceWindowConfig, t: number): number {
-  if (windowContains(window, t)) {
-    return t;
-  }
-  const today = localTime(t, window.timeZone);
-  const midnight = Date.UTC(today.year, today.month - 1, today.day);
-  for (let k = 0; k <= 8; k += 1) {
-    const weekday = (today.weekday + k) % 7;
-    if (!window.days.includes(weekday)) {
-      continue;
-    }
-    const start = instantOfLocal(midnight + k * DAY + window.startMinute * MINUTE, window);
-    if (start > t && windowContains(window, start)) {
-      return start;
-    }
-  }
-  throw new Error(
-    `the maintenance window "${window.text}" never opens after ${new Date(t).toISOString()}; check that it lists at least one day`,
-  );
 }

@@ -49,8 +49,6 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'reader-image', kind: 'string', arg: 'IMAGE', default: DEFAULTS.readerImage, help: 'image of the read-only pod used where the Multus image has no cat' },
   { name: 'expiring-within', kind: 'string', arg: 'DURATION', default: '24h', help: 'treat tokens that expire within this time as expiring' },
   { name: 'max-nodes', kind: 'string', arg: 'N', default: String(DEFAULTS.maxNodes), help: 'act on at most this many nodes per run (≥1)' },
-  { name: 'schedule-interval', kind: 'string', arg: 'DURATION', default: '1h', help: 'time between scheduled runs (the CronJob schedule); pacing plans every token\'s rotation from it' },
-  { name: 'node-time', kind: 'string', arg: 'DURATION', default: 'the --step-timeout', help: 'assumed time to rotate one node; a run rotates at most --deadline / --node-time nodes' },
   { name: 'dependents', kind: 'string', arg: 'POLICY', default: DEFAULTS.dependents, help: 'workload pods restarted after Multus: secondary-networks | all | none' },
   { name: 'allow-local-storage', kind: 'boolean', default: 'false', help: 'also restart pods with emptyDir volumes (their data is lost)' },
   { name: 'opt-out-annotation', kind: 'string', arg: 'KEY', default: DEFAULTS.optOutAnnotation, help: 'pods with this annotation set to "true" are never restarted' },
@@ -445,11 +443,6 @@ export function parseConfig(
     'opt-out-annotation',
     DEFAULTS.optOutAnnotation,
     (text) => {
-  const scheduleIntervalMs = duration('schedule-interval', DEFAULTS.scheduleIntervalMs, false);
-  if (scheduleIntervalMs < 60_000) {
-    const r = raw('schedule-interval');
-    problem(r?.source ?? '--schedule-interval', r?.text, `${r?.source ?? '--schedule-interval'} must be at least 1m (a CronJob runs at most once a minute)`, 'give the CronJob\'s interval, e.g. 1h');
-  }
       const why = qualifiedNameProblem(text);
       return why === undefined ? undefined : `is not a valid annotation key: ${why}`;
     },
@@ -475,7 +468,6 @@ export function parseConfig(
     problem(
       step?.source ?? deadline?.source ?? '--step-timeout',
       step?.text ?? deadline?.text,
-  const nodeTimeMs = duration('node-time', stepTimeoutMs, false);
       `the step timeout (${step?.text ?? '5m'}) must be shorter than the deadline (${deadline?.text ?? '50m'}), or not even one node could finish`,
       'lower --step-timeout or raise --deadline',
     );
@@ -565,8 +557,6 @@ export function parseConfig(
     summaryName,
     historyLimit,
   };
-    scheduleIntervalMs,
-    nodeTimeMs,
   if (kubeconfig !== undefined) config.kubeconfig = kubeconfig;
   if (context !== undefined) config.context = context;
   if (pushgatewayUrl !== undefined) config.pushgatewayUrl = pushgatewayUrl;

@@ -14,7 +14,6 @@ import type {
 } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
-import { pace, type PacingOptions } from './pacing.ts';
 
 export interface PlanInput {
   findings: readonly NodeFinding[];
@@ -24,7 +23,7 @@ export interface PlanInput {
   /** When given, authoritative: a node missing from it, or NotReady, is deferred. */
   nodes?: readonly NodeFacts[];
   /**
-   * The scanned Multus pods (ScanResult.nodes.map(n => n.multusPod)). When given, a finding whose Multus pod is not
+   * The scanned Multus pods (the scan's nodes, n => n.multusPod). When given, a finding whose Multus pod is not
    * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
    */
   multusPods?: readonly MultusPodFacts[];
@@ -32,19 +31,11 @@ export interface PlanInput {
   now: number;
   advisories?: readonly string[];
 }
-  /**
-   * Pace the fleet from its expiry dates (scripts/plan/pacing.ts): healthy nodes whose tokens expire first are added
-   * to this run when later runs could not otherwise rotate every token in time. Without it, only invalid, expired and
-   * expiring nodes are planned (up to --max-nodes).
-   */
-  pacing?: PacingOptions;
 
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
 
 function cmp(a: string, b: string): number {
-const isoMinute = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
-
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -128,11 +119,8 @@ export function buildPlan(input: PlanInput): RestartPlan {
       deferred.push(defer(f, why));
     } else if (planned.has(f.node)) {
       deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
-  const pacing = input.pacing === undefined ? undefined : pace(input.findings, input.now, input.pacing);
-  const capNote = pacing?.warning === undefined ? ''
-    : `; pacing: ${pacing.shortfall} token(s) will expire before a run reaches them (see the plan's advisories)`;
     } else if (chosen.length >= config.maxNodes) {
-      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached${capNote}`, '--max-nodes'));
+      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached`, '--max-nodes'));
     } else {
       chosen.push(f);
       planned.add(f.node);
@@ -143,19 +131,6 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const podsByNode = new Map<string, PodFacts[]>();
   for (const node of planned) {
     podsByNode.set(node, []);
-  }
-  // Pacing: healthy tokens that expire first join this run when later runs could not rotate the fleet in time.
-  const paced = new Set<string>();
-  if (pacing !== undefined) {
-    const target = Math.min(pacing.dueThisRun, config.maxNodes);
-    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined).sort(compareFindings);
-    for (const f of healthy) {
-      if (chosen.length >= target) break;
-      if (planned.has(f.node) || blocker(f, nodes, multus) !== undefined) continue;
-      chosen.push(f);
-      planned.add(f.node);
-      paced.add(f.node);
-    }
   }
   if (planned.size > 0) {
     for (const pod of input.pods) {
@@ -201,17 +176,5 @@ export function buildPlan(input: PlanInput): RestartPlan {
     return step;
   });
 
-  const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])],
-    skipped: paced.size === 0 ? skipped : skipped.filter((d) => !paced.has(d.node)) };
-  if (pacing !== undefined) {
-    plan.pacing = { ...pacing, pulledForward: paced.size };
-    if (pacing.warning !== undefined) plan.advisories.push(pacing.warning);
-  }
-  return plan;
+  return { createdAt: input.now, steps, deferred, skipped, advisories: [...(input.advisories ?? [])] };
 }
-    if (paced.has(f.node) && pacing !== undefined) {
-      step.paced = true;
-      step.reason = `paced ahead of --expiring-within: ${f.reason}; ${pacing.tokens} token(s) of the fleet expire by ` +
-        `${isoMinute(pacing.lastExpiry ?? 0)} and a run rotates at most ${pacing.capacityPerRun} (${pacing.limitedBy}), ` +
-        `so this run takes the ${pacing.dueThisRun} that expire first`;
-    }

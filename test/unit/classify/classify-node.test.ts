@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyAll, classifyNode } from '../../../scripts/classify/classify-node.ts';
-import type { FileContent, FileRead, NodeScan, ScanResult, TokenClaims, TokenFacts } from '../../../scripts/model.ts';
+import { classifyNode } from '../../../scripts/classify/classify-node.ts';
+import type { FileContent, FileRead, NodeScan, TokenClaims, TokenFacts } from '../../../scripts/model.ts';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const NOW_S = NOW / 1000;
@@ -124,22 +124,6 @@ test('classifyNode does not read the clock: the same input gives the same answer
   const s = scan({ token: token({ claims: claims({ exp: NOW_S + 3600 }) }) });
   assert.deepEqual(classifyNode(s, opts), classifyNode(s, opts));
   assert.equal(classifyNode(s, { now: NOW + 2 * 3600_000, expiringWithinMs: DAY_MS }).class, 'expired');
-});
-
-test('classifyAll classifies every node of a scan', () => {
-  const result: ScanResult = {
-    scannedAt: NOW,
-    namespace: 'kube-system',
-    selector: 'app=multus',
-    nodes: [scan(), { ...scan({ mode: 'thick' }), node: 'worker-2' }],
-    pods: [],
-    pdbs: [],
-    warnings: [],
-  };
-  assert.deepEqual(
-    classifyAll(result, opts).map((f) => [f.node, f.class]),
-    [['worker-1', 'healthy'], ['worker-2', 'self-refreshing']],
-  );
 });
 
 test('issuer migration: a token of an older issuer that TokenReview accepts is not invalid; rejected, it is', () => {

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   labelValueProblem,
   matchesLabelSelector,
-  matchesSelector,
   parseLabelSelector,
   qualifiedNameProblem,
 } from '../../../scripts/config/label-selector.ts';
@@ -77,45 +76,6 @@ test('qualifiedNameProblem and labelValueProblem accept valid names', () => {
     assert.equal(labelValueProblem(value), undefined, value);
   }
   assert.match(qualifiedNameProblem('app/') ?? '', /empty name/);
-});
-
-test('matchesSelector follows the Kubernetes semantics', () => {
-  const labels = { app: 'multus', tier: 'node', gen: '5' };
-  const cases: [string, boolean][] = [
-    ['', true],
-    ['app=multus', true],
-    ['app==multus', true],
-    ['app=other', false],
-    ['missing=x', false],
-    ['app!=other', true],
-    ['app!=multus', false],
-    ['missing!=x', true],
-    ['app in (a,multus)', true],
-    ['app in (a,b)', false],
-    ['missing in (a)', false],
-    ['app notin (multus)', false],
-    ['app notin (a)', true],
-    ['missing notin (a)', true],
-    ['tier', true],
-    ['missing', false],
-    ['!missing', true],
-    ['!tier', false],
-    ['app=multus,tier=node', true],
-    ['app=multus,tier=edge', false],
-    ['gen>3', true],
-    ['gen>5', false],
-    ['gen<6', true],
-    ['app>3', false],
-    ['missing<3', false],
-  ];
-  for (const [text, want] of cases) {
-    assert.equal(matchesSelector(parsed(text), labels), want, text);
-  }
-});
-
-test('matchesSelector does not treat inherited properties as labels', () => {
-  assert.equal(matchesSelector(parsed('constructor'), {}), false);
-  assert.equal(matchesSelector(parsed('!toString'), {}), true);
 });
 
 test('matchesLabelSelector implements metav1.LabelSelector', () => {
