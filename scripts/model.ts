@@ -212,6 +212,11 @@ export interface NodeStep {
   pods: PodVerdict[];
   /** Pods on the node that are not dependents under the --dependents policy: not in `pods`, only counted. */
   nonDependentPods?: number;
+  /**
+   * Acted on ahead of --expiring-within by pacing (scripts/plan/pacing.ts): the token is still healthy, but the fleet
+   * cannot wait. The executor rotates it if the token it finds is still the one planned (same expiry).
+   */
+  paced?: true;
 }
 
 export interface NodeDeferral {
@@ -231,6 +236,27 @@ export interface RestartPlan {
   skipped: NodeDeferral[];
   /** Plan-level advice, e.g. tokens that live shorter than the schedule can keep up with. */
   advisories: string[];
+  /** How many nodes the fleet's expiry dates require of this run, and whether every deadline can be met. */
+  pacing?: PacingSummary;
+}
+
+/** scripts/plan/pacing.ts's report, as kept in the plan (see PacingReport there). */
+export interface PacingSummary {
+  capacityPerRun: number;
+  limitedBy: string;
+  intervalMs: number;
+  nodeTimeMs: number;
+  tokens: number;
+  dueThisRun: number;
+  /** Healthy nodes pulled into this run ahead of --expiring-within. */
+  pulledForward: number;
+  beginsAt?: Millis;
+  lastExpiry?: Millis;
+  /** Tokens that will expire before a run can reach them at capacityPerRun; 0 when every deadline is met. */
+  shortfall: number;
+  firstMissAt?: Millis;
+  neededPerRun?: number;
+  warning?: string;
 }
 
 // ───────────────────────────── report ─────────────────────────────

@@ -55,6 +55,10 @@ export interface Config {
 
   // planning
   maxNodes: number;
+  /** Time between scheduled runs (the CronJob's schedule): pacing plans every token's rotation from it. */
+  scheduleIntervalMs: number;
+  /** Assumed time to rotate one node; a run rotates at most runDeadlineMs / nodeTimeMs nodes. Default: stepTimeoutMs. */
+  nodeTimeMs: number;
   dependents: DependentsPolicy;
   allowLocalStorage: boolean;
   /** Pods with this annotation set to "true" are never restarted. */
@@ -93,6 +97,7 @@ export const DEFAULTS = {
   readerImage: 'busybox:1.37',
   expiringWithinMs: 24 * 3600_000,
   maxNodes: 10,
+  scheduleIntervalMs: 3600_000,
   dependents: 'secondary-networks',
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',

@@ -49,6 +49,8 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'reader-image', kind: 'string', arg: 'IMAGE', default: DEFAULTS.readerImage, help: 'image of the read-only pod used where the Multus image has no cat' },
   { name: 'expiring-within', kind: 'string', arg: 'DURATION', default: '24h', help: 'treat tokens that expire within this time as expiring' },
   { name: 'max-nodes', kind: 'string', arg: 'N', default: String(DEFAULTS.maxNodes), help: 'act on at most this many nodes per run (≥1)' },
+  { name: 'schedule-interval', kind: 'string', arg: 'DURATION', default: '1h', help: 'time between scheduled runs (the CronJob schedule); pacing plans every token\'s rotation from it' },
+  { name: 'node-time', kind: 'string', arg: 'DURATION', default: 'the --step-timeout', help: 'assumed time to rotate one node; a run rotates at most --deadline / --node-time nodes' },
   { name: 'dependents', kind: 'string', arg: 'POLICY', default: DEFAULTS.dependents, help: 'workload pods restarted after Multus: secondary-networks | all | none' },
   { name: 'allow-local-storage', kind: 'boolean', default: 'false', help: 'also restart pods with emptyDir volumes (their data is lost)' },
   { name: 'opt-out-annotation', kind: 'string', arg: 'KEY', default: DEFAULTS.optOutAnnotation, help: 'pods with this annotation set to "true" are never restarted' },
@@ -437,6 +439,11 @@ export function parseConfig(
   // ── judging, planning ──
   const expiringWithinMs = duration('expiring-within', DEFAULTS.expiringWithinMs, true);
   const maxNodes = int('max-nodes', DEFAULTS.maxNodes, 1, Number.MAX_SAFE_INTEGER);
+  const scheduleIntervalMs = duration('schedule-interval', DEFAULTS.scheduleIntervalMs, false);
+  if (scheduleIntervalMs < 60_000) {
+    const r = raw('schedule-interval');
+    problem(r?.source ?? '--schedule-interval', r?.text, `${r?.source ?? '--schedule-interval'} must be at least 1m (a CronJob runs at most once a minute)`, 'give the CronJob\'s interval, e.g. 1h');
+  }
   const dependents = oneOf<DependentsPolicy>('dependents', DEFAULTS.dependents, ['secondary-networks', 'all', 'none']);
   const allowLocalStorage = bool('allow-local-storage', DEFAULTS.allowLocalStorage);
   const optOutAnnotation = str(
@@ -462,6 +469,7 @@ export function parseConfig(
   // ── acting ──
   const stepTimeoutMs = duration('step-timeout', DEFAULTS.stepTimeoutMs, false);
   const runDeadlineMs = duration('deadline', DEFAULTS.runDeadlineMs, false);
+  const nodeTimeMs = duration('node-time', stepTimeoutMs, false);
   if (stepTimeoutMs >= runDeadlineMs) {
     const step = raw('step-timeout');
     const deadline = raw('deadline');
@@ -542,6 +550,8 @@ export function parseConfig(
     readerImage,
     expiringWithinMs,
     maxNodes,
+    scheduleIntervalMs,
+    nodeTimeMs,
     dependents,
     allowLocalStorage,
     optOutAnnotation,

@@ -13,6 +13,7 @@ import type {
   TokenClass,
 } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
+import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
 
 export interface PlanInput {
@@ -30,10 +31,18 @@ export interface PlanInput {
   config: Pick<Config, 'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds'>;
   now: number;
   advisories?: readonly string[];
+  /**
+   * Pace the fleet from its expiry dates (scripts/plan/pacing.ts): healthy nodes whose tokens expire first are added
+   * to this run when later runs could not otherwise rotate every token in time. Without it, only invalid, expired and
+   * expiring nodes are planned (up to --max-nodes).
+   */
+  pacing?: PacingOptions;
 }
 
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
+
+const isoMinute = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -113,6 +122,9 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const chosen: NodeFinding[] = [];
   const deferred: NodeDeferral[] = [];
   const planned = new Set<string>();
+  const pacing = input.pacing === undefined ? undefined : pace(input.findings, input.now, input.pacing);
+  const capNote = pacing?.warning === undefined ? ''
+    : `; pacing: ${pacing.shortfall} token(s) will expire before a run reaches them (see the plan's advisories)`;
   for (const f of actionable) {
     const why = blocker(f, nodes, multus);
     if (why !== undefined) {
@@ -120,10 +132,23 @@ export function buildPlan(input: PlanInput): RestartPlan {
     } else if (planned.has(f.node)) {
       deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
     } else if (chosen.length >= config.maxNodes) {
-      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached`, '--max-nodes'));
+      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached${capNote}`, '--max-nodes'));
     } else {
       chosen.push(f);
       planned.add(f.node);
+    }
+  }
+  // Pacing: healthy tokens that expire first join this run when later runs could not rotate the fleet in time.
+  const paced = new Set<string>();
+  if (pacing !== undefined) {
+    const target = Math.min(pacing.dueThisRun, config.maxNodes);
+    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined).sort(compareFindings);
+    for (const f of healthy) {
+      if (chosen.length >= target) break;
+      if (planned.has(f.node) || blocker(f, nodes, multus) !== undefined) continue;
+      chosen.push(f);
+      planned.add(f.node);
+      paced.add(f.node);
     }
   }
 
@@ -173,8 +198,20 @@ export function buildPlan(input: PlanInput): RestartPlan {
     if (f.exp !== undefined) {
       step.exp = f.exp;
     }
+    if (paced.has(f.node) && pacing !== undefined) {
+      step.paced = true;
+      step.reason = `paced ahead of --expiring-within: ${f.reason}; ${pacing.tokens} token(s) of the fleet expire by ` +
+        `${isoMinute(pacing.lastExpiry ?? 0)} and a run rotates at most ${pacing.capacityPerRun} (${pacing.limitedBy}), ` +
+        `so this run takes the ${pacing.dueThisRun} that expire first`;
+    }
     return step;
   });
 
-  return { createdAt: input.now, steps, deferred, skipped, advisories: [...(input.advisories ?? [])] };
+  const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])],
+    skipped: paced.size === 0 ? skipped : skipped.filter((d) => !paced.has(d.node)) };
+  if (pacing !== undefined) {
+    plan.pacing = { ...pacing, pulledForward: paced.size };
+    if (pacing.warning !== undefined) plan.advisories.push(pacing.warning);
+  }
+  return plan;
 }

@@ -29,7 +29,7 @@ const MEANINGS: ReadonlyArray<readonly [keyof typeof EXIT, string]> = [
   ['OK', 'nothing needs action, or everything planned was done'],
   ['ERROR', 'unexpected error'],
   ['USAGE', 'invalid flags or environment; nothing was contacted'],
-  ['ATTENTION', 'a node needs rotation this run did not do (dry run, deferred, blocked, refused, manual), or a node\'s file could not be read'],
+  ['ATTENTION', 'a node needs rotation this run did not do (dry run, deferred, blocked, refused, manual), a node\'s file could not be read, or at this cap and schedule some token will expire before a run reaches it (pacing)'],
   ['CLUSTER', 'the cluster could not be reached or a required permission is missing'],
   ['LOCKED', 'another run holds the lease'],
   ['FAILED', 'acting on a node failed'],
@@ -66,9 +66,9 @@ const POD_LEFT_OVER: ReadonlySet<PodOutcome> = new Set<PodOutcome>(['blocked', '
  * The process exit code of a whole run, first match wins:
  * INTERRUPTED when stopped by a signal; LOCKED when another run holds the lease (`opts.leaseHeld`, or an execution
  * report whose lease was not acquired); FAILED when a node's step or a pod's eviction failed; ATTENTION when anything
- * is left to do (an unreadable node, deferred nodes, blocked, refused or manual pods, a partial or not-started node, a
- * planned step the execution report does not mention, a dry run with steps, or steps outside the window); OK
- * otherwise. Without an execution report (plan only), an execute-mode plan with clean steps is OK.
+ * is left to do or cannot be done in time (an unreadable node, deferred nodes, a pacing shortfall, blocked, refused
+ * or manual pods, a partial or not-started node, a planned step the execution report does not mention, a dry run with
+ * steps, or steps outside the window); OK otherwise. Without an execution report (plan only), an execute-mode plan with clean steps is OK.
  */
 export function exitCodeForRun(
   findings: readonly NodeFinding[],
@@ -91,6 +91,10 @@ export function exitCodeForRun(
     return EXIT.ATTENTION;
   }
   if (plan.deferred.length > 0) {
+    return EXIT.ATTENTION;
+  }
+  // Pacing: at this cap and schedule some token will expire before a run reaches it. Said days ahead, every run.
+  if ((plan.pacing?.shortfall ?? 0) > 0) {
     return EXIT.ATTENTION;
   }
   if (plan.steps.length > 0 && (mode !== 'execute' || opts.outsideWindow === true)) {

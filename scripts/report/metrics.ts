@@ -3,13 +3,15 @@
 // pods. Every series of a labelled family is written, 0 included, so that a series does not vanish between runs.
 // Also the alert rules that go with them. Pure: run facts in, text out. No sample depends on the clock: the rules
 // compare with Prometheus's time().
-import type { ExecutionReport, NodeFinding, NodeOutcome, PodOutcome, RunInfo, TokenClass } from '../model.ts';
+import type { ExecutionReport, NodeFinding, NodeOutcome, PacingSummary, PodOutcome, RunInfo, TokenClass } from '../model.ts';
 import { earliestExpiry } from './summary-entries.ts';
 
 export interface MetricsInput {
   findings: readonly NodeFinding[];
   run: RunInfo;
   execution?: ExecutionReport;
+  /** The plan's pacing (plan.pacing): whether every token can be rotated before it expires. */
+  pacing?: PacingSummary;
   /** Milliseconds since the epoch; accepted like the other pure stages, no sample depends on it. */
   now: number;
 }
@@ -138,8 +140,25 @@ export function renderMetrics(input: MetricsInput): string {
         nodes.flatMap((n) => n.pods.map((p) => p.outcome)),
       ),
     ),
+    ...pacingGauges(input.pacing),
   ];
   return lines.join('\n') + '\n';
+}
+
+function pacingGauges(p: PacingSummary | undefined): string[] {
+  if (p === undefined) return [];
+  return [
+    ...gauge('pacing_shortfall_nodes',
+      'Tokens that will expire before a run can reach them at the configured cap and schedule (0: every deadline is met).',
+      [{ value: p.shortfall }]),
+    ...gauge('pacing_capacity_nodes_per_run', 'Nodes one run acts on at most: min(--max-nodes, --deadline / --node-time).',
+      [{ value: p.capacityPerRun }]),
+    ...gauge('pacing_needed_nodes_per_run', 'Nodes per run that would meet every token deadline (the capacity when it suffices).',
+      [{ value: p.neededPerRun ?? p.capacityPerRun }]),
+    ...gauge('pacing_due_nodes', 'Nodes the fleet\'s expiry dates require of the last run.', [{ value: p.dueThisRun }]),
+    ...gauge('pacing_first_miss_timestamp_seconds', 'Unix time at which the first token expires before a run reaches it.',
+      p.firstMissAt === undefined ? [] : [{ value: p.firstMissAt / 1000 }]),
+  ];
 }
 
 /**
@@ -165,6 +184,14 @@ export const ALERT_RULES_YAML = `groups:
         annotations:
           summary: "Multus tokens are invalid or expired on {{ $value }} node(s)"
           description: "Pods on these nodes cannot get secondary networks. The rotator has not fixed them for 2h: read its summary ConfigMap (multus-token-rotator/multus-token-rotator-summary) for deferred nodes and blocked pods."
+      - alert: MultusTokenRotationCannotKeepUp
+        expr: max(multus_token_rotator_pacing_shortfall_nodes) > 0
+        for: 1h
+        labels:
+          severity: critical
+        annotations:
+          summary: "{{ $value }} Multus token(s) will expire before the rotator can reach them"
+          description: "At the rotator's --max-nodes, --deadline / --node-time and schedule, not every token can be rotated before it expires (multus_token_rotator_pacing_first_miss_timestamp_seconds says when the first one does; multus_token_rotator_pacing_needed_nodes_per_run says what would suffice). Raise --max-nodes or run more often: the plan's advisories in the summary ConfigMap say by how much. Raised days ahead, as soon as the fleet's expiry dates make it certain."
       - alert: MultusTokenRotatorNotRunning
         expr: time() - max(multus_token_rotator_last_run_timestamp_seconds) > 3 * 3600
         for: 10m

@@ -35,6 +35,8 @@ test('with nothing given, the defaults apply', () => {
     readerImage: DEFAULTS.readerImage,
     expiringWithinMs: DEFAULTS.expiringWithinMs,
     maxNodes: DEFAULTS.maxNodes,
+    scheduleIntervalMs: DEFAULTS.scheduleIntervalMs,
+    nodeTimeMs: DEFAULTS.stepTimeoutMs,
     dependents: DEFAULTS.dependents,
     allowLocalStorage: false,
     optOutAnnotation: DEFAULTS.optOutAnnotation,

@@ -144,7 +144,7 @@ describe('ALERT_RULES_YAML', () => {
     );
     assert.deepEqual(
       [...rules.keys()],
-      ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
+      ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotationCannotKeepUp', 'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
     );
     for (const r of rules.values()) {
       assert.ok(typeof r.expr === 'string' && r.expr.length > 0, r.alert);
@@ -166,7 +166,8 @@ describe('ALERT_RULES_YAML', () => {
   });
   it('only uses metrics that renderMetrics writes', () => {
     const written = new Set(
-      renderMetrics({ findings, run, execution, now: NOW })
+      renderMetrics({ findings, run, execution, now: NOW, pacing: { capacityPerRun: 10, limitedBy: '--max-nodes',
+        intervalMs: 3_600_000, nodeTimeMs: 300_000, tokens: 1, dueThisRun: 1, pulledForward: 0, shortfall: 0 } })
         .split('\n')
         .flatMap((l) => /^# TYPE (\S+)/.exec(l)?.slice(1) ?? []),
     );
