@@ -11,6 +11,7 @@ import { inspectToken, verifySignature } from './inspect-token.ts';
 import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
+import { podIsReady } from '../shared/pods.ts';
 
 export type ScanConfig = Pick<Config, 'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' |
   'readTimeoutMs' | 'maxFileBytes' | 'readerImage'>;
@@ -25,8 +26,18 @@ export interface NodesScan {
 
 const LEGACY_ISSUER = 'kubernetes/serviceaccount';
 
-/** One Multus pod per node: the newest running one (a node mid-rollout may briefly have two). */
-export function pickMultusPods(pods: readonly V1Pod[], warnings: string[]): V1Pod[] {
+/** A node's Multus pods: the newest first; more than one while a DaemonSet rollout with maxSurge is under way. */
+export interface MultusPodGroup {
+  node: string;
+  newest: V1Pod;
+  /** The node's other Multus pods, newest first (empty on a node with one pod). */
+  others: V1Pod[];
+}
+
+const created = (p: V1Pod): number => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+
+/** The Multus pods of each node (terminating pods left out), newest first, nodes in name order. */
+export function groupMultusPods(pods: readonly V1Pod[]): MultusPodGroup[] {
   const byNode = new Map<string, V1Pod[]>();
   for (const p of pods) {
     const node = p.spec?.nodeName;
@@ -35,19 +46,14 @@ export function pickMultusPods(pods: readonly V1Pod[], warnings: string[]): V1Po
     list.push(p);
     byNode.set(node, list);
   }
-  const picked: V1Pod[] = [];
+  const groups: MultusPodGroup[] = [];
   for (const [node, list] of [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    list.sort((a, b) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() -
-      new Date(a.metadata?.creationTimestamp ?? 0).getTime());
-    const first = list[0];
-    if (!first) continue;
-    if (list.length > 1) {
-      warnings.push(`node ${node} has ${list.length} Multus pods (${list.map((p) => p.metadata?.name).join(', ')}); ` +
-        `judging the newest, ${first.metadata?.name}`);
-    }
-    picked.push(first);
+    list.sort((a, b) => created(b) - created(a) ||
+      ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+    const [newest, ...others] = list;
+    if (newest) groups.push({ node, newest, others });
   }
-  return picked;
+  return groups;
 }
 
 async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, emit: Emit):
@@ -119,10 +125,15 @@ export interface ScanContext {
   nodeFacts: ReadonlyMap<string, NodeFacts>;
 }
 
-/** One node: read its file through its Multus pod (or a reader pod), and judge what is in it. */
+/**
+ * One node: read its file through its Multus pod (or a reader pod), and judge what is in it. `others` are the node's
+ * other Multus pods (a DaemonSet rollout with maxSurge: `pod` is the newest): the file is then judged against the pod
+ * whose token it holds, the one that wrote it, or, when it holds neither's, against the oldest — never the newer pod,
+ * which the rollout is bringing up and which writes its own token when it starts.
+ */
 export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, ctx: ScanContext,
-  emit: Emit): Promise<NodeScan> {
-  const multusPod = toMultusPodFacts(pod, cfg.container);
+  emit: Emit, others: readonly V1Pod[] = []): Promise<NodeScan> {
+  let multusPod = toMultusPodFacts(pod, cfg.container);
   const base = { node: multusPod.nodeName, nodeFacts: ctx.nodeFacts.get(multusPod.nodeName), multusPod };
   if (multusPod.mode !== 'thin') {
     return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath, reason: 'not read: self-refreshing' } };
@@ -133,13 +144,21 @@ export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: Scan
       reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
         'set --container' } };
   }
+  // Mid-rollout, read through a pod that is Ready (the new one may still be starting); every pod mounts the same file.
+  const via = others.length === 0 || podIsReady(pod) ? pod : (others.find(podIsReady) ?? pod);
   const [{ read, bytes }, serviceAccountUid] = await Promise.all([
-    readFile(reader, pod, cfg, emit),
+    readFile(reader, via, cfg, emit),
     ctx.saUid(multusPod.namespace, multusPod.serviceAccountName),
   ]);
   if (read.status === 'unreadable') emit({ type: 'node-unreadable', node: multusPod.nodeName, reason: read.reason });
   const content = bytes ? await judgeContent(reader, bytes, ctx, cfg.maxFileBytes) : undefined;
-  return { ...base, file: read, content, serviceAccountUid };
+  if (others.length > 0) {
+    const bound = content?.status === 'token' ? content.token.claims.podUid : undefined;
+    const writer = [pod, ...others].find((p) => bound !== undefined && p.metadata?.uid === bound) ??
+      others[others.length - 1] ?? pod;
+    if (writer !== pod) multusPod = toMultusPodFacts(writer, cfg.container);
+  }
+  return { ...base, multusPod, file: read, content, serviceAccountUid };
 }
 
 /** The JWKS and a cached service-account lookup, shared by every node of a run. */
@@ -173,9 +192,9 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
     reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
     reader.listNodes(),
   ]);
-  const pods = pickMultusPods(podList, warnings);
-  emit({ type: 'multus-pods-found', namespace: cfg.namespace, selector: cfg.selector, count: pods.length });
-  if (pods.length === 0) {
+  const groups = groupMultusPods(podList);
+  emit({ type: 'multus-pods-found', namespace: cfg.namespace, selector: cfg.selector, count: groups.length });
+  if (groups.length === 0) {
     warnings.push(`no Multus pods match selector ${cfg.selector} in namespace ${cfg.namespace} ` +
       '(set --namespace and --selector to where Multus runs)');
   }
@@ -183,6 +202,14 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
   const byName = new Map(nodeFacts.map((n) => [n.name, n]));
 
   const ctx = await scanContext(reader, byName, warnings);
-  const nodes = await mapLimit(pods, cfg.concurrency, (pod) => scanMultusPod(reader, pod, cfg, ctx, emit));
+  const nodes = await mapLimit(groups, cfg.concurrency, (g) => scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others));
+  for (const [i, g] of groups.entries()) {
+    if (g.others.length === 0) continue;
+    const judged = nodes[i]?.multusPod.name;
+    const names = [g.newest, ...g.others].map((p) => p.metadata?.name).join(', ');
+    warnings.push(`node ${g.node} has ${g.others.length + 1} Multus pods (${names}, newest first: a DaemonSet rollout ` +
+      `with maxSurge); its file is judged against ${judged}, ` + (judged === g.newest.metadata?.name
+      ? 'whose token it holds' : `the pod whose token it holds (or the oldest); ${g.newest.metadata?.name} is not restarted`));
+  }
   return { nodes, nodeFacts, warnings, context: ctx };
 }

@@ -1,0 +1,116 @@
+// scanNodes against an in-memory ClusterReader: a DaemonSet rollout with maxSurge leaves two Multus pods on a node.
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1Pod } from '@kubernetes/client-node';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import type { ClusterReader } from '../../../scripts/cluster/cluster-reader.ts';
+import { scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
+import { classifyNode } from '../../../scripts/classify/classify-node.ts';
+import { buildPlan } from '../../../scripts/plan/build-plan.ts';
+
+const ISSUER = 'https://kubernetes.default.svc.cluster.local';
+const NOW = Date.parse('2026-11-27T00:00:00Z');
+const NOW_S = NOW / 1000;
+const PATH = '/host/etc/cni/net.d/multus.d/multus.kubeconfig';
+const cfg: ScanConfig = { namespace: 'kube-system', selector: 'app=multus', container: 'kube-multus',
+  kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox' };
+
+let key: CryptoKey;
+let jwks: { keys: JWK[] };
+before(async () => {
+  const kp = await generateKeyPair('ES256', { extractable: true });
+  key = kp.privateKey;
+  jwks = { keys: [{ ...(await exportJWK(kp.publicKey)), kid: 'k', alg: 'ES256', use: 'sig' }] };
+});
+
+function multusPod(name: string, uid: string, createdAt: number, ready = true): V1Pod {
+  return {
+    metadata: { name, uid, namespace: 'kube-system', creationTimestamp: new Date(createdAt),
+      labels: { app: 'multus' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-1', controller: true }] },
+    spec: { nodeName: 'node-a', serviceAccountName: 'multus', containers: [{ name: 'kube-multus',
+      image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3', command: ['/entrypoint.sh'], args: ['--multus-conf-file=auto'] }] },
+    status: { phase: ready ? 'Running' : 'Pending', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  };
+}
+
+async function tokenFor(pod: V1Pod, expInS: number): Promise<string> {
+  return new SignJWT({ aud: [ISSUER], sub: 'system:serviceaccount:kube-system:multus', 'kubernetes.io': {
+    namespace: 'kube-system', serviceaccount: { name: 'multus', uid: 'sa-1' },
+    pod: { name: pod.metadata?.name, uid: pod.metadata?.uid }, warnafter: NOW_S - 86400 + 3607 } })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer(ISSUER).setIssuedAt(NOW_S - 86400)
+    .setExpirationTime(NOW_S + expInS).sign(key);
+}
+
+function reader(pods: V1Pod[], file: string, reads: string[]): ClusterReader {
+  const text = `apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: https://10.0.0.1:443\n` +
+    `users:\n- name: multus\n  user:\n    token: "${file}"\ncontexts:\n- name: multus-context\n  context:\n` +
+    `    cluster: local\n    user: multus\ncurrent-context: multus-context\n`;
+  const live = (uid: string | undefined) => pods.some((p) => p.metadata?.uid === uid);
+  return {
+    listPods: async () => pods,
+    listNodes: async () => [{ metadata: { name: 'node-a', uid: 'node-a-uid' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+    listPdbs: async () => [],
+    execRead: async (o) => {
+      reads.push(o.pod);
+      const pod = pods.find((p) => p.metadata?.name === o.pod);
+      return pod && pod.status?.phase === 'Running' ? { ok: true, bytes: Buffer.from(text) }
+        : { ok: false, kind: 'failed', reason: `container not running in ${o.pod}` };
+    },
+    readViaReaderPod: async () => ({ ok: true, bytes: Buffer.from(text) }),
+    jwks: async () => jwks,
+    issuer: async () => ISSUER,
+    review: async (token) => {
+      const uid = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as
+        { 'kubernetes.io': { pod: { uid: string } } })['kubernetes.io'].pod.uid;
+      return live(uid) ? { status: 'authenticated', username: 'system:serviceaccount:kube-system:multus' }
+        : { status: 'rejected', reason: 'the pod is gone' };
+    },
+    serviceAccountUid: async () => 'sa-1',
+  };
+}
+
+const plan = async (r: ClusterReader) => {
+  const scanned = await scanNodes(r, cfg, () => undefined);
+  const findings = scanned.nodes.map((n) => classifyNode(n, { now: NOW, expiringWithinMs: 86_400_000 }));
+  return { scanned, findings, plan: buildPlan({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
+    multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
+    config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
+      optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] } }) };
+};
+
+test('maxSurge rollout, the new pod still starting: the file is judged against the old pod that wrote it', async () => {
+  const old = multusPod('kube-multus-ds-old', 'uid-old', NOW - 30 * 86400_000);
+  const surge = multusPod('kube-multus-ds-new', 'uid-new', NOW - 5_000, false);
+  const reads: string[] = [];
+  const r = await plan(reader([surge, old], await tokenFor(old, 300 * 86400), reads));
+  assert.equal(r.findings[0]?.class, 'healthy', r.findings[0]?.reason);
+  assert.equal(r.findings[0]?.multusPod.uid, 'uid-old');
+  assert.deepEqual(r.plan.steps, [], 'nothing to do: the rollout brings its own token');
+  assert.deepEqual(reads, ['kube-multus-ds-old'], 'read through the Ready pod');
+  assert.match(r.scanned.warnings.join('\n'), /2 Multus pods .*judged against kube-multus-ds-old.*kube-multus-ds-new is not restarted/);
+});
+
+test('maxSurge rollout, the old pod\'s token expiring: the plan restarts the old pod, never the new one', async () => {
+  const old = multusPod('kube-multus-ds-old', 'uid-old', NOW - 30 * 86400_000);
+  const surge = multusPod('kube-multus-ds-new', 'uid-new', NOW - 5_000);
+  const r = await plan(reader([old, surge], await tokenFor(old, 3600), []));
+  assert.equal(r.findings[0]?.class, 'expiring', r.findings[0]?.reason);
+  assert.deepEqual(r.plan.steps.map((s) => s.multusPod.uid), ['uid-old']);
+});
+
+test('maxSurge rollout, the new pod wrote the file: judged against the new pod, healthy', async () => {
+  const old = multusPod('kube-multus-ds-old', 'uid-old', NOW - 30 * 86400_000);
+  const surge = multusPod('kube-multus-ds-new', 'uid-new', NOW - 5_000);
+  const r = await plan(reader([old, surge], await tokenFor(surge, 365 * 86400), []));
+  assert.equal(r.findings[0]?.class, 'healthy', r.findings[0]?.reason);
+  assert.equal(r.findings[0]?.multusPod.uid, 'uid-new');
+});
+
+test('maxSurge rollout, a token bound to neither pod: judged against the oldest, the new pod is not planned', async () => {
+  const old = multusPod('kube-multus-ds-old', 'uid-old', NOW - 30 * 86400_000);
+  const surge = multusPod('kube-multus-ds-new', 'uid-new', NOW - 5_000);
+  const gone = multusPod('kube-multus-ds-gone', 'uid-gone', NOW - 60 * 86400_000);
+  const r = await plan(reader([old, surge], await tokenFor(gone, 300 * 86400), []));
+  assert.equal(r.findings[0]?.class, 'invalid', r.findings[0]?.reason);
+  assert.deepEqual(r.plan.steps.map((s) => s.multusPod.uid), ['uid-old']);
+});
