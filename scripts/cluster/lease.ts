@@ -263,7 +263,8 @@ function recordOf(lease: V1Lease): string {
  * day. The holder's renewTime was written by its clock, which may be ahead (it would look alive for ever) or behind
  * (a live holder would look dead). So the lease is watched, on our own clock, from the moment we first saw it: if its
  * record changes within its leaseDurationSeconds, the holder is alive; if it does not, the holder is dead and the
- * unchanged lease (its resourceVersion) may be taken over. A released or deleted lease is free at once.
+ * unchanged lease (its resourceVersion) may be taken over. A lease already released when first read is free at once; a
+ * lease deleted while watched is created again.
  */
 async function outlast(api: CoordinationV1Api, opts: LeaseOptions, seen: V1Lease):
   Promise<{ alive: true; lease: V1Lease } | { alive: false; lease: V1Lease | undefined }> {
@@ -275,10 +276,9 @@ async function outlast(api: CoordinationV1Api, opts: LeaseOptions, seen: V1Lease
     await sleep(pollMs);
     const fresh = await readLease(api, opts.namespace, opts.name);
     if (!fresh) return { alive: false, lease: undefined };
-    if (recordOf(fresh) !== recordOf(seen)) {
-      const by = fresh.spec?.holderIdentity ?? '';
-      return by === '' || by === opts.holder ? { alive: false, lease: fresh } : { alive: true, lease: fresh };
-    }
+    // Renewed, handed over or released while we watched: someone was acting meanwhile, and the plan this run made
+    // before may be stale. Report who held it; the next run starts from the cluster as it is then.
+    if (recordOf(fresh) !== recordOf(seen)) return { alive: true, lease: fresh.spec?.holderIdentity ? fresh : seen };
   }
   return { alive: false, lease: seen };
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
-import { CoordinationV1Api } from '@kubernetes/client-node';
+import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
 import { acquireLease, makeHolderIdentity, type AcquireResult, type LeaseHandle, type LeaseOptions }
   from '../../../scripts/cluster/lease.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
@@ -35,6 +35,7 @@ describe('lease', { timeout: 60_000 }, () => {
     const before = Date.now();
     const first = held(await acquireLease(env.kc, a), 'the first holder');
     assert.deepEqual(first.info, { name: NAME, namespace: ns, holder: a.holder, acquired: true });
+    first.startRenewing(300); // alive: the second holder sees it renew while it watches
     const b = opts(ns);
     const second = await acquireLease(env.kc, b);
     assert.ok(!second.ok, 'the second holder is refused');
@@ -50,6 +51,7 @@ describe('lease', { timeout: 60_000 }, () => {
     assert.match(String(lease.spec?.renewTime), /\.\d{6}Z$/);
     assert.equal(lease.spec?.leaseDurationSeconds, 60);
     assert.equal(lease.spec?.leaseTransitions, 0);
+    assert.equal(lease.spec?.holderIdentity, a.holder);
     await first.release();
   });
 
@@ -65,13 +67,13 @@ describe('lease', { timeout: 60_000 }, () => {
     await second.release();
   });
 
-  test('a holder that stops renewing is taken over after the TTL', async (t) => {
+  test('a holder that stops renewing is taken over once this run has seen it unchanged for the TTL', async (t) => {
     const ns = await withNamespace(t, env);
     const dead = held(await acquireLease(env.kc, opts(ns, 2000)), 'the first holder');
     const b = opts(ns, 2000);
-    assert.equal((await acquireLease(env.kc, b)).ok, false, 'refused while the TTL runs');
-    await sleep(2500);
+    const asked = Date.now();
     const next = held(await acquireLease(env.kc, b), 'the next holder after the TTL');
+    assert.ok(Date.now() - asked >= 2000, `waited ${Date.now() - asked} ms, at least the TTL, on this run's clock`);
     const lease = await coordination.readNamespacedLease({ namespace: ns, name: NAME });
     assert.equal(lease.spec?.holderIdentity, b.holder);
     assert.equal(lease.spec?.leaseTransitions, 1);
@@ -87,7 +89,11 @@ describe('lease', { timeout: 60_000 }, () => {
   test('five acquirers at the same moment: exactly one wins, the others name it', async (t) => {
     const ns = await withNamespace(t, env);
     const all = Array.from({ length: 5 }, () => opts(ns));
-    const results = await Promise.all(all.map((o) => acquireLease(env.kc, o)));
+    // As a run does: the winner renews at once, so the others see it alive.
+    const results = await Promise.all(all.map((o) => acquireLease(env.kc, o).then((r) => {
+      if (r.ok) r.lease.startRenewing(300);
+      return r;
+    })));
     const winners = results.flatMap((r) => (r.ok ? [r.lease] : []));
     assert.equal(winners.length, 1, `winners: ${winners.map((w) => w.info.holder).join(', ')}`);
     const winner = winners[0];
@@ -144,6 +150,22 @@ describe('lease', { timeout: 60_000 }, () => {
     await a.release();
     const after = await coordination.readNamespacedLease({ namespace: ns, name: NAME });
     assert.equal(after.spec?.holderIdentity, 'someone-else', 'release leaves the new holder alone');
+  });
+
+  test('a dead holder whose renewTime is an hour in the future (its clock ahead) is still taken over', async (t) => {
+    const ns = await withNamespace(t, env);
+    const future = new V1MicroTime(Date.now() + 3600_000);
+    await coordination.createNamespacedLease({ namespace: ns, body: { metadata: { name: NAME },
+      spec: { holderIdentity: 'run-with-a-fast-clock', leaseDurationSeconds: 2, acquireTime: future, renewTime: future,
+        leaseTransitions: 0 } } });
+    const asked = Date.now();
+    const next = held(await acquireLease(env.kc, opts(ns, 2000)), 'the next holder');
+    const waited = Date.now() - asked;
+    assert.ok(waited >= 2000 && waited < 10_000, `taken over after ${waited} ms: its 2 s duration on our clock`);
+    const lease = await coordination.readNamespacedLease({ namespace: ns, name: NAME });
+    assert.equal(lease.spec?.holderIdentity, next.info.holder);
+    assert.equal(lease.spec?.leaseTransitions, 1);
+    await next.release();
   });
 
   test('a missing namespace is an error that names it and the fix', async () => {
