@@ -5,22 +5,22 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError, isForbidden, isNetworkError, statusCode } from './cluster/api-errors.ts';
+import { describeError, isForbidden } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config } from './config/config.ts';
-import type { Emit } from './log/events.ts';
+import type { Emit, RunEvent } from './log/events.ts';
 import {
-  ACTIONABLE_CLASSES, type ExecutionReport, type LeaseInfo, type NodeFinding, type RestartPlan, type RunInfo,
+  ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding, type RestartPlan, type RunInfo,
 } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
-import { scanWorkloads } from './scan/scan-workloads.ts';
+import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
 export interface RunDeps {
   config: Readonly<Config>;
@@ -81,51 +81,58 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const startedAt = deps.now();
   emit({ type: 'run-started', mode: config.mode, via: deps.via, identity: deps.identity });
 
-  const scanned = await scanNodes(reader, config, emit);
+  // When --max-nodes covers every Multus node, any of them may be planned: the workload list then runs while the
+  // nodes are read (it keeps pods on every node, as the plan would). Otherwise it waits for the plan's nodes and keeps
+  // only theirs — at --max-nodes 10 that is 10 nodes' pods out of the whole cluster's.
+  let early: Promise<WorkloadsScan> | undefined;
+  const scanEmit: Emit = (e: RunEvent) => {
+    emit(e);
+    if (e.type === 'multus-pods-found' && e.count > 0 && e.count <= config.maxNodes && early === undefined) {
+      early = listWorkloads(reader, () => true);
+      early.catch(() => undefined); // awaited (and thrown) below
+    }
+  };
+  const scanned = await scanNodes(reader, config, scanEmit);
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) => classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs }));
   for (const f of findings) emit({ type: 'node-classified', node: f.node, class: f.class, reason: f.reason });
 
-  const actionable = new Set(findings.filter((f) => ACTIONABLE_CLASSES.includes(f.class)).map((f) => f.node));
+  const planInput = {
+    findings, pods: [], pdbs: [], nodes: scanned.nodeFacts, multusPods: scanned.nodes.map((n) => n.multusPod), config,
+    now: judgedAt, advisories: lifetimeAdvisories(findings),
+    pacing: { intervalMs: config.scheduleIntervalMs, nodeTimeMs: config.nodeTimeMs, runDeadlineMs: config.runDeadlineMs,
+      maxNodes: config.maxNodes, marginMs: config.expiringWithinMs, window: config.window },
+  };
+  // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed.
+  const planned = new Set(buildPlan(planInput).steps.map((s) => s.node));
   const multusUids = new Set(scanned.nodes.map((n) => n.multusPod.uid));
-  const workloads = await scanWorkloads(reader, actionable, multusUids);
-  emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length, nodes: actionable.size });
+  const workloads = early !== undefined ? narrowWorkloads(await early, planned, multusUids)
+    : await scanWorkloads(reader, planned, multusUids);
+  emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length, nodes: planned.size });
 
-  const plan = buildPlan({
-    findings, pods: workloads.pods, pdbs: workloads.pdbs, nodes: scanned.nodeFacts,
-    multusPods: scanned.nodes.map((n) => n.multusPod), config, now: judgedAt,
-    advisories: lifetimeAdvisories(findings),
-  });
+  const plan = buildPlan({ ...planInput, pods: workloads.pods, pdbs: workloads.pdbs });
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
+  if (plan.pacing?.warning !== undefined) {
+    emit({ type: 'warning', message: plan.pacing.warning });
+    if (config.mode === 'execute' && deps.writer) await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod),
+      plan.pacing.warning, emit);
+  }
 
   const warnings = [...scanned.warnings];
   const interrupt = deps.signal ?? new AbortController().signal;
   let execution: ExecutionReport | undefined;
   let leaseHeld = false;
   let declined = false;
-  let failedToAct: number | undefined;
   if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
     declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
     if (declined) {
       warnings.push('not confirmed: nothing was changed');
     } else {
-      try {
-        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
-      } catch (err) {
-        // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
-        // while acting on a node are the executor's: it reports them as that node's failure.
-        const reason = `acting could not start: ${describeError(err)}`;
-        const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
-        warnings.push(reason);
-        emit({ type: 'warning', message: reason });
-        const now = deps.now();
-        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason };
-      }
+      ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
     }
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
-  let exitCode: number = failedToAct ?? exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
+  let exitCode: number = exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
     { interrupted: interrupt.aborted, leaseHeld });
   let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
@@ -148,7 +155,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const info = run();
   if (config.pushgatewayUrl && deps.pushMetrics) {
     try {
-      await deps.pushMetrics(config.pushgatewayUrl, renderMetrics({ findings, run: info, execution, now: info.finishedAt }));
+      await deps.pushMetrics(config.pushgatewayUrl, renderMetrics({ findings, run: info, execution, pacing: plan.pacing,
+        now: info.finishedAt }));
       emit({ type: 'metrics-pushed', url: config.pushgatewayUrl });
     } catch (err) {
       const message = `the metrics could not be pushed to ${config.pushgatewayUrl}: ${describeError(err)}`;
@@ -158,6 +166,25 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   }
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
   return { exitCode, outcome, findings, plan, warnings, run: info, execution };
+}
+
+/**
+ * The pacing shortfall as a Warning Event on the Multus DaemonSet (`kubectl describe ds` shows it), every run until
+ * fixed. Only when the run acts: a dry run writes nothing but its summary. A failed write is a warning, never fatal.
+ */
+async function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], note: string,
+  emit: Emit): Promise<void> {
+  const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
+  if (pod === undefined) return;
+  const regarding = pod.controller?.kind === 'DaemonSet'
+    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name, uid: pod.controller.uid }
+    : { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  try {
+    await writer.event({ regarding, reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan',
+      note: note.slice(0, 1000) });
+  } catch (err) {
+    emit({ type: 'warning', message: `could not write the pacing Event (${describeError(err)})` });
+  }
 }
 
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */

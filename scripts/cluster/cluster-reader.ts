@@ -11,6 +11,7 @@ import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
+import { rawLister } from './raw-list.ts';
 import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
 
@@ -52,16 +53,18 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const wellKnown = kc.makeApiClient(WellKnownApi);
   const exec = sharedExec(kc);
 
+  // Pods and nodes — the big lists — are read as plain JSON (raw-list.ts: measured, client-node's deserializer
+  // dominated them); everything else goes through client-node's API classes.
+  const raw = rawLister(kc);
+
   return {
     listPods(opts, onPage) {
-      return paged((cont) => opts.namespace
-        ? core.listNamespacedPod({ namespace: opts.namespace, labelSelector: opts.labelSelector,
-          fieldSelector: opts.fieldSelector, limit: PAGE, _continue: cont })
-        : core.listPodForAllNamespaces({ labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector,
-          limit: PAGE, _continue: cont }), onPage);
+      const path = opts.namespace ? `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods` : '/api/v1/pods';
+      return paged((cont) => raw<V1Pod>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector,
+        limit: PAGE, continue: cont }), onPage);
     },
     listNodes() {
-      return paged((cont) => core.listNode({ limit: PAGE, _continue: cont }));
+      return paged((cont) => raw<V1Node>('/api/v1/nodes', { limit: PAGE, continue: cont }));
     },
     listPdbs() {
       return paged((cont) => policy.listPodDisruptionBudgetForAllNamespaces({ limit: PAGE, _continue: cont }));

@@ -1,6 +1,6 @@
 // Scan, phase 2: the workload pods on the nodes that may be acted on, and every PodDisruptionBudget. One paginated
-// list of pods for the whole cluster (not a request per node); each page is reduced to facts at once, keeping only
-// pods on the wanted nodes, so memory stays small on large clusters.
+// list of pods for the whole cluster (not a request per node; read as plain JSON, cluster/raw-list.ts); each page is
+// reduced to facts at once, keeping only pods on the wanted nodes, so memory stays small on large clusters.
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { PdbFacts, PodFacts } from '../model.ts';
 import { toPdbFacts, toPodFacts } from './to-facts.ts';
@@ -10,19 +10,33 @@ export interface WorkloadsScan {
   pdbs: PdbFacts[];
 }
 
-export async function scanWorkloads(reader: ClusterReader, nodes: ReadonlySet<string>,
-  excludeUids: ReadonlySet<string>): Promise<WorkloadsScan> {
-  if (nodes.size === 0) return { pods: [], pdbs: [] };
+const NOT_FINISHED = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/** Lists every unfinished pod and every budget, keeping the facts of pods on nodes `keep` accepts. */
+export async function listWorkloads(reader: ClusterReader, keep: (node: string) => boolean): Promise<WorkloadsScan> {
   const pods: PodFacts[] = [];
   const [, pdbs] = await Promise.all([
-    reader.listPods({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }, (page, restarted) => {
+    reader.listPods({ fieldSelector: NOT_FINISHED }, (page, restarted) => {
       if (restarted) pods.length = 0;
       for (const p of page) {
         const node = p.spec?.nodeName;
-        if (node && nodes.has(node) && !excludeUids.has(p.metadata?.uid ?? '')) pods.push(toPodFacts(p));
+        if (node && keep(node)) pods.push(toPodFacts(p));
       }
     }),
     reader.listPdbs(),
   ]);
   return { pods, pdbs: pdbs.map(toPdbFacts) };
+}
+
+/** The workloads on `nodes` (the plan's nodes), Multus pods (`excludeUids`) left out. */
+export async function scanWorkloads(reader: ClusterReader, nodes: ReadonlySet<string>,
+  excludeUids: ReadonlySet<string>): Promise<WorkloadsScan> {
+  if (nodes.size === 0) return { pods: [], pdbs: [] };
+  return narrowWorkloads(await listWorkloads(reader, (node) => nodes.has(node)), nodes, excludeUids);
+}
+
+/** A list kept for more nodes (started before the plan's nodes were known), narrowed to `nodes`. */
+export function narrowWorkloads(scan: WorkloadsScan, nodes: ReadonlySet<string>,
+  excludeUids: ReadonlySet<string>): WorkloadsScan {
+  return { pods: scan.pods.filter((p) => nodes.has(p.nodeName) && !excludeUids.has(p.uid)), pdbs: scan.pdbs };
 }
