@@ -5,7 +5,7 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError, isForbidden } from './cluster/api-errors.ts';
+import { describeError, isForbidden, isNetworkError, statusCode } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
@@ -123,16 +123,29 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   let execution: ExecutionReport | undefined;
   let leaseHeld = false;
   let declined = false;
+  let failedToAct: number | undefined;
   if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
     declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
     if (declined) {
       warnings.push('not confirmed: nothing was changed');
     } else {
-      ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
+      try {
+        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
+      } catch (err) {
+        // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
+        // while acting on a node are the executor's: it reports them as that node's failure.
+        const reason = `acting could not start: ${describeError(err)}`;
+        const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
+        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
+        warnings.push(reason);
+        emit({ type: 'warning', message: reason });
+        const now = deps.now();
+        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason };
+      }
     }
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
-  let exitCode: number = exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
+  let exitCode: number = failedToAct ?? exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
     { interrupted: interrupt.aborted, leaseHeld });
   let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
