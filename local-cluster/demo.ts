@@ -16,6 +16,37 @@ import { writeFileSync } from 'node:fs';
 import { nodeKubeconfigFile } from './cluster.ts';
 
 const started = Date.now();
+
+interface PodRow { name: string; ready: boolean; status: string }
+
+/** Pods of the demo namespace whose names start with one of `prefixes`, as `kubectl get pods` would say. */
+async function podRows(prefixes: string[]): Promise<PodRow[]> {
+  const pods = (await core.listNamespacedPod({ namespace: NS })).items
+    .filter((p) => prefixes.some((x) => p.metadata?.name?.startsWith(x)));
+  return pods.map((p) => {
+    const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+    const waiting = p.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+    return { name: p.metadata?.name ?? '', ready, status: ready ? 'Running' : waiting ?? p.status?.phase ?? '' };
+  });
+}
+
+/** Waits until each pod has failed its sandbox twice, then returns its status and the kubelet's Event. */
+async function showStuck(prefixes: string[]): Promise<string[]> {
+  const lines: string[] = [];
+  await waitFor('the new pods to fail their sandbox', async () => {
+    const events = (await core.listNamespacedEvent({ namespace: NS })).items
+      .filter((e) => e.reason === 'FailedCreatePodSandBox' && (e.count ?? 0) >= 2);
+    const rows = await podRows(prefixes);
+    lines.length = 0;
+    for (const r of rows) {
+      const e = events.find((x) => x.involvedObject.name === r.name);
+      if (!e) return false;
+      lines.push(`${r.name.padEnd(28)} ${r.status.padEnd(18)} ${e.reason}: …${(e.message ?? '').slice(-110)}`);
+    }
+    return rows.length === prefixes.length;
+  }, 60_000);
+  return lines;
+}
 const step = (text: string) => echo(chalk.bold.cyan(`\n▶ ${text}\n`));
 
 step('Bringing up the local cluster (4 simulated nodes; the first build takes 15-30 minutes)');
@@ -56,6 +87,12 @@ try {
   echo(`${expired}: token expired 2 h ago · ${expiring}: expires in 6 h · ${healthy}: healthy · ` +
     `${guarded}: expires in 12 h, its "payments" pod is protected by a budget that allows no disruption`);
 
+  step(`The outage: a new pod on ${expired} cannot get its network — the real Multus binary is refused by the API server`);
+  await barePod(env, NS, 'new-on-expired', expired);
+  await deployment(env, NS, 'late', expired, 1, {}); // no secondary network: Multus serves the default network too
+  const stuck = await showStuck(['new-on-expired', 'late-']);
+  echo(stuck.map((line) => `  ${line}`).join('\n'));
+
   const rotate = ['node', 'scripts/rotate.ts', '--kubeconfig', env.kubeconfig, '--summary-namespace', NS,
     '--lease-namespace', NS, '--step-timeout', '30s'];
   step('Dry run: what would be done (nothing changes)');
@@ -65,6 +102,11 @@ try {
   step('Executing: node by node, Multus first, then each dependent through the Eviction API');
   const real = await $({ stdio: 'inherit', nothrow: true })`${[...rotate, '--execute', '--yes']}`;
   echo(chalk.dim(`exit code ${real.exitCode} (3: something is left for a person — here the budget-protected pod)`));
+
+  step(`After the rotation: the pods that were stuck on ${expired} started by themselves (nobody touched them)`);
+  await waitFor('the stuck pods to start', async () => (await podRows(['new-on-expired', 'late-']))
+    .every((r) => r.ready), 60_000);
+  for (const r of await podRows(['new-on-expired', 'late-'])) echo(`  ${r.name.padEnd(28)} ${r.status}`);
 
   step(`The summary, as kubectl shows it: kubectl -n ${NS} get cm multus-token-rotator-summary`);
   const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: NS });
