@@ -185,6 +185,9 @@ export interface NodeFinding {
   timeLeftMs?: number;
   claims?: TokenClaims;
   readVia?: 'exec' | 'reader-pod';
+  /** What the cluster said of the token: its signature against the JWKS, and TokenReview. */
+  signature?: SignatureVerdict['status'];
+  review?: ReviewVerdict['status'];
 }
 
 // ───────────────────────────── plan (pure) ─────────────────────────────

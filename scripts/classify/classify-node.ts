@@ -58,6 +58,8 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   const claims = token.claims;
   base.fingerprint = token.fingerprint;
   base.claims = claims;
+  base.signature = token.signature.status;
+  base.review = token.review.status;
   if (claims.exp !== undefined) {
     base.exp = claims.exp;
     base.timeLeftMs = claims.exp * 1000 - opts.now;

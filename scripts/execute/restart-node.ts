@@ -6,6 +6,7 @@
 //     one that does not come back stops the evictions on this node, and fails it.
 import type { V1Pod } from '@kubernetes/client-node';
 import { classifyNode } from '../classify/classify-node.ts';
+import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { windowContains } from '../config/maintenance-window.ts';
 import {
@@ -105,20 +106,23 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
     readyMs: readyAt - deletedAt };
   deps.emit({ type: 'multus-restarted', node: step.node, oldPod: mp.name, newPod: multus.newPod, readyMs: multus.readyMs });
 
-  // 2. Prove the node's file now holds a fresh token, bound to the new pod and accepted by the API server.
+  // 2. Prove the node's file now holds a fresh token: bound to the new pod, accepted by TokenReview, and as
+  // long-lived as the API server grants (classify/token-grant.ts), whatever --expiring-within says.
   let after: NodeFinding | undefined;
+  let freshness: Freshness = { fresh: false, reason: 'not read' };
   while (deps.now() < stepDeadline && !deps.signal.aborted) {
     after = await judge(fresh, deps);
-    if (after.class === 'healthy' && after.claims?.podUid === multus.newUid) break;
+    freshness = freshAfterRestart(after, multus.newUid);
+    if (freshness.fresh) break;
     if (!(await deps.sleep(FRESH_READ_INTERVAL_MS))) break;
   }
   const tokenAfter = { fingerprint: after?.fingerprint, exp: after?.exp };
-  if (!after || after.class !== 'healthy' || after.claims?.podUid !== multus.newUid) {
+  if (!after || !freshness.fresh) {
     const reason = deps.signal.aborted
       ? `the new Multus pod ${multus.newPod} is Ready; stopped (${String(deps.signal.reason)}) before its fresh token ` +
         'was confirmed in the node\'s file; dependents left alone, the next run checks the node again'
       : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
-        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${after ? `${after.class}: ${after.reason}` : 'not read'}); ` +
+        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${freshness.fresh ? '' : freshness.reason}); ` +
         'dependents left alone';
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart', note: reason });
     return done({ outcome: 'failed', tokenBefore, tokenAfter, multus, pods: notStarted(step, 'the node\'s token is not fresh'), reason });

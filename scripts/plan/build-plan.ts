@@ -1,6 +1,7 @@
 // Classified nodes + pods + budgets + config + now → an ordered, capped list of node steps, each with a verdict for
 // every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
 import type { Config } from '../config/config.ts';
+import { deferWhenNotExtended } from './not-extended.ts';
 import type {
   MultusPodFacts,
   NodeDeferral,
@@ -100,7 +101,12 @@ function blocker(
   return undefined;
 }
 
+/** The plan; on a cluster whose tokens are not extended, every node is deferred instead (./not-extended.ts). */
 export function buildPlan(input: PlanInput): RestartPlan {
+  return deferWhenNotExtended(planSteps(input), input.findings);
+}
+
+function planSteps(input: PlanInput): RestartPlan {
   const { config } = input;
   const nodes = input.nodes === undefined ? undefined : new Map(input.nodes.map((n) => [n.name, n]));
   const multus = input.multusPods === undefined ? undefined : new Map(input.multusPods.map((p) => [p.uid, p]));

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
 import type { NodeFinding } from '../../../scripts/model.ts';
+import { EXIT, exitCodeForPlan } from '../../../scripts/report/exit-codes.ts';
 import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod } from '../fixtures.ts';
 
 const config: PlanInput['config'] = {
@@ -214,5 +215,28 @@ describe('buildPlan: external credentials (issue 10 item 8)', () => {
     assert.deepEqual(p.steps, []);
     assert.deepEqual(p.deferred, []);
     assert.deepEqual(p.skipped.map((d) => [d.node, d.class]), [['c1', 'external-credentials']]);
+  });
+});
+
+describe('buildPlan: tokens the API server does not extend (issue 10 item 7)', () => {
+  // A fresh pod-bound token (kubelet-requested, 3607 s) with no kubernetes.io.warnafter: extension is off.
+  const short = (node: string, iatAgo: number) => makeFinding({ node, class: 'expiring', exp: S - iatAgo + 3607,
+    signature: 'valid', review: 'authenticated',
+    claims: { podUid: `multus-${node}`, podName: `kube-multus-ds-${node}`, iat: S - iatAgo, exp: S - iatAgo + 3607 } });
+  it('plans no restart, defers every node saying why, and the run exits with the attention code', () => {
+    const findings = [short('n1', 600), short('n2', 1200), makeFinding({ node: 'n3', class: 'expired' })];
+    const p = plan({ findings });
+    assert.deepEqual(p.steps, []);
+    assert.deepEqual(p.deferred.map((d) => d.node).sort(), ['n1', 'n2', 'n3']);
+    for (const d of p.deferred) {
+      assert.match(d.reason, /no restart planned: the API server does not extend service-account tokens — the newest Multus token \(0123456789ab on n1, issued .*\) is bound to its pod and lives 1h/);
+      assert.match(d.reason, /--service-account-extend-token-expiration=true/);
+    }
+    assert.equal(exitCodeForPlan(findings, p, 'execute'), EXIT.ATTENTION);
+  });
+  it('once a newer token shows extension, restarts are planned again', () => {
+    const extended = makeFinding({ node: 'n4', class: 'healthy', signature: 'valid', review: 'authenticated',
+      claims: { podUid: 'multus-n4', iat: S - 60, exp: S + 365 * 86400, warnafter: S - 60 + 3607 } });
+    assert.deepEqual(plan({ findings: [short('n1', 600), extended] }).steps.map((s) => s.node), ['n1']);
   });
 });
