@@ -14,6 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -176,7 +177,7 @@ try {
   }
   // Noise: what the API server serves with nobody but the simulators around, over 10 s.
   const q0 = await scrape();
-  await new Promise((r) => setTimeout(r, 10_000));
+  await sleep(10_000);
   const idle = diff(q0, await scrape());
   log(`idle requests in 10 s: ${JSON.stringify(idle)}`);
 

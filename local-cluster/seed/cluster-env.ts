@@ -1,6 +1,7 @@
 // What an end-to-end test needs to talk to the local cluster that global-setup.ts started.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { defaultRoot, nodeKubeconfigFile } from '../cluster.ts';
@@ -62,7 +63,7 @@ export async function withNamespace(t: Cleanup, env: ClusterEnv, labels: Record<
       await createAttachment(env, name);
       return name;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`namespace ${name}: the default service account did not appear within 30s`);
 }

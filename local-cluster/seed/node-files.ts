@@ -4,6 +4,7 @@
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
@@ -94,7 +95,7 @@ export async function legacyToken(kc: KubeConfig, namespace: string, serviceAcco
       recordMintedToken(text);
       return text;
     }
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`the token controller did not fill secret ${namespace}/${name} within 30s`);
 }

@@ -2,6 +2,7 @@
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
   type V1PodDisruptionBudget,
@@ -78,7 +79,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         const transient = !result.ok && (result.kind === 'no-status' ||
           (result.kind === 'failed' && isNetworkError(result.reason)));
         if (!transient) return result;
-        await new Promise((r) => setTimeout(r, 500 * attempt));
+        await sleep(500 * attempt);
       }
       return result;
     },

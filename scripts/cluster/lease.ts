@@ -6,6 +6,7 @@
 // strings. A value read back is therefore written back unchanged, and new times are always `new V1MicroTime(…)`.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { LeaseInfo, Millis } from '../model.ts';
 import { describeError, isConflict, isNotFound, statusCode } from './api-errors.ts';
@@ -269,11 +270,11 @@ function recordOf(lease: V1Lease): string {
 async function outlast(api: CoordinationV1Api, opts: LeaseOptions, seen: V1Lease):
   Promise<{ alive: true; lease: V1Lease } | { alive: false; lease: V1Lease | undefined }> {
   const durationMs = (seen.spec?.leaseDurationSeconds ?? leaseDurationSeconds(opts.ttlMs)) * 1000;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const wait = opts.sleep ?? ((ms: number) => sleep(ms));
   const pollMs = Math.min(2000, Math.max(50, Math.floor(durationMs / 10)));
   const observedAt = opts.now();
   while (opts.now() - observedAt <= durationMs) {
-    await sleep(pollMs);
+    await wait(pollMs);
     const fresh = await readLease(api, opts.namespace, opts.name);
     if (!fresh) return { alive: false, lease: undefined };
     // Renewed, handed over or released while we watched: someone was acting meanwhile, and the plan this run made

@@ -2,6 +2,7 @@
 // Priority and Fairness — are retried with exponential backoff and jitter, within a time budget; anything else is
 // returned to the caller at once. Used by the doors to the cluster for every read and every idempotent write.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isTransient } from './api-errors.ts';
 
 export interface RetryOptions {
@@ -30,7 +31,10 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
       const delay = Math.round(Math.min(cap, first * 2 ** (attempt - 1)) * (0.8 + 0.4 * Math.random()));
       if (!(opts.retryOn ?? isTransient)(err) || opts.signal?.aborted || Date.now() + delay - started > budget) throw err;
       opts.onRetry?.(attempt, err, delay);
-      await new Promise((r) => setTimeout(r, delay));
+      // Aborted while waiting: give up with the error that made us wait, not an AbortError.
+      await sleep(delay, undefined, { signal: opts.signal }).catch(() => {
+        throw err;
+      });
     }
   }
 }

@@ -1,6 +1,7 @@
 // Waits, by watching, until the pods that match a selector satisfy a predicate. A watch that ends — its timeout, a
 // 410, a dropped connection — is re-established from a fresh list; there is no fixed-interval polling, so a wait
 // returns within milliseconds of the event it waits for. An AbortSignal ends the wait early (SIGTERM, lost lease).
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 
 export type PodState = { present: true; pod: V1Pod } | { present: false };
@@ -41,7 +42,7 @@ export async function waitForPods<T>(kc: KubeConfig, opts: WaitPodsOptions<T>): 
     } catch (err) {
       // A transient failure (API server restarting): try again shortly, within the deadline.
       if (Date.now() + 500 >= deadline) throw err;
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500, undefined, { signal: opts.signal }).catch(() => undefined); // aborted: the loop says so
       continue;
     }
     const now = opts.until(pods);

@@ -1,6 +1,7 @@
 // What the executor is given: the run's configuration, the two doors to the cluster, the scan's shared context
 // (for re-reading a node right before acting), the clock and sleep, progress events, and the signal that stops it
 // (SIGTERM/SIGINT, or the lease lost).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { ClusterWriter, EventSpec } from '../cluster/cluster-writer.ts';
 import type { Config } from '../config/config.ts';
@@ -21,18 +22,7 @@ export interface StepDeps {
   signal: AbortSignal;
 }
 
-/** A sleep that the run's signal cuts short. */
+/** A sleep that the run's signal cuts short: true after `ms`, false as soon as `signal` fires (or had fired). */
 export function abortableSleep(signal: AbortSignal): (ms: number) => Promise<boolean> {
-  return (ms) => new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return (ms) => sleep(ms, true, { signal }).catch(() => false);
 }

@@ -3,6 +3,7 @@
 // against a PodDisruptionBudget.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AppsV1Api, AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, type V1Pod,
 } from '@kubernetes/client-node';
@@ -158,7 +159,7 @@ describe('local cluster', () => {
     // kwok learns of the pod's Exec through its informer: allow it a moment.
     let res = await read();
     for (let i = 0; i < 20 && res.ok; i++) {
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
       res = await read();
     }
     assert.equal(res.ok, false);

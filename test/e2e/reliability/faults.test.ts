@@ -3,6 +3,7 @@
 // runs started at once. Each must end in a truthful summary, with no pod left evicted without its replacement.
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, V1MicroTime, type V1Pod } from '@kubernetes/client-node';
 import { restartProcess } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
@@ -35,7 +36,7 @@ async function noPodLost(ns: string): Promise<void> {
     const ds = (await apps.listNamespacedDeployment({ namespace: ns })).items;
     if (ds.every((d) => (d.status?.readyReplicas ?? 0) === (d.spec?.replicas ?? 1))) return;
     if (Date.now() > until) assert.fail(`deployments in ${ns} not back to full strength: ${ds.map((d) => `${d.metadata?.name} ${d.status?.readyReplicas}/${d.spec?.replicas}`).join(', ')}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

@@ -37,3 +37,14 @@ test('withRetry stops at its budget, and honours retryOn', async () => {
   }, { firstDelayMs: 1, retryOn: (e) => statusCode(e) !== 429 }));
   assert.equal(evictions, 1);
 });
+
+test('withRetry stops waiting when its signal fires, with the error that made it wait', async () => {
+  const stop = new AbortController();
+  const started = Date.now();
+  const failing = withRetry(async () => {
+    setTimeout(() => stop.abort(), 10);
+    throw { code: 503 };
+  }, { firstDelayMs: 60_000, maxDelayMs: 60_000, budgetMs: 600_000, signal: stop.signal });
+  await assert.rejects(failing, (e) => statusCode(e) === 503);
+  assert.ok(Date.now() - started < 5000);
+});
