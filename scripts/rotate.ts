@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { chalk, question } from 'zx';
 import { kubeClusterReader } from './cluster/cluster-reader.ts';
 import { describeError, isNetworkError, statusCode } from './cluster/api-errors.ts';
-import { connect, type Connection } from './cluster/connect.ts';
+import { connect, describeCertificateFailure, type Connection } from './cluster/connect.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
@@ -19,6 +19,7 @@ import type { RunEvent } from './log/events.ts';
 import { formatEvent } from './log/format-event.ts';
 import { ttyProgress } from './log/tty-progress.ts';
 import { describeExitCodes, EXIT } from './report/exit-codes.ts';
+import { jobExitCode } from './report/soft-exit.ts';
 import { renderExecutionTable } from './report/render-execution.ts';
 import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
 import { runOnce } from './run-once.ts';
@@ -113,7 +114,12 @@ async function main(): Promise<number> {
           color: process.stdout.isTTY ? colorize : undefined }));
       }
     }
-    return result.exitCode;
+    const code = jobExitCode(result.exitCode, result.soft, config.exitZeroOn);
+    if (code !== result.exitCode) {
+      process.stderr.write(`multus-token-rotator: exit ${code} instead of ${result.exitCode} (${result.soft}, listed in ` +
+        '--exit-zero-on); the summary keeps the real code\n');
+    }
+    return code;
   } catch (err) {
     progress?.stop();
     const code = statusCode(err);
@@ -121,6 +127,11 @@ async function main(): Promise<number> {
     if (code === 401 || code === 403) {
       process.stderr.write(`multus-token-rotator: the API server refused a request (${reason}); ` +
         'check the credentials and the RBAC of rbac.yaml\n');
+      return EXIT.CLUSTER;
+    }
+    const certificate = describeCertificateFailure(err, connection.kc);
+    if (certificate !== undefined) {
+      process.stderr.write(`multus-token-rotator: ${certificate}\n`);
       return EXIT.CLUSTER;
     }
     if (isNetworkError(err)) {

@@ -5,12 +5,12 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError, isForbidden, isNetworkError, statusCode } from './cluster/api-errors.ts';
+import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
-import type { Config } from './config/config.ts';
+import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
 import {
   ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding, type RestartPlan, type RunInfo,
@@ -19,6 +19,7 @@ import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
+import { softOutcome } from './report/soft-exit.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
@@ -52,6 +53,8 @@ export interface RunResult {
   warnings: string[];
   run: RunInfo;
   execution?: ExecutionReport;
+  /** Set when the exit code says only "another run held the lease" or "work left for later runs" (--exit-zero-on). */
+  soft?: SoftOutcome;
 }
 
 function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number,
@@ -147,6 +150,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   // Declined, the plan's steps are left undone: judged like a dry run.
   let exitCode: number = failedToAct ?? exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
     { interrupted: interrupt.aborted, leaseHeld });
+  const runCode = exitCode;
   let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
     identity: deps.identity, exitCode, outcome });
@@ -155,12 +159,17 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution }));
     emit({ type: 'summary-written', namespace: config.summaryNamespace, name: config.summaryName });
   } catch (err) {
+    // The create answers 404 only when the namespace does not exist: a local run against a cluster where rbac.yaml
+    // (which creates it) was never applied. That is a setup step, not a cluster failure: say it, keep the run's code.
+    const noNamespace = isNotFound(err);
     const reason = isForbidden(err)
       ? 'forbidden: grant create/get/update on this ConfigMap (rbac.yaml), or set --summary-namespace'
-      : describeError(err);
+      : noNamespace ? `namespace ${config.summaryNamespace} does not exist: apply rbac.yaml (it creates it) or pass ` +
+        '--summary-namespace NS with an existing namespace'
+        : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
     warnings.push(`the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`);
-    if (exitCode === EXIT.OK) {
+    if (exitCode === EXIT.OK && !noNamespace) {
       exitCode = EXIT.CLUSTER;
       outcome = 'summary not written';
     }
@@ -178,7 +187,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  return { exitCode, outcome, findings, plan, warnings, run: info, execution };
+  const soft = exitCode === runCode ? softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode,
+    { interrupted: interrupt.aborted, leaseHeld }) : undefined;
+  return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
 /**

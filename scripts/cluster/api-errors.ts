@@ -66,6 +66,25 @@ function networkText(err: unknown): string {
   return [e.code, e.message, e.cause?.code, e.cause?.message].filter((x) => x !== undefined).join(' ');
 }
 
+/** OpenSSL's and Node's codes for a server certificate that does not verify (unknown CA, self-signed, expired, wrong name). */
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT/;
+
+/**
+ * The code (and message) of a TLS certificate check that failed, found on the error or its causes (fetch wraps it:
+ * "fetch failed", cause DEPTH_ZERO_SELF_SIGNED_CERT …); undefined for anything else. Not transient: waiting does not
+ * make a kubeconfig's certificate authority match the server.
+ */
+export function certificateFailure(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5;
+    e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && CERTIFICATE.test(e.code)) {
+      const message = typeof e.message === 'string' ? e.message.replace(/;.*$/s, '') : '';
+      return message ? `${e.code}: ${message}` : e.code;
+    }
+  }
+  return undefined;
+}
+
 /** Whether an error, or an error's text (e.g. an exec failure's reason), names a network failure. */
 export function isNetworkError(err: unknown): boolean {
   return NETWORK.test(networkText(err));
@@ -84,7 +103,7 @@ export function isTransient(err: unknown): boolean {
   const code = statusCode(err);
   if (code !== undefined) return (code === 429 || code >= 500) && !isSeveralBudgets(err);
   const text = networkText(err);
-  return NETWORK.test(text) && !text.includes('ENOTFOUND');
+  return NETWORK.test(text) && !text.includes('ENOTFOUND') && certificateFailure(err) === undefined;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { certificateFailure } from './api-errors.ts';
 import { PooledKubeConfig } from './pooled-kube-config.ts';
 
 export interface Connection {
@@ -59,4 +60,17 @@ export function connect(opts: ConnectOptions): Connection {
     namespace: ctx?.namespace ?? 'default',
     identity: `context ${kc.getCurrentContext()}${ctx?.user ? ` (user ${ctx.user})` : ''}`,
   };
+}
+
+/**
+ * One line for a request that never got an answer because the server's certificate did not verify: which server, which
+ * context, and what to check. Undefined when `err` is not a certificate failure.
+ */
+export function describeCertificateFailure(err: unknown, kc: KubeConfig): string | undefined {
+  const failure = certificateFailure(err);
+  if (failure === undefined) return undefined;
+  const server = kc.getCurrentCluster()?.server ?? 'the API server';
+  return `the certificate check failed for ${server} (context ${kc.getCurrentContext() || 'in-cluster'}): ${failure}; ` +
+    'the kubeconfig\'s certificate-authority(-data) for this cluster does not match the certificate the server ' +
+    'presents: check that the context points at the right server and its CA is current';
 }

@@ -13,6 +13,9 @@ export type OutputFormat = 'table' | 'json' | 'yaml';
 
 export type FailurePolicy = 'stop' | 'continue';
 
+/** Outcomes that are expected in a healthy hourly job and may exit 0 (--exit-zero-on); the summary keeps the code. */
+export type SoftOutcome = 'locked' | 'deferred';
+
 export interface MaintenanceWindowConfig {
   /** 0 = Sunday … 6 = Saturday. */
   days: number[];
@@ -73,6 +76,8 @@ export interface Config {
   stepTimeoutMs: number;
   runDeadlineMs: number;
   onFailure: FailurePolicy;
+  /** Exit 0 when the run's only news is one of these (another run held the lease; work left for a later run). */
+  exitZeroOn: readonly SoftOutcome[];
   window?: MaintenanceWindowConfig;
   leaseName: string;
   leaseNamespace: string;
@@ -105,6 +110,7 @@ export const DEFAULTS = {
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',
+  exitZeroOn: [],
   leaseName: 'multus-token-rotator',
   leaseTtlMs: 2 * 60_000,
   output: 'table',

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { RunMode } from '../model.ts';
 import { DEFAULTS } from './config.ts';
-import type { Config, DependentsPolicy, FailurePolicy, MaintenanceWindowConfig, OutputFormat } from './config.ts';
+import type { Config, DependentsPolicy, FailurePolicy, MaintenanceWindowConfig, OutputFormat, SoftOutcome } from './config.ts';
 import { parseDuration } from '../shared/durations.ts';
 import { parseLabelSelector, qualifiedNameProblem } from './label-selector.ts';
 import { parseMaintenanceWindow } from './maintenance-window.ts';
@@ -58,6 +58,7 @@ const FLAGS: readonly FlagSpec[] = [
   { name: 'step-timeout', kind: 'string', arg: 'DURATION', default: '5m', help: 'time allowed for one node (shorter than --deadline)' },
   { name: 'deadline', kind: 'string', arg: 'DURATION', default: '50m', help: 'stop starting new nodes after this time' },
   { name: 'on-failure', kind: 'string', arg: 'POLICY', default: DEFAULTS.onFailure, help: 'after a failed node: stop | continue' },
+  { name: 'exit-zero-on', kind: 'string', arg: 'OUTCOMES', default: 'none', help: 'exit 0 instead of 5 (locked: another run holds the lease) or 3 (deferred: nothing wrong, work left for later runs by --max-nodes, --window or --deadline); comma-separated' },
   { name: 'window', kind: 'string', arg: 'WINDOW', default: 'none, any time', help: 'act only inside this window, e.g. "Mon-Fri 22:00-06:00 Europe/Berlin"' },
   { name: 'lease-name', kind: 'string', arg: 'NAME', default: DEFAULTS.leaseName, help: 'Lease that keeps two runs from acting at once' },
   { name: 'lease-namespace', kind: 'string', arg: 'NS', default: "the job's namespace", help: 'namespace of that Lease' },
@@ -481,6 +482,15 @@ export function parseConfig(
     );
   }
   const onFailure = oneOf<FailurePolicy>('on-failure', DEFAULTS.onFailure, ['stop', 'continue']);
+  const exitZeroOn = str(
+    'exit-zero-on',
+    '',
+    (text) => {
+      const bad = text.split(',').map((k) => k.trim()).filter((k) => k !== '' && k !== 'locked' && k !== 'deferred');
+      return bad.length === 0 ? undefined : `has unknown outcomes: ${bad.map((b) => `"${b}"`).join(', ')}`;
+    },
+    'give locked, deferred or both, comma-separated',
+  ).split(',').map((k) => k.trim()).filter((k): k is SoftOutcome => k === 'locked' || k === 'deferred');
   let window: MaintenanceWindowConfig | undefined;
   const windowRaw = raw('window');
   if (windowRaw !== undefined) {
@@ -559,6 +569,7 @@ export function parseConfig(
     stepTimeoutMs,
     runDeadlineMs,
     onFailure,
+    exitZeroOn,
     leaseName,
     leaseNamespace,
     leaseTtlMs,

@@ -37,16 +37,32 @@ export interface PodFilter {
 /** Whether the pod depends on its node's Multus token at all. Pods that do not are left out of the plan. */
 export function isDependent(pod: PodFacts, policy: DependentsPolicy): boolean {
   switch (policy) {
-    case 'secondary-networks': {
-      const networks = pod.annotations[NETWORKS_ANNOTATION];
-      return networks !== undefined && networks.trim() !== '';
-    }
+    case 'secondary-networks':
+      return attachesNetworks(pod);
     case 'all':
       return !pod.hostNetwork;
     case 'none':
       return false;
   }
   return false;
+}
+
+/**
+ * Whether the networks annotation asks for at least one network: a comma-separated list of names, or a JSON list of
+ * selection objects. Empty, blank, `[]` and `,` ask for none; text that is neither form is taken as asking (Multus
+ * would try to attach it).
+ */
+export function attachesNetworks(pod: PodFacts): boolean {
+  const text = pod.annotations[NETWORKS_ANNOTATION]?.trim() ?? '';
+  if (text.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(text);
+      if (Array.isArray(list)) return list.length > 0;
+    } catch {
+      return true;
+    }
+  }
+  return text.split(',').some((name) => name.trim() !== '');
 }
 
 const skip = (reason: string, override?: string): FilterRefusal =>
@@ -70,11 +86,17 @@ export const POD_FILTERS: readonly PodFilter[] = [
         : undefined,
   },
   {
+    // A DaemonSet pod is not evicted (no budget logic fits a pod that is recreated on the same node), but one that
+    // attaches secondary networks has the same stale attachments as any dependent: a person decides when.
     name: 'daemonset',
     check: (pod) =>
-      pod.controller?.kind === 'DaemonSet'
-        ? skip(`is owned by DaemonSet ${pod.controller.name}; its controller would recreate it in place, so it is not a workload this tool restarts`)
-        : undefined,
+      pod.controller?.kind !== 'DaemonSet'
+        ? undefined
+        : attachesNetworks(pod) && !pod.hostNetwork
+          ? { action: 'manual', reason: `is owned by DaemonSet ${pod.controller.name} and attaches secondary networks ` +
+            `(${NETWORKS_ANNOTATION}); this tool does not restart DaemonSet pods: delete it by hand once Multus on ` +
+            'this node has a fresh token, and its DaemonSet recreates it here' }
+          : skip(`is owned by DaemonSet ${pod.controller.name}; its controller would recreate it in place, so it is not a workload this tool restarts`),
   },
   {
     name: 'job',

@@ -43,3 +43,15 @@ test('the lease cannot be read (403): nothing is changed, the summary is written
   assert.equal(c.summaryWrites, 1);
   assert.match(c.summary?.['summary.yaml'] ?? '', /acting could not start: .*forbidden/);
 });
+
+test('no rbac.yaml namespace for the summary (404): one line saying what to do, and the run\'s own exit code', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a'); // healthy: exit 0
+  c.fail('summary.read', { code: 404, message: 'namespaces "multus-token-rotator" not found' });
+  const emitted: unknown[] = [];
+  const result = await runOnce({ ...deps(c, { mode: 'dry-run' }), emit: (e) => emitted.push(e) });
+  assert.equal(result.exitCode, 0);
+  const warning = result.warnings.find((w) => w.includes('summary')) ?? '';
+  assert.match(warning, /namespace multus-token-rotator does not exist: apply rbac\.yaml .* or pass --summary-namespace/);
+  assert.doesNotMatch(warning, /HTTP-Code|Unknown API Status|\n/);
+});

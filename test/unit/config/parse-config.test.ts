@@ -44,6 +44,7 @@ test('with nothing given, the defaults apply', () => {
     stepTimeoutMs: DEFAULTS.stepTimeoutMs,
     runDeadlineMs: DEFAULTS.runDeadlineMs,
     onFailure: DEFAULTS.onFailure,
+    exitZeroOn: [],
     leaseName: DEFAULTS.leaseName,
     leaseNamespace: 'mtr-system',
     leaseTtlMs: DEFAULTS.leaseTtlMs,

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { executePlan } from '../../../scripts/execute/execute-plan.ts';
 import { judgeMultusRestart } from '../../../scripts/execute/multus-guard.ts';
+import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
 import type { RestartPlan } from '../../../scripts/model.ts';
 import { FakeCluster, HOUR, MINUTE, SECOND } from '../support/fake-cluster.ts';
 
@@ -116,4 +117,20 @@ test('the guard, pure: a missing DaemonSet, an unknown strategy, an unobserved c
     /update strategy Surge/);
   assert.match(judgeMultusRestart(pod, { ...ds, metadata: { ...ds.metadata, generation: 5 } }, revs) ?? '', /not yet observed/);
   assert.match(judgeMultusRestart(pod, ds, []) ?? '', /current revision .* could not be found/);
+});
+
+// ── item 14: the maintenance window is checked before each eviction ──
+
+test('the window closes during a node: the evictions after it are left for the next run', async () => {
+  const c = new FakeCluster(); // 2026-11-27 00:00 UTC, a Friday
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 3, readyAfterMs: 40 * SECOND });
+  const w = parseMaintenanceWindow('Fri 00:00-00:01 Etc/UTC');
+  assert.ok(w.ok);
+  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps({ config: { window: w.ok ? w.window : undefined } }),
+    far(c));
+  const pods = report.nodes[0]?.pods ?? [];
+  assert.deepEqual(pods.map((p) => p.outcome), ['evicted', 'evicted', 'not-started'], pods.map((p) => p.reason).join('\n'));
+  assert.match(pods[2]?.reason ?? '', /outside the maintenance window \(Fri 00:00-00:01 Etc\/UTC\)/);
+  assert.equal(c.calls.filter((x) => x.startsWith('evict ')).length, 2);
 });

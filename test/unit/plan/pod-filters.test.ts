@@ -32,6 +32,18 @@ describe('isDependent', () => {
       policy: 'secondary-networks',
       want: true,
     },
+    {
+      name: 'an empty JSON list asks for no network, secondary-networks',
+      pod: makePod({ annotations: { 'k8s.v1.cni.cncf.io/networks': ' [] ' } }),
+      policy: 'secondary-networks',
+      want: false,
+    },
+    {
+      name: 'a list of empty names asks for no network, secondary-networks',
+      pod: makePod({ annotations: { 'k8s.v1.cni.cncf.io/networks': ' , ' } }),
+      policy: 'secondary-networks',
+      want: false,
+    },
     { name: 'no annotation, all', pod: makePod({ annotations: {} }), policy: 'all', want: true },
     { name: 'host network, all', pod: makePod({ annotations: {}, hostNetwork: true }), policy: 'all', want: false },
     { name: 'annotation, none', pod: makePod(), policy: 'none', want: false },
@@ -61,10 +73,16 @@ describe('podVerdict', () => {
       reason: /static \(mirror\)/,
     },
     {
-      name: 'DaemonSet-owned, even with emptyDir',
+      name: 'DaemonSet-owned with secondary networks, even with emptyDir: reported for a person, not silently skipped',
       pod: makePod({ controller: { kind: 'DaemonSet', name: 'agent', uid: 'd' }, volumes: EMPTY_DIR }),
+      action: 'manual',
+      reason: /DaemonSet agent and attaches secondary networks.*delete it by hand/,
+    },
+    {
+      name: 'DaemonSet-owned without secondary networks (--dependents all): skipped',
+      pod: makePod({ controller: { kind: 'DaemonSet', name: 'agent', uid: 'd' }, annotations: {} }),
       action: 'skip',
-      reason: /DaemonSet agent/,
+      reason: /DaemonSet agent; its controller would recreate it/,
     },
     {
       name: 'Job-owned',

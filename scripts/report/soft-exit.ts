@@ -1,0 +1,42 @@
+// The exit code the Job sees. A CronJob with backoffLimit 0 marks its Job failed on any non-zero exit, and
+// kube_job_status_failed alerts on it; two outcomes are expected in a healthy hourly job and should not page anyone:
+//   locked    another run held the lease (exit 5): that run is doing the work;
+//   deferred  nothing is wrong, work is left for later runs by design (exit 3 only because of nodes beyond
+//             --max-nodes, a run outside --window, or a --deadline that left no room for a node).
+// --exit-zero-on (MTR_EXIT_ZERO_ON; cronjob.yaml sets "deferred,locked") turns those into 0 for the process only:
+// the summary, its exit-code key and the Pushgateway metric keep the real code. Every other code still fails the Job.
+// (A podFailurePolicy cannot do this: its only non-failing action, Ignore, starts another pod at once.)
+import type { SoftOutcome } from '../config/config.ts';
+import type { ExecutionReport, NodeExecution, NodeFinding, RestartPlan, RunMode } from '../model.ts';
+import { EXIT, exitCodeForRun, type RunExitOptions } from './exit-codes.ts';
+
+/** What the executor writes when a gate, not a fault, left a node or a pod for a later run (execute-plan.ts). */
+const LATER = /outside the maintenance window|deadline \(--deadline\)/;
+
+function byDesign(n: NodeExecution): NodeExecution | undefined {
+  if (n.outcome === 'not-started' && LATER.test(n.reason)) return undefined;
+  const later = n.pods.filter((p) => p.outcome === 'not-started' && LATER.test(p.reason));
+  if (later.length === 0) return n;
+  const pods = n.pods.filter((p) => !later.includes(p));
+  const troubled = pods.some((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
+  return { ...n, pods, outcome: n.outcome === 'partial' && !troubled ? 'rotated' : n.outcome };
+}
+
+/** 'locked' or 'deferred' when that is all the run's exit code says; undefined otherwise. Pure. */
+export function softOutcome(findings: readonly NodeFinding[], plan: RestartPlan, execution: ExecutionReport | undefined,
+  mode: RunMode, opts: RunExitOptions): SoftOutcome | undefined {
+  const code = exitCodeForRun(findings, plan, execution, mode, opts);
+  if (code === EXIT.LOCKED) return 'locked';
+  if (code !== EXIT.ATTENTION || mode !== 'execute') return undefined;
+  const nodes = execution?.nodes.map(byDesign).filter((n): n is NodeExecution => n !== undefined);
+  const kept = new Set(nodes?.map((n) => n.node));
+  const strippedPlan: RestartPlan = { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
+    steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps };
+  const strippedExecution = execution && nodes ? { ...execution, nodes } : execution;
+  return exitCodeForRun(findings, strippedPlan, strippedExecution, mode, opts) === EXIT.OK ? 'deferred' : undefined;
+}
+
+/** The process's exit code: 0 for an outcome listed in --exit-zero-on, else the run's own code. */
+export function jobExitCode(exitCode: number, soft: SoftOutcome | undefined, exitZeroOn: readonly SoftOutcome[]): number {
+  return soft !== undefined && exitZeroOn.includes(soft) ? EXIT.OK : exitCode;
+}
