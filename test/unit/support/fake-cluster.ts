@@ -199,7 +199,7 @@ export class FakeCluster {
    * The next `times` calls of `op` (on `target`: `ns/name`, a pod name for execRead, a namespace for listPods, if
    * given) answer `fault`; `first` runs just before each such answer (another writer got there first).
    */
-  fail(op: Op, fault: Fault, opts: { target?: string; times?: number; first?: (c: this) => void } = {}): this {
+  fail(op: Op, fault: Fault, opts: { target?: string; times?: number; first?: (c: FakeCluster) => void } = {}): this {
     const first = opts.first;
     this.scripted.push({ op, fault, target: opts.target, times: opts.times ?? 1, first: first && (() => first(this)) });
     return this;
