@@ -366,10 +366,14 @@ export class FakeCluster {
     pod.metadata!.resourceVersion = this.bump();
     const owner = pod.metadata?.ownerReferences?.[0];
     const node = pod.spec?.nodeName ?? '';
-    if (ready && owner?.kind === 'DaemonSet' && this.multus.writesToken(node)) {
-      this.files.set(node, { kind: 'token', podName: pod.metadata!.name!, podUid: uid, node, iat: this.now(),
-        exp: this.now() + this.multus.tokenLifetimeMs });
-    }
+    if (ready && owner?.kind === 'DaemonSet' && this.multus.writesToken(node)) this.writeMultusToken(node);
+  }
+
+  /** The node's file now holds a new token bound to its current Multus pod (what the entrypoint writes at start). */
+  writeMultusToken(node: string): void {
+    const pod = this.multusPod(node);
+    this.files.set(node, { kind: 'token', podName: pod.metadata!.name!, podUid: pod.metadata!.uid!, node,
+      iat: this.now(), exp: this.now() + this.multus.tokenLifetimeMs });
   }
 
   /** The pod by namespace and name, if it exists. */
