@@ -134,3 +134,63 @@ test('the window closes during a node: the evictions after it are left for the n
   assert.match(pods[2]?.reason ?? '', /outside the maintenance window \(Fri 00:00-00:01 Etc\/UTC\)/);
   assert.equal(c.calls.filter((x) => x.startsWith('evict ')).length, 2);
 });
+
+// ── the walk: gates between nodes, failures, errors (issue 13 item 5) ──
+
+test('--on-failure stop: after a node fails, the next node is not started and its Multus pod not deleted', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  c.multus.writesToken = (node) => node !== 'node-a'; // node-a's new Multus never writes a fresh token
+  const p = plan(c, 'node-a', 'node-b');
+  const report = await executePlan(p, await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } }), far(c));
+  assert.deepEqual(report.nodes.map((n) => n.outcome), ['failed', 'not-started']);
+  assert.match(report.stoppedBecause ?? '', /node node-a failed and --on-failure is stop/);
+  assert.deepEqual(c.calls.filter((x) => x.startsWith('delete')), [`delete kube-system/${p.steps[0]?.multusPod.name}`]);
+});
+
+test('--on-failure continue: after a node fails, the next node is still rotated', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  c.multus.writesToken = (node) => node !== 'node-a';
+  const report = await executePlan(plan(c, 'node-a', 'node-b'),
+    await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND, onFailure: 'continue' } }), far(c));
+  assert.deepEqual(report.nodes.map((n) => n.outcome), ['failed', 'rotated']);
+  assert.equal(report.stoppedBecause, undefined);
+});
+
+test('a stop signal (lease lost) during a node: the next node is not started, with the signal\'s reason', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  const lost = new AbortController();
+  c.after(1 * SECOND, () => lost.abort('lease multus-token-rotator/multus-token-rotator is now held by other, not me'));
+  const report = await executePlan(plan(c, 'node-a', 'node-b'), await c.stepDeps({ signal: lost.signal }), far(c));
+  assert.equal(report.nodes[1]?.outcome, 'not-started');
+  assert.match(report.nodes[1]?.reason ?? '', /now held by other/);
+  assert.equal(c.calls.filter((x) => x.startsWith('delete')).length, 1);
+});
+
+test('no node is started when its --step-timeout does not fit before the run\'s deadline', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } }),
+    { deadline: c.now() + 5 * MINUTE - 1 });
+  assert.equal(report.nodes[0]?.outcome, 'not-started');
+  assert.match(report.stoppedBecause ?? '', /--deadline.*--step-timeout/);
+  assert.deepEqual(c.calls, []);
+});
+
+test('an error thrown while restarting a Multus pod fails that node, stops the run, and keeps the nodes before it', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-c', { tokenExpiresInMs: -HOUR });
+  const p = plan(c, 'node-a', 'node-b', 'node-c');
+  c.fail('deletePod', new Error('socket hang up'), { target: `kube-system/${p.steps[1]?.multusPod.name}` });
+  const report = await executePlan(p, await c.stepDeps({ config: { onFailure: 'continue' } }), far(c));
+  assert.deepEqual(report.nodes.map((n) => n.outcome), ['rotated', 'failed', 'not-started']);
+  assert.match(report.nodes[1]?.reason ?? '', /unexpected error: socket hang up/);
+  assert.match(report.stoppedBecause ?? '', /node node-b: unexpected error/);
+});
