@@ -38,6 +38,8 @@ export interface NodeFacts {
   uid: string;
   ready: boolean;
   unschedulable: boolean;
+  /** The node's labels (for judging where a pod's replacement could be scheduled). */
+  labels?: Record<string, string>;
 }
 
 /** The subset of a service-account JWT's claims we keep. Never the token itself. */
@@ -131,6 +133,27 @@ export interface PodFacts {
   volumes: VolumeFacts[];
   deleting: boolean;
   createdAt: Millis;
+  /** What limits the nodes the scheduler may put the pod's replacement on; absent when nothing does. */
+  placement?: PlacementFacts;
+}
+
+/** One nodeSelectorTerm: its requirements are ANDed. */
+export interface NodeSelectorTermFacts {
+  matchExpressions?: LabelSelectorRequirement[];
+  /** Only `metadata.name` exists as a field. */
+  matchFields?: LabelSelectorRequirement[];
+}
+
+export interface PlacementFacts {
+  /** spec.nodeSelector: every label must match. */
+  nodeSelector?: Record<string, string>;
+  /** Required node affinity: a node fits when it matches any term. */
+  requiredTerms?: NodeSelectorTermFacts[];
+  /**
+   * The PersistentVolumeClaims the pod mounts. `terms` is the node affinity of the volume each is bound to ([] when
+   * it has none, e.g. network storage), present once the scan has looked it up; absent when it could not.
+   */
+  claims?: { name: string; terms?: NodeSelectorTermFacts[] }[];
 }
 
 export interface LabelSelectorRequirement {

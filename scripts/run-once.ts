@@ -20,6 +20,7 @@ import { buildSummary } from './report/build-summary.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
+import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
@@ -113,7 +114,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     : await scanWorkloads(reader, planned, multusUids);
   emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length, nodes: planned.size });
 
-  const plan = buildPlan({ ...planInput, pods: workloads.pods, pdbs: workloads.pdbs });
+  // On a cordoned node, a pod whose volume is local can only come back there: look its claims' volumes up.
+  const pods = await resolveClaimAffinity(reader, workloads.pods, scanned.context.nodeFacts);
+  const plan = buildPlan({ ...planInput, pods, pdbs: workloads.pdbs });
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });

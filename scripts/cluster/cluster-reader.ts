@@ -7,7 +7,7 @@ import {
   AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
-import type { ReviewVerdict } from '../model.ts';
+import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
@@ -34,6 +34,11 @@ export interface ClusterReader {
     onPage?: (pods: V1Pod[], restarted: boolean) => void): Promise<V1Pod[]>;
   listNodes(): Promise<V1Node[]>;
   listPdbs(): Promise<V1PodDisruptionBudget[]>;
+  /**
+   * The node affinity of the volume a PersistentVolumeClaim is bound to ([] when it has none); undefined when the claim
+   * or its volume cannot be read. Optional: without it, a pod's claims on a cordoned node are taken as pinning it.
+   */
+  claimNodeTerms?(namespace: string, claim: string): Promise<NodeSelectorTermFacts[] | undefined>;
   execRead(opts: { namespace: string; pod: string; container: string; path: string; timeoutMs: number;
     maxBytes: number }): Promise<ExecReadResult>;
   readViaReaderPod(spec: ReaderPodSpec): Promise<ExecReadResult>;
@@ -69,6 +74,20 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     },
     listPdbs() {
       return paged((cont) => policy.listPodDisruptionBudgetForAllNamespaces({ limit: PAGE, _continue: cont }));
+    },
+    async claimNodeTerms(namespace, claim) {
+      try {
+        const pvc = await withRetry(() => core.readNamespacedPersistentVolumeClaim({ name: claim, namespace }));
+        const volume = pvc.spec?.volumeName;
+        if (!volume) return []; // not bound (yet): the scheduler binds it where the pod goes
+        const pv = await withRetry(() => core.readPersistentVolume({ name: volume }));
+        return (pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []).map((t) => ({
+          ...(t.matchExpressions ? { matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+          ...(t.matchFields ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+        }));
+      } catch {
+        return undefined;
+      }
     },
     async execRead(o) {
       // A dropped stream or a refused connection is tried again (a few times); a command that failed is not.

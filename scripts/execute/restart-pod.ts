@@ -1,6 +1,7 @@
 // One dependent pod: look again, evict it (with retries on 429), wait for the old pod to be gone (NotFound or a new
 // UID) and for its controller to have as many Ready pods as before. Every wait is a watch.
 import type { V1Pod } from '@kubernetes/client-node';
+import { resolveClaimAffinity } from '../scan/claim-affinity.ts';
 import { toPodFacts } from '../scan/to-facts.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
@@ -34,7 +35,8 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   if (!pod || pod.metadata?.uid !== verdict.uid) {
     return { ...base, outcome: 'already-gone', reason: pod ? `replaced since the scan by ${pod.metadata?.uid}` : 'gone since the scan' };
   }
-  const fresh = podVerdict(toPodFacts(pod), { config, pdbs });
+  const facts = (await resolveClaimAffinity(deps.reader, [toPodFacts(pod)], deps.scan.nodeFacts))[0] ?? toPodFacts(pod);
+  const fresh = podVerdict(facts, { config, pdbs, nodes: deps.scan.nodeFacts });
   if (fresh.action !== 'restart') {
     return { ...base, outcome: fresh.action === 'blocked' ? 'blocked' : 'skipped', reason: `re-checked: ${fresh.reason}` };
   }

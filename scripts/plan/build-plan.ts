@@ -198,7 +198,8 @@ function planSteps(input: PlanInput): RestartPlan {
       class: f.class,
       reason: f.reason,
       multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
-      pods: dependents.map((p) => podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets })),
+      pods: dependents.map((p) => podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets,
+        ...(nodes ? { nodes } : {}) })),
       nonDependentPods: others,
     };
     if (f.exp !== undefined) {

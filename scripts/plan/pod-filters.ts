@@ -2,8 +2,9 @@
 // filters in the spirit of kubectl/pkg/drain/filters.go. The first filter that refuses wins; a pod that passes all
 // of them is restarted (evicted, so that its controller recreates it with a fresh CNI ADD).
 import type { Config, DependentsPolicy } from '../config/config.ts';
-import type { PdbFacts, PodAction, PodFacts, PodVerdict } from '../model.ts';
+import type { NodeFacts, PdbFacts, PodAction, PodFacts, PodVerdict } from '../model.ts';
 import { budgetName, budgetsFor, budgetVerdict } from './pdb-check.ts';
+import { pinnedToCordonedNode } from './placement.ts';
 
 export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -12,6 +13,8 @@ export interface PodFilterContext {
   config: Pick<Config, 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds'>;
   /** Budgets to consider; those of other namespaces are ignored, so a per-namespace subset is enough. */
   pdbs: readonly PdbFacts[];
+  /** Every node, by name: where a replacement could be scheduled. Without it, placement is not judged. */
+  nodes?: ReadonlyMap<string, NodeFacts>;
 }
 
 /** A filter's objection: the verdict without the pod's identity. */
@@ -148,6 +151,18 @@ export const POD_FILTERS: readonly PodFilter[] = [
             reason: `has emptyDir volumes (${emptyDirs.join(', ')}) whose data would be lost`,
             override: '--allow-local-storage',
           };
+    },
+  },
+  {
+    // A cordoned node takes no new pods: a pod that can only run there would be evicted into Pending for good.
+    name: 'pinned-to-cordoned-node',
+    check: (pod, ctx) => {
+      const why = ctx.nodes && pinnedToCordonedNode(pod, ctx.nodes);
+      return why === undefined || why === ''
+        ? undefined
+        : { action: 'refused', reason: `can only run on node ${pod.nodeName} (${why}), which is cordoned ` +
+          '(unschedulable): its replacement could not be scheduled anywhere; uncordon the node and the next run ' +
+          'restarts it' };
     },
   },
   {

@@ -2,7 +2,9 @@
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
 import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { multusModeOf } from './multus-mode.ts';
-import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PodFacts, VolumeFacts } from '../model.ts';
+import type {
+  MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts, VolumeFacts,
+} from '../model.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 
 function time(t: Date | string | undefined): number {
@@ -36,7 +38,25 @@ export function toNodeFacts(node: V1Node): NodeFacts {
     uid: node.metadata?.uid ?? '',
     ready: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
     unschedulable: node.spec?.unschedulable === true,
+    labels: node.metadata?.labels ?? {},
   };
+}
+
+/** The scheduling constraints of a pod (claims not yet looked up: see scan/claim-affinity.ts); undefined if none. */
+export function placementOf(pod: V1Pod): PlacementFacts | undefined {
+  const spec = pod.spec;
+  const p: PlacementFacts = {};
+  if (spec?.nodeSelector && Object.keys(spec.nodeSelector).length > 0) p.nodeSelector = spec.nodeSelector;
+  const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms && terms.length > 0) {
+    p.requiredTerms = terms.map((t) => ({
+      ...(t.matchExpressions ? { matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+      ...(t.matchFields ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+    }));
+  }
+  const claims = (spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [{ name: v.persistentVolumeClaim.claimName }] : []));
+  if (claims.length > 0) p.claims = claims;
+  return Object.keys(p).length > 0 ? p : undefined;
 }
 
 function volumeKind(v: { emptyDir?: unknown; hostPath?: unknown }): VolumeFacts['kind'] {
@@ -60,7 +80,13 @@ export function toPodFacts(pod: V1Pod): PodFacts {
     volumes: (pod.spec?.volumes ?? []).map((v) => ({ name: v.name, kind: volumeKind(v) })),
     deleting: Boolean(pod.metadata?.deletionTimestamp),
     createdAt: time(pod.metadata?.creationTimestamp),
+    ...withPlacement(pod),
   };
+}
+
+function withPlacement(pod: V1Pod): { placement?: PlacementFacts } {
+  const placement = placementOf(pod);
+  return placement ? { placement } : {};
 }
 
 export function toPdbFacts(pdb: V1PodDisruptionBudget): PdbFacts {

@@ -226,7 +226,7 @@ describe('podVerdict', () => {
     assert.deepEqual(
       POD_FILTERS.map((f) => f.name),
       ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'opt-out', 'no-controller',
-        'unknown-controller', 'local-storage', 'budgets'],
+        'unknown-controller', 'local-storage', 'pinned-to-cordoned-node', 'budgets'],
     );
   });
 
