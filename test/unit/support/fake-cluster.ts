@@ -77,11 +77,17 @@ export class FakeClock {
     return async (ms) => {
       const end = this.t + ms;
       if (signal?.aborted) return false;
-      while (this.step(end)) if (signal?.aborted) return false;
+      while (this.step(end)) {
+        await yieldToOthers();
+        if (signal?.aborted) return false;
+      }
       return true;
     };
   }
 }
+
+/** Lets other work (a lease renewal in flight, a signal's listeners) run between two watch events, as it would. */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 // ───────────────────────────── scripted answers ─────────────────────────────
 
@@ -706,6 +712,7 @@ export class FakeCluster {
         if (!this.clock.step(deadline)) {
           throw new WaitTimeout(`timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${opts.what}`);
         }
+        await yieldToOthers();
       }
     },
     readPod: async (namespace, name) => {
