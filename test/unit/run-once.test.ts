@@ -2,8 +2,9 @@
 // (issue 10 item 12), with the exit code that says what went wrong.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acquireLease } from '../../scripts/cluster/lease.ts';
+import { acquireLease, type LeaseHandle } from '../../scripts/cluster/lease.ts';
 import type { Config } from '../../scripts/config/config.ts';
+import type { RunEvent } from '../../scripts/log/events.ts';
 import { runOnce } from '../../scripts/run-once.ts';
 import { FakeCluster, HOUR, testConfig } from './support/fake-cluster.ts';
 
@@ -54,4 +55,116 @@ test('no rbac.yaml namespace for the summary (404): one line saying what to do, 
   const warning = result.warnings.find((w) => w.includes('summary')) ?? '';
   assert.match(warning, /namespace multus-token-rotator does not exist: apply rbac\.yaml .* or pass --summary-namespace/);
   assert.doesNotMatch(warning, /HTTP-Code|Unknown API Status|\n/);
+});
+
+// ── the run end to end: modes, the lease, stops (issue 13 item 5) ──
+
+const changes = (c: FakeCluster) => c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict'));
+
+/** node-a expired, with one ReplicaSet pod that attaches a secondary network. */
+function expiredNode(): FakeCluster {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addReplicaSet('apps', 'web', { node: 'node-a' });
+  return c;
+}
+
+test('a dry run changes nothing and takes no lease, writes the summary, and exits 3 when a node needs rotation', async () => {
+  const c = expiredNode();
+  const result = await runOnce(deps(c, { mode: 'dry-run' }));
+  assert.equal(result.exitCode, 3);
+  assert.equal(result.plan.steps[0]?.node, 'node-a');
+  assert.deepEqual(c.calls, []);
+  assert.equal(c.summaryWrites, 1);
+});
+
+test('--execute rotates the node and its dependents, writes the summary, releases the lease: exit 0', async () => {
+  const c = expiredNode();
+  const result = await runOnce(deps(c));
+  assert.equal(result.exitCode, 0, result.outcome);
+  assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
+  assert.deepEqual(changes(c).map((x) => x.split(' ')[0]), ['delete', 'evict']);
+  assert.equal(c.summary?.['exit-code'], '0');
+  assert.equal(c.lease()?.spec?.holderIdentity, undefined, 'released');
+});
+
+test('nothing to rotate: --execute takes no lease and exits 0', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a');
+  const result = await runOnce(deps(c));
+  assert.equal(result.exitCode, 0);
+  assert.equal(c.lease(), undefined);
+  assert.deepEqual(c.calls, []);
+});
+
+test('never deletes the Multus pod when the lease is held by another live holder: exit 5, summary written', async () => {
+  const c = expiredNode();
+  const renew = () => c.setLease({ holder: 'other-run', renewTime: c.now(), acquireTime: c.now() - HOUR });
+  renew();
+  for (let s = 2; s <= 600; s += 2) c.after(s * 1000, renew); // it renews every 2 s while this run watches
+  const result = await runOnce(deps(c));
+  assert.equal(result.exitCode, 5);
+  assert.deepEqual(changes(c), []);
+  assert.equal(c.lease()?.spec?.holderIdentity, 'other-run');
+  assert.equal(c.summaryWrites, 1);
+});
+
+test('not confirmed at the prompt: nothing is changed, judged like a dry run (exit 3)', async () => {
+  const c = expiredNode();
+  const result = await runOnce({ ...deps(c), confirm: async () => false });
+  assert.equal(result.exitCode, 3);
+  assert.deepEqual(c.calls, []);
+  assert.ok(result.warnings.includes('not confirmed: nothing was changed'));
+});
+
+test('SIGTERM while acting: the next node is not started, the lease is released, the summary written, exit 130', async () => {
+  const c = expiredNode();
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  const sigterm = new AbortController();
+  c.after(1000, () => sigterm.abort('interrupted by SIGTERM')); // while node-a's new Multus pod is starting
+  const result = await runOnce({ ...deps(c), signal: sigterm.signal });
+  assert.equal(result.exitCode, 130);
+  assert.deepEqual(result.execution?.nodes.map((n) => n.outcome), ['failed', 'not-started']);
+  assert.equal(changes(c).length, 1, 'only node-a\'s Multus pod was deleted');
+  assert.equal(c.lease()?.spec?.holderIdentity, undefined);
+  assert.equal(c.summaryWrites, 1);
+});
+
+test('the lease taken over mid-run: acting stops at the next renewal, the next node is untouched', async () => {
+  const c = expiredNode();
+  c.addNode('node-b', { tokenExpiresInMs: -HOUR });
+  let held: LeaseHandle | undefined;
+  const base = deps(c);
+  c.after(1000, (x) => { // another run takes the lease; this run's next renewal finds out
+    x.setLease({ holder: 'usurper', renewTime: x.now() });
+    void held?.renew();
+  });
+  const result = await runOnce({ ...base, acquireLease: async (o) => {
+    const got = await base.acquireLease(o);
+    if (got.ok) held = got.lease;
+    return got;
+  } });
+  assert.notEqual(result.exitCode, 0);
+  assert.equal(result.execution?.nodes[1]?.outcome, 'not-started');
+  assert.match(result.execution?.nodes[1]?.reason ?? '', /held by usurper/);
+  assert.equal(changes(c).length, 1);
+  assert.equal(c.lease()?.spec?.holderIdentity, 'usurper', 'the new holder\'s lease is left alone');
+});
+
+test('Events that cannot be written are warned about once; the run still rotates', async () => {
+  const c = expiredNode();
+  c.fail('event', { code: 403, message: 'events.events.k8s.io is forbidden' }, { times: 100 });
+  const emitted: RunEvent[] = [];
+  const result = await runOnce({ ...deps(c), emit: (e) => emitted.push(e) });
+  assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
+  assert.equal(emitted.filter((e) => e.type === 'warning' && /could not write Events/.test(e.message)).length, 1);
+});
+
+test('a summary the run may not write (403) turns an otherwise clean run into exit 4', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a');
+  c.fail('summary.write', { code: 403, message: 'configmaps "multus-token-rotator-summary" is forbidden' });
+  const result = await runOnce(deps(c));
+  assert.equal(result.exitCode, 4);
+  assert.match(result.warnings.join('\n'), /forbidden: grant create\/get\/update on this ConfigMap/);
 });
