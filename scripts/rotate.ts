@@ -14,7 +14,9 @@ import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
 import { withRetry } from './cluster/retry.ts';
 import { upsertSummary } from './cluster/summary-store.ts';
-import { parseConfig, usage, type ConfigProblem } from './config/parse-config.ts';
+import { parseSettings, resolveNamespaces } from './config/parse-config.ts';
+import type { ConfigProblem } from './config/rules.ts';
+import { usage } from './config/usage.ts';
 import type { RunEvent } from './log/events.ts';
 import { formatEvent } from './log/format-event.ts';
 import { ttyProgress } from './log/tty-progress.ts';
@@ -39,7 +41,7 @@ async function main(): Promise<number> {
   const self = fileURLToPath(import.meta.url);
   const argv = process.argv.slice(process.argv.findIndex((a) => path.resolve(a) === self) + 1);
   const env = process.env;
-  const first = parseConfig(argv, env, { defaultNamespace: 'default' });
+  const first = parseSettings(argv, env);
   if (!first.ok) {
     printProblems(first.problems);
     return EXIT.USAGE;
@@ -50,17 +52,16 @@ async function main(): Promise<number> {
   }
   let connection: Connection;
   try {
-    connection = connect({ inCluster: first.config.inCluster, kubeconfig: first.config.kubeconfig,
-      context: first.config.context, serviceAccountRoot: first.config.serviceAccountRoot });
+    connection = connect({ inCluster: first.settings.inCluster, kubeconfig: first.settings.kubeconfig,
+      context: first.settings.context, serviceAccountRoot: first.settings.serviceAccountRoot });
   } catch (err) {
     process.stderr.write(`multus-token-rotator: cannot connect: ${(err as Error).message}\n`);
     return EXIT.USAGE;
   }
-  // Parse again with the default namespace of the summary and the lease: the job's own namespace in-cluster; locally
-  // the namespace rbac.yaml creates, so that a laptop run shares the CronJob's lease and summary.
-  const parsed = parseConfig(argv, env, {
-    defaultNamespace: connection.via === 'in-cluster' ? connection.namespace : 'multus-token-rotator',
-  });
+  // The default namespace of the summary and the lease, known now: the job's own namespace in-cluster; locally the
+  // namespace rbac.yaml creates, so that a laptop run shares the CronJob's lease and summary.
+  const parsed = resolveNamespaces(first.settings,
+    connection.via === 'in-cluster' ? connection.namespace : 'multus-token-rotator');
   if (!parsed.ok) {
     printProblems(parsed.problems);
     return EXIT.USAGE;
