@@ -9,6 +9,19 @@
 // Time is a fake clock: it moves only when the code under test sleeps (`sleep`) or waits (`writer.waitForPods`),
 // jumping to the next scheduled change, so nothing waits for real. Scripted changes (`at`, `after`) are the watch
 // events a wait sees. Scripted answers (`fail`) make one call answer 404/409/429 (with Retry-After)/500 or throw.
+//
+//   const c = new FakeCluster();                                   // clock at T0
+//   c.addNode('node-a', { tokenExpiresInMs: -HOUR });              // Multus pod + a file with an expired token
+//   c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2, readyAfterMs: 'never' });
+//   c.addPdb('apps', 'web', { matchLabels: { app: 'web' }, minAvailable: 1 });
+//   c.fail('evict', { code: 429, retryAfterSeconds: 7 }, { target: 'apps/web-…' });
+//   c.after(5 * SECOND, (x) => x.rollOutMultus({ strategy: 'OnDelete' }));
+//   const report = await executePlan(plan, await c.stepDeps({ config: { stepTimeoutMs: MINUTE } }), { deadline });
+//   c.calls; c.events; c.summary; c.lease()                        // what the run did
+//
+// Lease: acquireLease(c.kubeConfig(), { …, now: c.now, sleep: c.clock.sleeper() }); c.setLease({ holder, renewTime })
+// writes another run's lease (renewTime may be in the future). Multus: c.multusDaemonSet.readyAfterMs,
+// c.multus.writesToken(node), c.rollOutMultus(), c.finishMultusRollout(), c.writeMultusToken(node).
 import { ApiException, CoordinationV1Api, type KubeConfig, type V1ControllerRevision, type V1DaemonSet, type V1Lease, type V1Node, type V1Pod,
   type V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -152,8 +165,6 @@ export type NodeFile =
 
 export interface Pdb { namespace: string; name: string; matchLabels: Record<string, string>; minAvailable: number;
   generation: number; observed: boolean }
-
-export interface StoredLease { lease: V1Lease }
 
 export interface FakeOptions { now?: number }
 
