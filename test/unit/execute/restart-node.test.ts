@@ -139,7 +139,18 @@ test('stops evicting on the node after a replacement is not Ready in time', asyn
   const node = await restartDependents(step, phase, deps);
   assert.equal(node.outcome, 'failed');
   assert.deepEqual(node.pods.map((p) => p.outcome), ['failed', 'not-started']);
+  assert.match(node.pods[1]?.reason ?? '', /apps\/web-\w+ failed; nothing more is evicted on this node/);
   assert.deepEqual(evictions(c), ['evict apps/web']);
+});
+
+test('stops evicting on the node after an eviction fails outright, well within the step timeout', async () => {
+  const { c, deps, step, phase } = await rotated();
+  c.fail('evict', { code: 500, message: 'etcdserver: leader changed' }, { target: `apps/${step.pods[0]?.name}` });
+  const node = await restartDependents(step, phase, deps);
+  assert.equal(node.outcome, 'failed');
+  assert.deepEqual(node.pods.map((p) => p.outcome), ['failed', 'not-started']);
+  assert.match(node.pods[1]?.reason ?? '', /nothing more is evicted on this node/);
+  assert.deepEqual(evictions(c), []);
 });
 
 test('a pod the plan blocked is reported blocked with an Event, and the node is partial', async () => {
