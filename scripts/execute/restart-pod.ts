@@ -48,23 +48,27 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   // The controller's Ready pods now (this one included): the replacement must bring their number back, and is the
   // Ready pod that is not among them.
   const siblings = siblingSelector(pod, owner.kind);
-  const seen = await writer.waitForPods({ namespace: ns, labelSelector: siblings, timeoutMs: 30_000,
-    what: `pods of ${owner.kind} ${owner.name}`,
-    until: (pods) => ({
-      ready: new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)),
-      unreadyOthers: [...pods.values()].filter((p) => p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid &&
-        !podIsReady(p)).length,
-    }) });
-  const readyBefore = seen.ready;
+  const census = (pods: ReadonlyMap<string, V1Pod>) => ({
+    ready: new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)),
+    unreadyOthers: [...pods.values()].filter((p) => p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid &&
+      !podIsReady(p)).length,
+  });
+  const near = await writer.waitForPods({ namespace: ns, labelSelector: siblings, timeoutMs: 30_000,
+    what: `pods of ${owner.kind} ${owner.name}`, until: census });
+  const readyBefore = near.ready;
   const target = readyBefore.size;
   // Never take a pod from a controller that is already short of Ready pods — unless this pod is the one missing:
-  // its replacement may be unable to start, and then two would be missing.
+  // its replacement may be unable to start, and then two would be missing. Every pod of the controller counts (a
+  // StatefulSet's siblings selector above is the pod's own name: look at the whole namespace for it).
+  const whole = owner.kind === 'StatefulSet' && siblings !== undefined
+    ? await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`, until: census })
+    : near;
   const desired = await writer.desiredReplicas(owner.kind, ns, owner.name);
   const selfUnready = podIsReady(pod) ? 0 : 1;
-  const short = Math.max(desired === undefined ? 0 : desired - target - selfUnready, seen.unreadyOthers);
+  const short = Math.max(desired === undefined ? 0 : desired - whole.ready.size - selfUnready, whole.unreadyOthers);
   if (short > 0) {
-    const reason = `${owner.kind} ${owner.name} is already short of Ready pods (${target} Ready` +
-      `${desired === undefined ? '' : ` of ${desired} desired`}${seen.unreadyOthers > 0 ? `, ${seen.unreadyOthers} other(s) not Ready` : ''}); ` +
+    const reason = `${owner.kind} ${owner.name} is already short of Ready pods (${whole.ready.size} Ready` +
+      `${desired === undefined ? '' : ` of ${desired} desired`}${whole.unreadyOthers > 0 ? `, ${whole.unreadyOthers} other(s) not Ready` : ''}); ` +
       'evicting this one could leave it two short: not evicted';
     await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
       reason: 'MultusTokenEvictionBlocked', note: reason, type: 'Warning', action: 'Evict' });

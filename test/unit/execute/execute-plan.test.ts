@@ -194,3 +194,12 @@ test('an error thrown while restarting a Multus pod fails that node, stops the r
   assert.match(report.nodes[1]?.reason ?? '', /unexpected error: socket hang up/);
   assert.match(report.stoppedBecause ?? '', /node node-b: unexpected error/);
 });
+
+test('a StatefulSet with every pod Ready is not taken for short (its pods are counted across the namespace)', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addStatefulSet('apps', 'db', { node: 'node-a', replicas: 3 });
+  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps(), far(c));
+  assert.deepEqual(report.nodes[0]?.pods.map((p) => p.outcome), ['evicted', 'evicted', 'evicted'],
+    report.nodes[0]?.pods.map((p) => p.reason).join('\n'));
+});
