@@ -108,11 +108,6 @@ export interface NodeScan {
   serviceAccountUid?: string;
 }
 
-export interface ContainerFacts {
-  name: string;
-  ready: boolean;
-}
-
 export interface VolumeFacts {
   name: string;
   kind: 'emptyDir' | 'hostPath' | 'other';

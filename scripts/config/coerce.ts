@@ -8,7 +8,7 @@ export interface RawValue {
   text: string;
 }
 
-export type Coerced<T> = { ok: true; value: T } | { ok: false; message: string; fix: string };
+type Coerced<T> = { ok: true; value: T } | { ok: false; message: string; fix: string };
 
 /** Turns a given text into a value; `fallback` is the value used when the setting is left out (for messages). */
 export type Coercer<T> = (raw: RawValue, fallback: T | undefined) => Coerced<T>;

@@ -21,7 +21,7 @@ import { formatDuration } from '../shared/durations.ts';
 export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'partial', 'failed']);
 
 /** Nodes that stay listed one by one when the per-node list has to be collapsed. */
-export const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
+const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
 
 export function iso(ms: number | undefined): string | undefined {
   return ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString();
@@ -32,7 +32,7 @@ export function isoSeconds(s: number | undefined): string | undefined {
 }
 
 /** Drop undefined values so that the YAML has no empty keys. */
-export function compact<T extends Record<string, unknown>>(o: T): T {
+function compact<T extends Record<string, unknown>>(o: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     if (v !== undefined) {
@@ -47,7 +47,7 @@ export function countByClass(findings: readonly NodeFinding[]): Record<string, n
   return countClasses(findings);
 }
 
-export function countClasses(list: ReadonlyArray<{ class: string }>): Record<string, number> {
+function countClasses(list: ReadonlyArray<{ class: string }>): Record<string, number> {
   const counts = new Map<string, number>();
   for (const item of list) {
     counts.set(item.class, (counts.get(item.class) ?? 0) + 1);
@@ -66,7 +66,7 @@ export function earliestExpiry(findings: readonly NodeFinding[]): number | undef
   return min;
 }
 
-export function nodeEntry(f: NodeFinding): Record<string, unknown> {
+function nodeEntry(f: NodeFinding): Record<string, unknown> {
   return compact({
     node: f.node,
     class: f.class,
@@ -89,7 +89,7 @@ function podEntry(p: PodVerdict): Record<string, unknown> {
   });
 }
 
-export function stepEntry(s: NodeStep, podLimit: number): Record<string, unknown> {
+function stepEntry(s: NodeStep, podLimit: number): Record<string, unknown> {
   const pods = s.pods.slice(0, podLimit).map(podEntry);
   const hidden = s.pods.length - pods.length;
   return compact({
@@ -112,7 +112,7 @@ function countActions(pods: readonly PodVerdict[]): Record<string, number> {
   return out;
 }
 
-export function deferralEntry(d: NodeDeferral): Record<string, unknown> {
+function deferralEntry(d: NodeDeferral): Record<string, unknown> {
   return compact({ node: d.node, class: d.class, reason: d.reason, override: d.override });
 }
 
@@ -160,7 +160,7 @@ function nodeRunEntry(n: NodeExecution, collapse: boolean, podLimit: number): Re
 }
 
 /** The execution section; when collapsed, nodes that were not started are counted rather than listed. */
-export function executionEntry(e: ExecutionReport, collapse: boolean, limit: number): Record<string, unknown> {
+function executionEntry(e: ExecutionReport, collapse: boolean, limit: number): Record<string, unknown> {
   const lease = e.lease;
   // Nodes whose step ran are listed first when lists are truncated, so that truncation hides the others first.
   const kept = collapse ? e.nodes.filter((n) => n.outcome !== 'not-started') : e.nodes;
