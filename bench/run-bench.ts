@@ -6,8 +6,13 @@
 //     (run-started → workloads-listed, from its JSON progress lines) and of the whole process, its peak memory
 //     (/usr/bin/time -v "Maximum resident set size", and VmHWM polled from /proc), and the API requests it made by verb
 //     and resource (apiserver_request_total from the API server's /metrics, before and after, diffed);
+//   - the floor: the same N exec reads and TokenReviews by a minimal client at the same concurrency
+//     (bench/floor-client.ts), in the same bench run, right after the rotator's runs;
+//   - the rotator as the CronJob runs it (--max-nodes 10, cronjob.yaml's NODE_OPTIONS heap cap): its peak memory;
 //   - the naive shell loop (bench/naive-loop.sh) on a sample of nodes, extrapolated to all nodes;
 //   - the planner alone (bench/plan-bench.ts).
+// The machine's load (1-minute load average, other API servers running) is recorded next to every figure: this
+// machine is shared. Every child process has a time limit.
 // Writes bench/last-run.json and bench/last-run.md. The cluster is brought down at the end unless --keep.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -20,8 +25,8 @@ import { parseArgs } from 'node:util';
 
 process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench';
 process.env.MTR_CLUSTER_PORT_OFFSET ??= '200';
-const { scaleUp, scaleDown, benchNode } = await import('./scale-cluster.ts');
-const { PORTS, kubectlPath } = await import('../local-cluster/cluster.ts');
+const { scaleUp, scaleDown, benchNode, benchBin } = await import('./scale-cluster.ts');
+const { PORTS } = await import('../local-cluster/cluster.ts');
 const { readState, alive } = await import('../local-cluster/processes.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,6 +43,8 @@ const { values: args } = parseArgs({ options: {
   keep: { type: 'boolean', default: false },
   reuse: { type: 'boolean', default: false },
   'skip-naive': { type: 'boolean', default: false },
+  'api-setup': { type: 'boolean', default: false },
+  'skip-cronjob-run': { type: 'boolean', default: false },
   down: { type: 'boolean', default: false },
 } });
 const N = Number(args.nodes);
@@ -81,19 +88,36 @@ function diff(before: Counters, after: Counters): Record<string, number> {
 }
 
 // ---- the rotator's dry run ----
+// ---- the machine's load, recorded next to every figure ----
+interface Load { loadavg1: number; otherApiservers: number }
+function load(): Load {
+  let others = 0;
+  try {
+    const ours = readState(root)?.processes.find((p) => p.name === 'kube-apiserver')?.pid;
+    others = execFileSync('pgrep', ['-x', 'kube-apiserver']).toString().trim().split('\n')
+      .filter((p) => p && Number(p) !== ours).length;
+  } catch { /* none */ }
+  return { loadavg1: +(os.loadavg()[0] ?? 0).toFixed(2), otherApiservers: others };
+}
+
 interface RotatorRun {
   wallMs: number; scanMs: number; readsMs: number; planMs: number; exitCode: number; maxRssKiB: number;
   hwmKiB: number; requests: Record<string, number>; classes: Record<string, number>; steps: number;
-  workloadPods: number; nodeReads: number;
+  workloadPods: number; nodeReads: number; loadBefore: Load; loadAfter: Load; label: string;
 }
-async function runRotator(kubeconfig: string): Promise<RotatorRun> {
+const ROTATOR_TIMEOUT_MS = 15 * 60_000;
+async function runRotator(kubeconfig: string, opts: { label: string; maxNodes: number; env?: Record<string, string>;
+  output?: 'json' | 'table' } = { label: 'dry run', maxNodes: N }): Promise<RotatorRun> {
+  const loadBefore = load();
   const before = await scrape();
   const rotArgs = [process.execPath, path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', kubeconfig,
-    '-o', 'json', '--max-nodes', String(N), '--summary-namespace', 'multus-token-rotator',
+    '-o', 'json', '--max-nodes', String(opts.maxNodes), '--summary-namespace', 'multus-token-rotator',
     ...(args['rotator-concurrency'] ? ['--concurrency', args['rotator-concurrency']] : [])];
   const t0 = performance.now();
   const child = spawn('/usr/bin/time', ['-v', ...rotArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_'))) });
+    timeout: ROTATOR_TIMEOUT_MS, killSignal: 'SIGKILL',
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS')),
+      ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
@@ -127,6 +151,7 @@ async function runRotator(kubeconfig: string): Promise<RotatorRun> {
   for (const f of doc.findings) classes[f.class] = (classes[f.class] ?? 0) + 1;
   const wl = lines.find((l) => l.event === 'workloads-listed');
   return {
+    label: opts.label, loadBefore, loadAfter: load(),
     wallMs, exitCode: code, maxRssKiB: maxRss, hwmKiB: hwm,
     scanMs: at('workloads-listed') - at('run-started'),
     readsMs: at('node-read', true) - at('multus-pods-found'),
@@ -142,13 +167,26 @@ async function runNaive(kubeconfig: string, sample: string[]) {
   writeFileSync(file, sample.join('\n') + '\n');
   const before = await scrape();
   const t0 = performance.now();
-  const out = execFileSync('bash', [path.join(here, 'naive-loop.sh'), kubectlPath(), kubeconfig, file],
-    { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  const out = execFileSync('bash', [path.join(here, 'naive-loop.sh'), path.join(benchBin(), 'kubectl'), kubeconfig, file],
+    { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 }).toString();
   const ms = performance.now() - t0;
   const after = await scrape();
   const ok = out.split('\n').filter((l) => l && !l.includes(' ERROR ')).length;
   return { sample: sample.length, ok, ms, perNodeMs: ms / sample.length, extrapolatedMs: (ms / sample.length) * N,
     requests: diff(before, after), firstLine: out.split('\n')[0]?.replace(/ \d+ system:/, ' <exp> system:') };
+}
+
+// ---- the floor: a minimal client doing the same per-node work ----
+interface FloorRun { nodes: number; concurrency: number; listMs: number; readsMs: number; reads: number;
+  authenticated: number; failed: number; loadBefore: Load; loadAfter: Load; requests: Record<string, number> }
+async function runFloor(kubeconfig: string): Promise<FloorRun> {
+  const loadBefore = load();
+  const before = await scrape();
+  const conc = args['rotator-concurrency'] ?? '16';
+  const out = execFileSync(process.execPath, [path.join(here, 'floor-client.ts'), kubeconfig, conc],
+    { cwd: repoRoot, timeout: 10 * 60_000, maxBuffer: 1 << 20 }).toString();
+  const r = JSON.parse(out.trim().split('\n').pop() ?? '{}');
+  return { ...r, loadBefore, loadAfter: load(), requests: diff(before, await scrape()) };
 }
 
 function machine() {
@@ -172,7 +210,7 @@ try {
       groupOf: () => 0, setup: JSON.parse(readFileSync(path.join(root, 'setup.json'), 'utf8')), bin: '' };
   } else {
     cluster = await scaleUp({ root, nodes: N, podsPerNode: P, groups: Number(args.groups),
-      namespaces: Number(args.namespaces), concurrency: Number(args.concurrency), log });
+      namespaces: Number(args.namespaces), concurrency: Number(args.concurrency), log, bulk: !args['api-setup'] });
     writeFileSync(path.join(root, 'setup.json'), JSON.stringify(cluster.setup, null, 2));
   }
   // Noise: what the API server serves with nobody but the simulators around, over 10 s.
@@ -182,14 +220,33 @@ try {
   log(`idle requests in 10 s: ${JSON.stringify(idle)}`);
 
   const runs: RotatorRun[] = [];
-  for (let r = 0; r < Number(args.runs); r++) {
+  const floors: FloorRun[] = [];
+  for (let r = 0; r < Math.min(5, Number(args.runs)); r++) {
     const run = await runRotator(cluster.kubeconfig);
     log(`rotator run ${r + 1}: wall ${(run.wallMs / 1000).toFixed(2)} s, scan ${(run.scanMs / 1000).toFixed(2)} s ` +
       `(reads ${(run.readsMs / 1000).toFixed(2)} s), plan ${run.planMs} ms, maxRSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, ` +
       `exit ${run.exitCode}, ${run.nodeReads} reads, ${run.workloadPods} workload pods kept, ${run.steps} steps, ` +
       `classes ${JSON.stringify(run.classes)}`);
-    log(`  requests: ${JSON.stringify(run.requests)}`);
+    log(`  requests: ${JSON.stringify(run.requests)}; load ${JSON.stringify(run.loadBefore)} → ${JSON.stringify(run.loadAfter)}`);
     runs.push(run);
+    // The floor right after, at the same concurrency, on the same cluster and load.
+    const floor = await runFloor(cluster.kubeconfig);
+    log(`floor ${r + 1}: ${floor.reads} reads, ${floor.authenticated} authenticated, ${floor.failed} failed in ` +
+      `${(floor.readsMs / 1000).toFixed(2)} s (+ ${floor.listMs} ms list); rotator scan / floor = ` +
+      `${(run.scanMs / floor.readsMs).toFixed(2)}×; load ${JSON.stringify(floor.loadBefore)}`);
+    floors.push(floor);
+  }
+
+  // As the CronJob runs it: --max-nodes 10 and cronjob.yaml's heap cap — the figure its memory limit comes from.
+  let cronjobRun: RotatorRun | undefined;
+  if (!args['skip-cronjob-run']) {
+    const heap = /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
+    cronjobRun = await runRotator(cluster.kubeconfig, { label: 'as the CronJob (--max-nodes 10)', maxNodes: 10,
+      env: heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {} });
+    log(`CronJob-like run (--max-nodes 10, heap cap ${heap ?? 'none'} MiB): scan ${(cronjobRun.scanMs / 1000).toFixed(2)} s, ` +
+      `maxRSS ${(cronjobRun.maxRssKiB / 1024).toFixed(0)} MiB, VmHWM ${(cronjobRun.hwmKiB / 1024).toFixed(0)} MiB, ` +
+      `exit ${cronjobRun.exitCode}, ${cronjobRun.workloadPods} workload pods kept; load ${JSON.stringify(cronjobRun.loadBefore)}`);
+    log(`  requests: ${JSON.stringify(cronjobRun.requests)}`);
   }
 
   let naive: Awaited<ReturnType<typeof runNaive>> | undefined;
@@ -209,17 +266,24 @@ try {
   process.stderr.write(planBench);
 
   const best = runs.reduce((a, b) => (a.scanMs <= b.scanMs ? a : b));
+  const bestIdx = runs.indexOf(best);
+  const floorOfBest = floors[bestIdx];
   const result = { date: new Date().toISOString(), machine: machine(), nodes: N, podsPerNode: P,
-    groups: Number(args.groups), setup: cluster.setup, idleRequests10s: idle, rotatorRuns: runs, naive,
-    ratio: naive ? naive.extrapolatedMs / best.scanMs : undefined, planBench };
+    groups: Number(args.groups), setup: cluster.setup, idleRequests10s: idle, rotatorRuns: runs, floors, cronjobRun,
+    naive, ratio: naive ? naive.extrapolatedMs / best.scanMs : undefined,
+    floorRatio: floorOfBest ? best.scanMs / floorOfBest.readsMs : undefined, planBench };
   writeFileSync(path.join(here, 'last-run.json'), JSON.stringify(result, null, 2) + '\n');
   const md = [
     `# bench run ${result.date}`, '',
     `machine: ${JSON.stringify(result.machine)}`, `cluster: ${N} nodes × ${P} pods, ${args.groups} kwok groups`, '',
     `setup (s): ${JSON.stringify(cluster.setup)}`, '',
-    '| run | scan s | node reads s | plan ms | whole run s | max RSS MiB | VmHWM MiB | exit |', '|---|---|---|---|---|---|---|---|',
-    ...runs.map((r, i) => `| ${i + 1} | ${(r.scanMs / 1000).toFixed(2)} | ${(r.readsMs / 1000).toFixed(2)} | ${r.planMs} | ` +
-      `${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${(r.hwmKiB / 1024).toFixed(0)} | ${r.exitCode} |`),
+    '| run | scan s | node reads s | floor s (same load) | scan/floor | plan ms | whole run s | max RSS MiB | VmHWM MiB | exit | load 1m before/after | other API servers |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...[...runs, ...(cronjobRun ? [cronjobRun] : [])].map((r, i) => `| ${r.label === 'dry run' ? i + 1 : r.label} | ` +
+      `${(r.scanMs / 1000).toFixed(2)} | ${(r.readsMs / 1000).toFixed(2)} | ` +
+      `${floors[i] ? (floors[i].readsMs / 1000).toFixed(2) : '-'} | ${floors[i] ? (r.scanMs / floors[i].readsMs).toFixed(2) : '-'} | ` +
+      `${r.planMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${(r.hwmKiB / 1024).toFixed(0)} | ` +
+      `${r.exitCode} | ${r.loadBefore.loadavg1}/${r.loadAfter.loadavg1} | ${r.loadBefore.otherApiservers} |`),
     '', 'requests (run 1):', '', ...Object.entries(runs[0]?.requests ?? {}).map(([k, v]) => `- ${k}: ${v}`), '',
     naive ? `naive: ${naive.sample} nodes in ${(naive.ms / 1000).toFixed(1)} s (${naive.perNodeMs.toFixed(0)} ms/node) → ` +
       `${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N}; ratio naive/rotator scan = ${result.ratio?.toFixed(1)}×` : '',

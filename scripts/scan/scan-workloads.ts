@@ -1,8 +1,11 @@
-// Scan, phase 2: the workload pods on the nodes that may be acted on, and every PodDisruptionBudget. One paginated
-// list of pods for the whole cluster (not a request per node; read as plain JSON, cluster/raw-list.ts); each page is
-// reduced to facts at once, keeping only pods on the wanted nodes, so memory stays small on large clusters.
+// Scan, phase 2: the workload pods on the nodes the plan acts on, and every PodDisruptionBudget. For a few nodes (a
+// CronJob run at --max-nodes 10), one list per node by spec.nodeName (the API server's watch cache indexes it): a few
+// small answers instead of every pod of the cluster. For many nodes, one paginated list of the whole cluster (read
+// as plain JSON, cluster/raw-list.ts); each page is reduced to facts at once, keeping only pods on the wanted nodes,
+// so memory stays small on large clusters.
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { PdbFacts, PodFacts } from '../model.ts';
+import { mapLimit } from '../shared/map-limit.ts';
 import { toPdbFacts, toPodFacts } from './to-facts.ts';
 
 export interface WorkloadsScan {
@@ -11,6 +14,8 @@ export interface WorkloadsScan {
 }
 
 const NOT_FINISHED = 'status.phase!=Succeeded,status.phase!=Failed';
+/** Up to this many nodes, one list per node; above, one list of the whole cluster. */
+export const PER_NODE_LISTS_UP_TO = 32;
 
 /** Lists every unfinished pod and every budget, keeping the facts of pods on nodes `keep` accepts. */
 export async function listWorkloads(reader: ClusterReader, keep: (node: string) => boolean): Promise<WorkloadsScan> {
@@ -32,7 +37,21 @@ export async function listWorkloads(reader: ClusterReader, keep: (node: string) 
 export async function scanWorkloads(reader: ClusterReader, nodes: ReadonlySet<string>,
   excludeUids: ReadonlySet<string>): Promise<WorkloadsScan> {
   if (nodes.size === 0) return { pods: [], pdbs: [] };
-  return narrowWorkloads(await listWorkloads(reader, (node) => nodes.has(node)), nodes, excludeUids);
+  if (nodes.size > PER_NODE_LISTS_UP_TO) {
+    return narrowWorkloads(await listWorkloads(reader, (node) => nodes.has(node)), nodes, excludeUids);
+  }
+  const [perNode, pdbs] = await Promise.all([
+    mapLimit([...nodes].sort(), 8, async (node) => {
+      const kept: PodFacts[] = [];
+      await reader.listPods({ fieldSelector: `spec.nodeName=${node},${NOT_FINISHED}` }, (page, restarted) => {
+        if (restarted) kept.length = 0;
+        for (const p of page) if (p.spec?.nodeName === node && !excludeUids.has(p.metadata?.uid ?? '')) kept.push(toPodFacts(p));
+      });
+      return kept;
+    }),
+    reader.listPdbs(),
+  ]);
+  return { pods: perNode.flat(), pdbs: pdbs.map(toPdbFacts) };
 }
 
 /** A list kept for more nodes (started before the plan's nodes were known), narrowed to `nodes`. */

@@ -39,3 +39,22 @@ describe('scanWorkloads', () => {
     assert.deepEqual(narrowed, await scanWorkloads(reader(pages), new Set(['a']), new Set(['uid-m'])));
   });
 });
+
+describe('scanWorkloads: a few nodes, one list each', () => {
+  it('asks by spec.nodeName for each node and keeps the same facts', async () => {
+    const asked: string[] = [];
+    const all = [pod('a1', 'a'), pod('b1', 'b'), pod('a2', 'a'), pod('m', 'a')];
+    const r = {
+      async listPods(opts: { fieldSelector?: string }, onPage?: (p: V1Pod[], restarted: boolean) => void) {
+        asked.push(opts.fieldSelector ?? '');
+        const node = /spec\.nodeName=([^,]+)/.exec(opts.fieldSelector ?? '')?.[1];
+        onPage?.(all.filter((p) => node === undefined || p.spec?.nodeName === node), false);
+        return [];
+      },
+      async listPdbs() { return []; },
+    } as unknown as ClusterReader;
+    const w = await scanWorkloads(r, new Set(['a']), new Set(['uid-m']));
+    assert.deepEqual(asked, ['spec.nodeName=a,status.phase!=Succeeded,status.phase!=Failed']);
+    assert.deepEqual(w.pods.map((p) => p.name), ['a1', 'a2']);
+  });
+});
