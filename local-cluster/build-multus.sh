@@ -8,9 +8,9 @@
 # Cached next to the control plane, keyed by the versions and this script. Prints the output directory on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=versions.env
-. "$here/versions.env"
-key=$(cat "$here/build-multus.sh" "$here/versions.env" | sha256sum | cut -c1-12)
+# shellcheck source=multus-versions.env
+. "$here/multus-versions.env"
+key=$(cat "$here/build-multus.sh" "$here/multus-versions.env" | sha256sum | cut -c1-12)
 cache_root=${MTR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/multus-token-rotator}
 out="$cache_root/multus-$MULTUS_V3_VERSION-$MULTUS_V4_VERSION-$key"
 if [ -f "$out/.complete" ]; then

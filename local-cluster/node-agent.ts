@@ -32,7 +32,7 @@ const DEFAULT_NETWORK = { cniVersion: '0.3.1', name: 'default', type: 'noop' };
 const dirsByNode = new Map<string, NodeDirs>();
 for (const node of nodes) {
   const dirs = nodeDirs(root, node);
-  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState]) mkdirSync(d, { recursive: true });
+  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState, dirs.multusRun]) mkdirSync(d, { recursive: true });
   copyFileSync(path.join(multusDir, 'noop'), path.join(dirs.cniBin, 'noop'));
   writeFileSync(path.join(dirs.cniConf, '10-default.conf'), JSON.stringify(DEFAULT_NETWORK) + '\n');
   dirsByNode.set(node, dirs);
@@ -44,7 +44,8 @@ const multus = new MultusContainers({ kc, root, multusDir, apiserverPort, caFile
   dirs, log });
 const sandboxes = new PodSandboxes(kc, dirs, log);
 
-const isMultus = (pod: V1Pod) => pod.metadata?.labels?.app === 'multus';
+/** A Multus pod is one that runs a Multus image (the DaemonSet's, or a test's own). */
+const isMultus = (pod: V1Pod) => pod.spec?.containers?.some((c) => /\/multus-cni:/.test(c.image ?? '')) === true;
 const onPod = (pod: V1Pod) => {
   if (isMultus(pod)) multus.reconcile(pod);
   sandboxes.reconcile(pod);

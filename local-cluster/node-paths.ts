@@ -11,11 +11,14 @@ export interface NodeDirs {
   cniBin: string;
   /** /var/lib/cni on the node (Multus's cache of delegates, read back by CNI DEL). */
   cniState: string;
+  /** /run/multus on the node: the thick plugin's daemon socket, which its shim dials. */
+  multusRun: string;
 }
 
 export function nodeDirs(root: string, node: string): NodeDirs {
   const base = path.join(root, 'nodes', node);
-  return { cniConf: path.join(base, 'net.d'), cniBin: path.join(base, 'bin'), cniState: path.join(base, 'var-lib-cni') };
+  return { cniConf: path.join(base, 'net.d'), cniBin: path.join(base, 'bin'), cniState: path.join(base, 'var-lib-cni'),
+    multusRun: path.join(base, 'run-multus') };
 }
 
 /** The host directory that node `node` mounts at /etc/cni/net.d. */
@@ -40,6 +43,10 @@ export const CONTAINER = {
   serviceAccount: '/var/run/secrets/kubernetes.io/serviceaccount',
   /** Where the images keep the multus binary that the entrypoint copies to the node. */
   multusBin: '/usr/src/multus-cni/bin',
+  /** The thick daemon's configuration (a ConfigMap in the upstream DaemonSet). */
+  daemonConfig: '/etc/cni/net.d/multus.d',
+  /** The host's /run/multus, where the thick daemon listens (upstream mounts the host's /run at /host/run). */
+  multusRun: '/host/run/multus',
 } as const;
 
 /** Paths on the node, as the kubelet and the CNI plugins see them. */
@@ -47,4 +54,5 @@ export const HOST = {
   cniConf: '/etc/cni/net.d',
   cniBin: '/opt/cni/bin',
   cniState: '/var/lib/cni',
+  multusRun: '/run/multus',
 } as const;

@@ -53,7 +53,8 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
     return Promise.resolve({ ok: false, ms: 0, plugin: '', network: '', message: conf.error });
   }
   const { command: cmd, args } = inMountNamespace(
-    [[dirs.cniConf, HOST.cniConf], [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState]],
+    [[dirs.cniConf, HOST.cniConf], [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState],
+      [dirs.multusRun, HOST.multusRun]],
     path.join(HOST.cniBin, conf.type), [],
   );
   const env = {

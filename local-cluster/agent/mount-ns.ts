@@ -9,7 +9,7 @@ export function inMountNamespace(binds: readonly Bind[], command: string, args: 
   { command: string; args: string[] } {
   // The targets must exist on the host to be mount points; they stay empty there.
   for (const [, target] of binds) mkdirSync(target, { recursive: true });
-  const script = binds.map((_, i) => `mount --bind "$${2 * i + 1}" "$${2 * i + 2}"`).join(' && ') +
+  const script = binds.map((_, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(' && ') +
     ` && shift ${2 * binds.length} && exec "$@"`;
   return {
     command: 'unshare',

@@ -15,14 +15,14 @@
 // Pod annotations: `sim.mtr.local/entrypoint: none` (no container: the test owns the node's file) and
 // `sim.mtr.local/image: distroless` (the 4.x image has no shell or cat: every exec into the pod fails).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { CONTAINER, nodeMarker, type NodeDirs } from '../node-paths.ts';
-import { inMountNamespace } from './mount-ns.ts';
+import { CONTAINER, HOST, nodeMarker, type NodeDirs } from '../node-paths.ts';
+import { inMountNamespace, type Bind } from './mount-ns.ts';
 
 /** Which real program a Multus container runs, from its command (or, without one, its image's entrypoint). */
-export type MultusProgram = 'v3-entrypoint' | 'v4-thin-entrypoint' | 'unsupported';
+export type MultusProgram = 'v3-entrypoint' | 'v4-thin-entrypoint' | 'v4-thick-daemon' | 'unsupported';
 
 export function multusProgram(pod: V1Pod): { program: MultusProgram; args: string[]; why?: string } {
   const c = pod.spec?.containers?.[0];
@@ -30,8 +30,10 @@ export function multusProgram(pod: V1Pod): { program: MultusProgram; args: strin
   const cmd = path.basename(c?.command?.[0] ?? '');
   if (cmd === 'entrypoint.sh') return { program: 'v3-entrypoint', args };
   if (cmd === 'thin_entrypoint') return { program: 'v4-thin-entrypoint', args };
+  if (cmd === 'multus-daemon') return { program: 'v4-thick-daemon', args };
   if (cmd === '') {
     const tag = (c?.image ?? '').split(':').pop() ?? '';
+    if (/thick/.test(tag)) return { program: 'v4-thick-daemon', args };
     if (/^v?3\./.test(tag)) return { program: 'v3-entrypoint', args };
     if (/^v?4\./.test(tag) && !/thick/.test(tag)) return { program: 'v4-thin-entrypoint', args };
   }
@@ -191,18 +193,21 @@ export class MultusContainers {
     }
     const version = program === 'v3-entrypoint' ? 'multus-v3' : 'multus-v4';
     const binDir = path.join(this.#o.multusDir, version);
-    const exe = program === 'v3-entrypoint' ? 'bash' : path.join(binDir, 'thin_entrypoint');
+    const exe = program === 'v3-entrypoint' ? 'bash'
+      : path.join(binDir, program === 'v4-thin-entrypoint' ? 'thin_entrypoint' : 'multus-daemon');
     const exeArgs = program === 'v3-entrypoint' ? [path.join(binDir, 'entrypoint.sh'), ...args] : args;
-    const tmp = path.join(path.dirname(r.saDir), 'tmp');
+    const podDir = path.dirname(r.saDir);
+    const tmp = path.join(podDir, 'tmp');
     mkdirSync(tmp, { recursive: true });
-    const { command, args: argv } = inMountNamespace([
-      [dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin], [r.saDir, CONTAINER.serviceAccount],
-      [binDir, CONTAINER.multusBin], [tmp, '/tmp'],
-    ], exe, exeArgs);
+    const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin],
+      [r.saDir, CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin], [tmp, '/tmp']];
+    if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
+    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs);
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       KUBERNETES_SERVICE_HOST: '::1',
       KUBERNETES_SERVICE_PORT: String(this.#o.apiserverPort),
+      MULTUS_NODE_NAME: node,
     };
     for (const e of r.pod.spec?.containers?.[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     const logs = path.join(this.#o.root, 'logs');
@@ -220,6 +225,27 @@ export class MultusContainers {
       }, 1_000).unref();
     });
     this.#log(r, `started ${program} (${version}) pid ${child.pid}`);
+  }
+
+  /**
+   * The thick plugin's pod, as upstream's multus-daemonset-thick.yml sets it up: the install init container copies
+   * multus-shim to the node's /opt/cni/bin; the daemon reads its ConfigMap, writes 00-multus.conf (type
+   * multus-shim) and listens on the host's /run/multus; it talks to the API server with its own in-cluster
+   * credentials (client-go re-reads the projected token), never with a file on the node. Delegates run from the
+   * node's /opt/cni/bin (no chroot here: the mount namespace shows the node's directories at the host paths).
+   */
+  #thickSetup(dirs: NodeDirs, podDir: string, binDir: string): Bind[] {
+    copyFileSync(path.join(binDir, 'multus-shim'), path.join(dirs.cniBin, '.multus-shim.tmp'));
+    renameSync(path.join(dirs.cniBin, '.multus-shim.tmp'), path.join(dirs.cniBin, 'multus-shim'));
+    const configDir = path.join(podDir, 'daemon-config');
+    mkdirSync(configDir, { recursive: true });
+    writeFileSync(path.join(configDir, 'daemon-config.json'), JSON.stringify({
+      cniVersion: '0.3.1', logLevel: 'verbose', logToStderr: true,
+      cniConfigDir: CONTAINER.cniConf, multusAutoconfigDir: CONTAINER.cniConf, multusConfigFile: 'auto',
+      socketDir: CONTAINER.multusRun,
+    }, null, 2));
+    return [[configDir, CONTAINER.daemonConfig], [dirs.multusRun, CONTAINER.multusRun],
+      [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState]];
   }
 
   async #makeDistroless(pod: V1Pod): Promise<void> {

@@ -4,7 +4,7 @@
 // after which the same pod starts by itself. Pods on healthy nodes, hostNetwork pods, and nodes whose Multus keeps
 // its own token fresh (4.x thin with its token watch) are not affected.
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { CoreV1Api, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
@@ -196,5 +196,50 @@ describe('the outage, decided by the real Multus', () => {
       await assertHangs(ns, 'on-v3');
       assert.equal(readNodeFile(env.root, v3Node).toString('utf8'), v3Before, 'the 3.x file was never rewritten');
       assert.ok((await multusPodOn(env, v3Node)).metadata?.uid, 'the 3.x Multus pod still runs');
+    });
+
+  test('a node running the thick plugin has no outage: its daemon uses its own credentials, and the rotator leaves it alone',
+    async (t) => {
+      const node = env.nodes[4] ?? '';
+      const ns = await withNamespace(t, env);
+      const flavour = 'sim.mtr.local/multus-flavour';
+      // The DaemonSet's 3.x pod leaves the node; a thick daemon pod takes its place.
+      const ds = await multusPodOn(env, node);
+      restoreNodeFileAfter(t, env, node);
+      await core.patchNode({ name: node, body: [{ op: 'add', path: `/metadata/labels/${flavour.replace('/', '~1')}`,
+        value: 'thick' }] });
+      t.after(async () => {
+        await core.deleteNamespacedPod({ name: `multus-thick-${node}`, namespace: 'kube-system', gracePeriodSeconds: 0 })
+          .catch(() => undefined);
+        await core.patchNode({ name: node, body: [{ op: 'remove',
+          path: `/metadata/labels/${flavour.replace('/', '~1')}` }] });
+        await waitFor(`the DaemonSet's Multus back on ${node} with its files`, async () => {
+          const p = await multusPodOn(env, node).catch(() => undefined);
+          return isReady(p) && fileBoundTo(env.root, node) === p?.metadata?.uid &&
+            readFileSync(nodeMultusConf(node), 'utf8').includes('"type": "multus"');
+        }, 60_000);
+      });
+      await waitFor(`the DaemonSet's pod to leave ${node}`, () => read('kube-system', ds.metadata?.name ?? '')
+        .then(() => false, () => true), 30_000);
+      const thick = await core.createNamespacedPod({ namespace: 'kube-system', body: {
+        metadata: { name: `multus-thick-${node}`, labels: { app: 'multus-thick' } },
+        spec: { nodeName: node, serviceAccountName: 'multus', hostNetwork: true,
+          containers: [{ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thick',
+            command: ['/usr/src/multus-cni/bin/multus-daemon'] }] },
+      } });
+      await waitFor('the thick daemon to write its 00-multus.conf (type multus-shim)', () =>
+        existsSync(nodeMultusConf(node)) && readFileSync(nodeMultusConf(node), 'utf8').includes('multus-shim'), 60_000);
+      // The node still holds the file a thin Multus left years ago, long expired: thick never reads it.
+      writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, thick, -120)));
+      await pod(ns, 'on-thick', node);
+      await readyWithin(ns, 'on-thick', 30_000);
+      assert.deepEqual(await sandboxEvents(ns, 'on-thick'), []);
+      // The rotator judges the node by its Multus pod: self-refreshing, never planned.
+      const run = await runLocal(env, ['-o', 'json', '--selector', 'app=multus-thick', '--summary-namespace', ns,
+        '--lease-namespace', ns]);
+      const out = JSON.parse(run.stdout) as { findings: { node: string; class: string }[];
+        plan: { steps: { node: string }[] } };
+      assert.equal(out.findings.find((f) => f.node === node)?.class, 'self-refreshing', run.stdout);
+      assert.ok(!out.plan.steps.some((s) => s.node === node));
     });
 });
