@@ -52,7 +52,9 @@ export function connect(opts: ConnectOptions): Connection {
   }
   const ctx = kc.getContextObject(kc.getCurrentContext());
   if (!kc.getCurrentCluster()) {
-    throw new Error('the kubeconfig has no current cluster: pass --kubeconfig FILE and --context NAME, or set KUBECONFIG');
+    throw new Error(
+      'the kubeconfig has no current cluster: pass --kubeconfig FILE and --context NAME, or set KUBECONFIG',
+    );
   }
   return {
     kc,
@@ -70,7 +72,9 @@ export function describeCertificateFailure(err: unknown, kc: KubeConfig): string
   const failure = certificateFailure(err);
   if (failure === undefined) return undefined;
   const server = kc.getCurrentCluster()?.server ?? 'the API server';
-  return `the certificate check failed for ${server} (context ${kc.getCurrentContext() || 'in-cluster'}): ${failure}; ` +
-    'the kubeconfig\'s certificate-authority(-data) for this cluster does not match the certificate the server ' +
+  return `the certificate check failed for ${server} (context ${
+    kc.getCurrentContext() || 'in-cluster'
+  }): ${failure}; ` +
+    "the kubeconfig's certificate-authority(-data) for this cluster does not match the certificate the server " +
     'presents: check that the context points at the right server and its CA is current';
 }

@@ -267,8 +267,8 @@ function recordOf(lease: V1Lease): string {
  * unchanged lease (its resourceVersion) may be taken over. A lease already released when first read is free at once; a
  * lease deleted while watched is created again.
  */
-async function outlast(api: CoordinationV1Api, opts: LeaseOptions, seen: V1Lease):
-  Promise<{ alive: true; lease: V1Lease } | { alive: false; lease: V1Lease | undefined }> {
+async function outlast(api: CoordinationV1Api, opts: LeaseOptions,
+  seen: V1Lease): Promise<{ alive: true; lease: V1Lease } | { alive: false; lease: V1Lease | undefined }> {
   const durationMs = (seen.spec?.leaseDurationSeconds ?? leaseDurationSeconds(opts.ttlMs)) * 1000;
   const wait = opts.sleep ?? ((ms: number) => sleep(ms));
   const pollMs = Math.min(2000, Math.max(50, Math.floor(durationMs / 10)));
@@ -294,7 +294,10 @@ function heldInfo(opts: LeaseOptions, lease: V1Lease | undefined): LeaseInfo {
   const spec = lease?.spec;
   const since = millisOf(spec?.acquireTime) ?? millisOf(spec?.renewTime);
   return {
-    name: opts.name, namespace: opts.namespace, holder: opts.holder, acquired: false,
+    name: opts.name,
+    namespace: opts.namespace,
+    holder: opts.holder,
+    acquired: false,
     ...(spec?.holderIdentity ? { heldBy: spec.holderIdentity } : {}),
     ...(since !== undefined ? { heldSince: new Date(since).toISOString() } : {}),
   };

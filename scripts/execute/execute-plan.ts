@@ -9,7 +9,8 @@
 import { windowContains } from '../config/maintenance-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
-import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus, type MultusPhase } from './restart-node.ts';
+import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus,
+  type MultusPhase } from './restart-node.ts';
 import type { StepDeps } from './step-deps.ts';
 
 export interface ExecuteOptions {
@@ -31,9 +32,12 @@ export function gate(deps: Pick<StepDeps, 'config' | 'signal'>, now: number, opt
 
 function notStarted(step: NodeStep, why: string): NodeExecution {
   return {
-    node: step.node, outcome: 'not-started', reason: why,
+    node: step.node,
+    outcome: 'not-started',
+    reason: why,
     pods: step.pods.map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started' as const,
-      reason: why })),
+      reason: why })
+    ),
   };
 }
 
@@ -68,8 +72,8 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
       phase = await restartMultus(step, deps);
     } catch (err) {
       const reason = unexpected(err);
-      phase = { kind: 'done', stopRun: `node ${step.node}: ${reason}`, execution: { node: step.node, outcome: 'failed',
-        reason, pods: podsNotStarted(step, reason) } };
+      phase = { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
+        execution: { node: step.node, outcome: 'failed', reason, pods: podsNotStarted(step, reason) } };
     }
     if (phase.kind === 'fresh') {
       fresh.push({ i, step, phase });

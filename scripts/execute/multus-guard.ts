@@ -11,8 +11,9 @@ import { controllerOf } from '../shared/pods.ts';
 const HASH = 'controller-revision-hash';
 
 /** Why the pod must not be deleted, or undefined. Pure. */
-export function judgeMultusRestart(pod: V1Pod, ds: V1DaemonSet | undefined,
-  revisions: readonly V1ControllerRevision[]): string | undefined {
+export function judgeMultusRestart(pod: V1Pod, ds: V1DaemonSet | undefined, revisions: readonly V1ControllerRevision[]):
+  | string
+  | undefined {
   const owner = controllerOf(pod);
   if (owner?.kind !== 'DaemonSet') return 'it is not controlled by a DaemonSet, so nothing would recreate it';
   const id = `DaemonSet ${pod.metadata?.namespace}/${owner.name}`;
@@ -30,8 +31,11 @@ export function judgeMultusRestart(pod: V1Pod, ds: V1DaemonSet | undefined,
     return `${id} is in the middle of a rollout (${status?.updatedNumberScheduled ?? 0} of ` +
       `${status?.desiredNumberScheduled} pods updated); the next run tries again once it is done`;
   }
-  const owned = revisions.filter((r) => r.metadata?.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata?.uid));
-  const current = owned.reduce<V1ControllerRevision | undefined>((a, r) => (!a || r.revision > a.revision ? r : a), undefined);
+  const owned = revisions.filter((r) =>
+    r.metadata?.ownerReferences?.some((o) => o.controller && o.uid === ds.metadata?.uid)
+  );
+  const current = owned.reduce<V1ControllerRevision | undefined>((a, r) => (!a || r.revision > a.revision ? r : a),
+    undefined);
   const currentHash = current?.metadata?.labels?.[HASH];
   if (!currentHash) return `the current revision of ${id} could not be found among its ControllerRevisions`;
   const podHash = pod.metadata?.labels?.[HASH];
@@ -44,13 +48,15 @@ export function judgeMultusRestart(pod: V1Pod, ds: V1DaemonSet | undefined,
 }
 
 /** Reads the DaemonSet and its revisions, then judges. A read that fails refuses: nothing is deleted on a guess. */
-export async function multusRestartRefusal(pod: V1Pod, writer: Pick<ClusterWriter, 'readDaemonSet' |
-  'listControllerRevisions'>): Promise<string | undefined> {
+export async function multusRestartRefusal(pod: V1Pod, writer: Pick<ClusterWriter,
+  | 'readDaemonSet'
+  | 'listControllerRevisions'>): Promise<string | undefined> {
   const owner = controllerOf(pod);
   const ns = pod.metadata?.namespace ?? '';
   if (owner?.kind !== 'DaemonSet') return judgeMultusRestart(pod, undefined, []);
   try {
-    const [ds, revisions] = await Promise.all([writer.readDaemonSet(ns, owner.name), writer.listControllerRevisions(ns)]);
+    const [ds, revisions] = await Promise.all([writer.readDaemonSet(ns, owner.name),
+      writer.listControllerRevisions(ns)]);
     return judgeMultusRestart(pod, ds, revisions);
   } catch (err) {
     return `its DaemonSet ${ns}/${owner.name} or its ControllerRevisions could not be read (${describeError(err)}); ` +

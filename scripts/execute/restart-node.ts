@@ -9,10 +9,8 @@ import { classifyNode } from '../classify/classify-node.ts';
 import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { windowContains } from '../config/maintenance-window.ts';
-import {
-  ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
-  type TokenRef,
-} from '../model.ts';
+import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
+  type TokenRef } from '../model.ts';
 import { scanMultusPod } from '../scan/scan-nodes.ts';
 import { toPdbFacts } from '../scan/to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
@@ -41,9 +39,11 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   const stepDeadline = startedAt + config.stepTimeoutMs;
   const dryRun = config.mode === 'server-dry-run';
   const mp = step.multusPod;
-  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>, stopRun?: string): MultusPhase =>
-    ({ kind: 'done', execution: { node: step.node, startedAt, finishedAt: deps.now(), ...e },
-      ...(stopRun ? { stopRun } : {}) });
+  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>, stopRun?: string): MultusPhase => ({
+    kind: 'done',
+    execution: { node: step.node, startedAt, finishedAt: deps.now(), ...e },
+    ...(stopRun ? { stopRun } : {}),
+  });
   const nodeRef = { kind: 'Node', name: step.node, apiVersion: 'v1' };
 
   // Things change between the scan and now: look again before touching anything.
@@ -57,15 +57,18 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   // A paced step (scripts/plan/pacing.ts) rotates a still-healthy token ahead of time: act if it is the one planned.
   const pacedStill = step.paced === true && before.class === 'healthy' && before.exp === step.exp;
   if (!ACTIONABLE_CLASSES.includes(before.class) && !pacedStill) {
-    return done({ outcome: 'skipped', pods: [], tokenBefore, reason: `re-checked: now ${before.class}: ${before.reason}` });
+    return done({ outcome: 'skipped', pods: [], tokenBefore,
+      reason: `re-checked: now ${before.class}: ${before.reason}` });
   }
   // Deleting the pod must bring back the same Multus, now: its DaemonSet exists, is not mid-rollout, and the pod
   // already runs the DaemonSet's current revision.
   const refusal = await multusRestartRefusal(current, deps.writer);
   if (refusal) {
     const reason = `refused to restart the Multus pod ${mp.name}: ${refusal}`;
-    await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart', note: reason });
-    return done({ outcome: 'not-started', tokenBefore, pods: notStarted(step, 'the Multus pod was not restarted'), reason });
+    await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
+      note: reason });
+    return done({ outcome: 'not-started', tokenBefore, pods: notStarted(step, 'the Multus pod was not restarted'),
+      reason });
   }
 
   // 1. The Multus pod: delete it; its DaemonSet recreates it, and the new pod writes a fresh token.
@@ -77,17 +80,24 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   const deleted = await writer.deletePod(mp.namespace, mp.name, mp.uid, dryRun);
   if (dryRun) {
     return { kind: 'fresh', startedAt, tokenBefore,
-      dryRun: deleted === 'deleted' ? 'the API server would delete the Multus pod now (dryRun=All)' : 'the Multus pod is gone' };
+      dryRun: deleted === 'deleted' ? 'the API server would delete the Multus pod now (dryRun=All)'
+        : 'the Multus pod is gone' };
   }
   const deletedAt = deps.now();
   let fresh: V1Pod;
   try {
     fresh = await writer.waitForPods({
-      namespace: mp.namespace, labelSelector: config.selector, fieldSelector: `spec.nodeName=${step.node}`,
-      timeoutMs: Math.max(1000, stepDeadline - deps.now()), signal: deps.signal,
+      namespace: mp.namespace,
+      labelSelector: config.selector,
+      fieldSelector: `spec.nodeName=${step.node}`,
+      timeoutMs: Math.max(1000, stepDeadline - deps.now()),
+      signal: deps.signal,
       what: `a new Ready Multus pod on ${step.node}`,
-      until: (pods) => [...pods.values()].find((p) => p.metadata?.uid !== mp.uid && !p.metadata?.deletionTimestamp &&
-        podIsReady(p)),
+      until: (pods) =>
+        [...pods.values()].find((p) =>
+          p.metadata?.uid !== mp.uid && !p.metadata?.deletionTimestamp &&
+          podIsReady(p)
+        ),
     });
   } catch (err) {
     if (!(err instanceof WaitTimeout || err instanceof WaitAborted)) throw err;
@@ -102,9 +112,10 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
       multus: { oldPod: mp.name, oldUid: mp.uid }, reason: err.message }, stopRun);
   }
   const readyAt = deps.now();
-  const multus = { oldPod: mp.name, oldUid: mp.uid, newPod: fresh.metadata?.name ?? '', newUid: fresh.metadata?.uid ?? '',
-    readyMs: readyAt - deletedAt };
-  deps.emit({ type: 'multus-restarted', node: step.node, oldPod: mp.name, newPod: multus.newPod, readyMs: multus.readyMs });
+  const multus = { oldPod: mp.name, oldUid: mp.uid, newPod: fresh.metadata?.name ?? '',
+    newUid: fresh.metadata?.uid ?? '', readyMs: readyAt - deletedAt };
+  deps.emit({ type: 'multus-restarted', node: step.node, oldPod: mp.name, newPod: multus.newPod,
+    readyMs: multus.readyMs });
 
   // 2. Prove the node's file now holds a fresh token: bound to the new pod, accepted by TokenReview, and as
   // long-lived as the API server grants (classify/token-grant.ts), whatever --expiring-within says.
@@ -119,13 +130,19 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   const tokenAfter = { fingerprint: after?.fingerprint, exp: after?.exp };
   if (!after || !freshness.fresh) {
     const reason = deps.signal.aborted
-      ? `the new Multus pod ${multus.newPod} is Ready; stopped (${String(deps.signal.reason)}) before its fresh token ` +
-        'was confirmed in the node\'s file; dependents left alone, the next run checks the node again'
+      ? `the new Multus pod ${multus.newPod} is Ready; stopped (${
+        String(deps.signal.reason)
+      }) before its fresh token ` +
+        "was confirmed in the node's file; dependents left alone, the next run checks the node again"
       : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
-        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${freshness.fresh ? '' : freshness.reason}); ` +
+        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${
+          freshness.fresh ? '' : freshness.reason
+        }); ` +
         'dependents left alone';
-    await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart', note: reason });
-    return done({ outcome: 'failed', tokenBefore, tokenAfter, multus, pods: notStarted(step, 'the node\'s token is not fresh'), reason });
+    await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
+      note: reason });
+    return done({ outcome: 'failed', tokenBefore, tokenAfter, multus,
+      pods: notStarted(step, "the node's token is not fresh"), reason });
   }
   const tokenMs = deps.now() - readyAt;
   deps.emit({ type: 'token-fresh', node: step.node, fingerprint: after.fingerprint ?? '', tokenMs });
@@ -156,7 +173,8 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
       }
     }
     if (v.action === 'restart' && halted) {
-      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started', reason: `not evicted: ${halted}` };
+      r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started',
+        reason: `not evicted: ${halted}` };
     } else if (v.action !== 'restart') {
       r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
         reason: v.reason };
@@ -189,21 +207,28 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
   const { tokenBefore, tokenAfter } = phase;
   const reason = why !== undefined ? `token rotated; then ${why}`
     : outcome === 'rotated'
-      ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${pods.filter((p) => p.outcome === 'evicted').length} pod(s) restarted`
-      : `token rotated; ${troubled.length} dependent pod(s) not restarted: ${troubled.map((p) => `${p.namespace}/${p.name} (${p.outcome})`).join(', ')}`;
+    ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${
+      pods.filter((p) => p.outcome === 'evicted').length
+    } pod(s) restarted`
+    : `token rotated; ${troubled.length} dependent pod(s) not restarted: ${
+      troubled.map((p) => `${p.namespace}/${p.name} (${p.outcome})`).join(', ')
+    }`;
   const nodeRef = { kind: 'Node', name: step.node, apiVersion: 'v1' };
   await deps.event({ regarding: nodeRef, reason: outcome === 'rotated' ? 'MultusTokenRotated'
     : outcome === 'failed' ? 'MultusTokenRotationFailed' : 'MultusTokenRotationPartial',
-  type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
+    type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
   return { ...base, outcome, reason };
 }
 
 /** The plan's verdict for every dependent, the restartable ones not started, with why. */
 export function notStarted(step: NodeStep, why: string, from: readonly PodExecution[] = []): PodExecution[] {
   const known = new Set(from.map((p) => p.uid));
-  return [...from, ...step.pods.filter((v) => !known.has(v.uid)).map((v) => ({ namespace: v.namespace, name: v.name,
-    uid: v.uid, outcome: v.action === 'restart' ? 'not-started' as const : (v.action === 'blocked' ? 'blocked' as const : 'skipped' as const),
-    reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason }))];
+  return [...from,
+    ...step.pods.filter((v) => !known.has(v.uid)).map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid,
+      outcome: v.action === 'restart' ? 'not-started' as const
+        : (v.action === 'blocked' ? 'blocked' as const : 'skipped' as const),
+      reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason })
+    )];
 }
 
 async function listPdbs(deps: StepDeps): Promise<PdbFacts[]> {

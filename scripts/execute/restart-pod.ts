@@ -33,25 +33,33 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   // Things change: judge the pod again, with the budgets as they are now.
   const pod = await writer.readPod(verdict.namespace, verdict.name);
   if (!pod || pod.metadata?.uid !== verdict.uid) {
-    return { ...base, outcome: 'already-gone', reason: pod ? `replaced since the scan by ${pod.metadata?.uid}` : 'gone since the scan' };
+    return { ...base, outcome: 'already-gone',
+      reason: pod ? `replaced since the scan by ${pod.metadata?.uid}` : 'gone since the scan' };
   }
   const facts = (await resolveClaimAffinity(deps.reader, [toPodFacts(pod)], deps.scan.nodeFacts))[0] ?? toPodFacts(pod);
   const fresh = podVerdict(facts, { config, pdbs, nodes: deps.scan.nodeFacts });
   if (fresh.action !== 'restart') {
-    return { ...base, outcome: fresh.action === 'blocked' ? 'blocked' : 'skipped', reason: `re-checked: ${fresh.reason}` };
+    return { ...base, outcome: fresh.action === 'blocked' ? 'blocked' : 'skipped',
+      reason: `re-checked: ${fresh.reason}` };
   }
   const owner = controllerOf(pod);
   if (!owner) return { ...base, outcome: 'skipped', reason: 'has no controller (re-checked); never evicted' };
-  const ownedReady = (pods: ReadonlyMap<string, V1Pod>, exclude: string) => [...pods.values()].filter((p) =>
-    p.metadata?.uid !== exclude && !p.metadata?.deletionTimestamp && controllerOf(p)?.uid === owner.uid && podIsReady(p));
+  const ownedReady = (pods: ReadonlyMap<string, V1Pod>, exclude: string) =>
+    [...pods.values()].filter((p) =>
+      p.metadata?.uid !== exclude && !p.metadata?.deletionTimestamp && controllerOf(p)?.uid === owner.uid &&
+      podIsReady(p)
+    );
   const ns = verdict.namespace;
   // The controller's Ready pods now (this one included): the replacement must bring their number back, and is the
   // Ready pod that is not among them.
   const siblings = siblingSelector(pod, owner.kind);
   const census = (pods: ReadonlyMap<string, V1Pod>) => ({
     ready: new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)),
-    unreadyOthers: [...pods.values()].filter((p) => p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid &&
-      !podIsReady(p)).length,
+    unreadyOthers:
+      [...pods.values()].filter((p) =>
+        p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid &&
+        !podIsReady(p)
+      ).length,
   });
   const near = await writer.waitForPods({ namespace: ns, labelSelector: siblings, timeoutMs: 30_000,
     what: `pods of ${owner.kind} ${owner.name}`, until: census });
@@ -61,14 +69,17 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   // its replacement may be unable to start, and then two would be missing. Every pod of the controller counts (a
   // StatefulSet's siblings selector above is the pod's own name: look at the whole namespace for it).
   const whole = owner.kind === 'StatefulSet' && siblings !== undefined
-    ? await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`, until: census })
+    ? await writer.waitForPods({ namespace: ns, timeoutMs: 30_000, what: `pods of ${owner.kind} ${owner.name}`,
+      until: census })
     : near;
   const desired = await writer.desiredReplicas(owner.kind, ns, owner.name);
   const selfUnready = podIsReady(pod) ? 0 : 1;
   const short = Math.max(desired === undefined ? 0 : desired - whole.ready.size - selfUnready, whole.unreadyOthers);
   if (short > 0) {
     const reason = `${owner.kind} ${owner.name} is already short of Ready pods (${whole.ready.size} Ready` +
-      `${desired === undefined ? '' : ` of ${desired} desired`}${whole.unreadyOthers > 0 ? `, ${whole.unreadyOthers} other(s) not Ready` : ''}); ` +
+      `${desired === undefined ? '' : ` of ${desired} desired`}${
+        whole.unreadyOthers > 0 ? `, ${whole.unreadyOthers} other(s) not Ready` : ''
+      }); ` +
       'evicting this one could leave it two short: not evicted';
     await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
       reason: 'MultusTokenEvictionBlocked', note: reason, type: 'Warning', action: 'Evict' });
@@ -78,7 +89,10 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const started = deps.now();
   const evicted = await evictWithRetry({
     evict: () => writer.evict(ns, verdict.name, dryRun),
-    now: deps.now, sleep: deps.sleep, random: deps.random, aborted: () => deps.signal.aborted,
+    now: deps.now,
+    sleep: deps.sleep,
+    random: deps.random,
+    aborted: () => deps.signal.aborted,
   }, Math.max(0, podDeadline - started));
   const attempts = evicted.attempts;
   switch (evicted.kind) {
@@ -91,7 +105,8 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     case 'failed':
       return { ...base, outcome: 'failed', reason: evicted.reason, attempts };
     case 'aborted':
-      return { ...base, outcome: 'not-started', reason: `not evicted: ${String(deps.signal.reason ?? 'run stopped')}`, attempts };
+      return { ...base, outcome: 'not-started', reason: `not evicted: ${String(deps.signal.reason ?? 'run stopped')}`,
+        attempts };
     case 'accepted':
       break;
   }

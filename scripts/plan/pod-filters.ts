@@ -75,7 +75,8 @@ export const POD_FILTERS: readonly PodFilter[] = [
   {
     name: 'finished',
     check: (pod) =>
-      pod.phase === 'Succeeded' || pod.phase === 'Failed' ? skip(`has finished (${pod.phase}); nothing to restart`) : undefined,
+      pod.phase === 'Succeeded' || pod.phase === 'Failed' ? skip(`has finished (${pod.phase}); nothing to restart`)
+        : undefined,
   },
   {
     name: 'terminating',
@@ -96,10 +97,12 @@ export const POD_FILTERS: readonly PodFilter[] = [
       pod.controller?.kind !== 'DaemonSet'
         ? undefined
         : attachesNetworks(pod) && !pod.hostNetwork
-          ? { action: 'manual', reason: `is owned by DaemonSet ${pod.controller.name} and attaches secondary networks ` +
-            `(${NETWORKS_ANNOTATION}); this tool does not restart DaemonSet pods: delete it by hand once Multus on ` +
-            'this node has a fresh token, and its DaemonSet recreates it here' }
-          : skip(`is owned by DaemonSet ${pod.controller.name}; its controller would recreate it in place, so it is not a workload this tool restarts`),
+        ? { action: 'manual', reason: `is owned by DaemonSet ${pod.controller.name} and attaches secondary networks ` +
+          `(${NETWORKS_ANNOTATION}); this tool does not restart DaemonSet pods: delete it by hand once Multus on ` +
+          'this node has a fresh token, and its DaemonSet recreates it here' }
+        : skip(
+          `is owned by DaemonSet ${pod.controller.name}; its controller would recreate it in place, so it is not a workload this tool restarts`,
+        ),
   },
   {
     name: 'job',
@@ -110,13 +113,17 @@ export const POD_FILTERS: readonly PodFilter[] = [
   },
   {
     name: 'host-network',
-    check: (pod) => (pod.hostNetwork ? skip('uses the host network; it has no CNI interfaces and does not use Multus') : undefined),
+    check: (
+      pod,
+    ) => (pod.hostNetwork ? skip('uses the host network; it has no CNI interfaces and does not use Multus')
+      : undefined),
   },
   {
     name: 'opt-out',
     check: (pod, ctx) =>
       pod.annotations[ctx.config.optOutAnnotation] === 'true'
-        ? skip(`is opted out by the annotation ${ctx.config.optOutAnnotation}="true"`, `annotation ${ctx.config.optOutAnnotation}`)
+        ? skip(`is opted out by the annotation ${ctx.config.optOutAnnotation}="true"`,
+          `annotation ${ctx.config.optOutAnnotation}`)
         : undefined,
   },
   {
@@ -131,10 +138,11 @@ export const POD_FILTERS: readonly PodFilter[] = [
     check: (pod, ctx) =>
       pod.controller !== undefined && !ctx.config.restartKinds.includes(pod.controller.kind)
         ? {
-            action: 'manual',
-            reason: `is owned by ${pod.controller.kind} ${pod.controller.name}, a controller not known to bring an evicted pod back; restart it by hand`,
-            override: '--restart-kinds',
-          }
+          action: 'manual',
+          reason:
+            `is owned by ${pod.controller.kind} ${pod.controller.name}, a controller not known to bring an evicted pod back; restart it by hand`,
+          override: '--restart-kinds',
+        }
         : undefined,
   },
   {
@@ -147,10 +155,10 @@ export const POD_FILTERS: readonly PodFilter[] = [
       return emptyDirs.length === 0
         ? undefined
         : {
-            action: 'refused',
-            reason: `has emptyDir volumes (${emptyDirs.join(', ')}) whose data would be lost`,
-            override: '--allow-local-storage',
-          };
+          action: 'refused',
+          reason: `has emptyDir volumes (${emptyDirs.join(', ')}) whose data would be lost`,
+          override: '--allow-local-storage',
+        };
     },
   },
   {
@@ -188,7 +196,8 @@ function restartReason(policy: DependentsPolicy): string {
 }
 
 /** The verdict of the first filter that refuses, or 'restart'. */
-export function podVerdict(pod: PodFacts, ctx: PodFilterContext, filters: readonly PodFilter[] = POD_FILTERS): PodVerdict {
+export function podVerdict(pod: PodFacts, ctx: PodFilterContext,
+  filters: readonly PodFilter[] = POD_FILTERS): PodVerdict {
   const id = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
   let budgets: readonly PdbFacts[] | undefined;
   const derived: DerivedFacts = {

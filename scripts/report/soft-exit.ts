@@ -37,6 +37,7 @@ export function softOutcome(findings: readonly NodeFinding[], plan: RestartPlan,
 }
 
 /** The process's exit code: 0 for an outcome listed in --exit-zero-on, else the run's own code. */
-export function jobExitCode(exitCode: number, soft: SoftOutcome | undefined, exitZeroOn: readonly SoftOutcome[]): number {
+export function jobExitCode(exitCode: number, soft: SoftOutcome | undefined,
+  exitZeroOn: readonly SoftOutcome[]): number {
   return soft !== undefined && exitZeroOn.includes(soft) ? EXIT.OK : exitCode;
 }

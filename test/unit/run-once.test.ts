@@ -10,9 +10,17 @@ import { FakeCluster, HOUR, testConfig } from './support/fake-cluster.ts';
 
 function deps(c: FakeCluster, config: Partial<Config> = {}) {
   return {
-    config: testConfig(config), reader: c.reader, writer: c.writer, writeSummary: c.writeSummary,
-    via: 'local' as const, identity: 'test', now: c.now, emit: () => undefined, holder: 'me',
-    acquireLease: (o: Parameters<typeof acquireLease>[1]) => acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
+    config: testConfig(config),
+    reader: c.reader,
+    writer: c.writer,
+    writeSummary: c.writeSummary,
+    via: 'local' as const,
+    identity: 'test',
+    now: c.now,
+    emit: () => undefined,
+    holder: 'me',
+    acquireLease: (o: Parameters<typeof acquireLease>[1]) =>
+      acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
   };
 }
 
@@ -21,7 +29,9 @@ test('an error thrown half-way through a node: the summary records the pod alrea
   c.addNode('node-a', { tokenExpiresInMs: -HOUR });
   const [first, second] = c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2 })
     .map((p) => p.metadata?.name ?? '').sort();
-  c.fail('evict', new TypeError('Cannot read properties of undefined (reading \'status\')'), { target: `apps/${second}` });
+  c.fail('evict', new TypeError("Cannot read properties of undefined (reading 'status')"), {
+    target: `apps/${second}`,
+  });
   const result = await runOnce(deps(c));
   assert.equal(result.exitCode, 6);
   const node = result.execution?.nodes[0];
@@ -45,7 +55,7 @@ test('the lease cannot be read (403): nothing is changed, the summary is written
   assert.match(c.summary?.['summary.yaml'] ?? '', /acting could not start: .*forbidden/);
 });
 
-test('no rbac.yaml namespace for the summary (404): one line saying what to do, and the run\'s own exit code', async () => {
+test("no rbac.yaml namespace for the summary (404): one line saying what to do, and the run's own exit code", async () => {
   const c = new FakeCluster();
   c.addNode('node-a'); // healthy: exit 0
   c.fail('summary.read', { code: 404, message: 'namespaces "multus-token-rotator" not found' });
@@ -53,7 +63,8 @@ test('no rbac.yaml namespace for the summary (404): one line saying what to do, 
   const result = await runOnce({ ...deps(c, { mode: 'dry-run' }), emit: (e) => emitted.push(e) });
   assert.equal(result.exitCode, 0);
   const warning = result.warnings.find((w) => w.includes('summary')) ?? '';
-  assert.match(warning, /namespace multus-token-rotator does not exist: apply rbac\.yaml .* or pass --summary-namespace/);
+  assert.match(warning,
+    /namespace multus-token-rotator does not exist: apply rbac\.yaml .* or pass --summary-namespace/);
   assert.doesNotMatch(warning, /HTTP-Code|Unknown API Status|\n/);
 });
 
@@ -125,7 +136,7 @@ test('SIGTERM while acting: the next node is not started, the lease is released,
   const result = await runOnce({ ...deps(c), signal: sigterm.signal });
   assert.equal(result.exitCode, 130);
   assert.deepEqual(result.execution?.nodes.map((n) => n.outcome), ['failed', 'not-started']);
-  assert.equal(changes(c).length, 1, 'only node-a\'s Multus pod was deleted');
+  assert.equal(changes(c).length, 1, "only node-a's Multus pod was deleted");
   assert.equal(c.lease()?.spec?.holderIdentity, undefined);
   assert.equal(c.summaryWrites, 1);
 });
@@ -148,7 +159,7 @@ test('the lease taken over mid-run: acting stops at the next renewal, the next n
   assert.equal(result.execution?.nodes[1]?.outcome, 'not-started');
   assert.match(result.execution?.nodes[1]?.reason ?? '', /held by usurper/);
   assert.equal(changes(c).length, 1);
-  assert.equal(c.lease()?.spec?.holderIdentity, 'usurper', 'the new holder\'s lease is left alone');
+  assert.equal(c.lease()?.spec?.holderIdentity, 'usurper', "the new holder's lease is left alone");
 });
 
 test('Events that cannot be written are warned about once; the run still rotates', async () => {

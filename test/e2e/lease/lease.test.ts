@@ -5,8 +5,8 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { CoordinationV1Api, V1MicroTime } from '@kubernetes/client-node';
-import { acquireLease, makeHolderIdentity, type AcquireResult, type LeaseHandle, type LeaseOptions }
-  from '../../../scripts/cluster/lease.ts';
+import { acquireLease, makeHolderIdentity, type AcquireResult, type LeaseHandle,
+  type LeaseOptions } from '../../../scripts/cluster/lease.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 
 const env = clusterEnv();
@@ -90,10 +90,12 @@ describe('lease', { timeout: 60_000 }, () => {
     const ns = await withNamespace(t, env);
     const all = Array.from({ length: 5 }, () => opts(ns));
     // As a run does: the winner renews at once, so the others see it alive.
-    const results = await Promise.all(all.map((o) => acquireLease(env.kc, o).then((r) => {
-      if (r.ok) r.lease.startRenewing(300);
-      return r;
-    })));
+    const results = await Promise.all(all.map((o) =>
+      acquireLease(env.kc, o).then((r) => {
+        if (r.ok) r.lease.startRenewing(300);
+        return r;
+      })
+    ));
     const winners = results.flatMap((r) => (r.ok ? [r.lease] : []));
     assert.equal(winners.length, 1, `winners: ${winners.map((w) => w.info.holder).join(', ')}`);
     const winner = winners[0];
@@ -155,9 +157,10 @@ describe('lease', { timeout: 60_000 }, () => {
   test('a dead holder whose renewTime is an hour in the future (its clock ahead) is still taken over', async (t) => {
     const ns = await withNamespace(t, env);
     const future = new V1MicroTime(Date.now() + 3600_000);
-    await coordination.createNamespacedLease({ namespace: ns, body: { metadata: { name: NAME },
-      spec: { holderIdentity: 'run-with-a-fast-clock', leaseDurationSeconds: 2, acquireTime: future, renewTime: future,
-        leaseTransitions: 0 } } });
+    await coordination.createNamespacedLease({ namespace: ns,
+      body: { metadata: { name: NAME },
+        spec: { holderIdentity: 'run-with-a-fast-clock', leaseDurationSeconds: 2, acquireTime: future,
+          renewTime: future, leaseTransitions: 0 } } });
     const asked = Date.now();
     const next = held(await acquireLease(env.kc, opts(ns, 2000)), 'the next holder');
     const waited = Date.now() - asked;
@@ -171,7 +174,8 @@ describe('lease', { timeout: 60_000 }, () => {
   test('a missing namespace is an error that names it and the fix', async () => {
     const ns = `e2e-missing-${process.pid}`;
     await assert.rejects(acquireLease(env.kc, opts(ns)),
-      (err: Error) => err.message.includes(`namespace ${ns} not found`) && /rbac\.yaml/.test(err.message) &&
+      (err: Error) =>
+        err.message.includes(`namespace ${ns} not found`) && /rbac\.yaml/.test(err.message) &&
         /--lease-namespace/.test(err.message));
   });
 });

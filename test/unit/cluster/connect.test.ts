@@ -22,8 +22,8 @@ let kubeconfig: string;
 
 before(async () => {
   for (const ca of ['ca', 'other-ca']) {
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${ca}.key`,
-      '-out', `${ca}.crt`, '-days', '1', '-subj', `/CN=${ca}`);
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout',
+      `${ca}.key`, '-out', `${ca}.crt`, '-days', '1', '-subj', `/CN=${ca}`);
   }
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'srv.key', '-out',
     'srv.csr', '-subj', '/CN=127.0.0.1');
@@ -36,12 +36,24 @@ before(async () => {
   const port = (server.address() as AddressInfo).port;
   kubeconfig = file('kubeconfig');
   writeFileSync(kubeconfig, [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: prod', '  cluster:', `    server: https://127.0.0.1:${port}`,
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: prod',
+    '  cluster:',
+    `    server: https://127.0.0.1:${port}`,
     `    certificate-authority-data: ${readFileSync(file('other-ca.crt')).toString('base64')}`,
-    'users:', '- name: admin', '  user:', '    token: not-a-real-token',
-    'contexts:', '- name: prod-admin', '  context:', '    cluster: prod', '    user: admin',
-    'current-context: prod-admin', '',
+    'users:',
+    '- name: admin',
+    '  user:',
+    '    token: not-a-real-token',
+    'contexts:',
+    '- name: prod-admin',
+    '  context:',
+    '    cluster: prod',
+    '    user: admin',
+    'current-context: prod-admin',
+    '',
   ].join('\n'));
 });
 
@@ -57,7 +69,8 @@ test('a CA that does not match: the failure names the server, the context and th
   assert.match(certificateFailure(err) ?? '', /^UNABLE_TO_VERIFY_LEAF_SIGNATURE|^UNABLE_TO_GET_ISSUER_CERT/);
   assert.equal(isTransient(err), false);
   const line = describeCertificateFailure(err, c.kc) ?? '';
-  assert.match(line, new RegExp(`^the certificate check failed for https://127\\.0\\.0\\.1:\\d+ \\(context prod-admin\\): `));
+  assert.match(line,
+    new RegExp(`^the certificate check failed for https://127\\.0\\.0\\.1:\\d+ \\(context prod-admin\\): `));
   assert.match(line, /certificate-authority/);
 });
 
@@ -69,6 +82,7 @@ test('the entry point says so in one line and exits 4', async () => {
   });
   assert.equal(run.code, 4, run.stderr);
   const last = run.stderr.trim().split('\n').at(-1) ?? '';
-  assert.match(last, /^multus-token-rotator: the certificate check failed for https:\/\/127\.0\.0\.1:\d+ \(context prod-admin\)/);
+  assert.match(last,
+    /^multus-token-rotator: the certificate check failed for https:\/\/127\.0\.0\.1:\d+ \(context prod-admin\)/);
   assert.doesNotMatch(run.stderr, /cannot reach the API server|fetch failed/);
 });

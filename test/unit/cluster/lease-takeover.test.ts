@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { acquireLease } from '../../../scripts/cluster/lease.ts';
 import { FakeCluster, HOUR, ROTATOR_NS, SECOND } from '../support/fake-cluster.ts';
 
-const opts = (c: FakeCluster) => ({ namespace: ROTATOR_NS, name: 'multus-token-rotator', holder: 'me', ttlMs: 10 * SECOND,
-  now: c.now, sleep: c.clock.sleeper() });
+const opts = (c: FakeCluster) => ({ namespace: ROTATOR_NS, name: 'multus-token-rotator', holder: 'me',
+  ttlMs: 10 * SECOND, now: c.now, sleep: c.clock.sleeper() });
 
 test('a dead holder whose renewTime is in the future (its clock ahead) is taken over after its duration', async () => {
   const c = new FakeCluster();
@@ -21,8 +21,8 @@ test('a dead holder whose renewTime is in the future (its clock ahead) is taken 
 
 test('a live holder whose renewTime is in the past (its clock behind) keeps the lease', async () => {
   const c = new FakeCluster();
-  const renew = (at: number) => c.setLease({ holder: 'live-run', renewTime: at - HOUR, acquireTime: c.now() - 2 * HOUR,
-    durationSeconds: 10 });
+  const renew = (at: number) =>
+    c.setLease({ holder: 'live-run', renewTime: at - HOUR, acquireTime: c.now() - 2 * HOUR, durationSeconds: 10 });
   renew(c.now());
   for (let i = 1; i <= 10; i++) c.after(i * 3 * SECOND, () => renew(c.now()));
   const got = await acquireLease(c.kubeConfig(), opts(c));

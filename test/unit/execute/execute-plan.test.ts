@@ -8,11 +8,14 @@ import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-wind
 import type { RestartPlan } from '../../../scripts/model.ts';
 import { FakeCluster, HOUR, MINUTE, SECOND } from '../support/fake-cluster.ts';
 
-const plan = (c: FakeCluster, ...nodes: string[]): RestartPlan =>
-  ({ createdAt: c.now(), steps: nodes.map((n) => c.step(n)), deferred: [], skipped: [], advisories: [] });
+const plan = (c: FakeCluster, ...nodes: string[]): RestartPlan => ({ createdAt: c.now(),
+  steps: nodes.map((n) => c.step(n)), deferred: [], skipped: [], advisories: [] });
 const far = (c: FakeCluster) => ({ deadline: c.now() + 10 * HOUR });
-const readyOf = (c: FakeCluster, name: string) => c.podsOf('ReplicaSet', name)
-  .filter((p) => !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')).length;
+const readyOf = (c: FakeCluster, name: string) =>
+  c.podsOf('ReplicaSet', name)
+    .filter((p) =>
+      !p.metadata?.deletionTimestamp && p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')
+    ).length;
 
 // ── item 1: stop on the first replacement that does not come back ──
 
@@ -32,7 +35,7 @@ test('a replacement that never becomes Ready: nothing more is evicted on the nod
   assert.deepEqual(a?.pods.map((p) => p.outcome), ['failed', 'not-started', 'not-started']);
   assert.match(a?.pods[1]?.reason ?? '', /nothing more is evicted on this node/);
   assert.match(report.stoppedBecause ?? '', /node-a failed and --on-failure is stop/);
-  assert.ok(!c.calls.includes(`evict apps/${b?.pods[0]?.name}`), 'node b\'s pods are not evicted');
+  assert.ok(!c.calls.includes(`evict apps/${b?.pods[0]?.name}`), "node b's pods are not evicted");
 });
 
 test('a controller already short of Ready pods loses none of its Ready pods; its unready pod may go', async () => {
@@ -45,7 +48,8 @@ test('a controller already short of Ready pods loses none of its Ready pods; its
   const report = await executePlan({ ...plan(c), steps: [step] }, deps, far(c));
   const byName = new Map(report.nodes[0]?.pods.map((p) => [p.name, p]));
   assert.equal(byName.get(first?.metadata?.name ?? '')?.outcome, 'blocked');
-  assert.match(byName.get(first?.metadata?.name ?? '')?.reason ?? '', /already short of Ready pods \(1 Ready of 2 desired/);
+  assert.match(byName.get(first?.metadata?.name ?? '')?.reason ?? '',
+    /already short of Ready pods \(1 Ready of 2 desired/);
   assert.equal(byName.get(second?.metadata?.name ?? '')?.outcome, 'evicted', 'the unready pod itself may be restarted');
   assert.ok(!c.calls.includes(`evict apps/${first?.metadata?.name}`));
 });
@@ -60,7 +64,8 @@ test('two broken nodes sharing a Deployment: every Multus pod is restarted, each
   c.addReplicaSet('apps', 'web-b', { node: 'node-b', replicas: 1, labels: { app: 'web' } });
   const deps = await c.stepDeps();
   const report = await executePlan(plan(c, 'node-a', 'node-b'), deps, far(c));
-  assert.deepEqual(report.nodes.map((n) => n.outcome), ['rotated', 'rotated'], report.nodes.map((n) => n.reason).join('\n'));
+  assert.deepEqual(report.nodes.map((n) => n.outcome), ['rotated', 'rotated'],
+    report.nodes.map((n) => n.reason).join('\n'));
   const firstEvict = c.calls.findIndex((x) => x.startsWith('evict '));
   const lastDelete = c.calls.findLastIndex((x) => x.startsWith('delete kube-system/'));
   assert.ok(firstEvict > lastDelete, `Multus restarts before evictions:\n${c.calls.join('\n')}`);
@@ -98,8 +103,8 @@ test('a new Multus pod not Ready in time stops the run, even with --on-failure c
   c.addNode('node-a', { tokenExpiresInMs: -HOUR });
   c.addNode('node-b', { tokenExpiresInMs: -HOUR });
   c.multusDaemonSet.readyAfterMs = 'never';
-  const report = await executePlan(plan(c, 'node-a', 'node-b'), await c.stepDeps({ config: { onFailure: 'continue',
-    stepTimeoutMs: 30 * SECOND } }), far(c));
+  const report = await executePlan(plan(c, 'node-a', 'node-b'),
+    await c.stepDeps({ config: { onFailure: 'continue', stepTimeoutMs: 30 * SECOND } }), far(c));
   assert.equal(report.nodes[0]?.outcome, 'failed');
   assert.equal(report.nodes[1]?.outcome, 'not-started');
   assert.match(report.stoppedBecause ?? '', /new Multus pod on node node-a was not Ready/);
@@ -115,7 +120,8 @@ test('the guard, pure: a missing DaemonSet, an unknown strategy, an unobserved c
   assert.match(judgeMultusRestart(pod, undefined, revs) ?? '', /no longer exists/);
   assert.match(judgeMultusRestart(pod, { ...ds, spec: { ...ds.spec!, updateStrategy: { type: 'Surge' } } }, revs) ?? '',
     /update strategy Surge/);
-  assert.match(judgeMultusRestart(pod, { ...ds, metadata: { ...ds.metadata, generation: 5 } }, revs) ?? '', /not yet observed/);
+  assert.match(judgeMultusRestart(pod, { ...ds, metadata: { ...ds.metadata, generation: 5 } }, revs) ?? '',
+    /not yet observed/);
   assert.match(judgeMultusRestart(pod, ds, []) ?? '', /current revision .* could not be found/);
 });
 
@@ -127,10 +133,11 @@ test('the window closes during a node: the evictions after it are left for the n
   c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 3, readyAfterMs: 40 * SECOND });
   const w = parseMaintenanceWindow('Fri 00:00-00:01 Etc/UTC');
   assert.ok(w.ok);
-  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps({ config: { window: w.ok ? w.window : undefined } }),
-    far(c));
+  const report = await executePlan(plan(c, 'node-a'),
+    await c.stepDeps({ config: { window: w.ok ? w.window : undefined } }), far(c));
   const pods = report.nodes[0]?.pods ?? [];
-  assert.deepEqual(pods.map((p) => p.outcome), ['evicted', 'evicted', 'not-started'], pods.map((p) => p.reason).join('\n'));
+  assert.deepEqual(pods.map((p) => p.outcome), ['evicted', 'evicted', 'not-started'],
+    pods.map((p) => p.reason).join('\n'));
   assert.match(pods[2]?.reason ?? '', /outside the maintenance window \(Fri 00:00-00:01 Etc\/UTC\)/);
   assert.equal(c.calls.filter((x) => x.startsWith('evict ')).length, 2);
 });
@@ -160,7 +167,7 @@ test('--on-failure continue: after a node fails, the next node is still rotated'
   assert.equal(report.stoppedBecause, undefined);
 });
 
-test('a stop signal (lease lost) during a node: the next node is not started, with the signal\'s reason', async () => {
+test("a stop signal (lease lost) during a node: the next node is not started, with the signal's reason", async () => {
   const c = new FakeCluster();
   c.addNode('node-a', { tokenExpiresInMs: -HOUR });
   c.addNode('node-b', { tokenExpiresInMs: -HOUR });
@@ -172,11 +179,12 @@ test('a stop signal (lease lost) during a node: the next node is not started, wi
   assert.equal(c.calls.filter((x) => x.startsWith('delete')).length, 1);
 });
 
-test('no node is started when its --step-timeout does not fit before the run\'s deadline', async () => {
+test("no node is started when its --step-timeout does not fit before the run's deadline", async () => {
   const c = new FakeCluster();
   c.addNode('node-a', { tokenExpiresInMs: -HOUR });
-  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } }),
-    { deadline: c.now() + 5 * MINUTE - 1 });
+  const report = await executePlan(plan(c, 'node-a'), await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } }), {
+    deadline: c.now() + 5 * MINUTE - 1,
+  });
   assert.equal(report.nodes[0]?.outcome, 'not-started');
   assert.match(report.stoppedBecause ?? '', /--deadline.*--step-timeout/);
   assert.deepEqual(c.calls, []);

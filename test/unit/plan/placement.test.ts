@@ -12,7 +12,8 @@ import { makeFinding, makeMultusPod, makeNode, makePod, NOW } from '../fixtures.
 const HOST = 'kubernetes.io/hostname';
 const node = (name: string, extra: Partial<NodeFacts> = {}): NodeFacts =>
   makeNode({ name, labels: { [HOST]: name, 'topology.kubernetes.io/zone': 'z1' }, ...extra });
-const cordoned = (...others: NodeFacts[]) => new Map([node('node-a', { unschedulable: true }), ...others].map((n) => [n.name, n]));
+const cordoned = (...others: NodeFacts[]) =>
+  new Map([node('node-a', { unschedulable: true }), ...others].map((n) => [n.name, n]));
 const config: PodFilterContext['config'] = { dependents: 'secondary-networks', allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] };
 const verdict = (placement: PlacementFacts | undefined, nodes: Map<string, NodeFacts>) =>
@@ -23,14 +24,16 @@ describe('pinned to a cordoned node', () => {
   it('nodeSelector to this node, node cordoned: refused, with why', () => {
     const v = verdict({ nodeSelector: { [HOST]: 'node-a' } }, cordoned(node('node-b')));
     assert.equal(v.action, 'refused');
-    assert.match(v.reason, /can only run on node node-a \(nodeSelector kubernetes\.io\/hostname=node-a\), which is cordoned/);
+    assert.match(v.reason,
+      /can only run on node node-a \(nodeSelector kubernetes\.io\/hostname=node-a\), which is cordoned/);
   });
   it('the same pod on a schedulable node: restarted', () => {
     const nodes = new Map([node('node-a'), node('node-b')].map((n) => [n.name, n]));
     assert.equal(verdict({ nodeSelector: { [HOST]: 'node-a' } }, nodes).action, 'restart');
   });
   it('a nodeSelector another schedulable node also matches: restarted', () => {
-    assert.equal(verdict({ nodeSelector: { 'topology.kubernetes.io/zone': 'z1' } }, cordoned(node('node-b'))).action, 'restart');
+    assert.equal(verdict({ nodeSelector: { 'topology.kubernetes.io/zone': 'z1' } }, cordoned(node('node-b'))).action,
+      'restart');
   });
   it('... unless that node is cordoned or NotReady too', () => {
     const v = verdict({ nodeSelector: { 'topology.kubernetes.io/zone': 'z1' } },
@@ -38,8 +41,9 @@ describe('pinned to a cordoned node', () => {
     assert.equal(v.action, 'refused');
   });
   it('required node affinity on metadata.name: refused', () => {
-    const v = verdict({ requiredTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-a'] }] }] },
-      cordoned(node('node-b')));
+    const v = verdict({
+      requiredTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-a'] }] }],
+    }, cordoned(node('node-b')));
     assert.equal(v.action, 'refused');
     assert.match(v.reason, /required node affinity/);
   });
@@ -60,16 +64,18 @@ describe('pinned to a cordoned node', () => {
     assert.equal(pinnedToCordonedNode(makePod(), cordoned()), undefined);
   });
   it('the plan judges it with the scanned nodes', () => {
-    const plan = buildPlan({ findings: [makeFinding()], pods: [makePod({ placement: { nodeSelector: { [HOST]: 'node-a' } } })],
-      pdbs: [], nodes: [...cordoned(node('node-b')).values()].map((n) => ({ ...n, ready: true })),
+    const plan = buildPlan({ findings: [makeFinding()],
+      pods: [makePod({ placement: { nodeSelector: { [HOST]: 'node-a' } } })], pdbs: [],
+      nodes: [...cordoned(node('node-b')).values()].map((n) => ({ ...n, ready: true })),
       multusPods: [makeMultusPod('node-a')], config: { ...config, maxNodes: 10 } as never, now: NOW });
     assert.equal(plan.steps[0]?.pods[0]?.action, 'refused');
   });
   it('toPodFacts reads nodeSelector, required node affinity and claims', () => {
-    const facts = toPodFacts({ metadata: { name: 'p' }, spec: { nodeName: 'node-a', containers: [],
-      nodeSelector: { [HOST]: 'node-a' },
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: onA } } },
-      volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }, { name: 'tmp', emptyDir: {} }] } });
-    assert.deepEqual(facts.placement, { nodeSelector: { [HOST]: 'node-a' }, requiredTerms: onA, claims: [{ name: 'data' }] });
+    const facts = toPodFacts({ metadata: { name: 'p' },
+      spec: { nodeName: 'node-a', containers: [], nodeSelector: { [HOST]: 'node-a' },
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: onA } } },
+        volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'data' } }, { name: 'tmp', emptyDir: {} }] } });
+    assert.deepEqual(facts.placement, { nodeSelector: { [HOST]: 'node-a' }, requiredTerms: onA,
+      claims: [{ name: 'data' }] });
   });
 });
