@@ -101,8 +101,13 @@ export const FLAGS: readonly FlagRow[] = [
   setting({ flag: 'read-timeout', arg: 'DURATION', key: 'readTimeoutMs', coerce: duration(), default: DEFAULTS.readTimeoutMs, shown: '15s', help: 'time allowed to read one node\'s kubeconfig' }),
   setting({ flag: 'max-file-size', arg: 'BYTES', key: 'maxFileBytes', coerce: byteSize(MAX_FILE_BYTES, '16Mi'), default: DEFAULTS.maxFileBytes, shown: '64Ki', help: 'largest kubeconfig read (e.g. 65536, 64Ki, 1Mi)' }),
   setting({
-    flag: 'reader-image', arg: 'IMAGE', key: 'readerImage', default: DEFAULTS.readerImage, shown: DEFAULTS.readerImage, help: 'image of the read-only pod used where the Multus image has no cat',
-    coerce: text((t) => (/\s/.test(t) ? `must be an image reference without spaces but is "${t}"` : undefined), `give an image reference, e.g. ${DEFAULTS.readerImage}`),
+    flag: 'reader-image', arg: 'IMAGE', key: 'readerImage', default: DEFAULTS.readerImage, shown: DEFAULTS.readerImage, help: 'image (pinned by digest) of the read-only pod used where the Multus image has no cat; rbac.yaml admits this one',
+    coerce: text((t) => {
+      if (/\s/.test(t)) return `must be an image reference without spaces but is "${t}"`;
+      // A tag can be moved to other content; the admission policy in rbac.yaml admits one digest.
+      if (!/^[^@]+@sha256:[0-9a-f]{64}$/.test(t)) return `must be pinned by digest (IMAGE@sha256:<64 hex digits>) but is "${t}"`;
+      return undefined;
+    }, `give an image pinned by digest, e.g. ${DEFAULTS.readerImage}, and admit the same image in rbac.yaml's policy`),
   }),
   // ── judging, planning ──
   setting({ flag: 'expiring-within', arg: 'DURATION', key: 'expiringWithinMs', coerce: duration({ allowZero: true }), default: DEFAULTS.expiringWithinMs, shown: '24h', help: 'treat tokens that expire within this time as expiring' }),

@@ -18,6 +18,8 @@ import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { isReady, multusPods } from '../../../local-cluster/seed/multus.ts';
 import { recordMintedToken } from '../../../local-cluster/seed/token-log.ts';
+import { readerPod } from '../../../scripts/cluster/reader-pod.ts';
+import { DEFAULTS } from '../../../scripts/config/config.ts';
 
 const env = clusterEnv();
 const admin = env.kc.makeApiClient(CoreV1Api);
@@ -62,21 +64,21 @@ function raw(method: string, urlPath: string, body?: unknown, contentType = 'app
 
 const errCode = (e: unknown) => (e as { code?: number }).code;
 
+/** The message of a Status body (JSON escapes <, > and &), or the body itself. */
+function messageOf(body: string): string {
+  try {
+    return (JSON.parse(body) as { message?: string }).message ?? body;
+  } catch {
+    return body;
+  }
+}
+
 /** The call is refused by the API server with 403 Forbidden. */
 async function forbidden(what: string, call: () => Promise<unknown>): Promise<void> {
   const err = await call().then(() => undefined, (e: unknown) => e);
   assert.ok(err !== undefined, `${what}: the API server ALLOWED it`);
   assert.equal(errCode(err), 403, `${what}: expected 403, got ${String((err as Error).message ?? err)}`);
   assert.match(String((err as { body?: unknown }).body ?? ''), /forbidden/i, `${what}: a Forbidden status`);
-}
-
-/** Refused by rbac.yaml's ValidatingAdmissionPolicy (RBAC alone would allow it). */
-async function refusedByPolicy(what: string, call: () => Promise<unknown>): Promise<void> {
-  const err = await call().then(() => undefined, (e: unknown) => e);
-  assert.ok(err !== undefined, `${what}: the API server ALLOWED it`);
-  assert.ok([403, 422].includes(errCode(err) ?? 0), `${what}: expected a refusal, got ${String((err as Error).message ?? err)}`);
-  assert.match(String((err as { body?: unknown }).body ?? ''), /ValidatingAdmissionPolicy 'multus-token-rotator'/,
-    `${what}: refused by the admission policy`);
 }
 
 async function allowed<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -151,7 +153,8 @@ describe('least privilege: what the rbac.yaml service account CANNOT do (each a 
     // The same raw POST into a Multus pod in kube-system passes authorization (it then wants a stream upgrade):
     // the refusal above is about the namespace, not the form of the request.
     const m = await multusPod();
-    const ok = await raw('POST', `/api/v1/namespaces/kube-system/pods/${m.metadata?.name}/exec?container=kube-multus&command=true&stdout=true`);
+    const ok = await raw('POST', `/api/v1/namespaces/kube-system/pods/${m.metadata?.name}/exec?container=kube-multus` +
+      `&command=cat&command=${encodeURIComponent(DEFAULTS.kubeconfigPath)}&stdout=true`);
     assert.notEqual(ok.status, 403, `exec into kube-system is what rbac.yaml grants: ${ok.body}`);
     assert.ok(pod.metadata?.uid);
   });
@@ -272,27 +275,6 @@ describe('least privilege: what the rbac.yaml service account CANNOT do (each a 
       name: multusDs.metadata?.name ?? '', namespace: 'kube-system', dryRun: 'All', body: multusDs }));
   });
 
-  // rbac.yaml grants pods create (the reader pod) and pods/exec in kube-system, for any pod. kube-system enforces no
-  // Pod Security level, so the account can start a pod there that runs as a controller's service account (the
-  // garbage collector's ClusterRole has get/list/delete on every resource, Secrets included) or mounts the host's
-  // root, and exec into it: the narrow rules above can be stepped around. Proved with dryRun=All (nothing starts).
-  // RBAC allows creating pods in kube-system (for the reader pod); rbac.yaml's admission policy refuses every other
-  // shape, so the account cannot escalate through a pod of its own making.
-  test('create a pod in kube-system that runs as a powerful controller service account', async () => {
-      await refusedByPolicy('create a pod in kube-system as generic-garbage-collector (dry run)', () =>
-        sa.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: {
-          metadata: { name: 'mtr-escalation-probe' }, spec: { serviceAccountName: 'generic-garbage-collector',
-            nodeName: env.nodes[0], containers: [{ name: 'c', image: 'busybox:1', command: ['sleep', '3600'] }] } } }));
-    });
-  test('create a privileged pod in kube-system that mounts the host root', async () => {
-    await refusedByPolicy('create a pod in kube-system with hostPath / and privileged (dry run)', () =>
-      sa.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: {
-        metadata: { name: 'mtr-escalation-probe-host' }, spec: { nodeName: env.nodes[0],
-          volumes: [{ name: 'root', hostPath: { path: '/' } }],
-          containers: [{ name: 'c', image: 'busybox:1', securityContext: { privileged: true },
-            volumeMounts: [{ name: 'root', mountPath: '/host' }] }] } } }));
-  });
-
   test('and more it has no need for: mint tokens, escalate or read RBAC, read service accounts beyond get in kube-system', async () => {
     const core = sa.makeApiClient(CoreV1Api);
     await forbidden('request a token for the multus service account (serviceaccounts/token)', () =>
@@ -309,6 +291,191 @@ describe('least privilege: what the rbac.yaml service account CANNOT do (each a 
       core.listNamespacedServiceAccount({ namespace: 'kube-system' }));
     await forbidden('read a service account outside kube-system', () => core.readNamespacedServiceAccount({ name: SA, namespace: NS }));
   });
+
+  test('create a pod in its own namespace (it never needs to)', async () => {
+    await forbidden(`create a pod in ${NS}`, () => sa.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: NS,
+      dryRun: 'All', body: readerPod({ ...readerInput(env.nodes[0] ?? ''), namespace: NS }) }));
+  });
+});
+
+// RBAC allows creating pods in kube-system (for the reader pod); nothing in RBAC can say which pod. rbac.yaml's
+// admission policy admits exactly the pod scripts/cluster/reader-pod.ts builds. Each case below is that admitted pod
+// with ONE field changed, sent with dryRun=All (nothing starts), and must be refused by the rule that names that
+// field: a case that is refused for any other reason fails. The unchanged pod is admitted first, so each refusal
+// can only come from the field that differs.
+const readerInput = (node: string) => ({ namespace: 'kube-system', node, image: DEFAULTS.readerImage,
+  hostPath: '/etc/cni/net.d', mountPath: '/host/etc/cni/net.d', filePath: DEFAULTS.kubeconfigPath,
+  timeoutMs: DEFAULTS.readTimeoutMs });
+type Spec = NonNullable<V1Pod['spec']>;
+type Container = Spec['containers'][number];
+const ctr = (p: V1Pod): Container => p.spec?.containers[0] as Container;
+const RULE = {
+  containers: /exactly one container/,
+  name: /name mtr-reader-<8 hex>/,
+  image: /the image must be the pinned reader image/,
+  command: /the command must be sleep/,
+  volume: /one volume, the hostPath \/etc\/cni\/net\.d\/multus\.d/,
+  mount: /the one mount must be read-only/,
+  token: /no service-account token/,
+  host: /hostNetwork true/,
+  user: /the user must be uid 0/,
+  privilege: /not privileged, no privilege escalation/,
+  rootfs: /read-only root filesystem/,
+  confinement: /RuntimeDefault seccomp, no SELinux/,
+  extras: /no env, envFrom, hooks/,
+  placement: /placed by nodeName/,
+} as const;
+/** [what differs, how, the rule that must refuse it] */
+const ONE_FIELD: [string, (p: V1Pod) => void, RegExp][] = [
+  ['hostPath / (the node\'s root)', (p) => { p.spec!.volumes![0]!.hostPath!.path = '/'; }, RULE.volume],
+  ['hostPath /etc/kubernetes (PKI, admin kubeconfig)', (p) => { p.spec!.volumes![0]!.hostPath!.path = '/etc/kubernetes'; }, RULE.volume],
+  ['hostPath /etc/cni/net.d (the whole CNI directory: other plugins\' kubeconfigs)', (p) => { p.spec!.volumes![0]!.hostPath!.path = '/etc/cni/net.d'; }, RULE.volume],
+  ['hostPath type DirectoryOrCreate', (p) => { p.spec!.volumes![0]!.hostPath!.type = 'DirectoryOrCreate'; }, RULE.volume],
+  ['a second volume (emptyDir)', (p) => { p.spec!.volumes!.push({ name: 'scratch', emptyDir: {} }); }, RULE.volume],
+  ['another image (the same busybox by tag)', (p) => { ctr(p).image = 'docker.io/library/busybox:1.37.0'; }, RULE.image],
+  ['another image (another digest)', (p) => { ctr(p).image = `docker.io/library/busybox@sha256:${'0'.repeat(64)}`; }, RULE.image],
+  ['another command (a shell)', (p) => { ctr(p).command = ['sh', '-c', 'cat /host/etc/cni/net.d/multus.d/multus.kubeconfig; sleep 60']; }, RULE.command],
+  ['the command plus args', (p) => { ctr(p).args = ['extra']; }, RULE.command],
+  ['no activeDeadlineSeconds', (p) => { delete p.spec!.activeDeadlineSeconds; }, RULE.command],
+  ['a day-long deadline (sleep 86400)', (p) => { p.spec!.activeDeadlineSeconds = 86400; ctr(p).command = ['sleep', '86400']; }, RULE.command],
+  ['restartPolicy Always', (p) => { p.spec!.restartPolicy = 'Always'; }, RULE.command],
+  ['a writable mount', (p) => { ctr(p).volumeMounts![0]!.readOnly = false; }, RULE.mount],
+  ['the mount at another path', (p) => { ctr(p).volumeMounts![0]!.mountPath = '/host'; }, RULE.mount],
+  ['a subPath', (p) => { ctr(p).volumeMounts![0]!.subPath = 'sub'; }, RULE.mount],
+  ['mount propagation HostToContainer', (p) => { ctr(p).volumeMounts![0]!.mountPropagation = 'HostToContainer'; }, RULE.mount],
+  ['a service-account token (automount true)', (p) => { p.spec!.automountServiceAccountToken = true; }, RULE.token],
+  ['a powerful service account (generic-garbage-collector)', (p) => { p.spec!.serviceAccountName = 'generic-garbage-collector'; }, RULE.token],
+  ['no hostNetwork (it could not start on a broken node)', (p) => { p.spec!.hostNetwork = false; }, RULE.host],
+  ['hostPID', (p) => { p.spec!.hostPID = true; }, RULE.host],
+  ['hostIPC', (p) => { p.spec!.hostIPC = true; }, RULE.host],
+  ['a host port', (p) => { ctr(p).ports = [{ containerPort: 10250 }]; }, RULE.host],
+  ['another user (uid 1000: not the file\'s owner)', (p) => { p.spec!.securityContext!.runAsUser = 1000; }, RULE.user],
+  ['the image\'s default user (runAsUser unset)', (p) => { delete p.spec!.securityContext!.runAsUser; }, RULE.user],
+  ['supplemental group 0', (p) => { p.spec!.securityContext!.supplementalGroups = [0]; }, RULE.user],
+  // The API server's own validation refuses privileged with allowPrivilegeEscalation false: both fields, one rule.
+  ['privileged (and escalation no longer forbidden)', (p) => { ctr(p).securityContext!.privileged = true;
+    delete ctr(p).securityContext!.allowPrivilegeEscalation; }, RULE.privilege],
+  ['a capability (DAC_READ_SEARCH: read any file)', (p) => { ctr(p).securityContext!.capabilities!.add = ['DAC_READ_SEARCH']; }, RULE.privilege],
+  ['capabilities not dropped', (p) => { delete ctr(p).securityContext!.capabilities; }, RULE.privilege],
+  ['privilege escalation allowed', (p) => { ctr(p).securityContext!.allowPrivilegeEscalation = true; }, RULE.privilege],
+  ['a writable root filesystem', (p) => { ctr(p).securityContext!.readOnlyRootFilesystem = false; }, RULE.rootfs],
+  ['seccomp Unconfined', (p) => { p.spec!.securityContext!.seccompProfile = { type: 'Unconfined' }; }, RULE.confinement],
+  ['SELinux type spc_t (super-privileged container)', (p) => { p.spec!.securityContext!.seLinuxOptions = { type: 'spc_t' }; }, RULE.confinement],
+  ['AppArmor Unconfined', (p) => { ctr(p).securityContext!.appArmorProfile = { type: 'Unconfined' }; }, RULE.confinement],
+  ['environment from a Secret', (p) => { ctr(p).envFrom = [{ secretRef: { name: 'any' } }]; }, RULE.extras],
+  ['stdin and a TTY', (p) => { ctr(p).stdin = true; ctr(p).tty = true; }, RULE.extras],
+  ['a postStart hook', (p) => { ctr(p).lifecycle = { postStart: { exec: { command: ['sh', '-c', 'id'] } } }; }, RULE.extras],
+  ['a second container', (p) => { p.spec!.containers.push({ ...ctr(p), name: 'second' }); }, RULE.containers],
+  ['an init container', (p) => { p.spec!.initContainers = [{ ...ctr(p), name: 'init' }]; }, RULE.containers],
+  ['another name (not mtr-reader-…)', (p) => { p.metadata!.name = 'kube-multus-ds-abcde'; }, RULE.name],
+  ['an annotation', (p) => { p.metadata!.annotations = { 'example.com/x': 'y' }; }, RULE.name],
+  ['a finalizer (a pod that cannot be deleted)', (p) => { p.metadata!.finalizers = ['example.com/keep']; }, RULE.name],
+  ['no nodeName (scheduled anywhere)', (p) => { delete p.spec!.nodeName; }, RULE.placement],
+  ['system-node-critical priority (the kubelet evicts others for it)', (p) => { p.spec!.priorityClassName = 'system-node-critical'; }, RULE.placement],
+];
+
+describe('least privilege: the admission policy admits exactly the reader pod', () => {
+  test('the reader pod the job builds is admitted (dry run)', async () => {
+    await allowed('create the reader pod in kube-system (dry run)', () => sa.makeApiClient(CoreV1Api)
+      .createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: readerPod(readerInput(env.nodes[0] ?? '')) }));
+  });
+
+  test(`each pod differing from it by one field is refused by the rule for that field (${ONE_FIELD.length} cases)`, async () => {
+    const core = sa.makeApiClient(CoreV1Api);
+    const wrong: string[] = [];
+    for (const [what, change, rule] of ONE_FIELD) {
+      const pod = structuredClone(readerPod(readerInput(env.nodes[0] ?? '')));
+      change(pod);
+      const err = await core.createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: pod })
+        .then(() => undefined, (e: unknown) => e);
+      const body = messageOf(String((err as { body?: unknown } | undefined)?.body ?? ''));
+      if (err === undefined) wrong.push(`${what}: ADMITTED`);
+      else if (!/ValidatingAdmissionPolicy 'multus-token-rotator'/.test(body) || !rule.test(body) ||
+        Object.values(RULE).some((r) => r !== rule && r.test(body))) {
+        wrong.push(`${what}: not refused for that one reason: ${body}`);
+      }
+    }
+    assert.deepEqual(wrong, [], 'each one-field variant refused by its own rule');
+  });
+});
+
+describe('least privilege: exec and delete in the Multus namespace', () => {
+  test('exec: only cat of the exact configured path, only into a Multus pod\'s container or a reader pod', async (t) => {
+    const m = await multusPod();
+    const name = m.metadata?.name ?? '';
+    assert.match(name, /^kube-multus-ds-[a-z0-9]{5}$/, 'a Multus DaemonSet pod');
+    // A pod in kube-system that is not Multus, with a container named like Multus's (made by the admin).
+    await admin.createNamespacedPod({ namespace: 'kube-system', body: { metadata: { name: 'mtr-lp-victim' },
+      spec: { nodeName: env.nodes[0], hostNetwork: true, containers: [{ name: 'kube-multus', image: 'app:1' }] } } });
+    t.after(() => admin.deleteNamespacedPod({ name: 'mtr-lp-victim', namespace: 'kube-system', gracePeriodSeconds: 0 })
+      .catch(() => undefined));
+    const q = (o: { pod?: string; container?: string; command: string[]; extra?: string }) => {
+      const cmd = o.command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
+      return raw('POST', `/api/v1/namespaces/kube-system/pods/${o.pod ?? name}/exec?container=${o.container ?? 'kube-multus'}` +
+        `&${cmd}&stdout=true${o.extra ?? ''}`);
+    };
+    const PATH = DEFAULTS.kubeconfigPath;
+    // Allowed: authorization and admission pass (a plain POST then wants a stream upgrade: not 403).
+    const ok = await q({ command: ['cat', PATH] });
+    assert.notEqual(ok.status, 403, `cat of the configured path in the Multus container: ${ok.body}`);
+    const cases: [string, Parameters<typeof q>[0], RegExp][] = [
+      ['cat of another kubeconfig in the CNI directory', { command: ['cat', '/host/etc/cni/net.d/whereabouts.d/whereabouts.kubeconfig'] }, /exact configured path/],
+      ['cat of a path that only ends like it', { command: ['cat', '/etc/kubernetes/admin.kubeconfig'] }, /exact configured path/],
+      ['the path through ..', { command: ['cat', '/host/etc/cni/net.d/multus.d/../../../../etc/kubernetes/admin.kubeconfig'] }, /exact configured path/],
+      ['a shell', { command: ['sh', '-c', `cat ${PATH}`] }, /exact configured path/],
+      ['cat with two files', { command: ['cat', PATH, '/etc/shadow'] }, /exact configured path/],
+      ['another container of the Multus pod', { container: 'install-cni', command: ['cat', PATH] }, /Multus pod's kube-multus container/],
+      ['a pod in kube-system that is not Multus', { pod: 'mtr-lp-victim', command: ['cat', PATH] }, /Multus pod's kube-multus container/],
+      ['stdin', { command: ['cat', PATH], extra: '&stdin=true' }, /no stdin, no TTY/],
+      ['a TTY', { command: ['cat', PATH], extra: '&tty=true' }, /no stdin, no TTY/],
+    ];
+    const wrong: string[] = [];
+    for (const [what, o, rule] of cases) {
+      const r = await q(o);
+      const msg = messageOf(r.body);
+      if (![403, 422].includes(r.status) || !/ValidatingAdmissionPolicy 'multus-token-rotator-exec'/.test(msg) ||
+        !rule.test(msg)) {
+        wrong.push(`${what}: ${r.status} ${msg.slice(0, 300)}`);
+      }
+    }
+    assert.deepEqual(wrong, [], 'each exec refused by the exec policy\'s rule for it');
+  });
+
+  test('delete: a kube-system pod that is neither Multus nor its reader is refused', async (t) => {
+    await admin.createNamespacedPod({ namespace: 'kube-system', body: { metadata: { name: 'mtr-lp-bystander',
+      labels: { app: 'not-multus' } }, spec: { nodeName: env.nodes[0], hostNetwork: true,
+      containers: [{ name: 'c', image: 'app:1' }] } } });
+    t.after(() => admin.deleteNamespacedPod({ name: 'mtr-lp-bystander', namespace: 'kube-system', gracePeriodSeconds: 0 })
+      .catch(() => undefined));
+    const err = await sa.makeApiClient(CoreV1Api).deleteNamespacedPod({ name: 'mtr-lp-bystander',
+      namespace: 'kube-system', dryRun: 'All' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err !== undefined, 'deleting a bystander pod in kube-system was ALLOWED');
+    assert.match(String((err as { body?: unknown }).body ?? ''), /ValidatingAdmissionPolicy 'multus-token-rotator-delete'/);
+  });
+
+  test('its own namespace: every pod there, by anyone, is held to "restricted" but for hostNetwork', async () => {
+    const base = (): V1Pod => ({ metadata: { name: 'ns-probe' }, spec: { hostNetwork: true, restartPolicy: 'Never',
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'c', image: 'app:1', securityContext: { allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true } }] } });
+    await allowed('a restricted pod with hostNetwork (the job\'s shape), as the admin', () =>
+      admin.createNamespacedPod({ namespace: NS, dryRun: 'All', body: base() }));
+    const cases: [string, (p: V1Pod) => void][] = [
+      ['hostPath /', (p) => { p.spec!.volumes = [{ name: 'r', hostPath: { path: '/' } }]; }],
+      ['privileged', (p) => { ctr(p).securityContext!.privileged = true; delete ctr(p).securityContext!.allowPrivilegeEscalation; }],
+      ['root', (p) => { p.spec!.securityContext!.runAsUser = 0; p.spec!.securityContext!.runAsNonRoot = false; }],
+      ['hostPID', (p) => { p.spec!.hostPID = true; }],
+      ['a capability', (p) => { ctr(p).securityContext!.capabilities = { add: ['SYS_ADMIN'] }; }],
+    ];
+    for (const [what, change] of cases) {
+      const pod = base();
+      change(pod);
+      const err = await admin.createNamespacedPod({ namespace: NS, dryRun: 'All', body: pod }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err !== undefined, `${what} in ${NS} was ADMITTED`);
+      assert.match(String((err as { body?: unknown }).body ?? ''), /ValidatingAdmissionPolicy 'multus-token-rotator-namespace'/, what);
+    }
+  });
+
 });
 
 describe('least privilege: what it CAN do (each a real call that succeeds)', () => {

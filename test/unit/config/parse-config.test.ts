@@ -64,7 +64,7 @@ test('every flag is read and converted', () => {
   const c = ok([
     '--execute', '-y', '-n', 'network-operator', '-l', 'name=multus', '--container=multus',
     '--kubeconfig-path', '/etc/multus.kubeconfig', '--kubeconfig', '/home/me/.kube/config', '--context', 'prod',
-    '--concurrency', '256', '--read-timeout', '30s', '--max-file-size', '1Mi', '--reader-image', 'busybox:1.36',
+    '--concurrency', '256', '--read-timeout', '30s', '--max-file-size', '1Mi', '--reader-image', `registry.example.com/busybox@sha256:${'a'.repeat(64)}`,
     '--expiring-within', '7d', '--max-nodes', '3', '--dependents', 'all', '--allow-local-storage',
     '--opt-out-annotation', 'example.com/keep', '--step-timeout', '10m', '--deadline', '1h', '--on-failure', 'continue',
     '--window', 'Mon-Fri 22:00-06:00 Europe/Berlin', '--lease-name', 'mtr.lock', '--lease-namespace', 'locks',
@@ -83,7 +83,7 @@ test('every flag is read and converted', () => {
   assert.equal(c.concurrency, 256);
   assert.equal(c.readTimeoutMs, 30_000);
   assert.equal(c.maxFileBytes, 1024 * 1024);
-  assert.equal(c.readerImage, 'busybox:1.36');
+  assert.equal(c.readerImage, `registry.example.com/busybox@sha256:${'a'.repeat(64)}`);
   assert.equal(c.expiringWithinMs, 7 * 86_400_000);
   assert.equal(c.maxNodes, 3);
   assert.equal(c.dependents, 'all');
@@ -235,6 +235,8 @@ test('names, choices, selectors, windows and URLs are validated', () => {
     [['--pushgateway', 'http://exa mple:9091'], '--pushgateway', /not a URL/],
     [['--pushgateway', 'pushgateway:9091'], '--pushgateway', /must start with http:\/\/ or https:\/\//],
     [['--reader-image', 'busy box'], '--reader-image', /without spaces/],
+    [['--reader-image', 'busybox:1.37'], '--reader-image', /pinned by digest/],
+    [['--reader-image', 'busybox@sha256:abc'], '--reader-image', /pinned by digest/],
     [['--namespace='], '--namespace', /is empty/],
   ];
   for (const [argv, source, message] of cases) {
