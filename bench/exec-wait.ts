@@ -52,13 +52,16 @@ try {
   // Other pods in the same namespace (bare, no networks annotation: the rotator leaves them alone).
   const crowd = Number(args.crowd);
   await mapLimit(Array.from({ length: crowd }, (_, i) => i), 32, async (i) => {
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: `crowd-${i}`, labels: { app: 'crowd' } },
-      spec: { nodeName: c.nodes[i % c.nodes.length], containers: [{ name: 'app', image: 'crowd:1' }] } } })
+    await core.createNamespacedPod({ namespace: ns,
+      body: { metadata: { name: `crowd-${i}`, labels: { app: 'crowd' } },
+        spec: { nodeName: c.nodes[i % c.nodes.length], containers: [{ name: 'app', image: 'crowd:1' }] } } })
       .catch(() => undefined);
   });
   const want = c.nodes.length * replicas + crowd;
   await waitFor(`${want} Ready pods in ${ns}`, async () =>
-    (await core.listNamespacedPod({ namespace: ns })).items.filter((p) => !p.metadata?.deletionTimestamp && isReady(p))
+    (await core.listNamespacedPod({ namespace: ns })).items.filter((p) =>
+      !p.metadata?.deletionTimestamp && isReady(p)
+    )
       .length === want, 300_000, 1000);
 
   // Every node's token expired (bound to its Multus pod, signed by the cluster's key), so each node is rotated and its
@@ -70,7 +73,9 @@ try {
   const env = clusterEnv();
   const multus = (await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus' })).items;
   for (const node of c.nodes) {
-    const pod = multus.find((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp);
+    const pod = multus.find((p) =>
+      p.spec?.nodeName === node && !p.metadata?.deletionTimestamp
+    );
     if (!pod) throw new Error(`no Multus pod on ${node}`);
     writeFileSync(nodeKubeconfigFile(root, node), multusKubeconfig(await boundToken(env, pod, -60)));
   }
@@ -81,27 +86,32 @@ try {
   for (const [wns, sel] of [['kube-system', 'app=multus'], [ns, undefined]] as const) {
     const list = await core.listNamespacedPod({ namespace: wns, labelSelector: sel });
     for (const p of list.items) if (isReady(p)) readyAt.set(`${wns}/${p.metadata?.name}`, 0);
-    watches.push(await new Watch(kc).watch(`/api/v1/namespaces/${wns}/pods`,
-      { labelSelector: sel, resourceVersion: list.metadata?.resourceVersion }, (_phase, p: V1Pod) => {
+    watches.push(
+      await new Watch(kc).watch(`/api/v1/namespaces/${wns}/pods`, { labelSelector: sel,
+        resourceVersion: list.metadata?.resourceVersion }, (_phase, p: V1Pod) => {
         const key = `${wns}/${p.metadata?.name}`;
         if (isReady(p) && !readyAt.has(key)) readyAt.set(key, Date.now());
-      }, () => undefined));
+      }, () => undefined),
+    );
   }
 
   const rotArgs = [path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', c.kubeconfig, '--execute', '--yes',
-    '-o', 'json', '--max-nodes', String(c.nodes.length), '--summary-namespace', ns,
-    '--lease-namespace', ns, '--step-timeout', '120s'];
+    '-o', 'json', '--max-nodes', String(c.nodes.length), '--summary-namespace', ns, '--lease-namespace', ns,
+    '--step-timeout', '120s'];
   const t0 = Date.now();
   const child = spawn(process.execPath, rotArgs, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_'))) });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr += s; });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s;
+  });
   child.stdout.resume();
   const code = await new Promise((r) => child.on('close', r));
   const wall = Date.now() - t0;
   for (const w of watches) w.abort();
-  const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as
-    Record<string, string | number>);
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) =>
+    JSON.parse(l) as Record<string, string | number>
+  );
   const at = (l: Record<string, string | number>) => Date.parse(String(l.time));
   const rows: { what: string; readyToNoticedMs: number }[] = [];
   let lastEvicted: number | undefined;
@@ -122,8 +132,9 @@ try {
   const tokenMs = lines.filter((l) => l.event === 'token-fresh').map((l) => Number(l.tokenMs));
   const ms = rows.map((r) => r.readyToNoticedMs).sort((a, b) => a - b);
   const result = { nodes: c.nodes.length, replicas, crowd, exitCode: code, wallMs: wall, rows,
-    median: ms[Math.floor(ms.length / 2)], max: ms[ms.length - 1], tokenFreshMs: tokenMs,
-    outcomes: lines.filter((l) => l.event === 'node-finished').map((l) => `${l.node}:${l.outcome}`) };
+    median: ms[Math.floor(ms.length / 2)], max: ms[ms.length - 1], tokenFreshMs: tokenMs, outcomes: lines.filter((l) =>
+      l.event === 'node-finished'
+    ).map((l) => `${l.node}:${l.outcome}`) };
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   if (code !== 0) log(`rotator exit ${code}; stderr tail:\n${stderr.slice(-2000)}`);
 } finally {

@@ -42,7 +42,8 @@ for (let i = 0; i < NODES; i++) {
     createdAt: NOW - 400 * 86_400_000,
   });
   const exp = cls === 'expired' ? S - (i % 3600) : cls === 'expiring' ? S + (i % 7200) : S + 200 * 86_400;
-  findings.push({ node, multusPod, class: cls, reason: `${cls} token`, fingerprint: i.toString(16).padStart(12, '0'), exp, timeLeftMs: exp * 1000 - NOW, readVia: 'exec' });
+  findings.push({ node, multusPod, class: cls, reason: `${cls} token`, fingerprint: i.toString(16).padStart(12, '0'),
+    exp, timeLeftMs: exp * 1000 - NOW, readVia: 'exec' });
 }
 
 const pods: PodFacts[] = [];
@@ -59,7 +60,8 @@ for (let i = 0; i < PODS; i++) {
     labels: { app, 'pod-template-hash': 'abc123' },
     annotations: i % 3 === 0 ? {} : { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' },
     hostNetwork: i % 101 === 0,
-    controller: i % 211 === 0 ? undefined : { kind: i % 13 === 0 ? 'StatefulSet' : 'ReplicaSet', name: app, uid: `rs-${app}` },
+    controller: i % 211 === 0 ? undefined
+      : { kind: i % 13 === 0 ? 'StatefulSet' : 'ReplicaSet', name: app, uid: `rs-${app}` },
     volumes: i % 17 === 0 ? [{ name: 'cache', kind: 'emptyDir' }] : [{ name: 'token', kind: 'other' }],
     deleting: false,
     createdAt: NOW - 86_400_000,
@@ -72,7 +74,8 @@ for (let n = 0; n < NAMESPACES; n++) {
     pdbs.push({
       namespace: `team-${n}`,
       name: `app-${a}`,
-      selector: a % 6 === 0 ? { matchExpressions: [{ key: 'app', operator: 'In', values: [`app-${a}`] }] } : { matchLabels: { app: `app-${a}` } },
+      selector: a % 6 === 0 ? { matchExpressions: [{ key: 'app', operator: 'In', values: [`app-${a}`] }] }
+        : { matchLabels: { app: `app-${a}` } },
       generation: 2,
       observedGeneration: a % 10 === 4 ? 1 : 2,
       disruptionsAllowed: a % 4 === 0 ? 0 : 1,
@@ -89,8 +92,8 @@ const input: PlanInput = {
   pdbs,
   nodes,
   multusPods,
-  config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false, optOutAnnotation: 'multus-token-rotator.io/skip',
-    restartKinds: ['ReplicaSet', 'StatefulSet'] },
+  config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
+    optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] },
   now: NOW,
 };
 
@@ -120,7 +123,11 @@ function measure(label: string, inp: PlanInput): void {
   );
 }
 
-console.log(`input: ${NODES} nodes, ${PODS} pods, ${pdbs.length} PDBs, ${findings.filter((f) => ['invalid', 'expired', 'expiring'].includes(f.class)).length} actionable nodes`);
+console.log(
+  `input: ${NODES} nodes, ${PODS} pods, ${pdbs.length} PDBs, ${
+    findings.filter((f) => ['invalid', 'expired', 'expiring'].includes(f.class)).length
+  } actionable nodes`,
+);
 measure('maxNodes=10   ', input);
 measure('maxNodes=5000 ', { ...input, config: { ...input.config, maxNodes: NODES } });
 measure('dependents=all, maxNodes=5000', { ...input, config: { ...input.config, maxNodes: NODES, dependents: 'all' } });

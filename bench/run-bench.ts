@@ -62,13 +62,17 @@ function scrape(): Promise<Counters> {
       key: readFileSync(path.join(pki, 'admin.key')) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
+      res.on('data', (c: string) => {
+        text += c;
+      });
       res.on('end', () => {
         const out: Counters = new Map();
         for (const line of text.split('\n')) {
           if (!line.startsWith('apiserver_request_total{')) continue;
           const labels = Object.fromEntries([...line.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-          const key = `${labels.verb} ${labels.resource || '(non-resource)'}${labels.subresource ? `/${labels.subresource}` : ''}`;
+          const key = `${labels.verb} ${labels.resource || '(non-resource)'}${
+            labels.subresource ? `/${labels.subresource}` : ''
+          }`;
           out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
         }
         resolve(out);
@@ -89,7 +93,10 @@ function diff(before: Counters, after: Counters): Record<string, number> {
 
 // ---- the rotator's dry run ----
 // ---- the machine's load, recorded next to every figure ----
-interface Load { loadavg1: number; otherApiservers: number }
+interface Load {
+  loadavg1: number;
+  otherApiservers: number;
+}
 function load(): Load {
   let others = 0;
   try {
@@ -101,27 +108,48 @@ function load(): Load {
 }
 
 interface RotatorRun {
-  wallMs: number; scanMs: number; readsMs: number; planMs: number; exitCode: number; maxRssKiB: number;
-  hwmKiB: number; requests: Record<string, number>; classes: Record<string, number>; steps: number;
-  workloadPods: number; nodeReads: number; loadBefore: Load; loadAfter: Load; label: string;
+  wallMs: number;
+  scanMs: number;
+  readsMs: number;
+  planMs: number;
+  exitCode: number;
+  maxRssKiB: number;
+  hwmKiB: number;
+  requests: Record<string, number>;
+  classes: Record<string, number>;
+  steps: number;
+  workloadPods: number;
+  nodeReads: number;
+  loadBefore: Load;
+  loadAfter: Load;
+  label: string;
 }
 const ROTATOR_TIMEOUT_MS = 15 * 60_000;
-async function runRotator(kubeconfig: string, opts: { label: string; maxNodes: number; env?: Record<string, string>;
-  output?: 'json' | 'table' } = { label: 'dry run', maxNodes: N }): Promise<RotatorRun> {
+async function runRotator(kubeconfig: string,
+  opts: { label: string; maxNodes: number; env?: Record<string, string>; output?: 'json' | 'table' } = {
+    label: 'dry run',
+    maxNodes: N,
+  }): Promise<RotatorRun> {
   const loadBefore = load();
   const before = await scrape();
-  const rotArgs = [process.execPath, path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', kubeconfig,
-    '-o', 'json', '--max-nodes', String(opts.maxNodes), '--summary-namespace', 'multus-token-rotator',
+  const rotArgs = [process.execPath, path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', kubeconfig, '-o',
+    'json', '--max-nodes', String(opts.maxNodes), '--summary-namespace', 'multus-token-rotator',
     ...(args['rotator-concurrency'] ? ['--concurrency', args['rotator-concurrency']] : [])];
   const t0 = performance.now();
   const child = spawn('/usr/bin/time', ['-v', ...rotArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
     timeout: ROTATOR_TIMEOUT_MS, killSignal: 'SIGKILL',
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS')),
-      ...opts.env } });
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS')),
+      ...opts.env,
+    } });
   let stdout = '';
   let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
-  child.stderr.setEncoding('utf8').on('data', (c: string) => { stderr += c; });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+  });
+  child.stderr.setEncoding('utf8').on('data', (c: string) => {
+    stderr += c;
+  });
   // VmHWM of the node process (the child of /usr/bin/time), polled until it exits.
   let hwm = 0;
   const poll = setInterval(() => {
@@ -137,8 +165,9 @@ async function runRotator(kubeconfig: string, opts: { label: string; maxNodes: n
   clearInterval(poll);
   const wallMs = performance.now() - t0;
   const after = await scrape();
-  const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as
-    { time: string; event: string; [k: string]: unknown });
+  const lines = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) =>
+    JSON.parse(l) as { time: string; event: string; [k: string]: unknown }
+  );
   const at = (ev: string, last = false) => {
     const list = lines.filter((l) => l.event === ev);
     const l = last ? list[list.length - 1] : list[0];
@@ -151,13 +180,21 @@ async function runRotator(kubeconfig: string, opts: { label: string; maxNodes: n
   for (const f of doc.findings) classes[f.class] = (classes[f.class] ?? 0) + 1;
   const wl = lines.find((l) => l.event === 'workloads-listed');
   return {
-    label: opts.label, loadBefore, loadAfter: load(),
-    wallMs, exitCode: code, maxRssKiB: maxRss, hwmKiB: hwm,
+    label: opts.label,
+    loadBefore,
+    loadAfter: load(),
+    wallMs,
+    exitCode: code,
+    maxRssKiB: maxRss,
+    hwmKiB: hwm,
     scanMs: at('workloads-listed') - at('run-started'),
     readsMs: at('node-read', true) - at('multus-pods-found'),
     planMs: at('plan-built') - at('workloads-listed'),
-    requests: diff(before, after), classes, steps: doc.plan.steps.length,
-    workloadPods: Number(wl?.pods ?? 0), nodeReads: lines.filter((l) => l.event === 'node-read').length,
+    requests: diff(before, after),
+    classes,
+    steps: doc.plan.steps.length,
+    workloadPods: Number(wl?.pods ?? 0),
+    nodeReads: lines.filter((l) => l.event === 'node-read').length,
   };
 }
 
@@ -167,8 +204,8 @@ async function runNaive(kubeconfig: string, sample: string[]) {
   writeFileSync(file, sample.join('\n') + '\n');
   const before = await scrape();
   const t0 = performance.now();
-  const out = execFileSync('bash', [path.join(here, 'naive-loop.sh'), path.join(benchBin(), 'kubectl'), kubeconfig, file],
-    { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 }).toString();
+  const out = execFileSync('bash', [path.join(here, 'naive-loop.sh'), path.join(benchBin(), 'kubectl'), kubeconfig,
+    file], { maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], timeout: 20 * 60_000 }).toString();
   const ms = performance.now() - t0;
   const after = await scrape();
   const ok = out.split('\n').filter((l) => l && !l.includes(' ERROR ')).length;
@@ -177,14 +214,24 @@ async function runNaive(kubeconfig: string, sample: string[]) {
 }
 
 // ---- the floor: a minimal client doing the same per-node work ----
-interface FloorRun { nodes: number; concurrency: number; listMs: number; readsMs: number; reads: number;
-  authenticated: number; failed: number; loadBefore: Load; loadAfter: Load; requests: Record<string, number> }
+interface FloorRun {
+  nodes: number;
+  concurrency: number;
+  listMs: number;
+  readsMs: number;
+  reads: number;
+  authenticated: number;
+  failed: number;
+  loadBefore: Load;
+  loadAfter: Load;
+  requests: Record<string, number>;
+}
 async function runFloor(kubeconfig: string): Promise<FloorRun> {
   const loadBefore = load();
   const before = await scrape();
   const conc = args['rotator-concurrency'] ?? '16';
-  const out = execFileSync(process.execPath, [path.join(here, 'floor-client.ts'), kubeconfig, conc],
-    { cwd: repoRoot, timeout: 10 * 60_000, maxBuffer: 1 << 20 }).toString();
+  const out = execFileSync(process.execPath, [path.join(here, 'floor-client.ts'), kubeconfig, conc], { cwd: repoRoot,
+    timeout: 10 * 60_000, maxBuffer: 1 << 20 }).toString();
   const r = JSON.parse(out.trim().split('\n').pop() ?? '{}');
   return { ...r, loadBefore, loadAfter: load(), requests: diff(before, await scrape()) };
 }
@@ -224,10 +271,16 @@ try {
   for (let r = 0; r < Math.min(5, Number(args.runs)); r++) {
     const run = await runRotator(cluster.kubeconfig);
     log(`rotator run ${r + 1}: wall ${(run.wallMs / 1000).toFixed(2)} s, scan ${(run.scanMs / 1000).toFixed(2)} s ` +
-      `(reads ${(run.readsMs / 1000).toFixed(2)} s), plan ${run.planMs} ms, maxRSS ${(run.maxRssKiB / 1024).toFixed(0)} MiB, ` +
+      `(reads ${(run.readsMs / 1000).toFixed(2)} s), plan ${run.planMs} ms, maxRSS ${
+        (run.maxRssKiB / 1024).toFixed(0)
+      } MiB, ` +
       `exit ${run.exitCode}, ${run.nodeReads} reads, ${run.workloadPods} workload pods kept, ${run.steps} steps, ` +
       `classes ${JSON.stringify(run.classes)}`);
-    log(`  requests: ${JSON.stringify(run.requests)}; load ${JSON.stringify(run.loadBefore)} → ${JSON.stringify(run.loadAfter)}`);
+    log(
+      `  requests: ${JSON.stringify(run.requests)}; load ${JSON.stringify(run.loadBefore)} → ${
+        JSON.stringify(run.loadAfter)
+      }`,
+    );
     runs.push(run);
     // The floor right after, at the same concurrency, on the same cluster and load.
     const floor = await runFloor(cluster.kubeconfig);
@@ -243,9 +296,15 @@ try {
     const heap = /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
     cronjobRun = await runRotator(cluster.kubeconfig, { label: 'as the CronJob (--max-nodes 10)', maxNodes: 10,
       env: heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {} });
-    log(`CronJob-like run (--max-nodes 10, heap cap ${heap ?? 'none'} MiB): scan ${(cronjobRun.scanMs / 1000).toFixed(2)} s, ` +
-      `maxRSS ${(cronjobRun.maxRssKiB / 1024).toFixed(0)} MiB, VmHWM ${(cronjobRun.hwmKiB / 1024).toFixed(0)} MiB, ` +
-      `exit ${cronjobRun.exitCode}, ${cronjobRun.workloadPods} workload pods kept; load ${JSON.stringify(cronjobRun.loadBefore)}`);
+    log(
+      `CronJob-like run (--max-nodes 10, heap cap ${heap ?? 'none'} MiB): scan ${
+        (cronjobRun.scanMs / 1000).toFixed(2)
+      } s, ` +
+        `maxRSS ${(cronjobRun.maxRssKiB / 1024).toFixed(0)} MiB, VmHWM ${(cronjobRun.hwmKiB / 1024).toFixed(0)} MiB, ` +
+        `exit ${cronjobRun.exitCode}, ${cronjobRun.workloadPods} workload pods kept; load ${
+          JSON.stringify(cronjobRun.loadBefore)
+        }`,
+    );
     log(`  requests: ${JSON.stringify(cronjobRun.requests)}`);
   }
 
@@ -274,24 +333,50 @@ try {
     floorRatio: floorOfBest ? best.scanMs / floorOfBest.readsMs : undefined, planBench };
   writeFileSync(path.join(here, 'last-run.json'), JSON.stringify(result, null, 2) + '\n');
   const md = [
-    `# bench run ${result.date}`, '',
-    `machine: ${JSON.stringify(result.machine)}`, `cluster: ${N} nodes × ${P} pods, ${args.groups} kwok groups`, '',
-    `setup (s): ${JSON.stringify(cluster.setup)}`, '',
+    `# bench run ${result.date}`,
+    '',
+    `machine: ${JSON.stringify(result.machine)}`,
+    `cluster: ${N} nodes × ${P} pods, ${args.groups} kwok groups`,
+    '',
+    `setup (s): ${JSON.stringify(cluster.setup)}`,
+    '',
     '| run | scan s | node reads s | floor s (same load) | scan/floor | plan ms | whole run s | max RSS MiB | VmHWM MiB | exit | load 1m before/after | other API servers |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...[...runs, ...(cronjobRun ? [cronjobRun] : [])].map((r, i) => `| ${r.label === 'dry run' ? i + 1 : r.label} | ` +
+    ...[...runs, ...(cronjobRun ? [cronjobRun] : [])].map((r, i) =>
+      `| ${r.label === 'dry run' ? i + 1 : r.label} | ` +
       `${(r.scanMs / 1000).toFixed(2)} | ${(r.readsMs / 1000).toFixed(2)} | ` +
-      `${floors[i] ? (floors[i].readsMs / 1000).toFixed(2) : '-'} | ${floors[i] ? (r.scanMs / floors[i].readsMs).toFixed(2) : '-'} | ` +
-      `${r.planMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${(r.hwmKiB / 1024).toFixed(0)} | ` +
-      `${r.exitCode} | ${r.loadBefore.loadavg1}/${r.loadAfter.loadavg1} | ${r.loadBefore.otherApiservers} |`),
-    '', 'requests (run 1):', '', ...Object.entries(runs[0]?.requests ?? {}).map(([k, v]) => `- ${k}: ${v}`), '',
-    naive ? `naive: ${naive.sample} nodes in ${(naive.ms / 1000).toFixed(1)} s (${naive.perNodeMs.toFixed(0)} ms/node) → ` +
-      `${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N}; ratio naive/rotator scan = ${result.ratio?.toFixed(1)}×` : '',
-    naive ? `naive requests: ${JSON.stringify(naive.requests)}` : '', '', '```', planBench.trim(), '```', '',
+      `${floors[i] ? (floors[i].readsMs / 1000).toFixed(2) : '-'} | ${
+        floors[i] ? (r.scanMs / floors[i].readsMs).toFixed(2) : '-'
+      } | ` +
+      `${r.planMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${
+        (r.hwmKiB / 1024).toFixed(0)
+      } | ` +
+      `${r.exitCode} | ${r.loadBefore.loadavg1}/${r.loadAfter.loadavg1} | ${r.loadBefore.otherApiservers} |`
+    ),
+    '',
+    'requests (run 1):',
+    '',
+    ...Object.entries(runs[0]?.requests ?? {}).map(([k, v]) => `- ${k}: ${v}`),
+    '',
+    naive ?
+      `naive: ${naive.sample} nodes in ${(naive.ms / 1000).toFixed(1)} s (${naive.perNodeMs.toFixed(0)} ms/node) → ` +
+      `${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N}; ratio naive/rotator scan = ${
+        result.ratio?.toFixed(1)
+      }×` : '',
+    naive ? `naive requests: ${JSON.stringify(naive.requests)}` : '',
+    '',
+    '```',
+    planBench.trim(),
+    '```',
+    '',
   ].join('\n');
   writeFileSync(path.join(here, 'last-run.md'), md);
   log(`wrote bench/last-run.json and bench/last-run.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
   if (!args.keep) await scaleDown(root, log);
-  else log(`cluster left running (--keep): KUBECONFIG=${path.join(root, 'kubeconfig')}; stop: node bench/run-bench.ts --down`);
+  else {log(
+      `cluster left running (--keep): KUBECONFIG=${
+        path.join(root, 'kubeconfig')
+      }; stop: node bench/run-bench.ts --down`,
+    );}
 }

@@ -18,18 +18,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import {
-  HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, nodeCniDir, writeKubeconfig,
-} from '../local-cluster/cluster.ts';
+import { HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, nodeCniDir,
+  writeKubeconfig } from '../local-cluster/cluster.ts';
 import { multusKubeconfigText } from '../local-cluster/multus-kubeconfig.ts';
 import { ensurePki } from '../local-cluster/pki.ts';
-import {
-  alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState, type ProcessRecord,
-} from '../local-cluster/processes.ts';
+import { alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState,
+  type ProcessRecord } from '../local-cluster/processes.ts';
 import { mapLimit } from '../scripts/shared/map-limit.ts';
 import { rawLister } from '../scripts/cluster/raw-list.ts';
 
@@ -69,14 +65,16 @@ function kwokConfig(data: string): string {
   const stages = ['node-initialize.yaml', 'pod-ready.yaml', 'pod-complete.yaml', 'pod-delete.yaml']
     .map((f) => readFileSync(path.join(data, 'stage', f), 'utf8').trim());
   const clusterExec = YAML.stringify({
-    apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'ClusterExec', metadata: { name: 'run-on-node' },
+    apiVersion: 'kwok.x-k8s.io/v1alpha1',
+    kind: 'ClusterExec',
+    metadata: { name: 'run-on-node' },
     spec: { execs: [{ local: { workDir: '/' } }] },
   }).trim();
   return [...stages, clusterExec].map((d) => d.replace(/^---\n/, '')).join('\n---\n') + '\n';
 }
 
-async function timed<T>(setup: Record<string, number>, key: string, log: (m: string) => void, fn: () => Promise<T>):
-  Promise<T> {
+async function timed<T>(setup: Record<string, number>, key: string, log: (m: string) => void,
+  fn: () => Promise<T>): Promise<T> {
   const t0 = Date.now();
   const r = await fn();
   setup[key] = (Date.now() - t0) / 1000;
@@ -98,8 +96,8 @@ async function countAll(kc: KubeConfig): Promise<number> {
 }
 
 /** Counts objects with a paginated list (limit 500), without keeping them. */
-async function countPods(core: CoreV1Api, pred: (p: V1Pod) => boolean, opts: { namespace?: string;
-  labelSelector?: string } = {}): Promise<{ all: number; matching: number }> {
+async function countPods(core: CoreV1Api, pred: (p: V1Pod) => boolean,
+  opts: { namespace?: string; labelSelector?: string } = {}): Promise<{ all: number; matching: number }> {
   let cont: string | undefined;
   let all = 0;
   let matching = 0;
@@ -121,9 +119,13 @@ const isReady = (p: V1Pod) => p.status?.conditions?.some((c) => c.type === 'Read
 
 /** The control plane's binaries: local-cluster/build.sh's cached output (the Multus build is not needed here). */
 export function benchBin(): string {
-  const out = execFileSync('bash', [path.join(repoRoot, 'local-cluster', 'build.sh')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync('bash', [path.join(repoRoot, 'local-cluster', 'build.sh')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const bin = out.toString().trim().split('\n').pop() ?? '';
-  if (!existsSync(path.join(bin, 'kubectl'))) throw new Error(`local-cluster/build.sh did not produce kubectl in ${bin}`);
+  if (!existsSync(path.join(bin, 'kubectl'))) {
+    throw new Error(`local-cluster/build.sh did not produce kubectl in ${bin}`);
+  }
   return bin;
 }
 
@@ -136,11 +138,17 @@ async function etcdPutAll(objects: { key: string; value: unknown }[], concurrenc
   for (let i = 0; i < objects.length; i += 100) batches.push(objects.slice(i, i + 100));
   let done = 0;
   await mapLimit(batches, concurrency, async (batch) => {
-    const body = JSON.stringify({ success: batch.map((o) => ({ requestPut: { key: b64(o.key), value: b64(JSON.stringify(o.value)) } })) });
-    for (let attempt = 0; ; attempt++) {
-      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch((e: Error) => e);
+    const body = JSON.stringify({
+      success: batch.map((o) => ({ requestPut: { key: b64(o.key), value: b64(JSON.stringify(o.value)) } })),
+    });
+    for (let attempt = 0;; attempt++) {
+      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).catch((
+        e: Error,
+      ) => e);
       if (!(res instanceof Error) && res.ok) break;
-      if (attempt >= 5) throw new Error(`etcd put failed: ${res instanceof Error ? res.message : `${res.status} ${await res.text()}`}`);
+      if (attempt >= 5) {
+        throw new Error(`etcd put failed: ${res instanceof Error ? res.message : `${res.status} ${await res.text()}`}`);
+      }
       await sleep(500 * (attempt + 1));
     }
     done += batch.length;
@@ -149,13 +157,16 @@ async function etcdPutAll(objects: { key: string; value: unknown }[], concurrenc
 }
 
 /** A pod as the API server would have stored it: defaulted enough to decode, Running and Ready, with an IP. */
-function storedPod(o: { name: string; namespace: string; uid: string; node: string; nodeIdx: number; seq: number;
-  labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: unknown[];
-  spec: Record<string, unknown>; created: string }): Record<string, unknown> {
+function storedPod(
+  o: { name: string; namespace: string; uid: string; node: string; nodeIdx: number; seq: number;
+    labels: Record<string, string>; annotations?: Record<string, string>; ownerReferences: unknown[];
+    spec: Record<string, unknown>; created: string },
+): Record<string, unknown> {
   const ip = `10.${64 + Math.floor(o.nodeIdx / 256)}.${o.nodeIdx % 256}.${2 + (o.seq % 250)}`;
-  const containers = (o.spec.containers as { name: string; image: string }[]);
+  const containers = o.spec.containers as { name: string; image: string }[];
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: o.name, namespace: o.namespace, uid: o.uid, creationTimestamp: o.created, labels: o.labels,
       ...(o.annotations && Object.keys(o.annotations).length > 0 ? { annotations: o.annotations } : {}),
       ownerReferences: o.ownerReferences },
@@ -163,12 +174,21 @@ function storedPod(o: { name: string; namespace: string; uid: string; node: stri
       schedulerName: 'default-scheduler', securityContext: {}, enableServiceLinks: true,
       preemptionPolicy: 'PreemptLowerPriority', priority: 0, tolerations: [], ...o.spec, nodeName: o.node },
     status: {
-      phase: 'Running', hostIP: '127.0.0.1', hostIPs: [{ ip: '127.0.0.1' }], podIP: ip, podIPs: [{ ip }], startTime: o.created,
+      phase: 'Running',
+      hostIP: '127.0.0.1',
+      hostIPs: [{ ip: '127.0.0.1' }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: o.created,
       qosClass: 'Burstable',
-      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => (
-        { type, status: 'True', lastProbeTime: null, lastTransitionTime: o.created })),
+      conditions: ['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((
+        type,
+      ) => (
+        { type, status: 'True', lastProbeTime: null, lastTransitionTime: o.created }
+      )),
       containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, started: true,
-        restartCount: 0, state: { running: { startedAt: o.created } } })),
+        restartCount: 0, state: { running: { startedAt: o.created } } })
+      ),
     },
   };
 }
@@ -216,14 +236,17 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
   try {
     record(startProcess(root, 'etcd', exe('etcd'), etcdArgs(root, ['--snapshot-count=50000'])));
     // Scale: more requests in flight (the bulk setup, the rotator's concurrent execs and reviews).
-    record(startProcess(root, 'kube-apiserver', exe('kube-apiserver'), apiserverArgs(pki,
-      ['--max-requests-inflight=1600', '--max-mutating-requests-inflight=800'])));
+    record(
+      startProcess(root, 'kube-apiserver', exe('kube-apiserver'),
+        apiserverArgs(pki, ['--max-requests-inflight=1600', '--max-mutating-requests-inflight=800'])),
+    );
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
     await waitFor('the API server to be ready', async () => {
       const r = await core.listNamespace({ limit: 1 });
-      return r.items.length >= 0 && (await core.listNamespacedServiceAccount({ namespace: 'default' }).then(() => true));
+      return r.items.length >= 0 &&
+        (await core.listNamespacedServiceAccount({ namespace: 'default' }).then(() => true));
     }, 90_000, 250);
     await waitFor('the default namespace', async () =>
       (await core.listNamespace()).items.some((n) => n.metadata?.name === 'default'), 60_000, 250);
@@ -233,19 +256,23 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
     await applyYaml(kc, readFileSync(path.join(data, 'crd', 'kwok.x-k8s.io_execs.yaml'), 'utf8'));
 
     // Nodes, labelled with their kwok group.
-    await timed(setup, `create ${o.nodes} nodes`, log, () => mapLimit(nodes, o.concurrency, async (name) => {
-      const i = nodes.indexOf(name);
-      const podCIDR = `10.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
-      const body: V1Node = {
-        spec: { podCIDR, podCIDRs: [podCIDR] },
-        metadata: { name, labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': 'amd64', type: 'kwok', [GROUP_LABEL]: String(groupOf(i)) },
-        annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' } },
-        status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
-          capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
-      };
-      await core.createNode({ body }).catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
-    }));
+    await timed(setup, `create ${o.nodes} nodes`, log, () =>
+      mapLimit(nodes, o.concurrency, async (name) => {
+        const i = nodes.indexOf(name);
+        const podCIDR = `10.${64 + Math.floor(i / 256)}.${i % 256}.0/24`;
+        const body: V1Node = {
+          spec: { podCIDR, podCIDRs: [podCIDR] },
+          metadata: { name,
+            labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
+              type: 'kwok', [GROUP_LABEL]: String(groupOf(i)) },
+            annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' } },
+          status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+            capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
+        };
+        await core.createNode({ body }).catch((e: { code?: number }) => {
+          if (e.code !== 409) throw e;
+        });
+      }));
 
     // One kwok per group, each in its own mount namespace showing the group's first node's directory.
     for (let g = 0; g < o.groups; g++) {
@@ -253,31 +280,47 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
       mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
       const port = PORTS.kwokBase + g;
       record(startProcess(root, `kwok-group-${g}`, 'unshare', [
-        '-m', '--propagation', 'private', 'sh', '-c',
-        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"', 'sh', dir,
-        exe('kwok'), `--kubeconfig=${kwokKubeconfig}`, `--config=${kwokConfigFile}`,
-        `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`, '--node-ip=127.0.0.1', `--node-port=${port}`,
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"',
+        'sh',
+        dir,
+        exe('kwok'),
+        `--kubeconfig=${kwokKubeconfig}`,
+        `--config=${kwokConfigFile}`,
+        `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`,
+        '--node-ip=127.0.0.1',
+        `--node-port=${port}`,
         `--server-address=127.0.0.1:${port}`,
-        `--tls-cert-file=${pki.kubeletServingCert}`, `--tls-private-key-file=${pki.kubeletServingKey}`,
-        '--enable-crds=Exec', '--node-lease-duration-seconds=0',
+        `--tls-cert-file=${pki.kubeletServingCert}`,
+        `--tls-private-key-file=${pki.kubeletServingKey}`,
+        '--enable-crds=Exec',
+        '--node-lease-duration-seconds=0',
       ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
     }
-    await timed(setup, 'nodes Ready (kwok)', log, () => waitFor('every node Ready', async () => {
-      let cont: string | undefined;
-      let ready = 0;
-      do {
-        const page = await core.listNode({ limit: 500, _continue: cont });
-        ready += page.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
-          .length;
-        cont = page.metadata?._continue || undefined;
-      } while (cont);
-      return ready === o.nodes;
-    }, 600_000, 2000));
+    await timed(setup, 'nodes Ready (kwok)', log, () =>
+      waitFor('every node Ready', async () => {
+        let cont: string | undefined;
+        let ready = 0;
+        do {
+          const page = await core.listNode({ limit: 500, _continue: cont });
+          ready += page.items.filter((n) =>
+            n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          )
+            .length;
+          cont = page.metadata?._continue || undefined;
+        } while (cont);
+        return ready === o.nodes;
+      }, 600_000, 2000));
 
     // Multus: the upstream objects (ServiceAccount, RBAC, DaemonSet) — the DaemonSet selects no node, and nothing
     // reconciles it anyway — and one bare Multus pod per node, owned by it.
-    const multusDocs = YAML.parseAllDocuments(readFileSync(path.join(repoRoot, 'local-cluster', 'manifests',
-      'multus.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+    const multusDocs = YAML.parseAllDocuments(
+      readFileSync(path.join(repoRoot, 'local-cluster', 'manifests', 'multus.yaml'), 'utf8'),
+    ).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
     const ds = multusDocs.find((d) => d.kind === 'DaemonSet');
     if (!ds) throw new Error('local-cluster/manifests/multus.yaml has no DaemonSet');
     ds.spec.template.spec.nodeSelector = { 'mtr-bench/no-such-node': 'x' };
@@ -291,18 +334,22 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
     const multusSpec = { ...template.spec, nodeSelector: undefined };
     if (bulk) {
       const created = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      await timed(setup, `write ${o.nodes} Multus pods (etcd)`, log, () => etcdPutAll(nodes.map((node, i) => ({
-        key: `/registry/pods/kube-system/${multusName(node)}`,
-        value: storedPod({ name: multusName(node), namespace: 'kube-system', uid: randomUUID(), node, nodeIdx: i, seq: 1,
-          labels: template.metadata.labels, ownerReferences: dsOwner, spec: multusSpec, created }),
-      })), 8, () => undefined));
+      await timed(setup, `write ${o.nodes} Multus pods (etcd)`, log, () =>
+        etcdPutAll(nodes.map((node, i) => ({
+          key: `/registry/pods/kube-system/${multusName(node)}`,
+          value: storedPod({ name: multusName(node), namespace: 'kube-system', uid: randomUUID(), node, nodeIdx: i,
+            seq: 1, labels: template.metadata.labels, ownerReferences: dsOwner, spec: multusSpec, created }),
+        })), 8, () => undefined));
     } else {
-      await timed(setup, `create ${o.nodes} Multus pods`, log, () => mapLimit(nodes, o.concurrency, async (node) => {
-        await core.createNamespacedPod({ namespace: 'kube-system', body: {
-          metadata: { name: multusName(node), labels: template.metadata.labels, ownerReferences: dsOwner },
-          spec: { ...multusSpec, nodeName: node },
-        } }).catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
-      }));
+      await timed(setup, `create ${o.nodes} Multus pods`, log, () =>
+        mapLimit(nodes, o.concurrency, async (node) => {
+          await core.createNamespacedPod({ namespace: 'kube-system', body: {
+            metadata: { name: multusName(node), labels: template.metadata.labels, ownerReferences: dsOwner },
+            spec: { ...multusSpec, nodeName: node },
+          } }).catch((e: { code?: number }) => {
+            if (e.code !== 409) throw e;
+          });
+        }));
     }
 
     // Workloads: bare pods bound with nodeName, spread over namespaces, owned by (unreconciled) ReplicaSets;
@@ -313,13 +360,18 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
         if (e.code !== 409) throw e;
       });
       await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'default' } } })
-        .catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
+        .catch((e: { code?: number }) => {
+          if (e.code !== 409) throw e;
+        });
     });
     const policy = kc.makeApiClient(PolicyV1Api);
     for (const ns of nss) {
       await policy.createNamespacedPodDisruptionBudget({ namespace: ns, body: {
-        metadata: { name: 'app-0' }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'app-0' } } },
-      } }).catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
+        metadata: { name: 'app-0' },
+        spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'app-0' } } },
+      } }).catch((e: { code?: number }) => {
+        if (e.code !== 409) throw e;
+      });
     }
     const total = o.nodes * o.podsPerNode;
     const work = Array.from({ length: total }, (_, k) => k);
@@ -333,58 +385,68 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
         annotations: j % 10 === 9 ? {} : NETWORKS,
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-rs`,
           uid: `00000000-0000-0000-0000-${String(j % 5).padStart(12, '0')}`, controller: true }],
-        spec: { containers: [{ name: 'app', image: `${app}:1`, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } };
+        spec: {
+          containers: [{ name: 'app', image: `${app}:1`, resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+        } };
     };
     if (bulk) {
       const createdAt = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      await timed(setup, `write ${total} workload pods (etcd)`, log, () => etcdPutAll(work.map((k) => {
-        const w = workload(k);
-        return { key: `/registry/pods/${w.ns}/${w.name}`, value: storedPod({ name: w.name, namespace: w.ns,
-          uid: randomUUID(), node: benchNode(w.nodeIdx), nodeIdx: w.nodeIdx, seq: w.j + 2, labels: { app: w.app },
-          annotations: w.annotations, ownerReferences: w.ownerReferences, spec: w.spec, created: createdAt }) };
-      }), 8, (n) => { created = n; }).finally(() => clearInterval(tick)));
-    } else await timed(setup, `create ${total} workload pods`, log, () => mapLimit(work, o.concurrency, async (k) => {
-      const nodeIdx = k % o.nodes;
-      const j = Math.floor(k / o.nodes);
-      const ns = nss[k % nss.length] as string;
-      const app = `app-${j % 5}`;
-      const body: V1Pod = {
-        metadata: { name: `w-${String(nodeIdx).padStart(5, '0')}-${j}`, labels: { app },
-          annotations: j % 10 === 9 ? {} : NETWORKS,
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-rs`,
-            uid: `00000000-0000-0000-0000-${String(j % 5).padStart(12, '0')}`, controller: true }] },
-        spec: { nodeName: benchNode(nodeIdx), containers: [{ name: 'app', image: `${app}:1`,
-          resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-      };
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await core.createNamespacedPod({ namespace: ns, body });
-          break;
-        } catch (e) {
-          const code = (e as { code?: number }).code;
-          if (code === 409) break;
-          if (attempt >= 5) throw e;
-          await sleep(500 * (attempt + 1));
-        }
-      }
-      created++;
-    }).finally(() => clearInterval(tick)));
+      await timed(setup, `write ${total} workload pods (etcd)`, log, () =>
+        etcdPutAll(work.map((k) => {
+          const w = workload(k);
+          return { key: `/registry/pods/${w.ns}/${w.name}`,
+            value: storedPod({ name: w.name, namespace: w.ns, uid: randomUUID(), node: benchNode(w.nodeIdx),
+              nodeIdx: w.nodeIdx, seq: w.j + 2, labels: { app: w.app }, annotations: w.annotations,
+              ownerReferences: w.ownerReferences, spec: w.spec, created: createdAt }) };
+        }), 8, (n) => {
+          created = n;
+        }).finally(() => clearInterval(tick)));
+    } else {await timed(setup, `create ${total} workload pods`, log, () =>
+        mapLimit(work, o.concurrency, async (k) => {
+          const nodeIdx = k % o.nodes;
+          const j = Math.floor(k / o.nodes);
+          const ns = nss[k % nss.length] as string;
+          const app = `app-${j % 5}`;
+          const body: V1Pod = {
+            metadata: { name: `w-${String(nodeIdx).padStart(5, '0')}-${j}`, labels: { app },
+              annotations: j % 10 === 9 ? {} : NETWORKS,
+              ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-rs`,
+                uid: `00000000-0000-0000-0000-${String(j % 5).padStart(12, '0')}`, controller: true }] },
+            spec: { nodeName: benchNode(nodeIdx),
+              containers: [{ name: 'app', image: `${app}:1`,
+                resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          };
+          for (let attempt = 0;; attempt++) {
+            try {
+              await core.createNamespacedPod({ namespace: ns, body });
+              break;
+            } catch (e) {
+              const code = (e as { code?: number }).code;
+              if (code === 409) break;
+              if (attempt >= 5) throw e;
+              await sleep(500 * (attempt + 1));
+            }
+          }
+          created++;
+        }).finally(() => clearInterval(tick)));}
 
-    await timed(setup, 'all pods seen, Running/Ready', log, () => waitFor('every pod Ready', async () => {
-      // Bulk pods are written Ready: count them once they are all there; otherwise (API path) wait for kwok.
-      const multus = await countPods(core, isReady, { namespace: 'kube-system', labelSelector: 'app=multus' });
-      const all = bulk ? await countAll(kc) : (await countPods(core, isReady)).matching;
-      log(`  Multus pods Ready: ${multus.matching}/${o.nodes}; pods: ${all}/${total + o.nodes}`);
-      return multus.matching === o.nodes && all === total + o.nodes;
-    }, 1_800_000, 5000));
+    await timed(setup, 'all pods seen, Running/Ready', log, () =>
+      waitFor('every pod Ready', async () => {
+        // Bulk pods are written Ready: count them once they are all there; otherwise (API path) wait for kwok.
+        const multus = await countPods(core, isReady, { namespace: 'kube-system', labelSelector: 'app=multus' });
+        const all = bulk ? await countAll(kc) : (await countPods(core, isReady)).matching;
+        log(`  Multus pods Ready: ${multus.matching}/${o.nodes}; pods: ${all}/${total + o.nodes}`);
+        return multus.matching === o.nodes && all === total + o.nodes;
+      }, 1_800_000, 5000));
 
     // Budgets: no disruption controller runs, so write an observed status (one pod of each budget may go).
     for (const ns of nss) {
       const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: ns, name: 'app-0' });
       const expected = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=app-0' })).items.length;
-      await policy.replaceNamespacedPodDisruptionBudgetStatus({ namespace: ns, name: 'app-0', body: { ...pdb,
-        status: { observedGeneration: pdb.metadata?.generation, disruptionsAllowed: 1, currentHealthy: expected,
-          desiredHealthy: Math.max(0, expected - 1), expectedPods: expected } } });
+      await policy.replaceNamespacedPodDisruptionBudgetStatus({ namespace: ns, name: 'app-0',
+        body: { ...pdb,
+          status: { observedGeneration: pdb.metadata?.generation, disruptionsAllowed: 1, currentHealthy: expected,
+            desiredHealthy: Math.max(0, expected - 1), expectedPods: expected } } });
     }
 
     // Each group's file: what the Multus entrypoint writes — a kubeconfig with a TokenRequest token (3607 s, extended
@@ -395,14 +457,18 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
         const pod = await core.readNamespacedPod({ namespace: 'kube-system', name: multusName(benchNode(g)) });
         const tr = await core.createNamespacedServiceAccountToken({ namespace: 'kube-system', name: saName, body: {
           spec: { audiences: [], expirationSeconds: 3607,
-            boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } } } });
+            boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } },
+        } });
         const f = path.join(nodeCniDir(root, benchNode(g)), 'multus.d', 'multus.kubeconfig');
-        writeFileSync(f, multusKubeconfigText({ token: tr.status?.token ?? '', server,
-          caData: readFileSync(pki.caCert).toString('base64') }), { mode: 0o600 });
+        writeFileSync(f,
+          multusKubeconfigText({ token: tr.status?.token ?? '', server,
+            caData: readFileSync(pki.caCert).toString('base64') }), { mode: 0o600 });
       }
     });
     await core.createNamespace({ body: { metadata: { name: 'multus-token-rotator' } } })
-      .catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
+      .catch((e: { code?: number }) => {
+        if (e.code !== 409) throw e;
+      });
     setup['total setup'] = (Date.now() - t0) / 1000;
     log(`scale cluster ready in ${setup['total setup']?.toFixed(1)} s`);
     return { root, kubeconfig, server, nodes, groupOf, setup, bin };
@@ -416,8 +482,9 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
 export async function scaleDown(root: string, log: (m: string) => void): Promise<void> {
   const state = readState(root);
   if (!state) return;
-  const tier = (p: ProcessRecord) => p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
-    : p.name.startsWith('kube-') ? 1 : 0;
+  const tier = (p: ProcessRecord) =>
+    p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
+      : p.name.startsWith('kube-') ? 1 : 0;
   for (const t of [0, 1, 2, 3]) await stopProcesses(state.processes.filter((p) => tier(p) === t && alive(p.pid)));
   rmSync(path.join(root, 'state.json'), { force: true });
   log(`stopped ${state.processes.length} processes`);

@@ -94,7 +94,8 @@ export type FileContent =
   | { status: 'token'; token: TokenFacts; server?: string; user?: string; context?: string }
   | { status: 'malformed'; reason: string }
   // well formed, but no literal token: a client certificate, a tokenFile, an exec or auth-provider plugin
-  | { status: 'external-credentials'; kind: 'tokenFile' | 'client-certificate' | 'exec' | 'auth-provider'; reason: string };
+  | { status: 'external-credentials'; kind: 'tokenFile' | 'client-certificate' | 'exec' | 'auth-provider';
+    reason: string };
 
 export interface NodeScan {
   node: string;

@@ -27,7 +27,9 @@ import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report
 import { runOnce } from './run-once.ts';
 
 function printProblems(problems: ConfigProblem[]): void {
-  process.stderr.write(`multus-token-rotator: ${problems.length} problem(s) with the configuration; nothing was done:\n`);
+  process.stderr.write(
+    `multus-token-rotator: ${problems.length} problem(s) with the configuration; nothing was done:\n`,
+  );
   for (const p of problems) {
     const value = p.value === undefined ? '' : ` = ${JSON.stringify(p.value)}`;
     process.stderr.write(`  - ${p.source}${value}: ${p.message} (fix: ${p.fix})\n`);
@@ -90,7 +92,9 @@ async function main(): Promise<number> {
       confirm: config.mode === 'execute' && !config.yes && interactive
         ? async (plan, findings) => {
           progress?.stop();
-          process.stderr.write(renderPlanTable({ findings, plan, now: Date.now(), mode: config.mode, color: colorize }));
+          process.stderr.write(
+            renderPlanTable({ findings, plan, now: Date.now(), mode: config.mode, color: colorize }),
+          );
           const answer = await question(`Restart Multus and its dependents on ${plan.steps.length} node(s)? [y/N] `);
           return /^y(es)?$/i.test(answer.trim());
         }
@@ -108,17 +112,22 @@ async function main(): Promise<number> {
     if (config.output === 'json') process.stdout.write(renderJson(doc));
     else if (config.output === 'yaml') process.stdout.write(renderYaml(doc));
     else {
-      process.stdout.write(renderPlanTable({ findings: result.findings, plan: result.plan, now: result.run.startedAt,
-        mode: config.mode, color: process.stdout.isTTY ? colorize : undefined }));
+      process.stdout.write(
+        renderPlanTable({ findings: result.findings, plan: result.plan, now: result.run.startedAt, mode: config.mode,
+          color: process.stdout.isTTY ? colorize : undefined }),
+      );
       if (result.execution) {
-        process.stdout.write(renderExecutionTable({ execution: result.execution,
-          color: process.stdout.isTTY ? colorize : undefined }));
+        process.stdout.write(
+          renderExecutionTable({ execution: result.execution, color: process.stdout.isTTY ? colorize : undefined }),
+        );
       }
     }
     const code = jobExitCode(result.exitCode, result.soft, config.exitZeroOn);
     if (code !== result.exitCode) {
-      process.stderr.write(`multus-token-rotator: exit ${code} instead of ${result.exitCode} (${result.soft}, listed in ` +
-        '--exit-zero-on); the summary keeps the real code\n');
+      process.stderr.write(
+        `multus-token-rotator: exit ${code} instead of ${result.exitCode} (${result.soft}, listed in ` +
+          '--exit-zero-on); the summary keeps the real code\n',
+      );
     }
     return code;
   } catch (err) {

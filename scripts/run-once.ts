@@ -12,9 +12,8 @@ import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
-import {
-  ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding, type RestartPlan, type RunInfo,
-} from './model.ts';
+import { ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding,
+  type RestartPlan, type RunInfo } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { renderMetrics } from './report/metrics.ts';
@@ -58,10 +57,12 @@ export interface RunResult {
   soft?: SoftOutcome;
 }
 
-function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number,
-  execution: ExecutionReport | undefined, leaseHeld: boolean): string {
+function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number, execution: ExecutionReport | undefined,
+  leaseHeld: boolean): string {
   if (leaseHeld) return 'another run holds the lease; nothing was changed';
-  if (exitCode === EXIT.INTERRUPTED) return `interrupted${execution?.stoppedBecause ? `: ${execution.stoppedBecause}` : ''}`;
+  if (exitCode === EXIT.INTERRUPTED) {
+    return `interrupted${execution?.stoppedBecause ? `: ${execution.stoppedBecause}` : ''}`;
+  }
   const parts: string[] = [];
   if (execution) {
     const count = (o: string) => execution.nodes.filter((n) => n.outcome === o).length;
@@ -98,12 +99,20 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   };
   const scanned = await scanNodes(reader, config, scanEmit);
   const judgedAt = deps.now();
-  const findings = scanned.nodes.map((n) => classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs }));
+  const findings = scanned.nodes.map((n) =>
+    classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs })
+  );
   for (const f of findings) emit({ type: 'node-classified', node: f.node, class: f.class, reason: f.reason });
 
   const planInput = {
-    findings, pods: [], pdbs: [], nodes: scanned.nodeFacts, multusPods: scanned.nodes.map((n) => n.multusPod), config,
-    now: judgedAt, advisories: lifetimeAdvisories(findings),
+    findings,
+    pods: [],
+    pdbs: [],
+    nodes: scanned.nodeFacts,
+    multusPods: scanned.nodes.map((n) => n.multusPod),
+    config,
+    now: judgedAt,
+    advisories: lifetimeAdvisories(findings),
     pacing: { intervalMs: config.scheduleIntervalMs, nodeTimeMs: config.nodeTimeMs, runDeadlineMs: config.runDeadlineMs,
       maxNodes: config.maxNodes, marginMs: config.expiringWithinMs, window: config.window },
   };
@@ -120,8 +129,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
-    if (config.mode === 'execute' && deps.writer) await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod),
-      plan.pacing.warning, emit);
+    if (config.mode === 'execute' && deps.writer) {
+      await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), plan.pacing.warning, emit);
+    }
   }
 
   const warnings = [...scanned.warnings];
@@ -142,7 +152,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         // while acting on a node are the executor's: it reports them as that node's failure.
         const reason = `acting could not start: ${describeError(err)}`;
         const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
+        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER
+          : EXIT.ERROR;
         warnings.push(reason);
         emit({ type: 'warning', message: reason });
         const now = deps.now();
@@ -151,8 +162,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
-  let exitCode: number = failedToAct ?? exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode,
-    { interrupted: interrupt.aborted, leaseHeld });
+  let exitCode: number = failedToAct ??
+    exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
+      leaseHeld });
   const runCode = exitCode;
   let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
@@ -169,9 +181,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       ? 'forbidden: grant create/get/update on this ConfigMap (rbac.yaml), or set --summary-namespace'
       : noNamespace ? `namespace ${config.summaryNamespace} does not exist: apply rbac.yaml (it creates it) or pass ` +
         '--summary-namespace NS with an existing namespace'
-        : describeError(err);
+      : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
-    warnings.push(`the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`);
+    warnings.push(
+      `the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`,
+    );
     if (exitCode === EXIT.OK && !noNamespace) {
       exitCode = EXIT.CLUSTER;
       outcome = 'summary not written';
@@ -180,8 +194,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const info = run();
   if (config.pushgatewayUrl && deps.pushMetrics) {
     try {
-      await deps.pushMetrics(config.pushgatewayUrl, renderMetrics({ findings, run: info, execution, pacing: plan.pacing,
-        now: info.finishedAt }));
+      await deps.pushMetrics(config.pushgatewayUrl,
+        renderMetrics({ findings, run: info, execution, pacing: plan.pacing, now: info.finishedAt }));
       emit({ type: 'metrics-pushed', url: config.pushgatewayUrl });
     } catch (err) {
       const message = `the metrics could not be pushed to ${config.pushgatewayUrl}: ${describeError(err)}`;
@@ -190,8 +204,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  const soft = exitCode === runCode ? softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode,
-    { interrupted: interrupt.aborted, leaseHeld }) : undefined;
+  const soft = exitCode === runCode ?
+    softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
+      leaseHeld }) : undefined;
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
@@ -204,7 +219,8 @@ async function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPod
   const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
   if (pod === undefined) return;
   const regarding = pod.controller?.kind === 'DaemonSet'
-    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name, uid: pod.controller.uid }
+    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name,
+      uid: pod.controller.uid }
     : { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid };
   try {
     await writer.event({ regarding, reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan',
@@ -215,8 +231,8 @@ async function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPod
 }
 
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
-async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan,
-  scan: StepDeps['scan'], startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
+async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],
+  startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
   const { config, emit } = deps;
   if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
   let signal = deps.signal;
@@ -224,14 +240,15 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
   let release = async () => undefined as void;
   if (config.mode === 'execute') {
     if (!deps.acquireLease || !deps.holder) throw new Error('internal: --execute needs the lease');
-    const got = await deps.acquireLease({ namespace: config.leaseNamespace, name: config.leaseName,
-      holder: deps.holder, ttlMs: config.leaseTtlMs, now: deps.now });
+    const got = await deps.acquireLease({ namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder,
+      ttlMs: config.leaseTtlMs, now: deps.now });
     if (!got.ok) {
       emit({ type: 'lease-held', namespace: config.leaseNamespace, name: config.leaseName,
         heldBy: got.info.heldBy ?? 'unknown', since: got.info.heldSince });
       const now = deps.now();
-      return { leaseHeld: true, execution: { mode: config.mode, startedAt: now, finishedAt: now, lease: got.info, nodes: [],
-        stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}` } };
+      return { leaseHeld: true,
+        execution: { mode: config.mode, startedAt: now, finishedAt: now, lease: got.info, nodes: [],
+          stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}` } };
     }
     emit({ type: 'lease-acquired', namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder });
     got.lease.startRenewing();
@@ -244,15 +261,25 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
   // An Event is a courtesy: failing to write one never stops the run (the summary records everything); say it once.
   // A server-side dry run changes nothing, Events included.
   const event: StepDeps['event'] = config.mode === 'server-dry-run' ? async () => undefined
-    : (e) => writer.event(e).catch((err: unknown) => {
-      if (eventWarned) return;
-      eventWarned = true;
-      emit({ type: 'warning', message: `could not write Events (${describeError(err)}); grant create on events.k8s.io ` +
-        'events (rbac.yaml). The run goes on; the summary records every action' });
-    });
+    : (e) =>
+      writer.event(e).catch((err: unknown) => {
+        if (eventWarned) return;
+        eventWarned = true;
+        emit({ type: 'warning',
+          message: `could not write Events (${describeError(err)}); grant create on events.k8s.io ` +
+            'events (rbac.yaml). The run goes on; the summary records every action' });
+      });
   const stepDeps: StepDeps = {
-    config, reader: deps.reader, writer, scan, now: deps.now, emit, signal,
-    sleep: abortableSleep(signal), random: Math.random, event,
+    config,
+    reader: deps.reader,
+    writer,
+    scan,
+    now: deps.now,
+    emit,
+    signal,
+    sleep: abortableSleep(signal),
+    random: Math.random,
+    event,
   };
   try {
     const execution = await executePlan(plan, stepDeps, { deadline: startedAt + config.runDeadlineMs });

@@ -19,7 +19,10 @@ if (mode === 'client') {
   let cont: string | undefined;
   do {
     const page = await core.listPodForAllNamespaces({ fieldSelector, limit, _continue: cont });
-    for (const p of page.items) { n++; if (p.spec?.nodeName) kept++; }
+    for (const p of page.items) {
+      n++;
+      if (p.spec?.nodeName) kept++;
+    }
     cont = page.metadata?._continue || undefined;
   } while (cont);
 } else {
@@ -27,21 +30,34 @@ if (mode === 'client') {
   const agent = new https.Agent({ keepAlive: true, ca: readFileSync(path.join(root, 'pki', 'ca.crt')),
     cert: readFileSync(path.join(root, 'pki', 'admin.crt')), key: readFileSync(path.join(root, 'pki', 'admin.key')) });
   const server = new URL(kc.getCurrentCluster()!.server);
-  const get = (p: string) => new Promise<string>((resolve, reject) => {
-    https.get({ host: server.hostname, port: server.port, path: p, agent, headers: { accept: 'application/json' } },
-      (res) => { let s = ''; res.setEncoding('utf8'); res.on('data', (c) => { s += c; }); res.on('end', () => resolve(s)); })
-      .on('error', reject);
-  });
+  const get = (p: string) =>
+    new Promise<string>((resolve, reject) => {
+      https.get({ host: server.hostname, port: server.port, path: p, agent, headers: { accept: 'application/json' } },
+        (res) => {
+          let s = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => {
+            s += c;
+          });
+          res.on('end', () => resolve(s));
+        })
+        .on('error', reject);
+    });
   let cont: string | undefined;
   do {
     const q = new URLSearchParams({ fieldSelector, limit: String(limit), ...(cont ? { continue: cont } : {}) });
     const page = JSON.parse(await get(`/api/v1/pods?${q}`)) as { items: { spec?: { nodeName?: string } }[];
       metadata?: { continue?: string } };
-    for (const p of page.items) { n++; if (p.spec?.nodeName) kept++; }
+    for (const p of page.items) {
+      n++;
+      if (p.spec?.nodeName) kept++;
+    }
     cont = page.metadata?.continue || undefined;
   } while (cont);
 }
 const ms = performance.now() - t0;
 const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-console.log(JSON.stringify({ mode, limit, pods: n, kept, ms: Math.round(ms), cpuUserMs: Math.round(process.cpuUsage().user / 1000),
-  hwmMiB: Math.round(Number(hwm) / 1024) }));
+console.log(
+  JSON.stringify({ mode, limit, pods: n, kept, ms: Math.round(ms),
+    cpuUserMs: Math.round(process.cpuUsage().user / 1000), hwmMiB: Math.round(Number(hwm) / 1024) }),
+);

@@ -5,8 +5,8 @@ import { mkdirSync } from 'node:fs';
 export type Bind = readonly [source: string, target: string];
 
 /** The command line that runs `command args…` with `binds` mounted, in a mount namespace of its own. */
-export function inMountNamespace(binds: readonly Bind[], command: string, args: readonly string[]):
-  { command: string; args: string[] } {
+export function inMountNamespace(binds: readonly Bind[], command: string,
+  args: readonly string[]): { command: string; args: string[] } {
   // The targets must exist on the host to be mount points; they stay empty there.
   for (const [, target] of binds) mkdirSync(target, { recursive: true });
   const script = binds.map((_, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(' && ') +

@@ -33,7 +33,8 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   }
 
   if (scan.file.status === 'unreadable') {
-    return finding('unreadable', `the kubeconfig ${scan.file.path} in pod ${pod.name} could not be read: ${scan.file.reason}`);
+    return finding('unreadable',
+      `the kubeconfig ${scan.file.path} in pod ${pod.name} could not be read: ${scan.file.reason}`);
   }
   base.readVia = scan.file.via;
 
@@ -51,7 +52,8 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
     );
   }
   if (content.status === 'malformed') {
-    return finding('invalid', `the kubeconfig on the node is malformed: ${content.reason}; restarting the Multus pod rewrites it`);
+    return finding('invalid',
+      `the kubeconfig on the node is malformed: ${content.reason}; restarting the Multus pod rewrites it`);
   }
 
   const token = content.token;
@@ -69,14 +71,17 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   if (claims.exp !== undefined && claims.exp * 1000 <= opts.now) {
     return finding(
       'expired',
-      `${named} expired at ${iso(claims.exp * 1000)} (${formatDuration(opts.now - claims.exp * 1000)} ago); Multus on this node can no longer reach the API server until its pod is restarted`,
+      `${named} expired at ${iso(claims.exp * 1000)} (${
+        formatDuration(opts.now - claims.exp * 1000)
+      } ago); Multus on this node can no longer reach the API server until its pod is restarted`,
     );
   }
   // During an issuer migration (several --service-account-issuer) a token signed by the cluster's keys under an older
   // issuer is still accepted: TokenReview, the API server's own judgement, decides.
   const sig = token.signature;
-  const olderIssuer = sig.status === 'invalid' && sig.otherIssuer !== undefined && token.review.status === 'authenticated'
-    ? sig.otherIssuer : undefined;
+  const olderIssuer =
+    sig.status === 'invalid' && sig.otherIssuer !== undefined && token.review.status === 'authenticated'
+      ? sig.otherIssuer : undefined;
   if (sig.status === 'invalid' && olderIssuer === undefined) {
     return finding('invalid', `${sig.reason}; restarting the Multus pod writes a token from this cluster`);
   }
@@ -91,7 +96,9 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   if (claims.podUid !== undefined && claims.podUid !== pod.uid) {
     return finding(
       'invalid',
-      `${named} is bound to pod ${claims.podName ?? '(unnamed)'} (uid ${claims.podUid}), not to this node's Multus pod ${pod.name} (uid ${pod.uid}); a token bound to a pod that is gone is invalidated by the API server; restart ${pod.name} to write a fresh one`,
+      `${named} is bound to pod ${
+        claims.podName ?? '(unnamed)'
+      } (uid ${claims.podUid}), not to this node's Multus pod ${pod.name} (uid ${pod.uid}); a token bound to a pod that is gone is invalidated by the API server; restart ${pod.name} to write a fresh one`,
     );
   }
   const podSa = `${pod.namespace}/${pod.serviceAccountName}`;
@@ -110,26 +117,34 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   ) {
     return finding(
       'invalid',
-      `${named} belongs to service account ${claims.serviceAccountName ?? pod.serviceAccountName} with uid ${claims.serviceAccountUid}, but that service account was recreated (uid now ${scan.serviceAccountUid}), so the API server rejects the token; restart ${pod.name} to write a fresh one`,
+      `${named} belongs to service account ${
+        claims.serviceAccountName ?? pod.serviceAccountName
+      } with uid ${claims.serviceAccountUid}, but that service account was recreated (uid now ${scan.serviceAccountUid}), so the API server rejects the token; restart ${pod.name} to write a fresh one`,
     );
   }
   if (claims.exp === undefined && claims.podUid !== undefined) {
     return finding(
       'legacy',
-      `${named} is bound to pod ${claims.podName ?? pod.name} but has no expiry (issuer ${claims.iss ?? 'unknown'}): not written by Multus's entrypoint; it stays valid until that pod is deleted; restart ${pod.name} if this was not intended`,
+      `${named} is bound to pod ${claims.podName ?? pod.name} but has no expiry (issuer ${
+        claims.iss ?? 'unknown'
+      }): not written by Multus's entrypoint; it stays valid until that pod is deleted; restart ${pod.name} if this was not intended`,
     );
   }
   if (claims.exp === undefined) {
     return finding(
       'legacy',
-      `legacy token without expiry (${named}, issuer ${claims.iss ?? 'unknown'}): there is nothing to rotate, it stays valid until its Secret or service account is deleted; prefer a bound, expiring token if this was not intended`,
+      `legacy token without expiry (${named}, issuer ${
+        claims.iss ?? 'unknown'
+      }): there is nothing to rotate, it stays valid until its Secret or service account is deleted; prefer a bound, expiring token if this was not intended`,
     );
   }
   const left = claims.exp * 1000 - opts.now;
   if (left < opts.expiringWithinMs) {
     return finding(
       'expiring',
-      `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${formatDuration(opts.expiringWithinMs)} of --expiring-within); restarting the Multus pod writes a fresh one`,
+      `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${
+        formatDuration(opts.expiringWithinMs)
+      } of --expiring-within); restarting the Multus pod writes a fresh one`,
     );
   }
   return finding('healthy',

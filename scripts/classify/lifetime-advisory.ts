@@ -22,17 +22,16 @@ export function lifetimeAdvisories(findings: NodeFinding[]): string[] {
   }
   const shortest = Math.min(...lifetimes);
   const longest = Math.max(...lifetimes);
-  const span =
-    formatDuration(shortest * 1000) === formatDuration(longest * 1000)
-      ? formatDuration(shortest * 1000)
-      : `${formatDuration(shortest * 1000)} to ${formatDuration(longest * 1000)}`;
+  const span = formatDuration(shortest * 1000) === formatDuration(longest * 1000)
+    ? formatDuration(shortest * 1000)
+    : `${formatDuration(shortest * 1000)} to ${formatDuration(longest * 1000)}`;
   const nodes = lifetimes.length === 1 ? '1 node' : `${lifetimes.length} nodes`;
   return [
     `On ${nodes} the Multus token is bound to its pod and lives only ${span} with no kubernetes.io.warnafter claim: ` +
-      'the API server does not extend service-account tokens (--service-account-extend-token-expiration=false, ' +
-      `e.g. a CIS-hardened profile), so each copy in the kubeconfig dies ${span} after its Multus pod starts and a ` +
-      'scheduled restart cannot keep up. Enable --service-account-extend-token-expiration=true on the API server, ' +
-      'or move to the Multus thick plugin, or to the Multus 4.x thin plugin with --cleanup-config-on-exit=true, ' +
-      'whose token watch rewrites the kubeconfig.',
+    'the API server does not extend service-account tokens (--service-account-extend-token-expiration=false, ' +
+    `e.g. a CIS-hardened profile), so each copy in the kubeconfig dies ${span} after its Multus pod starts and a ` +
+    'scheduled restart cannot keep up. Enable --service-account-extend-token-expiration=true on the API server, ' +
+    'or move to the Multus thick plugin, or to the Multus 4.x thin plugin with --cleanup-config-on-exit=true, ' +
+    'whose token watch rewrites the kubeconfig.',
   ];
 }

@@ -57,7 +57,9 @@ const iso = (s: number): string => new Date(s * 1000).toISOString().replace(/\.0
 export function notExtendedReason(g: ObservedGrant): string {
   const life = formatDuration(g.lifetimeS * 1000);
   return `no restart planned: the API server does not extend service-account tokens — the newest Multus token ` +
-    `(${g.fingerprint ?? 'unnamed'} on ${g.node}, issued ${iso(g.iat)}) is bound to its pod and lives ${life} with no ` +
+    `(${g.fingerprint ?? 'unnamed'} on ${g.node}, issued ${
+      iso(g.iat)
+    }) is bound to its pod and lives ${life} with no ` +
     `kubernetes.io.warnafter claim, so a restarted Multus pod's copy would die ${life} later and the node would break ` +
     'again. Run the API server with --service-account-extend-token-expiration=true (the default) and no ' +
     '--service-account-max-token-expiration under 3607s, or move to the Multus thick plugin, or to 4.x thin with ' +
@@ -78,19 +80,23 @@ export function freshAfterRestart(after: NodeFinding, newPodUid: string): Freshn
     return { fresh: false, reason: `${after.class}: ${after.reason}` };
   }
   if (after.claims.podUid !== newPodUid) {
-    return { fresh: false, reason: `${named} is bound to ${after.claims.podUid === undefined ? 'no pod'
-      : `pod ${after.claims.podName ?? ''} (uid ${after.claims.podUid})`}, not to the new Multus pod (uid ${newPodUid})` };
+    return { fresh: false, reason: `${named} is bound to ${
+      after.claims.podUid === undefined ? 'no pod'
+        : `pod ${after.claims.podName ?? ''} (uid ${after.claims.podUid})`
+    }, not to the new Multus pod (uid ${newPodUid})` };
   }
   if (!['healthy', 'expiring'].includes(after.class)) {
     return { fresh: false, reason: `${after.class}: ${after.reason}` };
   }
   if (after.review !== 'authenticated') {
-    return { fresh: false, reason: `the API server has not accepted ${named} (TokenReview: ${after.review ?? 'not asked'})` };
+    return { fresh: false,
+      reason: `the API server has not accepted ${named} (TokenReview: ${after.review ?? 'not asked'})` };
   }
   if (grantOf(after.claims) === 'not-extended') {
     const life = formatDuration(((after.claims.exp ?? 0) - (after.claims.iat ?? 0)) * 1000);
-    return { fresh: false, reason: `${named} lives only ${life}: the API server does not extend service-account tokens ` +
-      '(--service-account-extend-token-expiration=false or a --service-account-max-token-expiration under 3607s)' };
+    return { fresh: false,
+      reason: `${named} lives only ${life}: the API server does not extend service-account tokens ` +
+        '(--service-account-extend-token-expiration=false or a --service-account-max-token-expiration under 3607s)' };
   }
   return { fresh: true };
 }

@@ -1,17 +1,15 @@
 // The narrow door through which the scan reads the cluster. One implementation on client-node (below); unit tests
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
-  type V1PodDisruptionBudget,
-} from '@kubernetes/client-node';
+import { AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
+  type V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
-import { READER_CONTAINER, readerPod, readerPodName } from './reader-pod.ts';
 import { rawLister } from './raw-list.ts';
 import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
@@ -39,8 +37,9 @@ export interface ClusterReader {
    * or its volume cannot be read. Optional: without it, a pod's claims on a cordoned node are taken as pinning it.
    */
   claimNodeTerms?(namespace: string, claim: string): Promise<NodeSelectorTermFacts[] | undefined>;
-  execRead(opts: { namespace: string; pod: string; container: string; path: string; timeoutMs: number;
-    maxBytes: number }): Promise<ExecReadResult>;
+  execRead(
+    opts: { namespace: string; pod: string; container: string; path: string; timeoutMs: number; maxBytes: number },
+  ): Promise<ExecReadResult>;
   readViaReaderPod(spec: ReaderPodSpec): Promise<ExecReadResult>;
   jwks(): Promise<unknown>;
   /** The service-account issuer the API server announces (/.well-known/openid-configuration). */
@@ -66,8 +65,12 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   return {
     listPods(opts, onPage) {
       const path = opts.namespace ? `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/pods` : '/api/v1/pods';
-      return paged((cont) => raw<V1Pod>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector,
-        limit: PAGE, continue: cont }), onPage);
+      return paged(
+        (cont) =>
+          raw<V1Pod>(path, { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: PAGE,
+            continue: cont }),
+        onPage,
+      );
     },
     listNodes() {
       return paged((cont) => raw<V1Node>('/api/v1/nodes', { limit: PAGE, continue: cont }));
@@ -82,8 +85,12 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         if (!volume) return []; // not bound (yet): the scheduler binds it where the pod goes
         const pv = await withRetry(() => core.readPersistentVolume({ name: volume }));
         return (pv.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? []).map((t) => ({
-          ...(t.matchExpressions ? { matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
-          ...(t.matchFields ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+          ...(t.matchExpressions
+            ? {
+              matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })),
+            } : {}),
+          ...(t.matchFields
+            ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
         }));
       } catch {
         return undefined;
@@ -103,28 +110,57 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       return result;
     },
     async readViaReaderPod(spec) {
-      const name = readerPodName();
+      const name = `mtr-reader-${randomBytes(4).toString('hex')}`;
       const started = Date.now();
       try {
         // A create retried after a lost answer finds its own pod (the name is ours alone): that is success.
-        await withRetry(() => core.createNamespacedPod({
-          namespace: spec.namespace,
-          body: readerPod({ namespace: spec.namespace, node: spec.node, image: spec.image, hostPath: spec.hostPath,
-            mountPath: spec.mountPath, filePath: spec.filePath, timeoutMs: spec.timeoutMs }, name),
-        }).catch((err: unknown) => {
-          if (!isConflict(err)) throw err;
-        }));
+        await withRetry(() =>
+          core.createNamespacedPod({
+            namespace: spec.namespace,
+            body: {
+              metadata: {
+                name,
+                labels: { 'app.kubernetes.io/name': 'multus-token-rotator-reader',
+                  'app.kubernetes.io/managed-by': 'multus-token-rotator' },
+              },
+              spec: {
+                nodeName: spec.node, // placed directly: the scheduler is not needed and taints do not apply
+                restartPolicy: 'Never',
+                activeDeadlineSeconds: Math.max(30, Math.ceil(spec.timeoutMs / 1000) * 4), // gone even if we die
+                automountServiceAccountToken: false,
+                tolerations: [{ operator: 'Exists' }],
+                containers: [{
+                  name: 'reader',
+                  image: spec.image,
+                  command: ['sleep', String(Math.max(30, Math.ceil(spec.timeoutMs / 1000) * 4))],
+                  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
+                  securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+                    capabilities: { drop: ['ALL'] } },
+                  volumeMounts: [{ name: 'cni', mountPath: spec.mountPath, readOnly: true }],
+                }],
+                volumes: [{ name: 'cni', hostPath: { path: spec.hostPath, type: 'Directory' } }],
+              },
+            },
+          }).catch((err: unknown) => {
+            if (!isConflict(err)) throw err;
+          })
+        );
         await waitForPod(kc, {
-          namespace: spec.namespace, name, timeoutMs: spec.timeoutMs, what: `reader pod ${spec.namespace}/${name}`,
+          namespace: spec.namespace,
+          name,
+          timeoutMs: spec.timeoutMs,
+          what: `reader pod ${spec.namespace}/${name}`,
           until: (s) => s.present && (podIsReady(s.pod) || s.pod.status?.phase === 'Failed'),
         });
         const left = Math.max(1000, spec.timeoutMs - (Date.now() - started));
-        return await execRead(exec, { namespace: spec.namespace, pod: name, container: READER_CONTAINER,
+        return await execRead(exec, { namespace: spec.namespace, pod: name, container: 'reader',
           command: ['cat', spec.filePath], timeoutMs: left, maxBytes: spec.maxBytes });
       } catch (err) {
         return { ok: false, kind: 'failed', reason: `reader pod on ${spec.node}: ${describeError(err)}` };
       } finally {
-        await core.deleteNamespacedPod({ name, namespace: spec.namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+        await core.deleteNamespacedPod({ name, namespace: spec.namespace, gracePeriodSeconds: 0 }).catch(() =>
+          undefined
+        );
       }
     },
     async jwks() {

@@ -3,13 +3,10 @@
 // watching. Each answer is data the executor can decide on; nothing here retries an eviction on its own.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  AppsV1Api, CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ControllerRevision, type V1DaemonSet,
-  type V1ObjectReference, type V1Pod,
-} from '@kubernetes/client-node';
-import {
-  describeError, isConflict, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient, retryAfterSeconds, statusCode,
-} from './api-errors.ts';
+import { AppsV1Api, CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ControllerRevision, type V1DaemonSet,
+  type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
+import { describeError, isConflict, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient, retryAfterSeconds,
+  statusCode } from './api-errors.ts';
 import { withRetry } from './retry.ts';
 import { waitForPods, type WaitPodsOptions } from './wait-for-pod.ts';
 
@@ -49,18 +46,21 @@ export interface ClusterWriter {
 export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): ClusterWriter {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
-  const orUndefinedOn404 = <T>(p: Promise<T>): Promise<T | undefined> => p.catch((err: unknown) => {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  });
+  const orUndefinedOn404 = <T>(p: Promise<T>): Promise<T | undefined> =>
+    p.catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
   const events = kc.makeApiClient(EventsV1Api);
   return {
     async deletePod(namespace, name, uid, dryRun) {
       try {
         // The UID precondition makes sure we delete the pod we judged, not a newer one of the same name. With a
         // body, the API server takes dryRun from the body's DeleteOptions, not from the query: set it there.
-        await withRetry(() => core.deleteNamespacedPod({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } }));
+        await withRetry(() =>
+          core.deleteNamespacedPod({ name, namespace, dryRun: dryRun ? 'All' : undefined,
+            body: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } })
+        );
         return 'deleted';
       } catch (err) {
         if (isNotFound(err) || isConflict(err)) return 'not-found';
@@ -71,16 +71,20 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
       try {
         // Network failures and 5xx are retried here; a 429 is the caller's to judge (budgets, Retry-After). A retry
         // after a lost answer is safe: a pod already evicted answers 404, "already gone".
-        await withRetry(() => core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-          body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } }),
-        { retryOn: (err) => isTransient(err) && !isTooManyRequests(err) });
+        await withRetry(
+          () =>
+            core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
+              body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } }),
+          { retryOn: (err) => isTransient(err) && !isTooManyRequests(err) },
+        );
         return { kind: 'accepted' };
       } catch (err) {
         const message = describeError(err);
         if (isNotFound(err)) return { kind: 'not-found' };
         if (isTooManyRequests(err)) {
           const seconds = retryAfterSeconds(err);
-          return { kind: 'too-many-requests', message, ...(seconds !== undefined ? { retryAfterMs: seconds * 1000 } : {}) };
+          return { kind: 'too-many-requests', message,
+            ...(seconds !== undefined ? { retryAfterMs: seconds * 1000 } : {}) };
         }
         if (isSeveralBudgets(err)) return { kind: 'several-budgets', message };
         return { kind: 'error', code: statusCode(err), message };
@@ -97,8 +101,12 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
     },
     async desiredReplicas(kind, namespace, name) {
       try {
-        if (kind === 'ReplicaSet') return (await withRetry(() => apps.readNamespacedReplicaSet({ name, namespace }))).spec?.replicas ?? 1;
-        if (kind === 'StatefulSet') return (await withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }))).spec?.replicas ?? 1;
+        if (kind === 'ReplicaSet') {
+          return (await withRetry(() => apps.readNamespacedReplicaSet({ name, namespace }))).spec?.replicas ?? 1;
+        }
+        if (kind === 'StatefulSet') {
+          return (await withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }))).spec?.replicas ?? 1;
+        }
       } catch {
         // gone, or not readable (older RBAC): judged by the pods alone
       }

@@ -66,14 +66,17 @@ export async function execRead(kc: KubeConfig | Exec, opts: ExecReadOptions): Pr
   let status: V1Status | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<ExecReadResult>((resolve) => {
-    timer = setTimeout(() => resolve({
-      ok: false, kind: 'timeout',
-      reason: `exec into ${where} did not finish within ${opts.timeoutMs} ms (raise --read-timeout if the API server is slow)`,
-    }), opts.timeoutMs);
+    timer = setTimeout(() =>
+      resolve({
+        ok: false,
+        kind: 'timeout',
+        reason:
+          `exec into ${where} did not finish within ${opts.timeoutMs} ms (raise --read-timeout if the API server is slow)`,
+      }), opts.timeoutMs);
   });
   const finished = (async (): Promise<ExecReadResult> => {
-    const ws = await exec.exec(opts.namespace, opts.pod, opts.container, opts.command, stdout, stderr,
-      null, false, (s) => {
+    const ws = await exec.exec(opts.namespace, opts.pod, opts.container, opts.command, stdout, stderr, null, false,
+      (s) => {
         status = s;
       });
     socket = ws;
@@ -82,19 +85,24 @@ export async function execRead(kc: KubeConfig | Exec, opts: ExecReadOptions): Pr
       else ws.once('close', () => resolve());
     });
     if (stdout.overflow) {
-      return { ok: false, kind: 'too-large', reason: `the file is larger than ${opts.maxBytes} bytes (--max-file-size)` };
+      return { ok: false, kind: 'too-large',
+        reason: `the file is larger than ${opts.maxBytes} bytes (--max-file-size)` };
     }
     if (!status) {
-      return { ok: false, kind: 'no-status', reason: `exec into ${where} ended without a status (connection dropped?)` };
+      return { ok: false, kind: 'no-status',
+        reason: `exec into ${where} ended without a status (connection dropped?)` };
     }
     if (status.status !== 'Success') {
       const err = Buffer.concat(stderr.chunks).toString('utf8').trim().slice(0, 300);
       const msg = [status.message, err].filter(Boolean).join('; ');
-      return { ok: false, kind: 'failed', reason: `exec into ${where} failed: ${msg || status.reason || 'unknown error'}` };
+      return { ok: false, kind: 'failed',
+        reason: `exec into ${where} failed: ${msg || status.reason || 'unknown error'}` };
     }
     return { ok: true, bytes: Buffer.concat(stdout.chunks) };
   })().catch((err: unknown): ExecReadResult => ({
-    ok: false, kind: 'failed', reason: `exec into ${where} failed: ${describeError(err)}`,
+    ok: false,
+    kind: 'failed',
+    reason: `exec into ${where} failed: ${describeError(err)}`,
   }));
   try {
     return await Promise.race([finished, timedOut]);

@@ -11,7 +11,7 @@ export interface Page<T> {
 
 export async function paged<T>(fetchPage: (cont?: string) => Promise<Page<T>>,
   onPage?: (items: T[], restarted: boolean) => void): Promise<T[]> {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0;; attempt++) {
     const all: T[] = [];
     let cont: string | undefined;
     try {

@@ -37,12 +37,11 @@ export async function pushMetrics(url: string, job: string, body: string, timeou
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const why =
-      error instanceof Error && error.name === 'TimeoutError'
-        ? `no answer within ${timeoutMs} ms`
-        : error instanceof Error
-          ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}`
-          : String(error);
+    const why = error instanceof Error && error.name === 'TimeoutError'
+      ? `no answer within ${timeoutMs} ms`
+      : error instanceof Error
+      ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}`
+      : String(error);
     throw new Error(`pushing metrics to ${target} failed: ${why}`, { cause: error });
   }
   // Read the body either way: it frees the connection, and a Pushgateway says in it what was wrong.
@@ -50,7 +49,9 @@ export async function pushMetrics(url: string, job: string, body: string, timeou
   if (!res.ok) {
     const detail = text.trim().slice(0, BODY_LIMIT);
     throw new Error(
-      `pushing metrics to ${target} failed: HTTP ${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`}${detail === '' ? '' : `: ${detail}`}`,
+      `pushing metrics to ${target} failed: HTTP ${res.status}${res.statusText === '' ? '' : ` ${res.statusText}`}${
+        detail === '' ? '' : `: ${detail}`
+      }`,
     );
   }
 }

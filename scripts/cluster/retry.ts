@@ -24,12 +24,14 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
   const first = opts.firstDelayMs ?? RETRY_DEFAULTS.firstDelayMs;
   const cap = opts.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs;
   const started = Date.now();
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     try {
       return await fn();
     } catch (err) {
       const delay = Math.round(Math.min(cap, first * 2 ** (attempt - 1)) * (0.8 + 0.4 * Math.random()));
-      if (!(opts.retryOn ?? isTransient)(err) || opts.signal?.aborted || Date.now() + delay - started > budget) throw err;
+      if (!(opts.retryOn ?? isTransient)(err) || opts.signal?.aborted || Date.now() + delay - started > budget) {
+        throw err;
+      }
       opts.onRetry?.(attempt, err, delay);
       // Aborted while waiting: give up with the error that made us wait, not an AbortError.
       await sleep(delay, undefined, { signal: opts.signal }).catch(() => {

@@ -11,7 +11,7 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
   attempts = 5): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': 'summary' };
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     try {
       const current = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))
         .catch((err: unknown) => {
@@ -23,8 +23,9 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
         const body = { metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } }, data };
         await withRetry(() => core.replaceNamespacedConfigMap({ name, namespace, body }));
       } else {
-        await withRetry(() => core.createNamespacedConfigMap({ namespace,
-          body: { metadata: { name, namespace, labels }, data } }));
+        await withRetry(() =>
+          core.createNamespacedConfigMap({ namespace, body: { metadata: { name, namespace, labels }, data } })
+        );
       }
       return;
     } catch (err) {

@@ -29,7 +29,8 @@ export async function waitForPods<T>(kc: KubeConfig, opts: WaitPodsOptions<T>): 
   const core = kc.makeApiClient(CoreV1Api);
   const watch = new Watch(kc);
   const deadline = Date.now() + opts.timeoutMs;
-  const aborted = () => new WaitAborted(`stopped waiting for ${opts.what}: ${String(opts.signal?.reason ?? 'aborted')}`);
+  const aborted = () =>
+    new WaitAborted(`stopped waiting for ${opts.what}: ${String(opts.signal?.reason ?? 'aborted')}`);
   while (Date.now() < deadline) {
     if (opts.signal?.aborted) throw aborted();
     const pods = new Map<string, V1Pod>();

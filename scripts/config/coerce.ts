@@ -64,7 +64,8 @@ export function text(check?: Check, fix?: string, leftOut?: string): Coercer<str
   return (r, fallback) => {
     const value = r.text.trim();
     if (value === '') {
-      const use = fallback !== undefined && fallback !== '' ? ` to use the default "${fallback}"` : leftOut ? ` to use ${leftOut}` : '';
+      const use = fallback !== undefined && fallback !== '' ? ` to use the default "${fallback}"`
+        : leftOut ? ` to use ${leftOut}` : '';
       return no(`${r.source} is empty`, `give a value or leave ${r.source} out${use}`);
     }
     const why = check?.(value);
@@ -96,8 +97,9 @@ export function int(min: number, max = Number.MAX_SAFE_INTEGER): Coercer<number>
 }
 
 /** A duration in milliseconds ("90s", "1h30m"); zero only when allowed; then `atLeast`, when given. */
-export function duration(opts: { allowZero?: boolean; atLeast?: { ms: number; why: string; fix: string } } = {}):
-  Coercer<number> {
+export function duration(
+  opts: { allowZero?: boolean; atLeast?: { ms: number; why: string; fix: string } } = {},
+): Coercer<number> {
   return (r) => {
     const parsed = parseDuration(r.text);
     if (!parsed.ok) return no(`${r.source}: ${parsed.message}`, parsed.fix);
@@ -140,8 +142,9 @@ export function byteSize(max: number, maxText: string): Coercer<number> {
 }
 
 /** A parser of its own (label selector, window, …) whose refusal carries message and fix. */
-export function parsed<T>(parse: (text: string) => { ok: true; value: T } | { ok: false; message: string; fix: string }):
-  Coercer<T> {
+export function parsed<T>(
+  parse: (text: string) => { ok: true; value: T } | { ok: false; message: string; fix: string },
+): Coercer<T> {
   return (r) => {
     const got = parse(r.text);
     return got.ok ? got : no(`${r.source}: ${got.message}`, got.fix);

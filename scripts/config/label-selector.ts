@@ -119,7 +119,9 @@ function parseRequirements(text: string): SelectorRequirement[] {
   const requirements: SelectorRequirement[] = [];
   let i = 0;
   const peek = (): Token | undefined => tokens[i];
-  const describe = (t: Token | undefined): string => (t === undefined ? 'the end' : `"${t.text}" at position ${t.at + 1}`);
+  const describe = (
+    t: Token | undefined,
+  ): string => (t === undefined ? 'the end' : `"${t.text}" at position ${t.at + 1}`);
   const fail = (message: string): never => {
     throw new SelectorSyntaxError(message);
   };

@@ -2,7 +2,8 @@
 // A window whose end is before its start crosses midnight and belongs to the day it starts on.
 import type { MaintenanceWindowConfig } from './config.ts';
 
-export type WindowParseResult = { ok: true; window: MaintenanceWindowConfig } | { ok: false; message: string; fix: string };
+export type WindowParseResult = { ok: true; window: MaintenanceWindowConfig } | { ok: false; message: string;
+  fix: string };
 
 const FORMAT_FIX =
   'write "DAYS HH:MM-HH:MM TIME_ZONE", e.g. "Mon-Fri 22:00-06:00 Europe/Berlin", "Sat,Sun 00:00-24:00 UTC" or "daily 01:00-05:00 America/New_York"';
@@ -17,7 +18,6 @@ const DAY_NAMES: readonly (readonly string[])[] = [
   ['sat', 'saturday'],
 ];
 const SHORT_DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-
 
 function dayIndex(name: string): number | undefined {
   const lower = name.toLowerCase();
@@ -46,13 +46,14 @@ function parseDays(text: string): { ok: true; days: number[] } | { ok: false; me
     for (const end of ends) {
       const i = dayIndex(end);
       if (i === undefined) {
-        return { ok: false, message: `"${end}" in "${text}" is not a day (use Mon, Tue, Wed, Thu, Fri, Sat, Sun or daily)` };
+        return { ok: false,
+          message: `"${end}" in "${text}" is not a day (use Mon, Tue, Wed, Thu, Fri, Sat, Sun or daily)` };
       }
       indexes.push(i);
     }
     const [from = 0, to = from] = indexes;
     // A range may wrap around the week: "Fri-Mon" is Fri, Sat, Sun, Mon.
-    for (let d = from; ; d = (d + 1) % 7) {
+    for (let d = from;; d = (d + 1) % 7) {
       days.add(d);
       if (d === to) {
         break;
@@ -94,7 +95,8 @@ export function parseMaintenanceWindow(text: string): WindowParseResult {
     return fail('the maintenance window is empty');
   }
   if (parts.length === 2 && /^\d/.test(parts[1] ?? '')) {
-    return fail(`the maintenance window "${text}" has no time zone`, `add a time zone at the end, e.g. "${text.trim()} UTC"`);
+    return fail(`the maintenance window "${text}" has no time zone`,
+      `add a time zone at the end, e.g. "${text.trim()} UTC"`);
   }
   if (parts.length !== 3) {
     return fail(`the maintenance window "${text}" has ${parts.length} parts instead of 3 (days, times, time zone)`);
@@ -195,5 +197,6 @@ export function windowContains(window: MaintenanceWindowConfig, t: number): bool
     return days.includes(weekday) && minuteOfDay >= startMinute && minuteOfDay < endMinute;
   }
   const yesterday = (weekday + 6) % 7;
-  return (days.includes(weekday) && minuteOfDay >= startMinute) || (days.includes(yesterday) && minuteOfDay < endMinute);
+  return (days.includes(weekday) && minuteOfDay >= startMinute) ||
+    (days.includes(yesterday) && minuteOfDay < endMinute);
 }

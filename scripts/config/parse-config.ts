@@ -102,7 +102,8 @@ function read(argv: string[], env: Env): Read {
       continue;
     }
     if (token.value === undefined) {
-      problem(source, undefined, `the flag ${token.rawName} needs a value but none was given`, `write ${source}=${spec.arg}`);
+      problem(source, undefined, `the flag ${token.rawName} needs a value but none was given`,
+        `write ${source}=${spec.arg}`);
       fromFlags.set(spec.flag, null);
     } else if (!token.inlineValue && /^--?[A-Za-z]/.test(token.value)) {
       problem(
@@ -164,14 +165,16 @@ function read(argv: string[], env: Env): Read {
 
   // ── rules between flags ──
   applyRules({ value: (flag) => values.get(flag), raw, env, problem }, s);
-  return { settings: s, problems, help: values.get('help') === true, given: (flag) => fromFlags.has(flag) || raw(flag) !== undefined };
+  return { settings: s, problems, help: values.get('help') === true,
+    given: (flag) => fromFlags.has(flag) || raw(flag) !== undefined };
 }
 
 /** Frozen, the window too. */
 function freeze<T extends Partial<Settings>>(s: T): Readonly<T> {
   const window = s.window;
   if (window !== undefined) {
-    s.window = Object.freeze({ ...window, days: Object.freeze([...window.days]) as number[] }) as MaintenanceWindowConfig;
+    s.window = Object.freeze({ ...window,
+      days: Object.freeze([...window.days]) as number[] }) as MaintenanceWindowConfig;
   }
   return Object.freeze(s);
 }
@@ -183,7 +186,8 @@ export function parseSettings(argv: string[], env: Env): ParseSettingsResult {
     // --help wins over any other problem: the caller prints usage() and exits.
     return { ok: true, settings: freeze(read([], {}).settings as Settings), help: true };
   }
-  return r.problems.length > 0 ? { ok: false, problems: r.problems } : { ok: true, settings: freeze(r.settings as Settings), help: false };
+  return r.problems.length > 0 ? { ok: false, problems: r.problems }
+    : { ok: true, settings: freeze(r.settings as Settings), help: false };
 }
 
 /**
@@ -191,10 +195,12 @@ export function parseSettings(argv: string[], env: Env): ParseSettingsResult {
  * own namespace in-cluster; locally the namespace rbac.yaml creates, so that a laptop run shares the CronJob's lease
  * and summary.
  */
-export function resolveNamespaces(settings: Readonly<Settings>, defaultNamespace: string):
-  { ok: true; config: Readonly<Config> } | { ok: false; problems: ConfigProblem[] } {
-  const problems = namespaceProblems((flag) => (flag === 'summary-namespace' ? settings.summaryNamespace : settings.leaseNamespace) !== undefined,
-    defaultNamespace);
+export function resolveNamespaces(settings: Readonly<Settings>, defaultNamespace: string): { ok: true;
+  config: Readonly<Config> } | { ok: false; problems: ConfigProblem[] } {
+  const problems = namespaceProblems(
+    (flag) => (flag === 'summary-namespace' ? settings.summaryNamespace : settings.leaseNamespace) !== undefined,
+    defaultNamespace,
+  );
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: freeze({
     ...settings,
@@ -207,8 +213,8 @@ export function resolveNamespaces(settings: Readonly<Settings>, defaultNamespace
 export function parseConfig(argv: string[], env: Env, ctx: { defaultNamespace: string }): ParseConfigResult {
   const r = read(argv, env);
   if (r.help) {
-    const defaults = resolveNamespaces(read([], {}).settings as Settings,
-      namespaceProblems(() => false, ctx.defaultNamespace).length === 0 ? ctx.defaultNamespace : 'default');
+    const defaults = resolveNamespaces(read([], {}).settings as Settings, namespaceProblems(() =>
+        false, ctx.defaultNamespace).length === 0 ? ctx.defaultNamespace : 'default');
     return defaults.ok ? { ...defaults, help: true } : defaults;
   }
   const problems = [...r.problems, ...namespaceProblems(r.given, ctx.defaultNamespace)];

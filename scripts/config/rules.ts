@@ -16,7 +16,9 @@ export interface ConfigProblem {
 }
 
 /** Everything but the namespaces that default to the job's own (resolveNamespaces fills them). */
-export type Settings = Omit<Config, 'summaryNamespace' | 'leaseNamespace'> & Partial<Pick<Config, 'summaryNamespace' | 'leaseNamespace'>>;
+export type Settings = Omit<Config, 'summaryNamespace' | 'leaseNamespace'> & Partial<
+  Pick<Config, 'summaryNamespace' | 'leaseNamespace'>
+>;
 
 export interface RuleContext {
   /** Each flag's value by flag name: given, or its default. */
@@ -36,7 +38,9 @@ export function applyRules(c: RuleContext, s: Partial<Settings>): void {
     c.problem(
       c.raw('execute')?.source ?? '--execute',
       undefined,
-      `--execute and --server-dry-run were both given (${c.raw('execute')?.source ?? '--execute'}, ${c.raw('server-dry-run')?.source ?? '--server-dry-run'}): a run either changes the cluster or only asks the API server to check the changes`,
+      `--execute and --server-dry-run were both given (${c.raw('execute')?.source ?? '--execute'}, ${
+        c.raw('server-dry-run')?.source ?? '--server-dry-run'
+      }): a run either changes the cluster or only asks the API server to check the changes`,
       'keep one of them: --execute to restart pods, --server-dry-run to check without changing anything',
     );
   } else if (execute) {
@@ -67,7 +71,9 @@ export function applyRules(c: RuleContext, s: Partial<Settings>): void {
     c.problem(
       inClusterRaw.source,
       inClusterRaw.text,
-      `${inClusterRaw.source} and ${c.raw('kubeconfig')?.source ?? '--kubeconfig'} contradict each other: in-cluster runs use the pod's service account, not a kubeconfig`,
+      `${inClusterRaw.source} and ${
+        c.raw('kubeconfig')?.source ?? '--kubeconfig'
+      } contradict each other: in-cluster runs use the pod's service account, not a kubeconfig`,
       'keep one: --in-cluster inside the cluster, --kubeconfig=FILE outside it',
     );
   }
@@ -76,7 +82,9 @@ export function applyRules(c: RuleContext, s: Partial<Settings>): void {
     c.problem(
       r?.source ?? '--context',
       s.context,
-      `${r?.source ?? '--context'} names a kubeconfig context, but this run uses the in-cluster service account${inClusterRaw === undefined ? ' (it runs in a pod and no kubeconfig was given)' : ''}`,
+      `${r?.source ?? '--context'} names a kubeconfig context, but this run uses the in-cluster service account${
+        inClusterRaw === undefined ? ' (it runs in a pod and no kubeconfig was given)' : ''
+      }`,
       'drop --context, or give --kubeconfig=FILE (or --in-cluster=false) to use a kubeconfig',
     );
   }
@@ -90,7 +98,9 @@ export function applyRules(c: RuleContext, s: Partial<Settings>): void {
     c.problem(
       step?.source ?? deadline?.source ?? '--step-timeout',
       step?.text ?? deadline?.text,
-      `the step timeout (${step?.text ?? '5m'}) must be shorter than the deadline (${deadline?.text ?? '50m'}), or not even one node could finish`,
+      `the step timeout (${step?.text ?? '5m'}) must be shorter than the deadline (${
+        deadline?.text ?? '50m'
+      }), or not even one node could finish`,
       'lower --step-timeout or raise --deadline',
     );
   }
@@ -107,7 +117,8 @@ export function namespaceProblems(given: (flag: 'summary-namespace' | 'lease-nam
   return [{
     source: 'namespace of the job',
     value: defaultNamespace,
-    message: `the job's own namespace "${defaultNamespace}" is not a valid namespace name and is the default for the summary and the lease`,
+    message:
+      `the job's own namespace "${defaultNamespace}" is not a valid namespace name and is the default for the summary and the lease`,
     fix: 'give --summary-namespace and --lease-namespace explicitly',
   }];
 }

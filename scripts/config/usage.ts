@@ -10,7 +10,8 @@ export function usage(): string {
   const width = Math.max(...left.map((l) => l.length));
   const envWidth = Math.max(...envs.map((e) => e.length));
   const lines = FLAGS.map(
-    (f, i) => `  ${(left[i] ?? '').padEnd(width)}  ${(envs[i] ?? '').padEnd(envWidth)}  ${f.help} (default: ${f.shown})`,
+    (f, i) =>
+      `  ${(left[i] ?? '').padEnd(width)}  ${(envs[i] ?? '').padEnd(envWidth)}  ${f.help} (default: ${f.shown})`,
   );
   return [
     'Usage: multus-token-rotator [flags]',

@@ -30,7 +30,7 @@ export function backoffMs(attempt: number, retryAfterMs: number | undefined, ran
 export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promise<EvictResult> {
   const started = deps.now();
   let lastRefusal = '';
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     if (deps.aborted()) return { kind: 'aborted', attempts: attempt - 1 };
     const answer = await deps.evict();
     switch (answer.kind) {
@@ -49,7 +49,9 @@ export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promis
         const wait = backoffMs(attempt, answer.retryAfterMs, deps.random);
         if (deps.now() + wait - started > timeoutMs) {
           return { kind: 'blocked', attempts: attempt, reason: `${lastRefusal} (still refused after ` +
-            `${Math.round((deps.now() - started) / 1000)} s and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
+            `${
+              Math.round((deps.now() - started) / 1000)
+            } s and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
         }
         if (!(await deps.sleep(wait))) return { kind: 'aborted', attempts: attempt };
       }

@@ -51,7 +51,9 @@ function text(e: RunEvent): string {
     case 'lease-acquired':
       return `lease ${e.namespace}/${e.name} acquired as ${e.holder}`;
     case 'lease-held':
-      return `another run holds lease ${e.namespace}/${e.name}: ${e.heldBy}${e.since ? ` since ${e.since}` : ''}; nothing was changed`;
+      return `another run holds lease ${e.namespace}/${e.name}: ${e.heldBy}${
+        e.since ? ` since ${e.since}` : ''
+      }; nothing was changed`;
     case 'lease-released':
       return `lease ${e.namespace}/${e.name} released`;
     case 'node-started':

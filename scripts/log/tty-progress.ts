@@ -39,7 +39,9 @@ export function ttyProgress(out: NodeJS.WriteStream, now: () => number): TtyProg
   let frame = 0;
   const clear = () => out.write('\r\x1b[K');
   const draw = () => {
-    if (activity) out.write(`\r\x1b[K${FRAMES[frame++ % FRAMES.length]} ${activity.slice(0, (out.columns ?? 100) - 3)}`);
+    if (activity) {
+      out.write(`\r\x1b[K${FRAMES[frame++ % FRAMES.length]} ${activity.slice(0, (out.columns ?? 100) - 3)}`);
+    }
   };
   const timer = setInterval(draw, 100);
   timer.unref();

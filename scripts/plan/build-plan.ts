@@ -2,17 +2,8 @@
 // every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
 import type { Config } from '../config/config.ts';
 import { deferWhenNotExtended } from './not-extended.ts';
-import type {
-  MultusPodFacts,
-  NodeDeferral,
-  NodeFacts,
-  NodeFinding,
-  NodeStep,
-  PdbFacts,
-  PodFacts,
-  RestartPlan,
-  TokenClass,
-} from '../model.ts';
+import type { MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts, PodFacts, RestartPlan,
+  TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
@@ -198,8 +189,9 @@ function planSteps(input: PlanInput): RestartPlan {
       class: f.class,
       reason: f.reason,
       multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
-      pods: dependents.map((p) => podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets,
-        ...(nodes ? { nodes } : {}) })),
+      pods: dependents.map((p) =>
+        podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}) })
+      ),
       nonDependentPods: others,
     };
     if (f.exp !== undefined) {
@@ -208,7 +200,9 @@ function planSteps(input: PlanInput): RestartPlan {
     if (paced.has(f.node) && pacing !== undefined) {
       step.paced = true;
       step.reason = `paced ahead of --expiring-within: ${f.reason}; ${pacing.tokens} token(s) of the fleet expire by ` +
-        `${isoMinute(pacing.lastExpiry ?? 0)} and a run rotates at most ${pacing.capacityPerRun} (${pacing.limitedBy}), ` +
+        `${
+          isoMinute(pacing.lastExpiry ?? 0)
+        } and a run rotates at most ${pacing.capacityPerRun} (${pacing.limitedBy}), ` +
         `so this run takes the ${pacing.dueThisRun} that expire first`;
     }
     return step;

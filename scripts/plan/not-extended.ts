@@ -14,4 +14,3 @@ export function deferWhenNotExtended(plan: RestartPlan, findings: readonly NodeF
   const moved: NodeDeferral[] = plan.steps.map((s) => ({ node: s.node, class: s.class, reason }));
   return { ...plan, steps: [], deferred: [...moved, ...plan.deferred] };
 }
-

@@ -125,7 +125,9 @@ export function pace(findings: readonly NodeFinding[], now: Millis, o: PacingOpt
       if (iHard - fit > shortfall) shortfall = iHard - fit;
       firstMissAt ??= deadlines[fit];
     }
-    if (iHard > 0) needed = Math.max(needed, runsInWindow === 0 ? Number.POSITIVE_INFINITY : Math.ceil(iHard / runsInWindow));
+    if (iHard > 0) {
+      needed = Math.max(needed, runsInWindow === 0 ? Number.POSITIVE_INFINITY : Math.ceil(iHard / runsInWindow));
+    }
     // Once every token is due, or later runs alone could take the whole fleet, no later run changes the answer.
     if ((iSoft === soft.length && iHard === hard.length) || later >= deadlines.length) break;
   }
@@ -145,11 +147,18 @@ export function pace(findings: readonly NodeFinding[], now: Millis, o: PacingOpt
     report.firstMissAt = firstMissAt;
     const fix = limitedBy === '--max-nodes'
       ? `raise --max-nodes to at least ${Number.isFinite(needed) ? needed : '(more runs inside the window)'}`
-      : `raise --deadline or lower --node-time so that a run does at least ${Number.isFinite(needed) ? needed : 'more'} nodes`;
-    report.warning = `deadline cannot be met: ${deadlines.length} Multus token(s) must be rotated, the last expiring at ` +
+      : `raise --deadline or lower --node-time so that a run does at least ${
+        Number.isFinite(needed) ? needed : 'more'
+      } nodes`;
+    report.warning =
+      `deadline cannot be met: ${deadlines.length} Multus token(s) must be rotated, the last expiring at ` +
       `${iso(lastExpiry)}, but at ${C} node(s) per run (${limitedBy}) every ${Math.round(I / 60_000)} min` +
-      `${o.window ? ` inside the window ${o.window.text}` : ''}, ${shortfall} token(s) will expire (or stay invalid) before ` +
-      `a run reaches them, the first at ${iso(firstMissAt ?? lastExpiry)}; ${fix}, or run more often (--schedule-interval ` +
+      `${
+        o.window ? ` inside the window ${o.window.text}` : ''
+      }, ${shortfall} token(s) will expire (or stay invalid) before ` +
+      `a run reaches them, the first at ${
+        iso(firstMissAt ?? lastExpiry)
+      }; ${fix}, or run more often (--schedule-interval ` +
       'and the CronJob schedule)';
   }
   return report;

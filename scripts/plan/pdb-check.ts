@@ -17,7 +17,8 @@ export function budgetName(pdb: PdbFacts): string {
 export function budgetsFor(pod: PodFacts, pdbs: readonly PdbFacts[]): PdbFacts[] {
   const out: PdbFacts[] = [];
   for (const pdb of pdbs) {
-    if (pdb.namespace === pod.namespace && pdb.selector !== undefined && matchesLabelSelector(pdb.selector, pod.labels)) {
+    if (pdb.namespace === pod.namespace && pdb.selector !== undefined &&
+      matchesLabelSelector(pdb.selector, pod.labels)) {
       out.push(pdb);
     }
   }
@@ -25,7 +26,8 @@ export function budgetsFor(pod: PodFacts, pdbs: readonly PdbFacts[]): PdbFacts[]
 }
 
 function blocked(pod: PodFacts, budgets: readonly PdbFacts[], reason: string): PodVerdict {
-  return { namespace: pod.namespace, name: pod.name, uid: pod.uid, action: 'blocked', reason, pdbs: budgets.map(budgetName) };
+  return { namespace: pod.namespace, name: pod.name, uid: pod.uid, action: 'blocked', reason,
+    pdbs: budgets.map(budgetName) };
 }
 
 /**
@@ -57,13 +59,15 @@ export function budgetVerdict(pod: PodFacts, budgets: readonly PdbFacts[]): PodV
   const name = budgetName(pdb);
   const policy = pdb.unhealthyPodEvictionPolicy;
   if (policy !== undefined && !KNOWN_POLICIES.has(policy)) {
-    return blocked(pod, budgets, `budget ${name} has unknown unhealthyPodEvictionPolicy ${JSON.stringify(policy)}; refusing to guess`);
+    return blocked(pod, budgets,
+      `budget ${name} has unknown unhealthyPodEvictionPolicy ${JSON.stringify(policy)}; refusing to guess`);
   }
   if (!pod.ready && policy === 'AlwaysAllow') {
     return undefined;
   }
   if (pdb.observedGeneration === undefined || pdb.observedGeneration < pdb.generation) {
-    const seen = pdb.observedGeneration === undefined ? 'never observed' : `observed generation ${pdb.observedGeneration}`;
+    const seen = pdb.observedGeneration === undefined ? 'never observed'
+      : `observed generation ${pdb.observedGeneration}`;
     return blocked(
       pod,
       budgets,
@@ -80,7 +84,9 @@ export function budgetVerdict(pod: PodFacts, budgets: readonly PdbFacts[]): PodV
       pod,
       budgets,
       `budget ${name} is not healthy (${health}) and the pod is not ready; under unhealthyPodEvictionPolicy ` +
-        `${policy ?? 'IfHealthyBudget (default)'} it cannot be evicted until the budget recovers (AlwaysAllow would allow it)`,
+        `${
+          policy ?? 'IfHealthyBudget (default)'
+        } it cannot be evicted until the budget recovers (AlwaysAllow would allow it)`,
     );
   }
   if (pdb.disruptionsAllowed <= 0) {

@@ -60,15 +60,21 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
   const render = (shape: Shape): Record<string, string> => {
     const notes: string[] = [];
     if (shape.history < history.length) {
-      notes.push(`history trimmed to the newest ${shape.history} of ${history.length} runs to stay under ${maxBytes} bytes`);
+      notes.push(
+        `history trimmed to the newest ${shape.history} of ${history.length} runs to stay under ${maxBytes} bytes`,
+      );
     }
     if (shape.collapse) {
       notes.push(
-        `per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown and plan.skippedNotShown${execution === undefined ? '' : ', and nodes and pods not started in execution.nodesNotShown and podsNotShown'}`,
+        `per-node list collapsed to stay under ${maxBytes} bytes: only nodes that need attention are listed; the others are counted in nodesNotShown and plan.skippedNotShown${
+          execution === undefined ? '' : ', and nodes and pods not started in execution.nodesNotShown and podsNotShown'
+        }`,
       );
     }
     if (shape.limit < Number.POSITIVE_INFINITY) {
-      notes.push(`lists truncated to ${shape.limit} entries each to stay under ${maxBytes} bytes; the rest are counted`);
+      notes.push(
+        `lists truncated to ${shape.limit} entries each to stay under ${maxBytes} bytes; the rest are counted`,
+      );
     }
     const summary = body(shape.collapse, shape.limit) + (notes.length > 0 ? stringify({ notes }, YAML_OPTIONS) : '');
     return {

@@ -3,7 +3,8 @@
 // pods. Every series of a labelled family is written, 0 included, so that a series does not vanish between runs.
 // Also the alert rules that go with them. Pure: run facts in, text out. No sample depends on the clock: the rules
 // compare with Prometheus's time().
-import type { ExecutionReport, NodeFinding, NodeOutcome, PacingSummary, PodOutcome, RunInfo, TokenClass } from '../model.ts';
+import type { ExecutionReport, NodeFinding, NodeOutcome, PacingSummary, PodOutcome, RunInfo,
+  TokenClass } from '../model.ts';
 import { earliestExpiry } from './summary-entries.ts';
 
 export interface MetricsInput {
@@ -116,12 +117,18 @@ export function renderMetrics(input: MetricsInput): string {
         findings.map((f) => f.class),
       ),
     ),
-    ...gauge('last_run_timestamp_seconds', 'Unix time at which the last run started.', [{ value: run.startedAt / 1000 }]),
-    ...gauge('last_run_exit_code', 'Exit code of the last run (0 ok, 3 attention, 5 locked, 6 failed, 130 interrupted).', [
+    ...gauge('last_run_timestamp_seconds', 'Unix time at which the last run started.', [{
+      value: run.startedAt / 1000,
+    }]),
+    ...gauge('last_run_exit_code',
+      'Exit code of the last run (0 ok, 3 attention, 5 locked, 6 failed, 130 interrupted).', [
       { value: run.exitCode },
     ]),
-    ...gauge('last_run_duration_seconds', 'How long the last run took.', [{ value: Math.max(0, run.finishedAt - run.startedAt) / 1000 }]),
-    ...gauge('last_run_info', 'Mode and origin of the last run; always 1.', [{ labels: { mode: run.mode, via: run.via }, value: 1 }]),
+    ...gauge('last_run_duration_seconds', 'How long the last run took.', [{
+      value: Math.max(0, run.finishedAt - run.startedAt) / 1000,
+    }]),
+    ...gauge('last_run_info', 'Mode and origin of the last run; always 1.', [{ labels: { mode: run.mode, via: run.via },
+      value: 1 }]),
     ...gauge(
       'run_nodes',
       'Nodes of the last run by execution outcome (all 0 when it executed nothing).',
@@ -151,12 +158,15 @@ function pacingGauges(p: PacingSummary | undefined): string[] {
     ...gauge('pacing_shortfall_nodes',
       'Tokens that will expire before a run can reach them at the configured cap and schedule (0: every deadline is met).',
       [{ value: p.shortfall }]),
-    ...gauge('pacing_capacity_nodes_per_run', 'Nodes one run acts on at most: min(--max-nodes, --deadline / --node-time).',
-      [{ value: p.capacityPerRun }]),
-    ...gauge('pacing_needed_nodes_per_run', 'Nodes per run that would meet every token deadline (the capacity when it suffices).',
-      [{ value: p.neededPerRun ?? p.capacityPerRun }]),
-    ...gauge('pacing_due_nodes', 'Nodes the fleet\'s expiry dates require of the last run.', [{ value: p.dueThisRun }]),
-    ...gauge('pacing_first_miss_timestamp_seconds', 'Unix time at which the first token expires before a run reaches it.',
+    ...gauge('pacing_capacity_nodes_per_run',
+      'Nodes one run acts on at most: min(--max-nodes, --deadline / --node-time).', [{ value: p.capacityPerRun }]),
+    ...gauge('pacing_needed_nodes_per_run',
+      'Nodes per run that would meet every token deadline (the capacity when it suffices).', [{
+      value: p.neededPerRun ?? p.capacityPerRun,
+    }]),
+    ...gauge('pacing_due_nodes', "Nodes the fleet's expiry dates require of the last run.", [{ value: p.dueThisRun }]),
+    ...gauge('pacing_first_miss_timestamp_seconds',
+      'Unix time at which the first token expires before a run reaches it.',
       p.firstMissAt === undefined ? [] : [{ value: p.firstMissAt / 1000 }]),
   ];
 }

@@ -32,7 +32,8 @@ const POD_STYLE: Readonly<Record<PodOutcome, Style>> = {
 
 /** Order of the counts in the closing line: what was done, then what was not. */
 const NODE_ORDER: readonly NodeOutcome[] = ['rotated', 'partial', 'failed', 'dry-run', 'skipped', 'not-started'];
-const POD_ORDER: readonly PodOutcome[] = ['evicted', 'already-gone', 'dry-run', 'blocked', 'failed', 'skipped', 'not-started'];
+const POD_ORDER: readonly PodOutcome[] = ['evicted', 'already-gone', 'dry-run', 'blocked', 'failed', 'skipped',
+  'not-started'];
 
 /** "4200 ms", or "-" when unknown. */
 function ms(value: number | undefined): string {
@@ -87,7 +88,8 @@ function nodeLines(n: NodeExecution, i: number, color: Colorize): string[] {
   }
   if (n.pods.length > 0) {
     out.push(
-      ...table(['OUTCOME', 'POD', 'ATTEMPTS', 'EVICT', 'GONE', 'READY', 'REPLACEMENT', 'REASON'], n.pods.map(podRow), color, '     '),
+      ...table(['OUTCOME', 'POD', 'ATTEMPTS', 'EVICT', 'GONE', 'READY', 'REPLACEMENT', 'REASON'], n.pods.map(podRow),
+        color, '     '),
     );
   }
   return out;
@@ -119,7 +121,12 @@ export function renderExecutionTable(input: RenderExecutionInput): string {
       out.push(`  Lease ${name} held by ${lease.holder}.`);
     } else {
       const since = lease.heldSince === undefined ? '' : ` since ${lease.heldSince}`;
-      out.push(color('yellow', `  Lease ${name} is held by ${lease.heldBy ?? 'another run'}${since}; this run (${lease.holder}) did nothing.`));
+      out.push(
+        color('yellow',
+          `  Lease ${name} is held by ${
+            lease.heldBy ?? 'another run'
+          }${since}; this run (${lease.holder}) did nothing.`),
+      );
     }
   }
   if (e.nodes.length === 0) {

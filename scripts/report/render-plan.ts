@@ -143,13 +143,18 @@ export function renderPlanTable(input: RenderPlanInput): string {
     ];
     out.push(...table(['ACTION', 'POD', 'REASON'], rows, color, '     '));
     if (step.nonDependentPods !== undefined && step.nonDependentPods > 0) {
-      out.push(color('dim', `     ${step.nonDependentPods} other pod(s) on the node do not depend on Multus and are left alone`));
+      out.push(
+        color('dim',
+          `     ${step.nonDependentPods} other pod(s) on the node do not depend on Multus and are left alone`),
+      );
     }
   });
 
   if (plan.deferred.length > 0) {
     out.push('', color('bold', 'Deferred'));
-    const rows = plan.deferred.map((d): Cell[] => [{ text: d.node }, { text: d.class }, { text: withOverride(d.reason, d.override) }]);
+    const rows = plan.deferred.map((
+      d,
+    ): Cell[] => [{ text: d.node }, { text: d.class }, { text: withOverride(d.reason, d.override) }]);
     out.push(...table(['NODE', 'CLASS', 'REASON'], rows, color, '  '));
   }
 
@@ -158,7 +163,9 @@ export function renderPlanTable(input: RenderPlanInput): string {
   if (plan.skipped.length > 0) {
     out.push('', color('bold', 'Skipped'));
     if (otherSkipped.length > 0) {
-      const rows = otherSkipped.map((d): Cell[] => [{ text: d.node }, { text: d.class }, { text: withOverride(d.reason, d.override) }]);
+      const rows = otherSkipped.map((
+        d,
+      ): Cell[] => [{ text: d.node }, { text: d.class }, { text: withOverride(d.reason, d.override) }]);
       out.push(...table(['NODE', 'CLASS', 'REASON'], rows, color, '  '));
     }
     if (healthy.length > 0) {
@@ -172,12 +179,13 @@ export function renderPlanTable(input: RenderPlanInput): string {
 
   out.push('');
   if (mode === 'execute') {
-    out.push(plan.steps.length === 0 ? 'Nothing to execute.' : `Executing ${plan.steps.length} step(s), one node at a time.`);
+    out.push(
+      plan.steps.length === 0 ? 'Nothing to execute.' : `Executing ${plan.steps.length} step(s), one node at a time.`,
+    );
   } else {
-    const what =
-      mode === 'server-dry-run'
-        ? 'Server dry run: evictions are checked by the API server (dryRun=All); nothing is changed.'
-        : 'Dry run: nothing was changed.';
+    const what = mode === 'server-dry-run'
+      ? 'Server dry run: evictions are checked by the API server (dryRun=All); nothing is changed.'
+      : 'Dry run: nothing was changed.';
     out.push(plan.steps.length === 0 ? what : `${what} To act on this plan, run again with --execute.`);
   }
   return out.join('\n') + '\n';

@@ -1,19 +1,7 @@
 // The pieces of summary.yaml: each fact of the run (finding, step, pod verdict, node and pod execution) as a plain,
 // compact record, and the lists collapsed or truncated to a given shape. Pure; the size fitting is fit-summary.ts.
-import type {
-  ExecutionReport,
-  NodeDeferral,
-  NodeExecution,
-  NodeFinding,
-  NodeOutcome,
-  NodeStep,
-  PodExecution,
-  PodVerdict,
-  RestartPlan,
-  RunInfo,
-  TokenClass,
-  TokenRef,
-} from '../model.ts';
+import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOutcome, NodeStep, PodExecution,
+  PodVerdict, RestartPlan, RunInfo, TokenClass, TokenRef } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 
@@ -148,10 +136,9 @@ function nodeRunEntry(n: NodeExecution, collapse: boolean, podLimit: number): Re
     reason: n.reason,
     startedAt: iso(n.startedAt),
     finishedAt: iso(n.finishedAt),
-    multus:
-      m === undefined
-        ? undefined
-        : compact({ oldPod: m.oldPod, newPod: m.newPod, readyMs: m.readyMs, tokenMs: m.tokenMs }),
+    multus: m === undefined
+      ? undefined
+      : compact({ oldPod: m.oldPod, newPod: m.newPod, readyMs: m.readyMs, tokenMs: m.tokenMs }),
     tokenBefore: tokenEntry(n.tokenBefore),
     tokenAfter: tokenEntry(n.tokenAfter),
     pods: listed.slice(0, podLimit).map(podRunEntry),
@@ -164,22 +151,22 @@ function executionEntry(e: ExecutionReport, collapse: boolean, limit: number): R
   const lease = e.lease;
   // Nodes whose step ran are listed first when lists are truncated, so that truncation hides the others first.
   const kept = collapse ? e.nodes.filter((n) => n.outcome !== 'not-started') : e.nodes;
-  const listed = limit < kept.length ? [...kept.filter((n) => ACTED.has(n.outcome)), ...kept.filter((n) => !ACTED.has(n.outcome))] : kept;
+  const listed = limit < kept.length
+    ? [...kept.filter((n) => ACTED.has(n.outcome)), ...kept.filter((n) => !ACTED.has(n.outcome))] : kept;
   const hidden = [...(collapse ? e.nodes.filter((n) => n.outcome === 'not-started') : []), ...listed.slice(limit)];
   return compact({
     mode: e.mode,
     startedAt: iso(e.startedAt),
     finishedAt: iso(e.finishedAt),
-    lease:
-      lease === undefined
-        ? undefined
-        : compact({
-            name: `${lease.namespace}/${lease.name}`,
-            holder: lease.holder,
-            acquired: lease.acquired,
-            heldBy: lease.heldBy,
-            heldSince: lease.heldSince,
-          }),
+    lease: lease === undefined
+      ? undefined
+      : compact({
+        name: `${lease.namespace}/${lease.name}`,
+        holder: lease.holder,
+        acquired: lease.acquired,
+        heldBy: lease.heldBy,
+        heldSince: lease.heldSince,
+      }),
     stoppedBecause: e.stoppedBecause,
     outcomes: countOutcomes(e.nodes),
     nodes: listed.slice(0, limit).map((n) => nodeRunEntry(n, collapse, limit)),
@@ -206,7 +193,8 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
   const nodesHidden = [...(collapse ? findings.filter((f) => !ATTENTION.has(f.class)) : []), ...listed.slice(limit)];
   const deferred = plan.deferred.slice(0, limit).map(deferralEntry);
   const skippedList = collapse ? plan.skipped.filter((d) => ATTENTION.has(d.class)) : plan.skipped;
-  const skippedHidden = [...(collapse ? plan.skipped.filter((d) => !ATTENTION.has(d.class)) : []), ...skippedList.slice(limit)];
+  const skippedHidden = [...(collapse ? plan.skipped.filter((d) => !ATTENTION.has(d.class)) : []),
+    ...skippedList.slice(limit)];
   return compact({
     run: compact({
       startedAt: iso(run.startedAt),

@@ -55,7 +55,8 @@ function readEntry(v: unknown): HistoryEntry | undefined {
   const entry: HistoryEntry = { startedAt, mode, via, outcome, exitCode, counts: cleanCounts, actedOn: cleanActedOn };
   if (Array.isArray(acted)) {
     entry.acted = acted.flatMap((a): ActedNode[] =>
-      isRecord(a) && typeof a.node === 'string' && typeof a.outcome === 'string' ? [{ node: a.node, outcome: a.outcome }] : [],
+      isRecord(a) && typeof a.node === 'string' && typeof a.outcome === 'string'
+        ? [{ node: a.node, outcome: a.outcome }] : []
     );
   }
   return entry;
@@ -92,7 +93,12 @@ export function readHistory(text: string | undefined): { entries: HistoryEntry[]
       entries.push(entry);
     }
   }
-  const warnings = bad > 0 ? [`${bad} malformed entr${bad === 1 ? 'y' : 'ies'} of the previous history.yaml ${bad === 1 ? 'was' : 'were'} dropped`] : [];
+  const warnings = bad > 0
+    ? [
+      `${bad} malformed entr${bad === 1 ? 'y' : 'ies'} of the previous history.yaml ${
+        bad === 1 ? 'was' : 'were'
+      } dropped`,
+    ] : [];
   return { entries, warnings };
 }
 
@@ -100,7 +106,8 @@ export function readHistory(text: string | undefined): { entries: HistoryEntry[]
  * This run's history entry. With an execution report, `actedOn` and `acted` name the nodes whose step ran (rotated,
  * partial or failed); without one, `actedOn` names the planned steps of an execute run.
  */
-export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], plan: RestartPlan, execution?: ExecutionReport): HistoryEntry {
+export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], plan: RestartPlan,
+  execution?: ExecutionReport): HistoryEntry {
   const entry: HistoryEntry = {
     startedAt: iso(run.startedAt) ?? '',
     mode: run.mode,
@@ -111,7 +118,9 @@ export function historyEntry(run: RunInfo, findings: readonly NodeFinding[], pla
     actedOn: run.mode === 'execute' ? plan.steps.map((s) => s.node) : [],
   };
   if (execution !== undefined) {
-    entry.acted = execution.nodes.filter((n) => ACTED.has(n.outcome)).map((n) => ({ node: n.node, outcome: n.outcome }));
+    entry.acted = execution.nodes.filter((n) => ACTED.has(n.outcome)).map((n) => ({ node: n.node,
+      outcome: n.outcome })
+    );
     entry.actedOn = entry.acted.map((a) => a.node);
   }
   return entry;

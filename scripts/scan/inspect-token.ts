@@ -22,7 +22,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+const num = (
+  value: unknown,
+): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 const sub = (value: unknown, key: string): unknown => (isRecord(value) ? value[key] : undefined);
 
 /** The claims we keep, from a decoded payload: standard ones, `kubernetes.io` (bound tokens) and legacy secret-token ones. */
@@ -32,16 +34,17 @@ export function claimsOf(payload: JWTPayload): TokenClaims {
   const candidates: TokenClaims = {
     iss: str(payload.iss),
     sub: str(payload.sub),
-    aud: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : undefined,
+    aud: typeof aud === 'string' ? [aud]
+      : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : undefined,
     exp: num(payload.exp),
     iat: num(payload.iat),
     nbf: num(payload.nbf),
     warnafter: num(sub(k8s, 'warnafter')),
     namespace: str(sub(k8s, 'namespace')) ?? str(payload['kubernetes.io/serviceaccount/namespace']),
-    serviceAccountName:
-      str(sub(sub(k8s, 'serviceaccount'), 'name')) ?? str(payload['kubernetes.io/serviceaccount/service-account.name']),
-    serviceAccountUid:
-      str(sub(sub(k8s, 'serviceaccount'), 'uid')) ?? str(payload['kubernetes.io/serviceaccount/service-account.uid']),
+    serviceAccountName: str(sub(sub(k8s, 'serviceaccount'), 'name')) ??
+      str(payload['kubernetes.io/serviceaccount/service-account.name']),
+    serviceAccountUid: str(sub(sub(k8s, 'serviceaccount'), 'uid')) ??
+      str(payload['kubernetes.io/serviceaccount/service-account.uid']),
     podName: str(sub(sub(k8s, 'pod'), 'name')),
     podUid: str(sub(sub(k8s, 'pod'), 'uid')),
     nodeName: str(sub(sub(k8s, 'node'), 'name')),
@@ -61,19 +64,22 @@ export function claimsOf(payload: JWTPayload): TokenClaims {
 export function inspectToken(token: string): TokenInspection {
   const fp = fingerprint(token);
   if (token.split('.').length !== 3) {
-    return { ok: false, fingerprint: fp, reason: `the token ${fp} is not a JWT: it has ${token.split('.').length} dot-separated parts instead of 3` };
+    return { ok: false, fingerprint: fp,
+      reason: `the token ${fp} is not a JWT: it has ${token.split('.').length} dot-separated parts instead of 3` };
   }
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token);
   } catch {
-    return { ok: false, fingerprint: fp, reason: `the token ${fp} is not a JWT: its header is not base64url-encoded JSON` };
+    return { ok: false, fingerprint: fp,
+      reason: `the token ${fp} is not a JWT: its header is not base64url-encoded JSON` };
   }
   let payload: JWTPayload;
   try {
     payload = decodeJwt(token);
   } catch {
-    return { ok: false, fingerprint: fp, reason: `the token ${fp} is not a JWT: its claims are not a base64url-encoded JSON object` };
+    return { ok: false, fingerprint: fp,
+      reason: `the token ${fp} is not a JWT: its claims are not a base64url-encoded JSON object` };
   }
   const result: TokenInspection = { ok: true, fingerprint: fp, claims: claimsOf(payload) };
   const alg = str(header['alg']);
@@ -91,7 +97,8 @@ function errorField(error: unknown, field: 'code' | 'claim'): string | undefined
  * Check the token's signature against the cluster's keys (the JSON of /openid/v1/jwks) and, when given, its issuer.
  * Expiry is not judged here: an expired but correctly signed token is `valid`.
  */
-export async function verifySignature(token: string, jwks: unknown, opts: { issuer?: string }): Promise<SignatureVerdict> {
+export async function verifySignature(token: string, jwks: unknown,
+  opts: { issuer?: string }): Promise<SignatureVerdict> {
   const fp = fingerprint(token);
   let header: Record<string, unknown>;
   try {
@@ -102,24 +109,35 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
   const alg = str(header['alg']);
   const kid = str(header['kid']);
   if (alg === undefined || alg.toLowerCase() === 'none') {
-    return { status: 'invalid', reason: `the token ${fp} is unsigned (alg "${alg ?? 'missing'}"); the API server never issues such tokens` };
+    return { status: 'invalid',
+      reason: `the token ${fp} is unsigned (alg "${alg ?? 'missing'}"); the API server never issues such tokens` };
   }
   if (!ALGORITHMS.includes(alg)) {
-    return { status: 'invalid', reason: `the token ${fp} is signed with ${alg}; service-account tokens are signed with ${ALGORITHMS.join(', ')}` };
+    return { status: 'invalid',
+      reason: `the token ${fp} is signed with ${alg}; service-account tokens are signed with ${
+        ALGORITHMS.join(', ')
+      }` };
   }
   if (!isRecord(jwks) || !Array.isArray(jwks['keys'])) {
-    return { status: 'unchecked', reason: "the cluster's JWKS (/openid/v1/jwks) is not a {\"keys\": [...]} document, so signatures cannot be checked" };
+    return { status: 'unchecked',
+      reason:
+        'the cluster\'s JWKS (/openid/v1/jwks) is not a {"keys": [...]} document, so signatures cannot be checked' };
   }
   if (jwks['keys'].length === 0) {
-    return { status: 'unchecked', reason: "the cluster's JWKS (/openid/v1/jwks) has no keys, so signatures cannot be checked" };
+    return { status: 'unchecked',
+      reason: "the cluster's JWKS (/openid/v1/jwks) has no keys, so signatures cannot be checked" };
   }
   let keySet: ReturnType<typeof createLocalJWKSet>;
   try {
     keySet = createLocalJWKSet(jwks as unknown as JSONWebKeySet);
   } catch (error) {
-    return { status: 'unchecked', reason: `the cluster's JWKS (/openid/v1/jwks) is malformed (${errorField(error, 'code') ?? 'unreadable'}), so signatures cannot be checked` };
+    return { status: 'unchecked',
+      reason: `the cluster's JWKS (/openid/v1/jwks) is malformed (${
+        errorField(error, 'code') ?? 'unreadable'
+      }), so signatures cannot be checked` };
   }
-  const verifyOptions = opts.issuer === undefined ? { algorithms: ALGORITHMS } : { algorithms: ALGORITHMS, issuer: opts.issuer };
+  const verifyOptions = opts.issuer === undefined ? { algorithms: ALGORITHMS }
+    : { algorithms: ALGORITHMS, issuer: opts.issuer };
   const keyName = kid === undefined ? 'no kid' : `kid "${kid}"`;
   try {
     await jwtVerify(token, keySet, verifyOptions);
@@ -142,7 +160,9 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
           // lets TokenReview decide.
           const verdict: SignatureVerdict = {
             status: 'invalid',
-            reason: `the token ${fp} was issued by ${iss === undefined ? 'no issuer' : `"${iss}"`}, not by this cluster's issuer "${opts.issuer ?? ''}"`,
+            reason: `the token ${fp} was issued by ${
+              iss === undefined ? 'no issuer' : `"${iss}"`
+            }, not by this cluster's issuer "${opts.issuer ?? ''}"`,
           };
           if (iss !== undefined) verdict.otherIssuer = iss;
           return verdict;
@@ -151,22 +171,27 @@ export async function verifySignature(token: string, jwks: unknown, opts: { issu
       case 'ERR_JWKS_NO_MATCHING_KEY':
         return {
           status: 'invalid',
-          reason: `no key of the cluster's JWKS matches the token ${fp} (${alg}, ${keyName}): it was signed by another cluster or by a key that was rotated out`,
+          reason:
+            `no key of the cluster's JWKS matches the token ${fp} (${alg}, ${keyName}): it was signed by another cluster or by a key that was rotated out`,
         };
       case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
         return {
           status: 'invalid',
-          reason: `the signature of the token ${fp} does not verify against the cluster's key (${keyName}): it was forged or altered`,
+          reason:
+            `the signature of the token ${fp} does not verify against the cluster's key (${keyName}): it was forged or altered`,
         };
       case 'ERR_JOSE_ALG_NOT_ALLOWED':
-        return { status: 'invalid', reason: `the token ${fp} uses the algorithm ${alg}, which service-account tokens do not use` };
+        return { status: 'invalid',
+          reason: `the token ${fp} uses the algorithm ${alg}, which service-account tokens do not use` };
       case 'ERR_JWS_INVALID':
       case 'ERR_JWT_INVALID':
         return { status: 'invalid', reason: `the token ${fp} is not a well-formed signed JWT` };
       default:
         return {
           status: 'unchecked',
-          reason: `the signature of the token ${fp} could not be checked against the cluster's JWKS (${code ?? (error instanceof Error ? error.name : 'unknown error')})`,
+          reason: `the signature of the token ${fp} could not be checked against the cluster's JWKS (${
+            code ?? (error instanceof Error ? error.name : 'unknown error')
+          })`,
         };
     }
   }

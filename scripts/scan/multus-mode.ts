@@ -107,7 +107,9 @@ export function entrypointOf(c: ContainerLike): { entrypoint: Entrypoint; args: 
     if (script !== undefined) {
       for (const words of shellCommands(script)) {
         const at = words.findIndex((w) => entrypointOfWord(w) !== undefined);
-        if (at >= 0) return { entrypoint: entrypointOfWord(words[at] as string) as Entrypoint, args: words.slice(at + 1) };
+        if (at >= 0) {
+          return { entrypoint: entrypointOfWord(words[at] as string) as Entrypoint, args: words.slice(at + 1) };
+        }
       }
       return { entrypoint: 'unknown', args: [] };
     }
@@ -119,8 +121,16 @@ export function entrypointOf(c: ContainerLike): { entrypoint: Entrypoint; args: 
 
 /** thin_entrypoint's boolean flags (pflag: a bare `--flag` is true and never takes the next argument). */
 const THIN4_BOOLS = new Set([
-  'skip-multus-binary-copy', 'namespace-isolation', 'multus-log-to-stderr', 'override-network-name',
-  'cleanup-config-on-exit', 'skip-config-watch', 'rename-conf-file', 'skip-tls-verify', 'force-cni-version', 'help',
+  'skip-multus-binary-copy',
+  'namespace-isolation',
+  'multus-log-to-stderr',
+  'override-network-name',
+  'cleanup-config-on-exit',
+  'skip-config-watch',
+  'rename-conf-file',
+  'skip-tls-verify',
+  'force-cni-version',
+  'help',
 ]);
 
 /** strconv.ParseBool's true values, in any case. */

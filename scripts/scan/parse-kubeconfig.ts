@@ -67,7 +67,11 @@ function namedList(root: Record<string, unknown>, list: string, inner: string): 
     }
     const body = entry[inner];
     if (!isRecord(body)) {
-      return fail(`the ${list.slice(0, -1)} ${quote(entry['name'])} in the kubeconfig has no "${inner}" mapping (found ${typeName(body ?? null)})`);
+      return fail(
+        `the ${list.slice(0, -1)} ${quote(entry['name'])} in the kubeconfig has no "${inner}" mapping (found ${
+          typeName(body ?? null)
+        })`,
+      );
     }
     out.push({ name: entry['name'], body });
   }
@@ -79,7 +83,9 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
     return fail('the kubeconfig file is empty');
   }
   if (bytes.length > opts.maxBytes) {
-    return fail(`the kubeconfig file is ${bytes.length} bytes, larger than the limit of ${opts.maxBytes} bytes (--max-file-size)`);
+    return fail(
+      `the kubeconfig file is ${bytes.length} bytes, larger than the limit of ${opts.maxBytes} bytes (--max-file-size)`,
+    );
   }
   if (bytes.includes(0)) {
     return fail('the kubeconfig file contains NUL bytes: it is binary, not YAML');
@@ -119,12 +125,16 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
   for (const warning of doc.warnings) {
     if (warning.code === 'TAG_RESOLVE_FAILED') {
       const tag = redact(warning.message.replace(/^Unresolved tag: /, ''));
-      return fail(`the kubeconfig file uses the YAML tag ${tag} at ${where(warning.pos)}, which a kubeconfig never has`);
+      return fail(
+        `the kubeconfig file uses the YAML tag ${tag} at ${where(warning.pos)}, which a kubeconfig never has`,
+      );
     }
   }
   const firstWarning = doc.warnings[0];
   if (firstWarning !== undefined) {
-    return fail(`the kubeconfig file has a YAML problem: ${redact(firstWarning.message)} at ${where(firstWarning.pos)}`);
+    return fail(
+      `the kubeconfig file has a YAML problem: ${redact(firstWarning.message)} at ${where(firstWarning.pos)}`,
+    );
   }
   let root: unknown;
   try {
@@ -133,7 +143,11 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
     if (error instanceof ReferenceError && /alias/i.test(error.message)) {
       return fail(`the kubeconfig file expands YAML aliases more than ${MAX_ALIASES} times (an alias bomb)`);
     }
-    return fail(`the kubeconfig file could not be read as YAML: ${redact(error instanceof Error ? error.message : String(error))}`);
+    return fail(
+      `the kubeconfig file could not be read as YAML: ${
+        redact(error instanceof Error ? error.message : String(error))
+      }`,
+    );
   }
   if (!isRecord(root)) {
     return fail(`the kubeconfig file holds ${typeName(root)}, not a kubeconfig mapping`);
@@ -158,7 +172,9 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
   if (current === undefined || current === null || current === '') {
     if (contexts.length > 1) {
       return fail(
-        `the kubeconfig has ${contexts.length} contexts (${contexts.map((c) => quote(c.name)).join(', ')}) and no current-context, so the one Multus uses is unknown`,
+        `the kubeconfig has ${contexts.length} contexts (${
+          contexts.map((c) => quote(c.name)).join(', ')
+        }) and no current-context, so the one Multus uses is unknown`,
       );
     }
     context = contexts[0];
@@ -168,7 +184,9 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
     context = contexts.find((c) => c.name === current);
     if (context === undefined) {
       return fail(
-        `the kubeconfig's current-context ${quote(current)} names no context (it has ${contexts.map((c) => quote(c.name)).join(', ')})`,
+        `the kubeconfig's current-context ${quote(current)} names no context (it has ${
+          contexts.map((c) => quote(c.name)).join(', ')
+        })`,
       );
     }
   }
@@ -183,7 +201,11 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
   }
   const user = users.find((u) => u.name === userName);
   if (user === undefined) {
-    return fail(`the kubeconfig's context ${quote(context.name)} uses the user ${quote(userName)}, which the file does not define`);
+    return fail(
+      `the kubeconfig's context ${quote(context.name)} uses the user ${
+        quote(userName)
+      }, which the file does not define`,
+    );
   }
 
   // which token
@@ -192,15 +214,19 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
     const tokenFile = user.body['tokenFile'];
     if (typeof tokenFile === 'string' && tokenFile !== '') {
       return external('tokenFile',
-        `the kubeconfig's user ${quote(user.name)} reads its token from the file ${quote(tokenFile)} (tokenFile) on the node, which this tool cannot follow`,
-      );
+        `the kubeconfig's user ${quote(user.name)} reads its token from the file ${
+          quote(tokenFile)
+        } (tokenFile) on the node, which this tool cannot follow`);
     }
     if ('client-certificate-data' in user.body || 'client-certificate' in user.body || 'client-key-data' in user.body) {
-      return external('client-certificate', `the kubeconfig's user ${quote(user.name)} authenticates with a client certificate, not a token`);
+      return external('client-certificate',
+        `the kubeconfig's user ${quote(user.name)} authenticates with a client certificate, not a token`);
     }
     if ('exec' in user.body || 'auth-provider' in user.body) {
       return external('exec' in user.body ? 'exec' : 'auth-provider',
-        `the kubeconfig's user ${quote(user.name)} gets its credentials from a plugin (exec or auth-provider), not a token`);
+        `the kubeconfig's user ${
+          quote(user.name)
+        } gets its credentials from a plugin (exec or auth-provider), not a token`);
     }
     return fail(`the kubeconfig's user ${quote(user.name)} has no token`);
   }

@@ -13,8 +13,9 @@ import { mapLimit } from '../shared/map-limit.ts';
 import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
 
-export type ScanConfig = Pick<Config, 'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' |
-  'readTimeoutMs' | 'maxFileBytes' | 'readerImage'>;
+export type ScanConfig = Pick<Config,
+  'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' | 'readTimeoutMs' | 'maxFileBytes'
+    | 'readerImage'>;
 
 export interface NodesScan {
   nodes: NodeScan[];
@@ -48,16 +49,18 @@ export function groupMultusPods(pods: readonly V1Pod[]): MultusPodGroup[] {
   }
   const groups: MultusPodGroup[] = [];
   for (const [node, list] of [...byNode.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    list.sort((a, b) => created(b) - created(a) ||
-      ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+    list.sort((a, b) =>
+      created(b) - created(a) ||
+      ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1)
+    );
     const [newest, ...others] = list;
     if (newest) groups.push({ node, newest, others });
   }
   return groups;
 }
 
-async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, emit: Emit):
-  Promise<{ read: FileRead; bytes?: Uint8Array }> {
+async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig,
+  emit: Emit): Promise<{ read: FileRead; bytes?: Uint8Array }> {
   const node = pod.spec?.nodeName ?? '';
   const started = Date.now();
   const path = cfg.kubeconfigPath;
@@ -101,8 +104,9 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanC
     ctx.jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: ctx.jwksProblem })
       // Legacy secret-based tokens carry the fixed issuer kubernetes/serviceaccount, which the API server still
       // accepts; every other token must come from the issuer the API server announces.
-      : verifySignature(parsed.token, ctx.jwks,
-        { issuer: inspected.claims.iss === LEGACY_ISSUER ? undefined : ctx.issuer }),
+      : verifySignature(parsed.token, ctx.jwks, {
+        issuer: inspected.claims.iss === LEGACY_ISSUER ? undefined : ctx.issuer,
+      }),
     reader.review(parsed.token),
   ]);
   return {
@@ -131,8 +135,8 @@ export interface ScanContext {
  * whose token it holds, the one that wrote it, or, when it holds neither's, against the oldest — never the newer pod,
  * which the rollout is bringing up and which writes its own token when it starts.
  */
-export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, ctx: ScanContext,
-  emit: Emit, others: readonly V1Pod[] = []): Promise<NodeScan> {
+export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, ctx: ScanContext, emit: Emit,
+  others: readonly V1Pod[] = []): Promise<NodeScan> {
   let multusPod = toMultusPodFacts(pod, cfg.container);
   const base = { node: multusPod.nodeName, nodeFacts: ctx.nodeFacts.get(multusPod.nodeName), multusPod };
   if (multusPod.mode !== 'thin') {
@@ -140,9 +144,10 @@ export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: Scan
   }
   if (!pod.spec?.containers.some((c) => c.name === cfg.container)) {
     const names = pod.spec?.containers.map((c) => c.name).join(', ') ?? '';
-    return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath,
-      reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
-        'set --container' } };
+    return { ...base,
+      file: { status: 'unreadable', path: cfg.kubeconfigPath,
+        reason: `pod ${multusPod.namespace}/${multusPod.name} has no container ${cfg.container} (it has: ${names}); ` +
+          'set --container' } };
   }
   // Mid-rollout, read through a pod that is Ready (the new one may still be starting); every pod mounts the same file.
   const via = others.length === 0 || podIsReady(pod) ? pod : (others.find(podIsReady) ?? pod);
@@ -202,14 +207,18 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
   const byName = new Map(nodeFacts.map((n) => [n.name, n]));
 
   const ctx = await scanContext(reader, byName, warnings);
-  const nodes = await mapLimit(groups, cfg.concurrency, (g) => scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others));
+  const nodes = await mapLimit(groups, cfg.concurrency,
+    (g) => scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others));
   for (const [i, g] of groups.entries()) {
     if (g.others.length === 0) continue;
     const judged = nodes[i]?.multusPod.name;
     const names = [g.newest, ...g.others].map((p) => p.metadata?.name).join(', ');
-    warnings.push(`node ${g.node} has ${g.others.length + 1} Multus pods (${names}, newest first: a DaemonSet rollout ` +
-      `with maxSurge); its file is judged against ${judged}, ` + (judged === g.newest.metadata?.name
-      ? 'whose token it holds' : `the pod whose token it holds (or the oldest); ${g.newest.metadata?.name} is not restarted`));
+    warnings.push(
+      `node ${g.node} has ${g.others.length + 1} Multus pods (${names}, newest first: a DaemonSet rollout ` +
+        `with maxSurge); its file is judged against ${judged}, ` + (judged === g.newest.metadata?.name
+          ? 'whose token it holds' :
+          `the pod whose token it holds (or the oldest); ${g.newest.metadata?.name} is not restarted`),
+    );
   }
   return { nodes, nodeFacts, warnings, context: ctx };
 }

@@ -45,7 +45,9 @@ export async function scanWorkloads(reader: ClusterReader, nodes: ReadonlySet<st
       const kept: PodFacts[] = [];
       await reader.listPods({ fieldSelector: `spec.nodeName=${node},${NOT_FINISHED}` }, (page, restarted) => {
         if (restarted) kept.length = 0;
-        for (const p of page) if (p.spec?.nodeName === node && !excludeUids.has(p.metadata?.uid ?? '')) kept.push(toPodFacts(p));
+        for (const p of page) {
+          if (p.spec?.nodeName === node && !excludeUids.has(p.metadata?.uid ?? '')) kept.push(toPodFacts(p));
+        }
       });
       return kept;
     }),

@@ -2,9 +2,8 @@
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
 import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { multusModeOf } from './multus-mode.ts';
-import type {
-  MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts, VolumeFacts,
-} from '../model.ts';
+import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts,
+  VolumeFacts } from '../model.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 
 function time(t: Date | string | undefined): number {
@@ -50,11 +49,16 @@ export function placementOf(pod: V1Pod): PlacementFacts | undefined {
   const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms && terms.length > 0) {
     p.requiredTerms = terms.map((t) => ({
-      ...(t.matchExpressions ? { matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
-      ...(t.matchFields ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
+      ...(t.matchExpressions
+        ? { matchExpressions: t.matchExpressions.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) }
+        : {}),
+      ...(t.matchFields
+        ? { matchFields: t.matchFields.map((e) => ({ key: e.key, operator: e.operator, values: e.values })) } : {}),
     }));
   }
-  const claims = (spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim ? [{ name: v.persistentVolumeClaim.claimName }] : []));
+  const claims = (spec?.volumes ?? []).flatMap((
+    v,
+  ) => (v.persistentVolumeClaim ? [{ name: v.persistentVolumeClaim.claimName }] : []));
   if (claims.length > 0) p.claims = claims;
   return Object.keys(p).length > 0 ? p : undefined;
 }
@@ -96,7 +100,9 @@ export function toPdbFacts(pdb: V1PodDisruptionBudget): PdbFacts {
     selector: pdb.spec?.selector ? {
       matchLabels: pdb.spec.selector.matchLabels,
       matchExpressions: pdb.spec.selector.matchExpressions?.map((e) => ({
-        key: e.key, operator: e.operator, values: e.values,
+        key: e.key,
+        operator: e.operator,
+        values: e.values,
       })),
     } : undefined,
     generation: pdb.metadata?.generation ?? 0,
@@ -110,8 +116,8 @@ export function toPdbFacts(pdb: V1PodDisruptionBudget): PdbFacts {
 }
 
 /** The Multus container's volume that holds `filePath`: its hostPath and where it is mounted. */
-export function hostMountFor(pod: V1Pod, containerName: string, filePath: string):
-  { hostPath: string; mountPath: string } | undefined {
+export function hostMountFor(pod: V1Pod, containerName: string, filePath: string): { hostPath: string;
+  mountPath: string } | undefined {
   const container = pod.spec?.containers.find((c) => c.name === containerName);
   const mounts = (container?.volumeMounts ?? [])
     .filter((m) => filePath === m.mountPath || filePath.startsWith(m.mountPath.replace(/\/$/, '') + '/'))

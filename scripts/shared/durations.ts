@@ -38,10 +38,9 @@ export function parseDuration(text: string): ParseResult<number> {
     if (match === null) {
       const rest = trimmed.slice(at);
       const unit = /^\d+([a-zA-Zµ]+)/.exec(rest)?.[1];
-      const message =
-        unit === undefined
-          ? `the duration "${text}" cannot be read at "${rest}"`
-          : `the duration "${text}" uses the unknown unit "${unit}"`;
+      const message = unit === undefined
+        ? `the duration "${text}" cannot be read at "${rest}"`
+        : `the duration "${text}" uses the unknown unit "${unit}"`;
       return { ok: false, message, fix: FIX };
     }
     const [, digits = '', unit = ''] = match;

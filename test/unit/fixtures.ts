@@ -1,6 +1,7 @@
 // Small factories for realistic pipeline values. Each takes overrides; the defaults describe an ordinary pod, budget
 // or node that nothing objects to.
-import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, RestartPlan, RunInfo } from '../../scripts/model.ts';
+import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, RestartPlan,
+  RunInfo } from '../../scripts/model.ts';
 
 /** 2025-06-01T00:00:00Z. */
 export const NOW = Date.UTC(2025, 5, 1);

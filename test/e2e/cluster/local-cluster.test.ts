@@ -4,9 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AppsV1Api, AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, type V1Pod,
-} from '@kubernetes/client-node';
+import { AppsV1Api, AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, type V1Pod } from '@kubernetes/client-node';
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { fileBoundTo } from '../../../local-cluster/cluster.ts';
@@ -32,8 +30,12 @@ function tokenOf(text: string): string {
 
 async function catOnPod(pod: V1Pod): Promise<string> {
   const res = await execRead(env.kc, {
-    namespace: 'kube-system', pod: pod.metadata?.name ?? '', container: 'kube-multus',
-    command: ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], timeoutMs: 15_000, maxBytes: 65536,
+    namespace: 'kube-system',
+    pod: pod.metadata?.name ?? '',
+    container: 'kube-multus',
+    command: ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'],
+    timeoutMs: 15_000,
+    maxBytes: 65536,
   });
   assert.ok(res.ok, res.ok ? '' : res.reason);
   return res.bytes.toString('utf8');
@@ -79,7 +81,8 @@ describe('local cluster', () => {
     assert.equal(pods.length, 2);
     const tokens = await Promise.all(pods.map(async (p) => tokenOf(await catOnPod(p))));
     assert.notEqual(tokens[0], tokens[1]);
-    const jwks = await env.kc.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset() as unknown as JSONWebKeySet;
+    const jwks = await env.kc.makeApiClient(OpenidApi)
+      .getServiceAccountIssuerOpenIDKeyset() as unknown as JSONWebKeySet;
     const authn = env.kc.makeApiClient(AuthenticationV1Api);
     for (const [i, pod] of pods.entries()) {
       const token = tokens[i] ?? '';
@@ -97,7 +100,7 @@ describe('local cluster', () => {
     }
   });
 
-  test('deleting a Multus pod yields a new pod and a new token in that node\'s file', async () => {
+  test("deleting a Multus pod yields a new pod and a new token in that node's file", async () => {
     const [old] = await multusPods();
     assert.ok(old?.metadata?.uid && old.spec?.nodeName);
     const node = old.spec.nodeName;
@@ -105,8 +108,10 @@ describe('local cluster', () => {
     await core.deleteNamespacedPod({ name: old.metadata.name ?? '', namespace: 'kube-system' });
     let fresh: V1Pod | undefined;
     await waitFor('a replacement Multus pod on the node with its own token in the file', async () => {
-      fresh = (await multusPods()).find((p) => p.spec?.nodeName === node && p.metadata?.uid !== old.metadata?.uid &&
-        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      fresh = (await multusPods()).find((p) =>
+        p.spec?.nodeName === node && p.metadata?.uid !== old.metadata?.uid &&
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+      );
       return fresh !== undefined && fileBoundTo(env.root, node) === fresh.metadata?.uid;
     }, 60_000);
     const after = tokenOf(readNodeFile(env.root, node).toString('utf8'));
@@ -126,7 +131,8 @@ describe('local cluster', () => {
       body: {
         metadata: { name: 'db' },
         spec: {
-          replicas: 2, selector: { matchLabels: { app: 'db' } },
+          replicas: 2,
+          selector: { matchLabels: { app: 'db' } },
           template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'postgres' }] } },
         },
       },
@@ -138,8 +144,10 @@ describe('local cluster', () => {
     let pods: V1Pod[] = [];
     await waitFor('2 ready pods and an observed budget', async () => {
       pods = (await core.listNamespacedPod({ namespace: ns })).items.filter((p) =>
-        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-      const pdb = await env.kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'db', namespace: ns });
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+      );
+      const pdb = await env.kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'db',
+        namespace: ns });
       return pods.length === 2 && pdb.status?.observedGeneration === pdb.metadata?.generation &&
         pdb.status?.currentHealthy === 2;
     }, 60_000);
@@ -150,12 +158,13 @@ describe('local cluster', () => {
     );
   });
 
-  test('a Multus pod of the distroless 4.x thin image cannot be exec\'d into, while its node file is written', async (t) => {
+  test("a Multus pod of the distroless 4.x thin image cannot be exec'd into, while its node file is written", async (t) => {
     const node = env.nodes[env.nodes.length - 1] ?? '';
     const ns = await withNamespace(t, env);
     const pod = await startDistrolessMultus(t, env, ns, node);
-    const read = () => execRead(env.kc, { namespace: ns, pod: pod.metadata?.name ?? '', container: 'kube-multus',
-      command: ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], timeoutMs: 15_000, maxBytes: 65536 });
+    const read = () =>
+      execRead(env.kc, { namespace: ns, pod: pod.metadata?.name ?? '', container: 'kube-multus',
+        command: ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], timeoutMs: 15_000, maxBytes: 65536 });
     // kwok learns of the pod's Exec through its informer: allow it a moment.
     let res = await read();
     for (let i = 0; i < 20 && res.ok; i++) {

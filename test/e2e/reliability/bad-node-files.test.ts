@@ -23,12 +23,26 @@ const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 const authn = env.kc.makeApiClient(AuthenticationV1Api);
 
-type Class = 'healthy' | 'expiring' | 'expired' | 'invalid' | 'legacy' | 'unreadable' | 'self-refreshing' |
-  'external-credentials';
+type Class = 'healthy' | 'expiring' | 'expired' | 'invalid' | 'legacy' | 'unreadable' | 'self-refreshing'
+  | 'external-credentials';
 
-interface Finding { node: string; class: Class; reason: string; fingerprint?: string }
-interface NodeExec { node: string; outcome: string; reason: string; multus?: { oldUid?: string; newUid?: string } }
-interface Result { findings: Finding[]; plan: { steps: { node: string }[] }; execution?: { nodes: NodeExec[] } }
+interface Finding {
+  node: string;
+  class: Class;
+  reason: string;
+  fingerprint?: string;
+}
+interface NodeExec {
+  node: string;
+  outcome: string;
+  reason: string;
+  multus?: { oldUid?: string; newUid?: string };
+}
+interface Result {
+  findings: Finding[];
+  plan: { steps: { node: string }[] };
+  execution?: { nodes: NodeExec[] };
+}
 
 /** What a kind puts on its node. */
 interface Placed {
@@ -40,7 +54,11 @@ interface Placed {
   tokens: string[];
 }
 
-interface Ctx { node: string; pod: V1Pod; ns: string }
+interface Ctx {
+  node: string;
+  pod: V1Pod;
+  ns: string;
+}
 
 interface Kind {
   name: string;
@@ -85,12 +103,12 @@ let es256: Awaited<ReturnType<typeof generateKeyPair>> | undefined;
 
 const KINDS: Kind[] = [
   // ── the bytes ──
-  { name: 'an empty file', expect: 'invalid', reason: /is empty/,
-    place: async () => ({ content: '', tokens: [] }) },
+  { name: 'an empty file', expect: 'invalid', reason: /is empty/, place: async () => ({ content: '', tokens: [] }) },
   { name: 'only white space', expect: 'invalid', reason: /only white space/,
     place: async () => ({ content: '\n   \n\t\n', tokens: [] }) },
   { name: 'binary junk (random bytes with NULs)', expect: 'invalid', reason: /NUL bytes.*binary/,
-    place: async () => ({ content: Buffer.concat([randomBytes(2048), Buffer.from([0]), randomBytes(2048)]), tokens: [] }) },
+    place: async () => ({ content: Buffer.concat([randomBytes(2048), Buffer.from([0]), randomBytes(2048)]),
+      tokens: [] }) },
   { name: 'terminal control characters (an ANSI escape)', expect: 'invalid', reason: /control character 0x1b/,
     place: async ({ pod }) => {
       const tok = await goodToken(pod);
@@ -115,88 +133,95 @@ const KINDS: Kind[] = [
   // ── the YAML ──
   { name: 'not YAML (an unclosed flow sequence)', expect: 'invalid', reason: /not valid YAML.*line \d+/,
     place: async () => ({ content: 'apiVersion: v1\nusers: [ {name: multus\n', tokens: [] }) },
-  { name: 'a YAML alias bomb (billion laughs)', expect: 'invalid', reason: /alias bomb/,
-    place: async ({ pod }) => {
-      const tok = await goodToken(pod);
-      const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-      for (const [i, l] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
-        const prev = 'abcdefghi'[i];
-        levels.push(`${l}: &${l} [${Array(9).fill(`*${prev}`).join(',')}]`);
-      }
-      return { content: `${levels.join('\n')}\n${multusKubeconfig(tok)}`, tokens: [tok] };
-    } },
+  { name: 'a YAML alias bomb (billion laughs)', expect: 'invalid', reason: /alias bomb/, place: async ({ pod }) => {
+    const tok = await goodToken(pod);
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (const [i, l] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+      const prev = 'abcdefghi'[i];
+      levels.push(`${l}: &${l} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    return { content: `${levels.join('\n')}\n${multusKubeconfig(tok)}`, tokens: [tok] };
+  } },
   { name: 'a YAML custom tag (!!python/object/apply)', expect: 'invalid', reason: /YAML tag .*python.*never has/,
-    place: async () => ({ content: multusKubeconfig('x').replace('token: "x"',
-      'token: !!python/object/apply:os.system ["cat /etc/shadow"]'), tokens: [] }) },
-  { name: 'duplicate keys', expect: 'invalid', reason: /not valid YAML.*unique/,
-    place: async ({ pod }) => {
-      const tok = await goodToken(pod);
-      return { content: `${multusKubeconfig(tok)}current-context: other\n`, tokens: [tok] };
-    } },
+    place: async () => ({
+      content: multusKubeconfig('x').replace('token: "x"',
+        'token: !!python/object/apply:os.system ["cat /etc/shadow"]'),
+      tokens: [],
+    }) },
+  { name: 'duplicate keys', expect: 'invalid', reason: /not valid YAML.*unique/, place: async ({ pod }) => {
+    const tok = await goodToken(pod);
+    return { content: `${multusKubeconfig(tok)}current-context: other\n`, tokens: [tok] };
+  } },
   { name: 'a YAML list, not a mapping', expect: 'invalid', reason: /holds a list, not a kubeconfig mapping/,
     place: async () => ({ content: '- apiVersion: v1\n- kind: Config\n', tokens: [] }) },
   // ── the kubeconfig ──
-  { name: 'no users', expect: 'invalid', reason: /has no users/,
-    place: async ({ pod }) => {
-      const tok = await goodToken(pod);
-      const o = kubeconfigObject(tok);
-      delete o.users;
-      return { content: stringify(o), tokens: [tok] };
-    } },
-  { name: 'no contexts', expect: 'invalid', reason: /has no contexts/,
-    place: async ({ pod }) => {
-      const tok = await goodToken(pod);
-      const o = kubeconfigObject(tok);
-      delete o.contexts;
-      delete o['current-context'];
-      return { content: stringify(o), tokens: [tok] };
-    } },
+  { name: 'no users', expect: 'invalid', reason: /has no users/, place: async ({ pod }) => {
+    const tok = await goodToken(pod);
+    const o = kubeconfigObject(tok);
+    delete o.users;
+    return { content: stringify(o), tokens: [tok] };
+  } },
+  { name: 'no contexts', expect: 'invalid', reason: /has no contexts/, place: async ({ pod }) => {
+    const tok = await goodToken(pod);
+    const o = kubeconfigObject(tok);
+    delete o.contexts;
+    delete o['current-context'];
+    return { content: stringify(o), tokens: [tok] };
+  } },
   { name: 'several contexts and no current-context', expect: 'invalid',
-    reason: /has 2 contexts .*no current-context.*unknown/,
-    place: async ({ pod }) => {
+    reason: /has 2 contexts .*no current-context.*unknown/, place: async ({ pod }) => {
       const tok = await goodToken(pod);
       const o = kubeconfigObject(tok);
-      o.contexts = [{ name: 'a', context: { cluster: 'local', user: 'multus' } },
-        { name: 'b', context: { cluster: 'local', user: 'multus' } }];
+      o.contexts = [{ name: 'a', context: { cluster: 'local', user: 'multus' } }, { name: 'b',
+        context: { cluster: 'local', user: 'multus' } }];
       delete o['current-context'];
       return { content: stringify(o), tokens: [tok] };
     } },
-  { name: 'a current-context that names no context', expect: 'invalid', reason: /current-context "ghost" names no context/,
-    place: async ({ pod }) => {
+  { name: 'a current-context that names no context', expect: 'invalid',
+    reason: /current-context "ghost" names no context/, place: async ({ pod }) => {
       const tok = await goodToken(pod);
       return { content: stringify({ ...kubeconfigObject(tok), 'current-context': 'ghost' }), tokens: [tok] };
     } },
   { name: 'a tokenFile instead of a token', expect: 'external-credentials', reason: /tokenFile.*cannot follow/,
-    place: async () => ({ content: stringify({ ...kubeconfigObject(null),
-      users: [{ name: 'multus', user: { tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } }] }),
-    tokens: [] }) },
-  { name: 'a client certificate instead of a token', expect: 'external-credentials', reason: /client certificate, not a token/,
-    place: async () => ({ content: stringify({ ...kubeconfigObject(null),
-      users: [{ name: 'multus', user: { 'client-certificate-data': 'LS0tLS1CRUdJTg==', 'client-key-data': 'LS0tLS1CRUdJTg==' } }] }),
-    tokens: [] }) },
+    place: async () => ({
+      content: stringify({ ...kubeconfigObject(null),
+        users: [{ name: 'multus', user: { tokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' } }] }),
+      tokens: [],
+    }) },
+  { name: 'a client certificate instead of a token', expect: 'external-credentials',
+    reason: /client certificate, not a token/,
+    place: async () => ({
+      content: stringify({ ...kubeconfigObject(null),
+        users: [{ name: 'multus',
+          user: { 'client-certificate-data': 'LS0tLS1CRUdJTg==', 'client-key-data': 'LS0tLS1CRUdJTg==' } }] }),
+      tokens: [],
+    }) },
   { name: 'an exec credential plugin', expect: 'external-credentials', reason: /plugin \(exec or auth-provider\)/,
-    place: async () => ({ content: stringify({ ...kubeconfigObject(null),
-      users: [{ name: 'multus', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'curl' } } }] }),
-    tokens: [] }) },
-  { name: 'a token that is a number', expect: 'invalid', reason: /token of the kubeconfig's user "multus" is a number, not a string/,
-    place: async () => ({ content: multusKubeconfig('x').replace('token: "x"', 'token: 12345678901234567890'), tokens: [] }) },
+    place: async () => ({
+      content: stringify({ ...kubeconfigObject(null),
+        users: [{ name: 'multus',
+          user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'curl' } } }] }),
+      tokens: [],
+    }) },
+  { name: 'a token that is a number', expect: 'invalid',
+    reason: /token of the kubeconfig's user "multus" is a number, not a string/,
+    place: async () => ({ content: multusKubeconfig('x').replace('token: "x"', 'token: 12345678901234567890'),
+      tokens: [] }) },
   { name: 'an empty token', expect: 'invalid', reason: /token of the kubeconfig's user "multus" is empty/,
     place: async () => ({ content: multusKubeconfig(''), tokens: [] }) },
   { name: 'a kubeconfig that is JSON (well-formed, token expiring in 2h)', expect: 'expiring', malformed: false,
-    reason: /expires at .*less than the 1d of --expiring-within/,
-    place: async ({ pod }) => {
+    reason: /expires at .*less than the 1d of --expiring-within/, place: async ({ pod }) => {
       const tok = await boundToken(env, pod, 2 * 3600);
       return { content: JSON.stringify(kubeconfigObject(tok), null, 2), tokens: [tok] };
     } },
-  { name: 'a JSON kubeconfig cut off half-way', expect: 'invalid', reason: /not valid YAML/,
-    place: async ({ pod }) => {
-      const tok = await goodToken(pod);
-      const text = JSON.stringify(kubeconfigObject(tok));
-      return { content: text.slice(0, text.indexOf('"users"') + 20), tokens: [tok] };
-    } },
+  { name: 'a JSON kubeconfig cut off half-way', expect: 'invalid', reason: /not valid YAML/, place: async ({ pod }) => {
+    const tok = await goodToken(pod);
+    const text = JSON.stringify(kubeconfigObject(tok));
+    return { content: text.slice(0, text.indexOf('"users"') + 20), tokens: [tok] };
+  } },
   // ── the token ──
-  { name: 'a token that is not a JWT', expect: 'invalid', reason: /is not a JWT: it has 1 dot-separated parts instead of 3/,
-    place: async () => {
+  { name: 'a token that is not a JWT', expect: 'invalid',
+    reason: /is not a JWT: it has 1 dot-separated parts instead of 3/, place: async () => {
       const tok = recorded(`not-a-jwt-${randomBytes(12).toString('hex')}`);
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
@@ -206,14 +231,14 @@ const KINDS: Kind[] = [
       const cut = recorded(full.slice(0, full.indexOf('.') + 80));
       return { content: multusKubeconfig(cut), tokens: [full, cut] };
     } },
-  { name: 'a JWT truncated in its signature', expect: 'invalid', reason: /does not verify against the cluster's key.*forged or altered/,
-    place: async ({ pod }) => {
+  { name: 'a JWT truncated in its signature', expect: 'invalid',
+    reason: /does not verify against the cluster's key.*forged or altered/, place: async ({ pod }) => {
       const full = await goodToken(pod);
       const cut = recorded(full.slice(0, full.length - 40));
       return { content: multusKubeconfig(cut), tokens: [full, cut] };
     } },
-  { name: 'a JWT with a tampered payload', expect: 'invalid', reason: /does not verify against the cluster's key.*forged or altered/,
-    place: async ({ pod }) => {
+  { name: 'a JWT with a tampered payload', expect: 'invalid',
+    reason: /does not verify against the cluster's key.*forged or altered/, place: async ({ pod }) => {
       const full = await goodToken(pod);
       const [h, p, s] = full.split('.');
       const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString()) as Record<string, unknown>;
@@ -221,16 +246,15 @@ const KINDS: Kind[] = [
       const forged = recorded(`${h}.${b64(claims)}.${s}`);
       return { content: multusKubeconfig(forged), tokens: [full, forged] };
     } },
-  { name: 'a JWT with alg none', expect: 'invalid', reason: /unsigned \(alg "none"\)/,
-    place: async ({ pod }) => {
-      const claims = { ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 };
-      const tok = recorded(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`);
-      return { content: multusKubeconfig(tok), tokens: [tok] };
-    } },
-  { name: 'an HS256 JWT keyed with the cluster\'s public key (algorithm confusion)', expect: 'invalid',
-    reason: /signed with HS256; service-account tokens are signed with RS256 or ES256/,
-    place: async ({ pod }) => {
-      const pub = createPublicKey(readFileSync(path.join(env.root, 'pki', 'sa.key'))).export({ type: 'spki', format: 'pem' });
+  { name: 'a JWT with alg none', expect: 'invalid', reason: /unsigned \(alg "none"\)/, place: async ({ pod }) => {
+    const claims = { ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 };
+    const tok = recorded(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`);
+    return { content: multusKubeconfig(tok), tokens: [tok] };
+  } },
+  { name: "an HS256 JWT keyed with the cluster's public key (algorithm confusion)", expect: 'invalid',
+    reason: /signed with HS256; service-account tokens are signed with RS256 or ES256/, place: async ({ pod }) => {
+      const pub = createPublicKey(readFileSync(path.join(env.root, 'pki', 'sa.key'))).export({ type: 'spki',
+        format: 'pem' });
       const tok = recorded(await new SignJWT({ ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 })
         .setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(String(pub))));
       return { content: multusKubeconfig(tok), tokens: [tok] };
@@ -243,56 +267,59 @@ const KINDS: Kind[] = [
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
   { name: 'an ES256 JWT with an unknown kid', expect: 'invalid',
-    reason: /no key of the cluster's JWKS matches .*ES256, kid "unknown-es256-kid"/,
-    place: async ({ pod }) => {
+    reason: /no key of the cluster's JWKS matches .*ES256, kid "unknown-es256-kid"/, place: async ({ pod }) => {
       es256 ??= await generateKeyPair('ES256');
       const tok = recorded(await new SignJWT({ ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 })
         .setProtectedHeader({ alg: 'ES256', kid: 'unknown-es256-kid' }).sign(es256.privateKey));
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
-  { name: 'exp in 1970', expect: 'expired', reason: /expired at 1970-01-0/,
-    place: async ({ pod }) => {
-      const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)), iat: 1000, nbf: 1000, exp: 86400 } });
-      return { content: multusKubeconfig(tok), tokens: [tok] };
-    } },
+  { name: 'exp in 1970', expect: 'expired', reason: /expired at 1970-01-0/, place: async ({ pod }) => {
+    const tok = await mintToken(env.root, {
+      claims: { ...(await boundClaims(env, pod)), iat: 1000, nbf: 1000, exp: 86400 },
+    });
+    return { content: multusKubeconfig(tok), tokens: [tok] };
+  } },
   { name: 'nbf a day from now (not valid yet)', expect: 'invalid', apiServer: 'rejects',
-    reason: /rejects the token .*not valid yet/,
-    place: async ({ pod }) => {
-      const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)), nbf: now() + 86400,
-        exp: now() + 30 * 86400 } });
+    reason: /rejects the token .*not valid yet/, place: async ({ pod }) => {
+      const tok = await mintToken(env.root, {
+        claims: { ...(await boundClaims(env, pod)), nbf: now() + 86400, exp: now() + 30 * 86400 },
+      });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
-  { name: 'a wrong issuer', expect: 'invalid', apiServer: 'rejects', reason: /issued by "https:\/\/evil\.example\.com", not by this cluster.s issuer/,
+  { name: 'a wrong issuer', expect: 'invalid', apiServer: 'rejects',
+    reason: /issued by "https:\/\/evil\.example\.com", not by this cluster.s issuer/,
     reasonAlso: { about: 'the reason names the foreign issuer (verified against the one the API server announces)',
-    match: /evil\.example|issue/ },
-    place: async ({ pod }) => {
-      const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)), iss: 'https://evil.example.com',
-        exp: now() + 30 * 86400 } });
+      match: /evil\.example|issue/ }, place: async ({ pod }) => {
+      const tok = await mintToken(env.root, {
+        claims: { ...(await boundClaims(env, pod)), iss: 'https://evil.example.com', exp: now() + 30 * 86400 },
+      });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
   { name: 'a wrong audience', expect: 'invalid', apiServer: 'rejects',
-    reason: /rejects the token .*audiences \["https:\/\/not-this-cluster"\] is invalid/,
-    place: async ({ pod }) => {
-      const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)), aud: ['https://not-this-cluster'],
-        exp: now() + 30 * 86400 } });
+    reason: /rejects the token .*audiences \["https:\/\/not-this-cluster"\] is invalid/, place: async ({ pod }) => {
+      const tok = await mintToken(env.root, {
+        claims: { ...(await boundClaims(env, pod)), aud: ['https://not-this-cluster'], exp: now() + 30 * 86400 },
+      });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
   { name: 'a token bound to a pod UID that never existed', expect: 'invalid', apiServer: 'rejects',
-    reason: /rejects the token .*pod UID .* does not match/,
-    place: async ({ pod }) => {
+    reason: /rejects the token .*pod UID .* does not match/, place: async ({ pod }) => {
       const claims = await boundClaims(env, pod);
       const k8s = claims['kubernetes.io'] as Record<string, unknown>;
-      const tok = await mintToken(env.root, { claims: { ...claims, exp: now() + 30 * 86400,
-        'kubernetes.io': { ...k8s, pod: { name: pod.metadata?.name, uid: randomUUID() } } } });
+      const tok = await mintToken(env.root, {
+        claims: { ...claims, exp: now() + 30 * 86400,
+          'kubernetes.io': { ...k8s, pod: { name: pod.metadata?.name, uid: randomUUID() } } },
+      });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
   { name: 'a token of another service account (TokenRequest)', expect: 'invalid', apiServer: 'accepts',
     reason: /service account \S*\/?other\b/,
     reasonAlso: { about: 'a token of another service account is named as such, not as a "recreated" Multus account',
-    match: /another service account|not .*multus/, notMatch: /recreated/ },
-    place: async ({ ns }) => {
+      match: /another service account|not .*multus/, notMatch: /recreated/ }, place: async ({ ns }) => {
       await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'other' } } })
-        .catch((e: { code?: number }) => { if (e.code !== 409) throw e; });
+        .catch((e: { code?: number }) => {
+          if (e.code !== 409) throw e;
+        });
       const tr = await core.createNamespacedServiceAccountToken({ name: 'other', namespace: ns,
         body: { spec: { audiences: [], expirationSeconds: 30 * 86400 } } });
       const tok = recorded(tr.status?.token ?? '');
@@ -301,16 +328,15 @@ const KINDS: Kind[] = [
   { name: 'no exp (hand-minted with the cluster key, bound to the pod: not a real legacy token)', expect: 'legacy',
     apiServer: 'accepts', reason: /no expiry|without expiry/,
     reasonAlso: { about: 'a pod-bound token without exp is not described as a Secret-based legacy token',
-    notMatch: /Secret/ },
-    place: async ({ pod }) => {
+      notMatch: /Secret/ }, place: async ({ pod }) => {
       const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)), exp: undefined } });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
   { name: 'exp in the year 3000 (signed by the cluster key, bound to the pod)', expect: 'healthy', malformed: false,
-    apiServer: 'accepts', reason: /valid for another .*until 3000-01-01/,
-    place: async ({ pod }) => {
-      const tok = await mintToken(env.root, { claims: { ...(await boundClaims(env, pod)),
-        exp: Date.UTC(3000, 0, 1) / 1000 } });
+    apiServer: 'accepts', reason: /valid for another .*until 3000-01-01/, place: async ({ pod }) => {
+      const tok = await mintToken(env.root, {
+        claims: { ...(await boundClaims(env, pod)), exp: Date.UTC(3000, 0, 1) / 1000 },
+      });
       return { content: multusKubeconfig(tok), tokens: [tok] };
     } },
 ];
@@ -355,7 +381,9 @@ function assertNoTokenText(runs: RotatorRun[], tokens: Iterable<string>): void {
     const sig = tok.split('.')[2] ?? '';
     for (const run of runs) {
       assert.ok(!run.stdout.includes(tok) && !run.stderr.includes(tok), 'no token text in the output');
-      if (sig.length >= 16) assert.ok(!run.stdout.includes(sig) && !run.stderr.includes(sig), 'no token signature in the output');
+      if (sig.length >= 16) {
+        assert.ok(!run.stdout.includes(sig) && !run.stderr.includes(sig), 'no token signature in the output');
+      }
     }
     checked++;
   }
@@ -425,7 +453,9 @@ describe(`bad node files: ${BAD_NODE_FILE_KINDS} kinds, ${KINDS_PER_BATCH} per r
           if (kind.apiServer) {
             const tok = p.tokens[p.tokens.length - 1] ?? '';
             assert.equal(await review(tok), kind.apiServer === 'accepts',
-              `${kind.name}: the API server ${kind.apiServer === 'accepts' ? 'accepts' : 'rejects'} this token (TokenReview)`);
+              `${kind.name}: the API server ${
+                kind.apiServer === 'accepts' ? 'accepts' : 'rejects'
+              } this token (TokenReview)`);
           }
         }
 
@@ -436,10 +466,13 @@ describe(`bad node files: ${BAD_NODE_FILE_KINDS} kinds, ${KINDS_PER_BATCH} per r
         // Every node is judged: one bad file does not stop the run.
         assert.deepEqual([...byNode.keys()].sort(), [...env.nodes].sort(), `every node is classified: ${dry.stderr}`);
         for (const f of findings) assert.ok(f.class && f.reason.length > 20, `${f.node} has a class and a reason`);
-        assert.equal(byNode.get(control)?.class, 'healthy', `the untouched node beside the bad ones: ${byNode.get(control)?.reason}`);
+        assert.equal(byNode.get(control)?.class, 'healthy',
+          `the untouched node beside the bad ones: ${byNode.get(control)?.reason}`);
         const anyUnreadable = findings.some((f) => f.class === 'unreadable');
         const anyActionable = findings.some((f) => ['invalid', 'expired', 'expiring'].includes(f.class));
-        if (anyUnreadable || anyActionable) assert.equal(dry.code, 3, `a dry run that leaves work exits 3: ${dry.stderr}`);
+        if (anyUnreadable || anyActionable) {
+          assert.equal(dry.code, 3, `a dry run that leaves work exits 3: ${dry.stderr}`);
+        }
 
         for (const [i, kind] of batch.entries()) {
           const node = nodes[i] ?? '';
@@ -481,7 +514,8 @@ describe(`bad node files: ${BAD_NODE_FILE_KINDS} kinds, ${KINDS_PER_BATCH} per r
             if (fresh) tokens.add(fresh);
           }
         }
-        assert.ok(exec.code === 0 || exec.code === 3, `execute exits 0, or 3 when a file is unreadable: ${exec.code}\n${exec.stderr}`);
+        assert.ok(exec.code === 0 || exec.code === 3,
+          `execute exits 0, or 3 when a file is unreadable: ${exec.code}\n${exec.stderr}`);
         if (anyUnreadable) assert.equal(exec.code, 3, 'an unreadable node is reported by exit 3');
 
         // ── no token text anywhere in what the runs printed ──

@@ -18,7 +18,12 @@ const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 const apps = env.kc.makeApiClient(AppsV1Api);
 
-interface PodExec { name: string; outcome: string; reason: string; replacement?: { uid: string } }
+interface PodExec {
+  name: string;
+  outcome: string;
+  reason: string;
+  replacement?: { uid: string };
+}
 interface Result {
   findings: { node: string; class: string }[];
   execution?: { nodes: { node: string; outcome: string; reason: string; pods: PodExec[] }[]; stoppedBecause?: string };
@@ -35,7 +40,11 @@ async function noPodLost(ns: string): Promise<void> {
   for (;;) {
     const ds = (await apps.listNamespacedDeployment({ namespace: ns })).items;
     if (ds.every((d) => (d.status?.readyReplicas ?? 0) === (d.spec?.replicas ?? 1))) return;
-    if (Date.now() > until) assert.fail(`deployments in ${ns} not back to full strength: ${ds.map((d) => `${d.metadata?.name} ${d.status?.readyReplicas}/${d.spec?.replicas}`).join(', ')}`);
+    if (Date.now() > until) {
+      assert.fail(`deployments in ${ns} not back to full strength: ${
+        ds.map((d) => `${d.metadata?.name} ${d.status?.readyReplicas}/${d.spec?.replicas}`).join(', ')
+      }`);
+    }
     await sleep(250);
   }
 }
@@ -116,7 +125,9 @@ describe('faults', () => {
 
   test('concurrent summary writes: five runs at once, no history entry lost', async (t) => {
     const ns = await withNamespace(t, env);
-    const runs = await Promise.all(Array.from({ length: 5 }, () => runLocal(env, ['-o', 'json', '--summary-namespace', ns])));
+    const runs = await Promise.all(
+      Array.from({ length: 5 }, () => runLocal(env, ['-o', 'json', '--summary-namespace', ns])),
+    );
     for (const r of runs) assert.equal(r.code, 0, r.stderr);
     const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
     const entries = (cm.data?.['history.yaml'] ?? '').match(/startedAt:/g) ?? [];
@@ -138,13 +149,18 @@ describe('faults', () => {
     assert.equal(restarters.length, 1, runs.map((r) => `${r.code}`).join(','));
     assert.equal(restarters[0]?.code, 0, restarters[0]?.stderr.slice(-2000));
     const others = runs.filter((r) => r !== restarters[0]);
-    for (const r of others.filter((x) => x.code === 5)) assert.match(r.stderr, /"event":"lease-held".*"heldBy":"[^"]+"/);
+    for (const r of others.filter((x) => x.code === 5)) {
+      assert.match(r.stderr, /"event":"lease-held".*"heldBy":"[^"]+"/);
+    }
     for (const r of others) assert.ok(r.code === 5 || r.code === 0, r.stderr.slice(-1000));
     assert.ok(others.some((r) => r.code === 5), 'at least one run found the lease held');
     // No two runs held the lease at the same time: each holder acquired it after the previous one released it.
     const spans = runs.map((r) => logLines(r.stderr)).filter((l) => l.some((x) => x.event === 'lease-acquired'))
-      .map((l) => [Date.parse(l.find((x) => x.event === 'lease-acquired')?.time ?? ''),
-        Date.parse(l.find((x) => x.event === 'lease-released')?.time ?? '')] as const)
+      .map((l) =>
+        [Date.parse(l.find((x) => x.event === 'lease-acquired')?.time ?? ''), Date.parse(l.find((x) =>
+          x.event === 'lease-released'
+        )?.time ?? '')] as const
+      )
       .sort((a, b) => a[0] - b[0]);
     for (let i = 1; i < spans.length; i++) assert.ok((spans[i]?.[0] ?? 0) >= (spans[i - 1]?.[1] ?? 0) - 500);
   });
@@ -156,14 +172,16 @@ describe('faults', () => {
     await ageToken(t, b, -30);
     const bUid = (await podOn(b)).metadata?.uid;
     holdEntrypoint(t, env, a);
-    const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json',
-      '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '60s', '--lease-ttl', '3s']);
+    const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json', '--summary-namespace',
+      ns, '--lease-namespace', ns, '--step-timeout', '60s', '--lease-ttl', '3s']);
     await run.waitForEvent('multus-restarted');
     const coord = env.kc.makeApiClient(CoordinationV1Api);
     const lease = await coord.readNamespacedLease({ name: 'multus-token-rotator', namespace: ns });
     await coord.replaceNamespacedLease({ name: 'multus-token-rotator', namespace: ns, body: {
-      ...lease, spec: { ...lease.spec, holderIdentity: 'an-operator-took-it', renewTime: new V1MicroTime(),
-        acquireTime: new V1MicroTime() } } });
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: 'an-operator-took-it', renewTime: new V1MicroTime(),
+        acquireTime: new V1MicroTime() },
+    } });
     const res = await run.done;
     const result = parse(res.stdout);
     assert.notEqual(res.code, 0);

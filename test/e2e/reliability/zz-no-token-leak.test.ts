@@ -24,8 +24,9 @@ const SUMMARY = 'multus-token-rotator-summary';
 const fingerprint = (tok: string) => createHash('sha256').update(tok, 'utf8').digest('hex').slice(0, 12);
 
 /** Pages through a cluster-wide list, concatenating each page's JSON. */
-async function allPages(list: (cont?: string) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>):
-  Promise<{ text: string; count: number }> {
+async function allPages(
+  list: (cont?: string) => Promise<{ items: unknown[]; metadata?: { _continue?: string } }>,
+): Promise<{ text: string; count: number }> {
   let text = '';
   let count = 0;
   let cont: string | undefined;
@@ -52,8 +53,8 @@ test('no token the cluster minted during the suite appears in the output, a summ
   const ns = await withNamespace(t, env);
   const expired = await boundToken(env, await podOn(node), -300);
   writeNodeFile(t, env.root, node, multusKubeconfig(expired));
-  const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns,
-    '--step-timeout', '20s']);
+  const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace',
+    ns, '--step-timeout', '20s']);
   assert.ok([0, 3].includes(run.code), `the rotation ran (exit ${run.code}): ${run.stderr}`);
   const rotated = (JSON.parse(run.stdout) as { execution?: { nodes: { node: string; outcome: string }[] } })
     .execution?.nodes.find((n) => n.node === node);
@@ -64,11 +65,18 @@ test('no token the cluster minted during the suite appears in the output, a summ
   // What was minted, and where to look.
   const tokens = readMintedTokens(env.root);
   const output = readRotatorOutput(env.root);
-  const summaries = await allPages((cont) => core.listConfigMapForAllNamespaces({
-    fieldSelector: `metadata.name=${SUMMARY}`, limit: 500, _continue: cont }));
+  const summaries = await allPages((cont) =>
+    core.listConfigMapForAllNamespaces({
+      fieldSelector: `metadata.name=${SUMMARY}`,
+      limit: 500,
+      _continue: cont,
+    })
+  );
   const coreEvents = await allPages((cont) => core.listEventForAllNamespaces({ limit: 500, _continue: cont }));
-  const events = await allPages((cont) => env.kc.makeApiClient(EventsV1Api)
-    .listEventForAllNamespaces({ limit: 500, _continue: cont }));
+  const events = await allPages((cont) =>
+    env.kc.makeApiClient(EventsV1Api)
+      .listEventForAllNamespaces({ limit: 500, _continue: cont })
+  );
   const rotatorEvents = events.text.split('multus-token-rotator.io/rotator').length - 1;
   console.log(`no-token-leak: ${tokens.length} tokens searched for in ${output.length} bytes of rotator output, ` +
     `${summaries.count} summary ConfigMap(s) and ${coreEvents.count} + ${events.count} Events ` +
@@ -78,7 +86,8 @@ test('no token the cluster minted during the suite appears in the output, a summ
   assert.ok(tokens.includes(expired), 'the token this test minted was recorded (mintToken → minted-tokens)');
   assert.ok(tokens.includes(fresh), 'the token the simulated kubelet wrote was recorded (multus-sim → minted-tokens)');
   assert.ok(tokens.length >= env.nodes.length + 1, `tokens recorded: ${tokens.length}`);
-  assert.ok(output.includes(run.stdout) && output.length > 1000, 'the rotator output was recorded (runRotator → rotator-output.log)');
+  assert.ok(output.includes(run.stdout) && output.length > 1000,
+    'the rotator output was recorded (runRotator → rotator-output.log)');
   assert.ok(summaries.count >= 1, 'at least one summary ConfigMap to search');
   assert.ok(rotatorEvents >= 1, 'at least one Event from the rotator to search');
   // The haystacks are the right ones: they name these tokens, by fingerprint only.

@@ -12,7 +12,8 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, PolicyV1Api, type V1Pod } from '@kube
 import { kubectlPath, nodeKubeconfigFile, repoRoot } from '../../../local-cluster/cluster.ts';
 import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
-import { isReady, multusPodOn, restoreNodeFileAfter, startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
+import { isReady, multusPodOn, restoreNodeFileAfter,
+  startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
 import { legacyToken, mintToken, multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { inClusterEnv, runLocal, runRotator } from '../support/run-rotator.ts';
 import { boundClaims, boundToken } from '../../../local-cluster/seed/tokens.ts';
@@ -25,9 +26,26 @@ function kubectl(e: typeof env, args: string[]): string {
 const core = env.kc.makeApiClient(CoreV1Api);
 const apps = env.kc.makeApiClient(AppsV1Api);
 
-interface Finding { node: string; class: string; reason: string; fingerprint?: string; readVia?: string }
-interface Verdict { namespace: string; name: string; action: string; reason: string; override?: string }
-interface Step { node: string; class: string; multusPod: { name: string }; pods: Verdict[] }
+interface Finding {
+  node: string;
+  class: string;
+  reason: string;
+  fingerprint?: string;
+  readVia?: string;
+}
+interface Verdict {
+  namespace: string;
+  name: string;
+  action: string;
+  reason: string;
+  override?: string;
+}
+interface Step {
+  node: string;
+  class: string;
+  multusPod: { name: string };
+  pods: Verdict[];
+}
 interface Result {
   findings: Finding[];
   plan: { steps: Step[]; deferred: { node: string; reason: string }[]; skipped: { node: string }[] };
@@ -52,10 +70,16 @@ describe('dry run: classification', () => {
 
     writeNodeFile(t, env.root, nExpiring!, multusKubeconfig(await boundToken(env, await podOn(nExpiring!), 2 * 3600)));
     writeNodeFile(t, env.root, nExpired!, multusKubeconfig(await boundToken(env, await podOn(nExpired!), -600)));
-    writeNodeFile(t, env.root, nForeign!, multusKubeconfig(await mintToken(env.root, { signer: 'foreign',
-      claims: { ...(await boundClaims(env, await podOn(nForeign!))), exp: Math.floor(Date.now() / 1000) + 86400 * 300 } })));
+    writeNodeFile(t, env.root, nForeign!,
+      multusKubeconfig(
+        await mintToken(env.root, { signer: 'foreign',
+          claims: { ...(await boundClaims(env, await podOn(nForeign!))),
+            exp: Math.floor(Date.now() / 1000) + 86400 * 300 } }),
+      ));
     writeNodeFile(t, env.root, nLegacy!, multusKubeconfig(await legacyToken(env.kc, 'kube-system', 'multus')));
-    t.after(() => core.deleteNamespacedSecret({ name: 'multus-legacy-token', namespace: 'kube-system' }).catch(() => undefined));
+    t.after(() =>
+      core.deleteNamespacedSecret({ name: 'multus-legacy-token', namespace: 'kube-system' }).catch(() => undefined)
+    );
 
     // A token bound to a pod that is gone: restart the node's Multus pod, then put the old file back, as if the new
     // pod had not rewritten it.
@@ -108,13 +132,18 @@ describe('dry run: classification', () => {
             command: ['/usr/src/multus-cni/bin/multus-daemon'] }] },
       },
     });
-    t.after(() => core.deleteNamespacedPod({ name: `multus-thick-${nThick}`, namespace: 'kube-system',
-      gracePeriodSeconds: 0 }).catch(() => undefined));
+    t.after(() =>
+      core.deleteNamespacedPod({ name: `multus-thick-${nThick}`, namespace: 'kube-system', gracePeriodSeconds: 0 })
+        .catch(() => undefined)
+    );
     const thin = await startDistrolessMultus(t, env, 'kube-system', nDistroless!);
-    t.after(() => core.deleteNamespacedPod({ name: thin.metadata?.name ?? '', namespace: 'kube-system',
-      gracePeriodSeconds: 0 }).catch(() => undefined));
-    await waitFor('the thick pod Ready', async () =>
-      isReady(await core.readNamespacedPod({ name: `multus-thick-${nThick}`, namespace: 'kube-system' })), 30_000);
+    t.after(() =>
+      core.deleteNamespacedPod({ name: thin.metadata?.name ?? '', namespace: 'kube-system', gracePeriodSeconds: 0 })
+        .catch(() => undefined)
+    );
+    await waitFor('the thick pod Ready',
+      async () => isReady(await core.readNamespacedPod({ name: `multus-thick-${nThick}`, namespace: 'kube-system' })),
+      30_000);
 
     const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--read-timeout', '20s']);
     const byNode = new Map(parse(run.stdout).findings.map((f) => [f.node, f]));
@@ -126,8 +155,10 @@ describe('dry run: classification', () => {
     assert.equal(byNode.get(nDistroless ?? '')?.class, 'healthy', byNode.get(nDistroless ?? '')?.reason);
     assert.equal(byNode.get(nDistroless ?? '')?.readVia, 'reader-pod');
     // The reader pod cleaned up after itself.
-    await waitFor('no reader pods left', async () => (await core.listNamespacedPod({ namespace: 'kube-system',
-      labelSelector: 'app.kubernetes.io/name=multus-token-rotator-reader' })).items.length === 0, 30_000);
+    await waitFor('no reader pods left',
+      async () =>
+        (await core.listNamespacedPod({ namespace: 'kube-system',
+          labelSelector: 'app.kubernetes.io/name=multus-token-rotator-reader' })).items.length === 0, 30_000);
     // An unreadable node is never acted on: nothing is restarted on a guess.
     const plan = parse(run.stdout).plan;
     assert.ok(!plan.steps.some((s) => s.node === nMissing));
@@ -144,9 +175,11 @@ describe('dry run: plan and report', () => {
     const pin = { nodeName: node };
     const container = [{ name: 'app', image: 'app:1' }];
     const deploy = (name: string, annotations: Record<string, string>, extra: Record<string, unknown> = {}) =>
-      apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name }, spec: { replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: { metadata: { labels: { app: name }, annotations }, spec: { ...pin, containers: container, ...extra } } } } });
+      apps.createNamespacedDeployment({ namespace: ns,
+        body: { metadata: { name },
+          spec: { replicas: 1, selector: { matchLabels: { app: name } },
+            template: { metadata: { labels: { app: name }, annotations },
+              spec: { ...pin, containers: container, ...extra } } } } });
     await deploy('web', net);
     await deploy('db', net);
     await deploy('plain', {});
@@ -154,16 +187,21 @@ describe('dry run: plan and report', () => {
       containers: [{ ...container[0], volumeMounts: [{ name: 'scratch', mountPath: '/tmp' }] }] });
     await deploy('hostnet', net, { hostNetwork: true });
     await deploy('optout', { ...net, 'multus-token-rotator.io/skip': 'true' });
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'bare', annotations: net },
-      spec: { ...pin, containers: container } } });
-    await env.kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: ns, body: { metadata: { name: 'job' },
-      spec: { template: { metadata: { annotations: net }, spec: { ...pin, restartPolicy: 'Never', containers: container } } } } });
+    await core.createNamespacedPod({ namespace: ns,
+      body: { metadata: { name: 'bare', annotations: net }, spec: { ...pin, containers: container } } });
+    await env.kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: ns,
+      body: { metadata: { name: 'job' },
+        spec: {
+          template: { metadata: { annotations: net }, spec: { ...pin, restartPolicy: 'Never', containers: container } },
+        } } });
     await env.kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({ namespace: ns,
       body: { metadata: { name: 'db' }, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } } } });
     await waitFor('the workloads Ready and the budget observed', async () => {
       const d = await apps.listNamespacedDeployment({ namespace: ns });
-      const pdb = await env.kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'db', namespace: ns });
-      return d.items.every((x) => x.status?.readyReplicas === 1) && pdb.status?.observedGeneration === pdb.metadata?.generation;
+      const pdb = await env.kc.makeApiClient(PolicyV1Api).readNamespacedPodDisruptionBudget({ name: 'db',
+        namespace: ns });
+      return d.items.every((x) => x.status?.readyReplicas === 1) &&
+        pdb.status?.observedGeneration === pdb.metadata?.generation;
     }, 60_000);
     writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await podOn(node), 3600)));
 
@@ -188,13 +226,15 @@ describe('dry run: plan and report', () => {
     assert.match(cm.data?.['summary.yaml'] ?? '', new RegExp(node));
     assert.equal(cm.data?.['exit-code'], '3');
     assert.ok(cm.data?.['nodes-by-class']?.includes('expiring=1'));
-    const tokens = env.nodes.map((n) => /token: "([^"]+)"/.exec(readFileSync(nodeKubeconfigFile(env.root, n), 'utf8'))?.[1])
+    const tokens = env.nodes.map((n) =>
+      /token: "([^"]+)"/.exec(readFileSync(nodeKubeconfigFile(env.root, n), 'utf8'))?.[1]
+    )
       .filter((x): x is string => Boolean(x));
     assert.ok(tokens.length > 0);
     for (const tok of tokens) {
       assert.ok(!all.includes(tok), 'no token in the summary');
       assert.ok(!run.stdout.includes(tok) && !run.stderr.includes(tok), 'no token in the output');
-      assert.ok(!all.includes(tok.split('.')[2] ?? 'x'), 'not even a token\'s signature');
+      assert.ok(!all.includes(tok.split('.')[2] ?? 'x'), "not even a token's signature");
     }
     // A second run adds to the history.
     await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
@@ -218,12 +258,14 @@ describe('dry run: plan and report', () => {
 });
 
 describe('metrics', () => {
-  test('--pushgateway receives the run\'s figures, and no token', async (t) => {
+  test("--pushgateway receives the run's figures, and no token", async (t) => {
     const ns = await withNamespace(t, env);
     const bodies: { url: string; method: string; body: string }[] = [];
     const server = createServer((req, res) => {
       let body = '';
-      req.on('data', (d: Buffer) => { body += d.toString(); });
+      req.on('data', (d: Buffer) => {
+        body += d.toString();
+      });
       req.on('end', () => {
         bodies.push({ url: req.url ?? '', method: req.method ?? '', body });
         res.writeHead(200).end();
@@ -232,7 +274,8 @@ describe('metrics', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
     const port = (server.address() as AddressInfo).port;
-    const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--pushgateway', `http://127.0.0.1:${port}`]);
+    const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--pushgateway',
+      `http://127.0.0.1:${port}`]);
     assert.equal(bodies.length, 1, run.stderr);
     assert.equal(bodies[0]?.method, 'PUT');
     assert.equal(bodies[0]?.url, '/metrics/job/multus-token-rotator');
@@ -261,7 +304,7 @@ describe('configuration errors', () => {
 });
 
 describe('manifests and the in-cluster path', () => {
-  test('rbac.yaml and cronjob.yaml are admitted (strict validation, the namespace\'s pod policy)', async () => {
+  test("rbac.yaml and cronjob.yaml are admitted (strict validation, the namespace's pod policy)", async () => {
     kubectl(env, ['apply', '--validate=strict', '-f', path.join(repoRoot, 'rbac.yaml')]);
     kubectl(env, ['apply', '--validate=strict', '-f', path.join(repoRoot, 'cronjob.yaml')]);
     const nsObj = await core.readNamespace({ name: 'multus-token-rotator' });
@@ -275,10 +318,15 @@ describe('manifests and the in-cluster path', () => {
     const jobName = `manual-${Date.now()}`;
     await batch.createNamespacedJob({ namespace: 'multus-token-rotator', body: {
       metadata: { name: jobName, annotations: { 'cronjob.kubernetes.io/instantiate': 'manual' } },
-      spec: cj.spec?.jobTemplate.spec } });
-    await waitFor('the Job\'s pod to be admitted', async () => (await core.listNamespacedPod({
-      namespace: 'multus-token-rotator', labelSelector: `job-name=${jobName}` })).items.length === 1, 30_000);
-    await batch.deleteNamespacedJob({ name: jobName, namespace: 'multus-token-rotator', propagationPolicy: 'Background' });
+      spec: cj.spec?.jobTemplate.spec,
+    } });
+    await waitFor("the Job's pod to be admitted", async () =>
+      (await core.listNamespacedPod({
+        namespace: 'multus-token-rotator',
+        labelSelector: `job-name=${jobName}`,
+      })).items.length === 1, 30_000);
+    await batch.deleteNamespacedJob({ name: jobName, namespace: 'multus-token-rotator',
+      propagationPolicy: 'Background' });
   });
 
   test('the in-cluster run with the rbac.yaml service account gives the same findings as the local run', async (t) => {
@@ -291,7 +339,8 @@ describe('manifests and the in-cluster path', () => {
     const inCluster = await runRotator(['-o', 'json'], saEnv);
     assert.notEqual(inCluster.code, 4, `the service account lacks a permission: ${inCluster.stderr}`);
     // It wrote its summary into its own namespace (the default in-cluster), with the RBAC it was given.
-    const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: 'multus-token-rotator' });
+    const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary',
+      namespace: 'multus-token-rotator' });
     assert.match(cm.data?.['summary.yaml'] ?? '', /in-cluster/);
     const local = await runLocal(env, ['-o', 'json', '--summary-namespace', 'multus-token-rotator']);
     const strip = (r: Result) => r.findings.map((f) => [f.node, f.class, f.fingerprint]);

@@ -15,8 +15,19 @@ import { barePod, budget, deployment, settled, statefulSet } from '../../../loca
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 
-interface PodExec { namespace: string; name: string; outcome: string; reason: string }
-interface NodeExec { node: string; outcome: string; reason: string; pods: PodExec[]; multus?: { newUid?: string } }
+interface PodExec {
+  namespace: string;
+  name: string;
+  outcome: string;
+  reason: string;
+}
+interface NodeExec {
+  node: string;
+  outcome: string;
+  reason: string;
+  pods: PodExec[];
+  multus?: { newUid?: string };
+}
 interface Result {
   findings: { node: string; class: string }[];
   execution?: { nodes: NodeExec[]; stoppedBecause?: string; lease?: { acquired: boolean } };
@@ -142,8 +153,8 @@ describe('execute', () => {
     const bMultus = (await podOn(b)).metadata?.uid;
     // Node a's new Multus pod will be slow to write its token: the run is caught waiting for it.
     const release = holdEntrypoint(t, env, a);
-    const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json',
-      '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '60s']);
+    const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json', '--summary-namespace',
+      ns, '--lease-namespace', ns, '--step-timeout', '60s']);
     await run.waitForEvent('multus-restarted', (l) => l.node === a);
     await new Promise((r) => setTimeout(r, 500));
     run.kill('SIGTERM');
@@ -157,7 +168,8 @@ describe('execute', () => {
     assert.equal(nb?.outcome, 'not-started');
     assert.match(result.execution?.stoppedBecause ?? '', /SIGTERM/);
     assert.equal((await podOn(b)).metadata?.uid, bMultus, 'node b untouched');
-    const lease = await env.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'multus-token-rotator', namespace: ns });
+    const lease = await env.kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'multus-token-rotator',
+      namespace: ns });
     assert.ok(!lease.spec?.holderIdentity, 'the lease was released');
     const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
     assert.equal(cm.data?.['exit-code'], '130');

@@ -63,9 +63,10 @@ export async function startFaultProxy(env: ClusterEnv): Promise<FaultProxy> {
       cut();
     },
     connections: () => total,
-    close: () => new Promise<void>((resolve) => {
-      cut();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -42,7 +42,9 @@ export function runLocal(env: ClusterEnv, args: string[]): Promise<RotatorRun> {
 export async function inClusterEnv(env: ClusterEnv, namespace: string, name: string): Promise<Record<string, string>> {
   const core = env.kc.makeApiClient(CoreV1Api);
   const tr = await core.createNamespacedServiceAccountToken({
-    name, namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    name,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
   const root = mkdtempSync(path.join(tmpdir(), 'mtr-sa-'));
   const dir = path.join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
@@ -67,7 +69,9 @@ export interface RunningRotator {
 /** Starts the entry point and lets the test watch its progress and signal it. */
 export function startRotator(args: string[], env: Record<string, string | undefined> = {}): RunningRotator {
   const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'rotate.ts'), ...args], {
-    cwd: repoRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -99,10 +103,11 @@ export function startRotator(args: string[], env: Record<string, string | undefi
     });
   });
   return {
-    waitForEvent: (event, match) => new Promise<void>((resolve, reject) => {
-      waiters.push({ event, match, resolve });
-      void done.then(() => reject(new Error(`the rotator exited before event ${event}:\n${stderr}`)));
-    }),
+    waitForEvent: (event, match) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ event, match, resolve });
+        void done.then(() => reject(new Error(`the rotator exited before event ${event}:\n${stderr}`)));
+      }),
     kill: (signal) => child.kill(signal),
     done,
   };

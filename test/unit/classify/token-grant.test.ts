@@ -6,8 +6,8 @@ import type { TokenClaims } from '../../../scripts/model.ts';
 import { NOW, makeFinding } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
-const bound = (over: Partial<TokenClaims> = {}): TokenClaims =>
-  ({ podName: 'kube-multus-ds-x', podUid: 'uid-new', iat: S - 60, exp: S - 60 + 3607, ...over });
+const bound = (over: Partial<TokenClaims> = {}): TokenClaims => ({ podName: 'kube-multus-ds-x', podUid: 'uid-new',
+  iat: S - 60, exp: S - 60 + 3607, ...over });
 const EXTENDED = { warnafter: S - 60 + 3607, exp: S - 60 + 365 * 86400 };
 
 describe('grantOf', () => {
@@ -30,8 +30,8 @@ describe('observedGrant', () => {
     const newLong = makeFinding({ node: 'b', claims: bound({ iat: S - 60, ...EXTENDED }) });
     assert.equal(observedGrant([oldShort, newLong])?.grant, 'extended');
     const newShort = makeFinding({ node: 'c', claims: bound({ iat: S - 10, exp: S - 10 + 3607 }) });
-    assert.deepEqual(observedGrant([oldShort, newLong, newShort]),
-      { grant: 'not-extended', node: 'c', fingerprint: '0123456789ab', iat: S - 10, lifetimeS: 3607 });
+    assert.deepEqual(observedGrant([oldShort, newLong, newShort]), { grant: 'not-extended', node: 'c',
+      fingerprint: '0123456789ab', iat: S - 10, lifetimeS: 3607 });
   });
   it('a token the cluster did not sign is no evidence', () => {
     const forged = makeFinding({ node: 'f', signature: 'invalid', review: 'rejected', claims: bound({ iat: S }) });
@@ -52,8 +52,10 @@ describe('freshAfterRestart', () => {
     if (!r.fresh) assert.match(r.reason, /lives only 1h: the API server does not extend service-account tokens/);
   });
   it('bound to another pod, not accepted by TokenReview, or invalid: not fresh', () => {
-    assert.match(JSON.stringify(freshAfterRestart(after(), 'uid-other')), /not to the new Multus pod \(uid uid-other\)/);
-    assert.match(JSON.stringify(freshAfterRestart(after({ review: 'unchecked' }), 'uid-new')), /TokenReview: unchecked/);
+    assert.match(JSON.stringify(freshAfterRestart(after(), 'uid-other')),
+      /not to the new Multus pod \(uid uid-other\)/);
+    assert.match(JSON.stringify(freshAfterRestart(after({ review: 'unchecked' }), 'uid-new')),
+      /TokenReview: unchecked/);
     assert.equal(freshAfterRestart(after({ class: 'invalid' }), 'uid-new').fresh, false);
     assert.equal(freshAfterRestart(after({ class: 'unreadable', claims: undefined }), 'uid-new').fresh, false);
   });

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  describeError, isConflict, isForbidden, isNetworkError, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient,
-  retryAfterSeconds, statusCode, statusMessage,
-} from '../../../scripts/cluster/api-errors.ts';
+import { describeError, isConflict, isForbidden, isNetworkError, isNotFound, isSeveralBudgets, isTooManyRequests,
+  isTransient, retryAfterSeconds, statusCode, statusMessage } from '../../../scripts/cluster/api-errors.ts';
 
 /** The shape client-node 2.x throws: a numeric code, lower-case headers, the body as raw text. */
 function apiException(code: number, body: string, headers: Record<string, string> = {}): Error {
-  return Object.assign(new Error(`HTTP-Code: ${code}\nMessage: Unknown API Status Code!\nBody: ${body}\nHeaders: {}`),
-    { code, body, headers });
+  return Object.assign(new Error(`HTTP-Code: ${code}\nMessage: Unknown API Status Code!\nBody: ${body}\nHeaders: {}`), {
+    code,
+    body,
+    headers,
+  });
 }
 
 const status = (message: string) => JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message });
@@ -23,7 +24,8 @@ test('statusCode reads an HTTP status, and nothing from a network error whose co
 test('each status question answers only for its own code', () => {
   const codes = [403, 404, 409, 429, 500];
   const ask = { isForbidden, isNotFound, isConflict, isTooManyRequests };
-  const own: Record<keyof typeof ask, number> = { isForbidden: 403, isNotFound: 404, isConflict: 409, isTooManyRequests: 429 };
+  const own: Record<keyof typeof ask, number> = { isForbidden: 403, isNotFound: 404, isConflict: 409,
+    isTooManyRequests: 429 };
   for (const [name, fn] of Object.entries(ask) as [keyof typeof ask, (e: unknown) => boolean][]) {
     for (const code of codes) assert.equal(fn(apiException(code, '')), code === own[name], `${name}(${code})`);
   }
@@ -39,7 +41,8 @@ test('retryAfterSeconds reads seconds or an HTTP date from the lower-case header
 });
 
 test('statusMessage takes the message of a Status body; a body that is not JSON gives none', () => {
-  assert.equal(statusMessage(apiException(409, status('the object has been modified'))), 'the object has been modified');
+  assert.equal(statusMessage(apiException(409, status('the object has been modified'))),
+    'the object has been modified');
   assert.equal(statusMessage(apiException(502, '<html>bad gateway</html>')), undefined);
 });
 
@@ -48,7 +51,8 @@ test('describeError is one line and never the raw body', () => {
     'pods is forbidden: User "x" cannot list');
   const html = describeError(apiException(502, '<html>\n<body>secret-looking upstream page</body>\n</html>'));
   assert.equal(html, 'HTTP 502');
-  assert.equal(describeError(new Error('connect ECONNREFUSED 127.0.0.1:6443\n    at x')), 'connect ECONNREFUSED 127.0.0.1:6443 at x');
+  assert.equal(describeError(new Error('connect ECONNREFUSED 127.0.0.1:6443\n    at x')),
+    'connect ECONNREFUSED 127.0.0.1:6443 at x');
   assert.equal(describeError('plain'), 'plain');
   assert.ok(describeError(new Error('x'.repeat(1000))).length <= 300);
 });
@@ -60,12 +64,21 @@ test('isTransient: network failures, 5xx and 429 are transient; 4xx, the several
     [{ code: 'ECONNRESET', message: 'read ECONNRESET' }, true],
     [apiException(503, status('unavailable')), true],
     [apiException(500, status('etcdserver: leader changed')), true],
-    [apiException(500, status('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.')), false],
+    [
+      apiException(500,
+        status('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.')),
+      false,
+    ],
     [apiException(429, ''), true],
     [apiException(404, ''), false],
     [apiException(403, ''), false],
     [apiException(409, ''), false],
-    [Object.assign(new Error('fetch failed'), { cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND api.typo' } }), false],
+    [
+      Object.assign(new Error('fetch failed'), {
+        cause: { code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND api.typo' },
+      }),
+      false,
+    ],
     [new Error('something else'), false],
     [undefined, false],
   ];
@@ -82,7 +95,9 @@ test('isNetworkError includes an unresolvable host (the API server cannot be rea
 });
 
 test('isSeveralBudgets is the Eviction API 500 for a pod under two budgets only', () => {
-  const msg = status('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+  const msg = status(
+    'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+  );
   assert.equal(isSeveralBudgets(apiException(500, msg)), true);
   assert.equal(isSeveralBudgets(apiException(500, status('internal error'))), false);
   assert.equal(isSeveralBudgets(apiException(429, msg)), false);

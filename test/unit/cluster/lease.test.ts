@@ -9,7 +9,8 @@ import { FakeCluster, ROTATOR_NS, SECOND } from '../support/fake-cluster.ts';
 const TTL = 120 * SECOND;
 
 function opts(c: FakeCluster, holder = 'me'): LeaseOptions {
-  return { namespace: ROTATOR_NS, name: 'multus-token-rotator', holder, ttlMs: TTL, now: c.now, sleep: c.clock.sleeper() };
+  return { namespace: ROTATOR_NS, name: 'multus-token-rotator', holder, ttlMs: TTL, now: c.now,
+    sleep: c.clock.sleeper() };
 }
 
 async function acquired(c: FakeCluster, holder = 'me'): Promise<LeaseHandle> {
@@ -75,13 +76,15 @@ test('losing the takeover race (409 on replace) reports whoever holds the lease 
 test('a missing namespace says how to create it', async () => {
   const c = new FakeCluster();
   c.missingNamespaces.add(ROTATOR_NS);
-  await assert.rejects(acquireLease(c.kubeConfig(), opts(c)), /namespace multus-token-rotator not found.*rbac\.yaml.*--lease-namespace/);
+  await assert.rejects(acquireLease(c.kubeConfig(), opts(c)),
+    /namespace multus-token-rotator not found.*rbac\.yaml.*--lease-namespace/);
 });
 
 test('a 403 names the permission the lease needs', async () => {
   const c = new FakeCluster();
   c.fail('lease.read', { code: 403, message: 'leases.coordination.k8s.io "multus-token-rotator" is forbidden' });
-  await assert.rejects(acquireLease(c.kubeConfig(), opts(c)), /HTTP 403.*get, create and update on leases\.coordination\.k8s\.io/);
+  await assert.rejects(acquireLease(c.kubeConfig(), opts(c)),
+    /HTTP 403.*get, create and update on leases\.coordination\.k8s\.io/);
 });
 
 test('a renewal moves renewTime to now and keeps the lease', async () => {
@@ -130,7 +133,7 @@ test('release hands the lease back, so the next run takes it without waiting', a
   assert.equal(c.now(), start);
 });
 
-test('release after the lease was lost leaves the new holder\'s lease alone', async () => {
+test("release after the lease was lost leaves the new holder's lease alone", async () => {
   const c = new FakeCluster();
   const lease = await acquired(c);
   c.setLease({ holder: 'usurper', renewTime: c.now() });

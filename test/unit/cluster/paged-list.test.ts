@@ -5,7 +5,8 @@ import { paged, type Page } from '../../../scripts/cluster/paged-list.ts';
 function pages(n: number): Map<string | undefined, Page<number>> {
   const m = new Map<string | undefined, Page<number>>();
   for (let i = 0; i < n; i++) {
-    m.set(i === 0 ? undefined : `c${i}`, { items: [i * 10, i * 10 + 1], metadata: { _continue: i < n - 1 ? `c${i + 1}` : '' } });
+    m.set(i === 0 ? undefined : `c${i}`, { items: [i * 10, i * 10 + 1],
+      metadata: { _continue: i < n - 1 ? `c${i + 1}` : '' } });
   }
   return m;
 }

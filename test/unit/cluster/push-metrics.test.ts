@@ -23,7 +23,8 @@ describe('pushMetrics', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body: Buffer.concat(chunks).toString('utf8') });
+        seen.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'],
+          body: Buffer.concat(chunks).toString('utf8') });
         answer(res);
       });
     });
@@ -43,7 +44,8 @@ describe('pushMetrics', () => {
 
   it('PUTs the body as text format 0.0.4 to /metrics/job/<job>', async () => {
     await pushMetrics(base, 'multus-token-rotator', body);
-    assert.deepEqual(seen, [{ method: 'PUT', url: '/metrics/job/multus-token-rotator', contentType: METRICS_CONTENT_TYPE, body }]);
+    assert.deepEqual(seen, [{ method: 'PUT', url: '/metrics/job/multus-token-rotator',
+      contentType: METRICS_CONTENT_TYPE, body }]);
     assert.equal(METRICS_CONTENT_TYPE, 'text/plain; version=0.0.4');
   });
   it('encodes the job name and tolerates a trailing slash on the URL', async () => {
@@ -56,7 +58,10 @@ describe('pushMetrics', () => {
     assert.equal(seen.length, 1);
   });
   it('names the URL, the status and what the server said on an error status', async () => {
-    answer = (res) => res.writeHead(400, { 'content-type': 'text/plain' }).end('pushed metrics are invalid or inconsistent with existing metrics\n');
+    answer = (res) =>
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(
+        'pushed metrics are invalid or inconsistent with existing metrics\n',
+      );
     await assert.rejects(pushMetrics(base, 'j', body), (err: Error) => {
       assert.equal(
         err.message,
@@ -89,7 +94,8 @@ describe('pushMetrics', () => {
     const withPassword = base.replace('http://', 'http://user:s3cret@');
     await assert.rejects(pushMetrics(withPassword, 'j', body), (err: Error) => {
       assert.doesNotMatch(err.message, /s3cret/);
-      assert.match(err.message, /127\.0\.0\.1:\d+\/metrics\/job\/j failed: the URL must not contain a user or password$/);
+      assert.match(err.message,
+        /127\.0\.0\.1:\d+\/metrics\/job\/j failed: the URL must not contain a user or password$/);
       return true;
     });
     assert.deepEqual(seen, []);

@@ -5,14 +5,15 @@ import { envName, FLAGS } from '../../../scripts/config/flag-table.ts';
 import { parseConfig, parseSettings, resolveNamespaces } from '../../../scripts/config/parse-config.ts';
 
 test('each flag, short name and variable is in the table once', () => {
-  for (const names of [FLAGS.map((f) => f.flag), FLAGS.flatMap((f) => f.short ?? []), FLAGS.map((f) => envName(f.flag))]) {
+  for (const names of [FLAGS.map((f) => f.flag), FLAGS.flatMap((f) => f.short ?? []),
+    FLAGS.map((f) => envName(f.flag))]) {
     assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i), []);
   }
   const keys = FLAGS.flatMap((f) => f.key ?? []);
   assert.deepEqual(keys.filter((k, i) => keys.indexOf(k) !== i), [], 'one flag per Config field');
 });
 
-test('parseSettings needs no namespace; resolveNamespaces fills the two that default to the job\'s own', () => {
+test("parseSettings needs no namespace; resolveNamespaces fills the two that default to the job's own", () => {
   const parsed = parseSettings(['--summary-namespace', 'reports'], {});
   assert.ok(parsed.ok);
   assert.equal(parsed.settings.leaseNamespace, undefined);
@@ -21,8 +22,9 @@ test('parseSettings needs no namespace; resolveNamespaces fills the two that def
   assert.equal(resolved.config.summaryNamespace, 'reports');
   assert.equal(resolved.config.leaseNamespace, 'mtr-system');
   assert.ok(Object.isFrozen(resolved.config));
-  assert.deepEqual(resolved.config, (parseConfig(['--summary-namespace', 'reports'], {}, { defaultNamespace: 'mtr-system' }) as
-    { config: unknown }).config);
+  assert.deepEqual(resolved.config,
+    (parseConfig(['--summary-namespace', 'reports'], {}, { defaultNamespace: 'mtr-system' }) as { config: unknown })
+      .config);
 });
 
 test('a job namespace that is not a valid name is a problem only when it is needed', () => {
@@ -40,5 +42,6 @@ test('--help returns the defaults, and an empty namespace flag says what is used
   assert.ok(help.ok && help.help);
   assert.equal(help.settings.maxNodes, DEFAULTS.maxNodes);
   const empty = parseSettings(['--lease-namespace='], {});
-  assert.equal(empty.ok ? '' : empty.problems[0]?.fix, 'give a value or leave --lease-namespace out to use the job\'s namespace');
+  assert.equal(empty.ok ? '' : empty.problems[0]?.fix,
+    "give a value or leave --lease-namespace out to use the job's namespace");
 });

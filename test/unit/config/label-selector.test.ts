@@ -1,11 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  labelValueProblem,
-  matchesLabelSelector,
-  parseLabelSelector,
-  qualifiedNameProblem,
-} from '../../../scripts/config/label-selector.ts';
+import { labelValueProblem, matchesLabelSelector, parseLabelSelector,
+  qualifiedNameProblem } from '../../../scripts/config/label-selector.ts';
 import type { ParsedSelector } from '../../../scripts/config/label-selector.ts';
 import type { LabelSelector } from '../../../scripts/model.ts';
 
@@ -95,10 +91,12 @@ test('matchesLabelSelector implements metav1.LabelSelector', () => {
     ['NotIn on a missing key', { matchExpressions: [{ key: 'zone', operator: 'NotIn', values: ['a'] }] }, true],
     ['Exists', { matchExpressions: [{ key: 'app', operator: 'Exists' }] }, true],
     ['Exists on a missing key', { matchExpressions: [{ key: 'zone', operator: 'Exists' }] }, false],
-    ['Exists with values is invalid', { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['web'] }] }, false],
+    ['Exists with values is invalid', { matchExpressions: [{ key: 'app', operator: 'Exists', values: ['web'] }] },
+      false],
     ['DoesNotExist', { matchExpressions: [{ key: 'zone', operator: 'DoesNotExist' }] }, true],
     ['DoesNotExist on a present key', { matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] }, false],
-    ['unknown operator matches nothing', { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['web'] }] }, false],
+    ['unknown operator matches nothing', { matchExpressions: [{ key: 'app', operator: 'Equals', values: ['web'] }] },
+      false],
     ['operators are case-sensitive', { matchExpressions: [{ key: 'app', operator: 'in', values: ['web'] }] }, false],
     [
       'matchLabels AND matchExpressions',

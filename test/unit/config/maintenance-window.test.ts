@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  parseMaintenanceWindow,
-  windowContains,
-} from '../../../scripts/config/maintenance-window.ts';
+import { parseMaintenanceWindow, windowContains } from '../../../scripts/config/maintenance-window.ts';
 import type { MaintenanceWindowConfig } from '../../../scripts/config/config.ts';
 
 function win(text: string): MaintenanceWindowConfig {

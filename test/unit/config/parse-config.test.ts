@@ -62,14 +62,60 @@ test('with nothing given, the defaults apply', () => {
 
 test('every flag is read and converted', () => {
   const c = ok([
-    '--execute', '-y', '-n', 'network-operator', '-l', 'name=multus', '--container=multus',
-    '--kubeconfig-path', '/etc/multus.kubeconfig', '--kubeconfig', '/home/me/.kube/config', '--context', 'prod',
-    '--concurrency', '256', '--read-timeout', '30s', '--max-file-size', '1Mi', '--reader-image', `registry.example.com/busybox@sha256:${'a'.repeat(64)}`,
-    '--expiring-within', '7d', '--max-nodes', '3', '--dependents', 'all', '--allow-local-storage',
-    '--opt-out-annotation', 'example.com/keep', '--step-timeout', '10m', '--deadline', '1h', '--on-failure', 'continue',
-    '--window', 'Mon-Fri 22:00-06:00 Europe/Berlin', '--lease-name', 'mtr.lock', '--lease-namespace', 'locks',
-    '--lease-ttl', '90s', '-o', 'json', '--summary-namespace', 'reports', '--summary-name', 'mtr.summary',
-    '--history', '200', '--pushgateway', 'https://push.example.com:9091',
+    '--execute',
+    '-y',
+    '-n',
+    'network-operator',
+    '-l',
+    'name=multus',
+    '--container=multus',
+    '--kubeconfig-path',
+    '/etc/multus.kubeconfig',
+    '--kubeconfig',
+    '/home/me/.kube/config',
+    '--context',
+    'prod',
+    '--concurrency',
+    '256',
+    '--read-timeout',
+    '30s',
+    '--max-file-size',
+    '1Mi',
+    '--reader-image',
+    `registry.example.com/busybox@sha256:${'a'.repeat(64)}`,
+    '--expiring-within',
+    '7d',
+    '--max-nodes',
+    '3',
+    '--dependents',
+    'all',
+    '--allow-local-storage',
+    '--opt-out-annotation',
+    'example.com/keep',
+    '--step-timeout',
+    '10m',
+    '--deadline',
+    '1h',
+    '--on-failure',
+    'continue',
+    '--window',
+    'Mon-Fri 22:00-06:00 Europe/Berlin',
+    '--lease-name',
+    'mtr.lock',
+    '--lease-namespace',
+    'locks',
+    '--lease-ttl',
+    '90s',
+    '-o',
+    'json',
+    '--summary-namespace',
+    'reports',
+    '--summary-name',
+    'mtr.summary',
+    '--history',
+    '200',
+    '--pushgateway',
+    'https://push.example.com:9091',
   ]);
   assert.equal(c.mode, 'execute');
   assert.equal(c.yes, true);
@@ -129,7 +175,8 @@ test('the environment is read, and flags win over it', () => {
 });
 
 test('booleans in the environment accept true/false/1/0/yes/no and nothing else', () => {
-  for (const [text, want] of [['true', true], ['TRUE', true], ['1', true], ['yes', true], ['false', false], ['0', false], ['no', false]] as const) {
+  for (const [text, want] of [['true', true], ['TRUE', true], ['1', true], ['yes', true], ['false', false], ['0',
+    false], ['no', false]] as const) {
     assert.equal(ok([], { MTR_ALLOW_LOCAL_STORAGE: text }).allowLocalStorage, want, text);
   }
   const [p] = problems([], { MTR_ALLOW_LOCAL_STORAGE: 'maybe' });
@@ -251,7 +298,8 @@ test('names, choices, selectors, windows and URLs are validated', () => {
 test('unknown flags, stray arguments, missing values and unknown MTR_ variables are each reported', () => {
   const found = problems(['--max-node', '3', '-x', 'stray', '--namespace'], { MTR_MAXNODES: '5', OTHER: 'ignored' });
   const sources = found.map((p) => p.source);
-  assert.deepEqual(sources.sort(), ['--max-node', '--namespace', '-x', 'MTR_MAXNODES', 'arguments', 'arguments'].sort());
+  assert.deepEqual(sources.sort(),
+    ['--max-node', '--namespace', '-x', 'MTR_MAXNODES', 'arguments', 'arguments'].sort());
   const byFlag = found.find((p) => p.source === '--max-node');
   assert.match(byFlag?.fix ?? '', /did you mean --max-nodes\?/);
   assert.match(found.find((p) => p.source === 'MTR_MAXNODES')?.fix ?? '', /MTR_MAX_NODES/);
@@ -294,7 +342,10 @@ test('the result is frozen, the window too', () => {
 test('an invalid job namespace is reported when it would be used', () => {
   const r = parseConfig([], {}, { defaultNamespace: 'Not Valid' });
   assert.equal(r.ok, false);
-  assert.equal(ok_(parseConfig(['--summary-namespace', 'a', '--lease-namespace', 'b'], {}, { defaultNamespace: 'Not Valid' })), true);
+  assert.equal(
+    ok_(parseConfig(['--summary-namespace', 'a', '--lease-namespace', 'b'], {}, { defaultNamespace: 'Not Valid' })),
+    true,
+  );
 });
 function ok_(r: { ok: boolean }): boolean {
   return r.ok;
@@ -302,10 +353,11 @@ function ok_(r: { ok: boolean }): boolean {
 
 test('usage lists every flag with its variable and default, and the exit-codes placeholder', () => {
   const text = usage();
-  for (const flag of ['execute', 'server-dry-run', 'yes', 'namespace', 'selector', 'container', 'kubeconfig-path', 'kubeconfig',
-    'context', 'in-cluster', 'concurrency', 'read-timeout', 'max-file-size', 'reader-image', 'expiring-within', 'max-nodes',
-    'dependents', 'allow-local-storage', 'opt-out-annotation', 'step-timeout', 'deadline', 'on-failure', 'window',
-    'lease-name', 'lease-namespace', 'lease-ttl', 'output', 'summary-namespace', 'summary-name', 'history', 'pushgateway', 'help']) {
+  for (const flag of ['execute', 'server-dry-run', 'yes', 'namespace', 'selector', 'container', 'kubeconfig-path',
+    'kubeconfig', 'context', 'in-cluster', 'concurrency', 'read-timeout', 'max-file-size', 'reader-image',
+    'expiring-within', 'max-nodes', 'dependents', 'allow-local-storage', 'opt-out-annotation', 'step-timeout',
+    'deadline', 'on-failure', 'window', 'lease-name', 'lease-namespace', 'lease-ttl', 'output', 'summary-namespace',
+    'summary-name', 'history', 'pushgateway', 'help']) {
     const line = text.split('\n').find((l) => new RegExp(`^  (-[a-z], )?\\s*--${flag}(?![-\\w])`).test(l));
     assert.ok(line !== undefined, `--${flag} is listed`);
     assert.match(line, /\(default: [^)]+\)/, `--${flag} shows its default`);
@@ -316,14 +368,18 @@ test('usage lists every flag with its variable and default, and the exit-codes p
 });
 
 test('MTR_SERVICE_ACCOUNT_ROOT is read into the config, not reported as unknown', () => {
-  const r = parseConfig([], { MTR_SERVICE_ACCOUNT_ROOT: '/tmp/sa', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, { defaultNamespace: 'ops' });
+  const r = parseConfig([], { MTR_SERVICE_ACCOUNT_ROOT: '/tmp/sa', KUBERNETES_SERVICE_HOST: '10.0.0.1' }, {
+    defaultNamespace: 'ops',
+  });
   assert.ok(r.ok);
   assert.equal(r.config.serviceAccountRoot, '/tmp/sa');
   assert.equal(r.config.inCluster, true);
 });
 
 test('--restart-kinds lists controller kinds; anything that is not a kind is a problem', () => {
-  const ok = parseConfig(['--restart-kinds', 'ReplicaSet, StatefulSet,VirtualMachineInstance'], {}, { defaultNamespace: 'ops' });
+  const ok = parseConfig(['--restart-kinds', 'ReplicaSet, StatefulSet,VirtualMachineInstance'], {}, {
+    defaultNamespace: 'ops',
+  });
   assert.ok(ok.ok);
   assert.deepEqual(ok.config.restartKinds, ['ReplicaSet', 'StatefulSet', 'VirtualMachineInstance']);
   const bad = parseConfig([], { MTR_RESTART_KINDS: 'replicaset,Job/x' }, { defaultNamespace: 'ops' });

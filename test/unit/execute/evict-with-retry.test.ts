@@ -27,8 +27,9 @@ function harness(answers: EvictAnswer[], opts: { abortAfterSleeps?: number } = {
   };
 }
 
-const tooMany = (retryAfterMs?: number): EvictAnswer =>
-  ({ kind: 'too-many-requests', message: 'Cannot evict pod as it would violate the pod\'s disruption budget.', ...(retryAfterMs ? { retryAfterMs } : {}) });
+const tooMany = (retryAfterMs?: number): EvictAnswer => ({ kind: 'too-many-requests',
+  message: "Cannot evict pod as it would violate the pod's disruption budget.",
+  ...(retryAfterMs ? { retryAfterMs } : {}) });
 
 test('accepted at once', async () => {
   const h = harness([{ kind: 'accepted' }]);
@@ -44,7 +45,8 @@ test('429 then accepted: waits as Retry-After says, with jitter around it', asyn
 });
 
 test('429 without Retry-After backs off exponentially up to the cap', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, undefined, () => 0.5)), [1000, 2000, 4000, 8000, 10000, 10000]);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, undefined, () => 0.5)), [1000, 2000, 4000, 8000, 10000,
+    10000]);
   assert.equal(backoffMs(1, undefined, () => 0), 800);
   assert.equal(backoffMs(1, undefined, () => 1), 1200);
 });
@@ -58,7 +60,9 @@ test('429 until the per-pod timeout: blocked, naming the refusal and the flag', 
 });
 
 test('500 for several budgets: blocked at once, no retry; 404: already gone; other errors: failed', async () => {
-  const several = harness([{ kind: 'several-budgets', message: 'more than one PodDisruptionBudget' }, { kind: 'accepted' }]);
+  const several = harness([{ kind: 'several-budgets', message: 'more than one PodDisruptionBudget' }, {
+    kind: 'accepted',
+  }]);
   assert.equal((await evictWithRetry(several.deps, 60_000)).kind, 'blocked');
   assert.equal(several.calls(), 1);
   assert.equal((await evictWithRetry(harness([{ kind: 'not-found' }]).deps, 1000)).kind, 'already-gone');

@@ -6,8 +6,8 @@ import { executePlan } from '../../../scripts/execute/execute-plan.ts';
 import type { RestartPlan } from '../../../scripts/model.ts';
 import { DAY, FakeCluster, HOUR, MINUTE, SECOND } from '../support/fake-cluster.ts';
 
-const plan = (c: FakeCluster, ...nodes: string[]): RestartPlan =>
-  ({ createdAt: c.now(), steps: nodes.map((n) => c.step(n)), deferred: [], skipped: [], advisories: [] });
+const plan = (c: FakeCluster, ...nodes: string[]): RestartPlan => ({ createdAt: c.now(),
+  steps: nodes.map((n) => c.step(n)), deferred: [], skipped: [], advisories: [] });
 const far = (c: FakeCluster) => ({ deadline: c.now() + 10 * HOUR });
 
 test('a new year-long token is fresh even when --expiring-within is longer than a year', async () => {

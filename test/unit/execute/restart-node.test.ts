@@ -35,7 +35,8 @@ test('deletes the Multus pod, waits for its replacement to be Ready and proves a
   assert.equal(phase.multus?.readyMs, 2 * SECOND);
   assert.equal(phase.multus?.newUid, c.multusPod('node-a').metadata!.uid);
   assert.ok(phase.tokenAfter?.fingerprint && phase.tokenAfter.fingerprint !== phase.tokenBefore.fingerprint);
-  assert.deepEqual(c.events.map((e) => `${e.regarding.kind} ${e.reason}`), ['Pod MultusTokenRotation', 'Node MultusTokenRotation']);
+  assert.deepEqual(c.events.map((e) => `${e.regarding.kind} ${e.reason}`), ['Pod MultusTokenRotation',
+    'Node MultusTokenRotation']);
 });
 
 test('a token written a while after the new pod is Ready is waited for, re-reading the file', async () => {
@@ -50,7 +51,9 @@ test('a new Multus pod that never writes a fresh token fails the node and leaves
   const { c } = cluster();
   c.addReplicaSet('apps', 'web', { node: 'node-a' });
   c.multus.writesToken = () => false;
-  const { execution } = done(await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })));
+  const { execution } = done(
+    await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })),
+  );
   assert.equal(execution.outcome, 'failed');
   assert.match(execution.reason, /does not hold a fresh token bound to it after 18 s.*dependents left alone/);
   assert.deepEqual(execution.pods.map((p) => p.outcome), ['not-started']);
@@ -60,7 +63,9 @@ test('a new Multus pod that never writes a fresh token fails the node and leaves
 test('a new Multus pod not Ready within the step timeout fails the node and stops the run', async () => {
   const { c } = cluster();
   c.multusDaemonSet.readyAfterMs = 'never';
-  const phase = done(await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })));
+  const phase = done(
+    await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })),
+  );
   assert.equal(phase.execution.outcome, 'failed');
   assert.match(phase.stopRun ?? '', /new Multus pod on node node-a was not Ready within --step-timeout/);
 });
@@ -115,7 +120,8 @@ test('--server-dry-run sends the delete with dryRun and waits for no new pod', a
 /** node-a rotated, with ReplicaSets `web` and `api` (one pod each, in that plan order). */
 async function rotated(opts: { web?: ReadyAfter; stepTimeoutMs?: number; webReplicas?: number } = {}) {
   const { c } = cluster();
-  c.addReplicaSet('apps', 'web', { node: 'node-a', readyAfterMs: opts.web ?? 3 * SECOND, replicas: opts.webReplicas ?? 1 });
+  c.addReplicaSet('apps', 'web', { node: 'node-a', readyAfterMs: opts.web ?? 3 * SECOND,
+    replicas: opts.webReplicas ?? 1 });
   c.addReplicaSet('apps', 'api', { node: 'node-a' });
   const deps = await c.stepDeps({ config: opts.stepTimeoutMs ? { stepTimeoutMs: opts.stepTimeoutMs } : {} });
   const step = c.step('node-a');
@@ -156,14 +162,15 @@ test('stops evicting on the node after an eviction fails outright, well within t
 test('a pod the plan blocked is reported blocked with an Event, and the node is partial', async () => {
   const { c, deps, phase, step } = await rotated();
   const blocked: NodeStep = { ...step, pods: step.pods.map((p, i) => (i === 0
-    ? { ...p, action: 'blocked', reason: 'budget apps/web allows no disruption now' } : p)) };
+    ? { ...p, action: 'blocked', reason: 'budget apps/web allows no disruption now' } : p)
+  ) };
   const node = await restartDependents(blocked, phase, deps);
   assert.equal(node.outcome, 'partial');
   assert.deepEqual(node.pods.map((p) => p.outcome), ['blocked', 'evicted']);
   assert.ok(c.events.some((e) => e.reason === 'MultusTokenEvictionBlocked' && e.regarding.name === step.pods[0]?.name));
 });
 
-test('the node\'s --step-timeout running out between evictions leaves the rest not started', async () => {
+test("the node's --step-timeout running out between evictions leaves the rest not started", async () => {
   const { c, deps, step, phase } = await rotated({ web: 30 * SECOND, stepTimeoutMs: 30 * SECOND });
   const node = await restartDependents(step, phase, deps);
   assert.deepEqual(node.pods.map((p) => p.outcome), ['evicted', 'not-started']);
@@ -171,7 +178,7 @@ test('the node\'s --step-timeout running out between evictions leaves the rest n
   assert.deepEqual(evictions(c), ['evict apps/web']);
 });
 
-test('a stop signal between evictions leaves the rest not started, with the signal\'s reason', async () => {
+test("a stop signal between evictions leaves the rest not started, with the signal's reason", async () => {
   const { c, step, phase } = await rotated();
   const stop = new AbortController();
   const deps = await c.stepDeps({ signal: stop.signal });

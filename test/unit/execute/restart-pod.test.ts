@@ -42,16 +42,18 @@ test('evicts the pod and names its replacement once the ReplicaSet has as many R
 
 test('a 429 with Retry-After is retried after that many seconds', async () => {
   const { c, pod } = cluster();
-  c.fail('evict', { code: 429, retryAfterSeconds: 7, message: 'Cannot evict pod as it would violate the pod\'s disruption budget.' });
+  c.fail('evict', { code: 429, retryAfterSeconds: 7,
+    message: "Cannot evict pod as it would violate the pod's disruption budget." });
   const { result } = await restart(c, pod);
   assert.equal(result.outcome, 'evicted');
   assert.equal(result.attempts, 2);
   assert.equal(result.evictMs, 7 * SECOND); // random() = 0.5: no jitter
 });
 
-test('a 429 that lasts past the pod\'s deadline leaves the pod blocked and running', async () => {
+test("a 429 that lasts past the pod's deadline leaves the pod blocked and running", async () => {
   const { c, pod } = cluster();
-  c.fail('evict', { code: 429, retryAfterSeconds: 60, message: 'Cannot evict pod as it would violate the pod\'s disruption budget.' }, { times: 100 });
+  c.fail('evict', { code: 429, retryAfterSeconds: 60,
+    message: "Cannot evict pod as it would violate the pod's disruption budget." }, { times: 100 });
   const { result } = await restart(c, pod);
   assert.equal(result.outcome, 'blocked');
   assert.match(result.reason, /disruption budget.*--step-timeout/);

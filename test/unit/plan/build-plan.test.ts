@@ -50,7 +50,8 @@ describe('buildPlan: node order', () => {
   it('is deterministic whatever the input order', () => {
     const base = plan({ findings, config: { ...config, maxNodes: 5 } });
     const reversed = plan({ findings: [...findings].reverse(), config: { ...config, maxNodes: 5 } });
-    const rotated = plan({ findings: [...findings.slice(4), ...findings.slice(0, 4)], config: { ...config, maxNodes: 5 } });
+    const rotated = plan({ findings: [...findings.slice(4), ...findings.slice(0, 4)],
+      config: { ...config, maxNodes: 5 } });
     assert.deepEqual(reversed, base);
     assert.deepEqual(rotated, base);
   });
@@ -59,7 +60,8 @@ describe('buildPlan: node order', () => {
     assert.ok(step);
     assert.deepEqual(
       { exp: step.exp, class: step.class, reason: step.reason, multusPod: step.multusPod },
-      { exp: S - 5, class: 'expired', reason: 'expired 5s ago', multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-n', uid: 'multus-n' } },
+      { exp: S - 5, class: 'expired', reason: 'expired 5s ago',
+        multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-n', uid: 'multus-n' } },
     );
   });
 });
@@ -107,9 +109,12 @@ describe('buildPlan: deferred and skipped', () => {
     assert.deepEqual(
       p.deferred.map((d) => [d.node, d.reason]),
       [
-        ['a', 'the Multus pod kube-system/kube-multus-ds-a has no controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
-        ['b', 'the Multus pod kube-system/kube-multus-ds-b has a ReplicaSet controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
-        ['d', 'the Multus pod kube-system/kube-multus-ds-d was not among the scanned pods, so its controller is unknown'],
+        ['a',
+          'the Multus pod kube-system/kube-multus-ds-a has no controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
+        ['b',
+          'the Multus pod kube-system/kube-multus-ds-b has a ReplicaSet controller, not a DaemonSet, so it would not come back if deleted; restart it by hand'],
+        ['d',
+          'the Multus pod kube-system/kube-multus-ds-d was not among the scanned pods, so its controller is unknown'],
       ],
     );
   });
@@ -140,7 +145,8 @@ describe('buildPlan: deferred and skipped', () => {
     assert.deepEqual(p.skipped, [
       { node: 'l', class: 'legacy', reason: 'a legacy secret token with no expiry' },
       { node: 's', class: 'self-refreshing', reason: 'thick plugin refreshes its token' },
-      { node: 'u', class: 'unreadable', reason: 'the file could not be read: permission denied; nothing is restarted on a guess' },
+      { node: 'u', class: 'unreadable',
+        reason: 'the file could not be read: permission denied; nothing is restarted on a guess' },
       { node: 'z', class: 'healthy', reason: 'valid for 300d' },
     ]);
   });
@@ -178,16 +184,19 @@ describe('buildPlan: pods of a step', () => {
     assert.equal(step.nonDependentPods, 1);
   });
   it('policy none leaves only the Multus pod', () => {
-    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'none' } }).steps;
+    const [step] =
+      plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'none' } }).steps;
     assert.deepEqual(step?.pods, []);
     assert.equal(step?.nonDependentPods, 5);
   });
   it('policy all includes pods without the annotation', () => {
-    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'all' } }).steps;
+    const [step] =
+      plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'all' } }).steps;
     assert.equal(step?.pods.length, 5);
   });
   it('never lists the Multus pod among the dependents', () => {
-    const multus = makePod({ name: 'kube-multus-ds-a', uid: 'multus-a', nodeName: 'a', controller: { kind: 'ReplicaSet', name: 'x', uid: 'x' } });
+    const multus = makePod({ name: 'kube-multus-ds-a', uid: 'multus-a', nodeName: 'a',
+      controller: { kind: 'ReplicaSet', name: 'x', uid: 'x' } });
     const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods: [multus] }).steps;
     assert.deepEqual(step?.pods, []);
     assert.equal(step?.nonDependentPods, 0);
@@ -198,7 +207,8 @@ describe('buildPlan: pods of a step', () => {
     assert.deepEqual(a, b);
   });
   it('assigns every pod on planned nodes to the step of its node', () => {
-    const many = Array.from({ length: 2000 }, (_, i) => makePod({ name: `p${String(i).padStart(4, '0')}`, nodeName: `n${i % 20}` }));
+    const many = Array.from({ length: 2000 },
+      (_, i) => makePod({ name: `p${String(i).padStart(4, '0')}`, nodeName: `n${i % 20}` }));
     const findings = Array.from({ length: 20 }, (_, i) => makeFinding({ node: `n${i}`, exp: S - HOUR / 1000 }));
     const p = plan({ findings, pods: many, config: { ...config, maxNodes: 20 } });
     assert.equal(
@@ -210,8 +220,12 @@ describe('buildPlan: pods of a step', () => {
 
 describe('buildPlan: external credentials (issue 10 item 8)', () => {
   it('skips a node whose kubeconfig holds no literal token, with its reason, and plans nothing for it', () => {
-    const p = plan({ findings: [makeFinding({ node: 'c1', class: 'external-credentials', exp: undefined,
-      reason: 'the kubeconfig\'s user "multus" authenticates with a client certificate, not a token' })] });
+    const p = plan({
+      findings: [
+        makeFinding({ node: 'c1', class: 'external-credentials', exp: undefined,
+          reason: 'the kubeconfig\'s user "multus" authenticates with a client certificate, not a token' }),
+      ],
+    });
     assert.deepEqual(p.steps, []);
     assert.deepEqual(p.deferred, []);
     assert.deepEqual(p.skipped.map((d) => [d.node, d.class]), [['c1', 'external-credentials']]);
@@ -220,16 +234,18 @@ describe('buildPlan: external credentials (issue 10 item 8)', () => {
 
 describe('buildPlan: tokens the API server does not extend (issue 10 item 7)', () => {
   // A fresh pod-bound token (kubelet-requested, 3607 s) with no kubernetes.io.warnafter: extension is off.
-  const short = (node: string, iatAgo: number) => makeFinding({ node, class: 'expiring', exp: S - iatAgo + 3607,
-    signature: 'valid', review: 'authenticated',
-    claims: { podUid: `multus-${node}`, podName: `kube-multus-ds-${node}`, iat: S - iatAgo, exp: S - iatAgo + 3607 } });
+  const short = (node: string, iatAgo: number) =>
+    makeFinding({ node, class: 'expiring', exp: S - iatAgo + 3607, signature: 'valid', review: 'authenticated',
+      claims: { podUid: `multus-${node}`, podName: `kube-multus-ds-${node}`, iat: S - iatAgo,
+        exp: S - iatAgo + 3607 } });
   it('plans no restart, defers every node saying why, and the run exits with the attention code', () => {
     const findings = [short('n1', 600), short('n2', 1200), makeFinding({ node: 'n3', class: 'expired' })];
     const p = plan({ findings });
     assert.deepEqual(p.steps, []);
     assert.deepEqual(p.deferred.map((d) => d.node).sort(), ['n1', 'n2', 'n3']);
     for (const d of p.deferred) {
-      assert.match(d.reason, /no restart planned: the API server does not extend service-account tokens — the newest Multus token \(0123456789ab on n1, issued .*\) is bound to its pod and lives 1h/);
+      assert.match(d.reason,
+        /no restart planned: the API server does not extend service-account tokens — the newest Multus token \(0123456789ab on n1, issued .*\) is bound to its pod and lives 1h/);
       assert.match(d.reason, /--service-account-extend-token-expiration=true/);
     }
     assert.equal(exitCodeForPlan(findings, p, 'execute'), EXIT.ATTENTION);

@@ -27,7 +27,12 @@ const PACING: PacingOptions = { intervalMs: HOUR, nodeTimeMs: 5 * MIN, runDeadli
   marginMs: DAY };
 const EXPIRING_WITHIN = DAY;
 
-interface SimNode { name: string; exp: number; podUid: string; generation: number }
+interface SimNode {
+  name: string;
+  exp: number;
+  podUid: string;
+  generation: number;
+}
 
 /** A thin Multus node whose token (bound to its pod, signed, accepted) expires at `exp` (ms). */
 function scanOf(n: SimNode): NodeScan {
@@ -39,20 +44,32 @@ function scanOf(n: SimNode): NodeScan {
       controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-uid' }, createdAt: n.exp - YEAR },
     file: { status: 'read', via: 'exec', bytes: 1000, path: '/host/etc/cni/net.d/multus.d/multus.kubeconfig' },
     content: { status: 'token', token: { fingerprint: `fp${n.name}${n.generation}`.slice(0, 12), claims: {
-      iss: 'https://kubernetes.default.svc', exp: Math.floor(n.exp / 1000), iat: Math.floor((n.exp - YEAR) / 1000),
-      namespace: 'kube-system', serviceAccountName: 'multus', podName: `kube-multus-ds-${n.name}`, podUid: n.podUid },
-    signature: { status: 'valid' }, review: { status: 'authenticated', username: 'system:serviceaccount:kube-system:multus' } } },
+      iss: 'https://kubernetes.default.svc',
+      exp: Math.floor(n.exp / 1000),
+      iat: Math.floor((n.exp - YEAR) / 1000),
+      namespace: 'kube-system',
+      serviceAccountName: 'multus',
+      podName: `kube-multus-ds-${n.name}`,
+      podUid: n.podUid,
+    }, signature: { status: 'valid' },
+      review: { status: 'authenticated', username: 'system:serviceaccount:kube-system:multus' } } },
   };
 }
 
 /** `size` nodes whose tokens expire within one hour of `at`. */
 function fleet(size: number, at: number): SimNode[] {
-  return Array.from({ length: size }, (_, i) => ({ name: `node-${String(i).padStart(5, '0')}`,
-    exp: at + Math.floor((i * HOUR) / size), podUid: `pod-${i}-0`, generation: 0 }));
+  return Array.from({ length: size },
+    (_, i) => ({ name: `node-${String(i).padStart(5, '0')}`, exp: at + Math.floor((i * HOUR) / size),
+      podUid: `pod-${i}-0`, generation: 0 }));
 }
 
-interface SimResult { rotatedInTime: number; expiredFirst: number; runs: number; firstWarningAt?: number;
-  maxStepsPerRun: number }
+interface SimResult {
+  rotatedInTime: number;
+  expiredFirst: number;
+  runs: number;
+  firstWarningAt?: number;
+  maxStepsPerRun: number;
+}
 
 /**
  * Hourly runs from `start` until every token has been rotated or has expired: classify, plan, and act on the plan's
@@ -100,7 +117,7 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
     assert.equal(r.firstWarningAt, undefined, 'no pacing warning when the deadline can be met');
   });
 
-  it('with today\'s fixed caps (10 nodes a run, 24 h ahead, no pacing) tokens expire first', () => {
+  it("with today's fixed caps (10 nodes a run, 24 h ahead, no pacing) tokens expire first", () => {
     const r = simulate(fleet(1000, EXPIRY), START, undefined);
     // 24 runs × 10 nodes before the window closes: 240 rotated, the other 760 expire.
     assert.ok(r.expiredFirst >= 700, `only ${r.expiredFirst} expired`);
@@ -113,9 +130,16 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
     assert.ok(EXPIRY - (r.firstWarningAt ?? 0) >= 4 * DAY);
     assert.ok(r.expiredFirst > 0);
     // The same fleet with a cap the warning names is rotated in time.
-    const first = buildPlan({ findings: fleet(3000, EXPIRY).map((n) =>
-      classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN })), pods: [], pdbs: [], config,
-    now: start, pacing: PACING });
+    const first = buildPlan({
+      findings: fleet(3000, EXPIRY).map((n) =>
+        classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN })
+      ),
+      pods: [],
+      pdbs: [],
+      config,
+      now: start,
+      pacing: PACING,
+    });
     const needed = first.pacing?.neededPerRun ?? 0;
     assert.ok(needed > 10 && needed <= 40, `needed ${needed}`);
     const fixed = { ...PACING, nodeTimeMs: Math.floor(PACING.runDeadlineMs / needed) };
@@ -125,18 +149,23 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
 
   it('the warning is loud: plan advisory, exit code ATTENTION, metric, alert rule', () => {
     const start = EXPIRY - 10 * DAY;
-    const findings = fleet(5000, EXPIRY).map((n) => classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN }));
+    const findings = fleet(5000, EXPIRY).map((n) =>
+      classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN })
+    );
     const plan = buildPlan({ findings, pods: [], pdbs: [], config, now: start, pacing: PACING });
     assert.ok(plan.pacing && plan.pacing.shortfall > 2000, JSON.stringify(plan.pacing));
-    assert.match(plan.advisories.join('\n'), /deadline cannot be met: 5000 Multus token\(s\).*raise --max-nodes to at least \d+/);
+    assert.match(plan.advisories.join('\n'),
+      /deadline cannot be met: 5000 Multus token\(s\).*raise --max-nodes to at least \d+/);
     assert.equal(plan.steps.length, 10);
     assert.ok(plan.steps.every((s) => s.paced === true));
     assert.equal(exitCodeForPlan(findings, { ...plan, steps: [] }, 'execute'), EXIT.ATTENTION);
-    const text = renderMetrics({ findings, run: { startedAt: start, finishedAt: start + 1000, mode: 'execute',
-      via: 'in-cluster', exitCode: 3, outcome: 'x' }, pacing: plan.pacing, now: start });
+    const text = renderMetrics({ findings,
+      run: { startedAt: start, finishedAt: start + 1000, mode: 'execute', via: 'in-cluster', exitCode: 3,
+        outcome: 'x' }, pacing: plan.pacing, now: start });
     assert.match(text, /^multus_token_rotator_pacing_shortfall_nodes [1-9]\d*$/m);
     assert.match(text, /^multus_token_rotator_pacing_first_miss_timestamp_seconds \d+/m);
-    assert.match(ALERT_RULES_YAML, /alert: MultusTokenRotationCannotKeepUp\n\s+expr: max\(multus_token_rotator_pacing_shortfall_nodes\) > 0/);
+    assert.match(ALERT_RULES_YAML,
+      /alert: MultusTokenRotationCannotKeepUp\n\s+expr: max\(multus_token_rotator_pacing_shortfall_nodes\) > 0/);
   });
 });
 
@@ -179,8 +208,8 @@ describe('pacing: pace()', () => {
   });
 
   it('nothing is pulled forward while the fleet can wait; the derived horizon says when pacing begins', () => {
-    const findings = Array.from({ length: 100 }, (_, i) => makeFinding({ node: `n${i}`, class: 'healthy',
-      exp: S + 60 * 86400 }));
+    const findings = Array.from({ length: 100 },
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 60 * 86400 }));
     const r = pace(findings, NOW, PACING);
     assert.equal(r.dueThisRun, 0);
     assert.equal(r.shortfall, 0);
@@ -202,8 +231,8 @@ describe('pacing: pace()', () => {
     const parsed = parseMaintenanceWindow('Mon-Fri 22:00-06:00 UTC');
     assert.ok(parsed.ok);
     // NOW is a Sunday: 4 nights of 8 runs before the margin = 320 nodes; without the window, 96 runs = 960.
-    const findings = Array.from({ length: 400 }, (_, i) => makeFinding({ node: `n${i}`, class: 'healthy',
-      exp: S + 5 * 86400 }));
+    const findings = Array.from({ length: 400 },
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 5 * 86400 }));
     const open = pace(findings, NOW, PACING);
     const windowed = pace(findings, NOW, { ...PACING, window: parsed.window });
     assert.equal(open.shortfall, 0);
@@ -212,8 +241,9 @@ describe('pacing: pace()', () => {
   });
 
   it('legacy, self-refreshing and unreadable nodes have no deadline', () => {
-    const r = pace([makeFinding({ class: 'legacy', exp: undefined }), makeFinding({ class: 'self-refreshing', exp: undefined }),
-      makeFinding({ class: 'unreadable', exp: undefined })], NOW, PACING);
+    const r = pace([makeFinding({ class: 'legacy', exp: undefined }),
+      makeFinding({ class: 'self-refreshing', exp: undefined }), makeFinding({ class: 'unreadable', exp: undefined })],
+      NOW, PACING);
     assert.equal(r.tokens, 0);
     assert.equal(r.dueThisRun, 0);
   });

@@ -10,12 +10,15 @@ describe('budgetsFor', () => {
     { name: 'matchLabels that match', pdb: makePdb({ namespace: 'shop' }), matches: true },
     { name: 'another namespace', pdb: makePdb({ namespace: 'other' }), matches: false },
     { name: 'no selector matches nothing', pdb: makePdb({ namespace: 'shop', selector: undefined }), matches: false },
-    { name: 'empty selector matches all in the namespace', pdb: makePdb({ namespace: 'shop', selector: {} }), matches: true },
+    { name: 'empty selector matches all in the namespace', pdb: makePdb({ namespace: 'shop', selector: {} }),
+      matches: true },
     { name: 'empty selector in another namespace', pdb: makePdb({ namespace: 'other', selector: {} }), matches: false },
-    { name: 'labels that differ', pdb: makePdb({ namespace: 'shop', selector: { matchLabels: { app: 'db' } } }), matches: false },
+    { name: 'labels that differ', pdb: makePdb({ namespace: 'shop', selector: { matchLabels: { app: 'db' } } }),
+      matches: false },
     {
       name: 'matchExpressions In',
-      pdb: makePdb({ namespace: 'shop', selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'x'] }] } }),
+      pdb: makePdb({ namespace: 'shop',
+        selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'x'] }] } }),
       matches: true,
     },
     {
@@ -122,13 +125,19 @@ describe('budgetVerdict', () => {
     {
       name: 'unready pod, IfHealthyBudget, unhealthy budget',
       pod: unready,
-      budgets: [makePdb({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1, unhealthyPodEvictionPolicy: 'IfHealthyBudget' })],
+      budgets: [
+        makePdb({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 1,
+          unhealthyPodEvictionPolicy: 'IfHealthyBudget' }),
+      ],
       blocked: /not healthy/,
     },
     {
       name: 'unready pod, AlwaysAllow, unhealthy budget: passes',
       pod: unready,
-      budgets: [makePdb({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 2, unhealthyPodEvictionPolicy: 'AlwaysAllow' })],
+      budgets: [
+        makePdb({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 2,
+          unhealthyPodEvictionPolicy: 'AlwaysAllow' }),
+      ],
     },
     {
       name: 'unready pod, AlwaysAllow, even with an unobserved status: passes (the API server does not look)',

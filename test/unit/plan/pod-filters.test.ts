@@ -19,7 +19,8 @@ const EMPTY_DIR = [{ name: 'cache', kind: 'emptyDir' as const }];
 describe('isDependent', () => {
   const cases: Array<{ name: string; pod: PodFacts; policy: DependentsPolicy; want: boolean }> = [
     { name: 'networks annotation, secondary-networks', pod: makePod(), policy: 'secondary-networks', want: true },
-    { name: 'no annotation, secondary-networks', pod: makePod({ annotations: {} }), policy: 'secondary-networks', want: false },
+    { name: 'no annotation, secondary-networks', pod: makePod({ annotations: {} }), policy: 'secondary-networks',
+      want: false },
     {
       name: 'blank annotation, secondary-networks',
       pod: makePod({ annotations: { 'k8s.v1.cni.cncf.io/networks': '  ' } }),
@@ -64,8 +65,10 @@ describe('podVerdict', () => {
   }> = [
     { name: 'an ordinary dependent pod is restarted', pod: makePod(), action: 'restart', reason: /secondary networks/ },
     { name: 'succeeded', pod: makePod({ phase: 'Succeeded' }), action: 'skip', reason: /finished \(Succeeded\)/ },
-    { name: 'failed', pod: makePod({ phase: 'Failed', controller: undefined }), action: 'skip', reason: /finished \(Failed\)/ },
-    { name: 'terminating', pod: makePod({ deleting: true, controller: undefined }), action: 'skip', reason: /terminating/ },
+    { name: 'failed', pod: makePod({ phase: 'Failed', controller: undefined }), action: 'skip',
+      reason: /finished \(Failed\)/ },
+    { name: 'terminating', pod: makePod({ deleting: true, controller: undefined }), action: 'skip',
+      reason: /terminating/ },
     {
       name: 'mirror pod, although it has no controller',
       pod: makePod({ controller: undefined, annotations: { ...NET, 'kubernetes.io/config.mirror': 'abc' } }),
@@ -206,7 +209,8 @@ describe('podVerdict', () => {
     const ok = podVerdict(makePod(), { config, pdbs: [makePdb()] });
     assert.equal(ok.action, 'restart');
     assert.deepEqual(ok.pdbs, ['default/web']);
-    const blocked = podVerdict(makePod(), { config, pdbs: [makePdb({ name: 'a' }), makePdb({ name: 'b', selector: {} })] });
+    const blocked = podVerdict(makePod(), { config,
+      pdbs: [makePdb({ name: 'a' }), makePdb({ name: 'b', selector: {} })] });
     assert.equal(blocked.action, 'blocked');
     assert.deepEqual(blocked.pdbs, ['default/a', 'default/b']);
     assert.equal(podVerdict(makePod(), ctx).pdbs, undefined);
@@ -218,7 +222,8 @@ describe('podVerdict', () => {
     assert.equal(v.action, 'manual');
     assert.match(v.reason, /VirtualMachineInstance vm-1/);
     assert.equal(v.override, '--restart-kinds');
-    const allowed = podVerdict(vm, { ...ctx, config: { ...ctx.config, restartKinds: ['ReplicaSet', 'VirtualMachineInstance'] } });
+    const allowed = podVerdict(vm, { ...ctx,
+      config: { ...ctx.config, restartKinds: ['ReplicaSet', 'VirtualMachineInstance'] } });
     assert.equal(allowed.action, 'restart');
   });
 

@@ -31,13 +31,15 @@ const step: NodeStep = {
   reason: 'expired',
   exp: S - 3600,
   multusPod: { namespace: 'kube-system', name: 'm-a', uid: 'm' },
-  pods: [{ namespace: 'shop', name: 'api', uid: 'u', action: 'blocked', reason: 'budget shop/api allows no disruption now', pdbs: ['shop/api'] }],
+  pods: [{ namespace: 'shop', name: 'api', uid: 'u', action: 'blocked',
+    reason: 'budget shop/api allows no disruption now', pdbs: ['shop/api'] }],
   nonDependentPods: 2,
 };
 const base: SummaryInput = {
   run: makeRun({ mode: 'execute', identity: 'system:serviceaccount:kube-system:rotator' }),
   findings,
-  plan: makePlan({ steps: [step], deferred: [{ node: 'c', class: 'expiring', reason: 'cap', override: '--max-nodes' }], advisories: ['x'] }),
+  plan: makePlan({ steps: [step], deferred: [{ node: 'c', class: 'expiring', reason: 'cap', override: '--max-nodes' }],
+    advisories: ['x'] }),
   warnings: ['the JWKS could not be read'],
   historyLimit: 20,
 };
@@ -64,7 +66,8 @@ const rotatedA: NodeExecution = {
       replacementReadyMs: 9_000,
       replacement: { name: 'web-2', uid: 'w2' },
     },
-    { namespace: 'shop', name: 'api', uid: 'u', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
+    { namespace: 'shop', name: 'api', uid: 'u', outcome: 'blocked',
+      reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
   ],
 };
 const execution: ExecutionReport = {
@@ -157,7 +160,8 @@ describe('buildSummary', () => {
     { name: 'not a list', text: 'runs: 3', kept: 0, warning: /not a list of runs/ },
     {
       name: 'an alias bomb',
-      text: ['- &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((c, i) => `- &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n'),
+      text: ['- &a [x, x, x, x, x, x, x, x, x, x]',
+        ...'bcdefgh'.split('').map((c, i) => `- &${c} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n'),
       kept: 0,
       warning: /could not be parsed and was dropped/,
     },
@@ -183,8 +187,12 @@ describe('buildSummary', () => {
     });
   }
   it('keeps only known fields of previous entries', () => {
-    const { entries } = readHistory(stringify([{ startedAt: 'x', mode: 'm', via: 'v', outcome: 'o', exitCode: 1, token: 'eyJ...', counts: { a: 1, b: 'x' } }]));
-    assert.deepEqual(entries, [{ startedAt: 'x', mode: 'm', via: 'v', outcome: 'o', exitCode: 1, counts: { a: 1 }, actedOn: [] }]);
+    const { entries } = readHistory(
+      stringify([{ startedAt: 'x', mode: 'm', via: 'v', outcome: 'o', exitCode: 1, token: 'eyJ...',
+        counts: { a: 1, b: 'x' } }]),
+    );
+    assert.deepEqual(entries, [{ startedAt: 'x', mode: 'm', via: 'v', outcome: 'o', exitCode: 1, counts: { a: 1 },
+      actedOn: [] }]);
   });
 
   describe('execution', () => {
@@ -223,18 +231,22 @@ describe('buildSummary', () => {
             evictMs: 5000,
             goneMs: 1200,
             replacementReadyMs: 9000,
-                  replacement: 'web-2',
+            replacement: 'web-2',
           },
           { pod: 'shop/api', outcome: 'blocked', reason: 'budget shop/api allowed no disruption for 5m', attempts: 30 },
         ],
       });
-      assert.deepEqual(nodes[2], { node: 'c', outcome: 'not-started', reason: 'the run stopped before this node', pods: [] });
+      assert.deepEqual(nodes[2], { node: 'c', outcome: 'not-started', reason: 'the run stopped before this node',
+        pods: [] });
       assert.equal(e.nodesNotShown, undefined);
     });
     it('names who holds the lease when this run did not get it', () => {
-      const lease = { name: 'l', namespace: 'ns', holder: 'job-2', acquired: false, heldBy: 'job-1', heldSince: '2025-05-31T23:59:00.000Z' };
-      const e = doc(buildSummary({ ...base, execution: { ...execution, lease, nodes: [] } }), 'summary.yaml').execution as Record<string, unknown>;
-      assert.deepEqual(e.lease, { name: 'ns/l', holder: 'job-2', acquired: false, heldBy: 'job-1', heldSince: '2025-05-31T23:59:00.000Z' });
+      const lease = { name: 'l', namespace: 'ns', holder: 'job-2', acquired: false, heldBy: 'job-1',
+        heldSince: '2025-05-31T23:59:00.000Z' };
+      const e = doc(buildSummary({ ...base, execution: { ...execution, lease, nodes: [] } }), 'summary.yaml')
+        .execution as Record<string, unknown>;
+      assert.deepEqual(e.lease, { name: 'ns/l', holder: 'job-2', acquired: false, heldBy: 'job-1',
+        heldSince: '2025-05-31T23:59:00.000Z' });
     });
     it('has no execution section without a report', () => {
       assert.equal(doc(buildSummary(base), 'summary.yaml').execution, undefined);
@@ -254,16 +266,18 @@ describe('buildSummary', () => {
     it('keeps acted from previous entries and drops malformed items of it', () => {
       const { entries } = readHistory(
         stringify([
-          { startedAt: 'x', mode: 'execute', via: 'v', outcome: 'o', exitCode: 0, acted: [{ node: 'a', outcome: 'rotated', token: 'eyJ' }, 'b', { node: 3 }] },
+          { startedAt: 'x', mode: 'execute', via: 'v', outcome: 'o', exitCode: 0,
+            acted: [{ node: 'a', outcome: 'rotated', token: 'eyJ' }, 'b', { node: 3 }] },
         ]),
       );
       assert.deepEqual(entries[0]?.acted, [{ node: 'a', outcome: 'rotated' }]);
     });
 
     function bigRun(nodes: number, podsPerNode: number, rest: 'not-started' | 'skipped' = 'not-started'): SummaryInput {
-      const many: NodeFinding[] = Array.from({ length: nodes }, (_, i) =>
-        makeFinding({ node: `worker-${String(i).padStart(5, '0')}.example.internal`, class: 'expired', reason: 'the token expired 1h ago and the Multus pod must be restarted' }),
-      );
+      const many: NodeFinding[] = Array.from({ length: nodes },
+        (_, i) =>
+          makeFinding({ node: `worker-${String(i).padStart(5, '0')}.example.internal`, class: 'expired',
+            reason: 'the token expired 1h ago and the Multus pod must be restarted' }));
       const pods = (outcome: 'evicted' | 'not-started') =>
         Array.from({ length: podsPerNode }, (_, j) => ({
           namespace: 'shop',
@@ -285,7 +299,11 @@ describe('buildSummary', () => {
       return {
         ...base,
         findings: many,
-        plan: makePlan({ steps: many.map((f) => ({ node: f.node, class: f.class, reason: f.reason, multusPod: f.multusPod, pods: [] })) }),
+        plan: makePlan({
+          steps: many.map((f) => ({ node: f.node, class: f.class, reason: f.reason, multusPod: f.multusPod,
+            pods: [] })
+          ),
+        }),
         execution: { ...execution, stoppedBecause: 'deadline', nodes: nodeRuns },
       };
     }
@@ -337,8 +355,7 @@ describe('buildSummary', () => {
           class: i % 50 === 0 ? 'expired' : i % 97 === 0 ? 'unreadable' : 'healthy',
           reason: 'the token is valid for another 300 days and needs nothing from this run',
           exp: S + 86400 * 300 - i,
-        }),
-      );
+        }));
       const pods: PodVerdict[] = Array.from({ length: 110 }, (_, i) => ({
         namespace: 'shop',
         name: `pod-${i}`,
@@ -364,7 +381,9 @@ describe('buildSummary', () => {
         findings: many,
         plan: makePlan({
           steps,
-          skipped: many.filter((f) => f.class !== 'expired').map((f) => ({ node: f.node, class: f.class, reason: f.reason })),
+          skipped: many.filter((f) => f.class !== 'expired').map((f) => ({ node: f.node, class: f.class,
+            reason: f.reason })
+          ),
         }),
         previous: { 'history.yaml': stringify(history) },
         historyLimit: 201,

@@ -1,17 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXIT, describeExitCodes, exitCodeForPlan, exitCodeForRun, type RunExitOptions } from '../../../scripts/report/exit-codes.ts';
-import type {
-  ExecutionReport,
-  NodeExecution,
-  NodeFinding,
-  NodeOutcome,
-  NodeStep,
-  PodAction,
-  PodOutcome,
-  RestartPlan,
-  RunMode,
-} from '../../../scripts/model.ts';
+import { EXIT, describeExitCodes, exitCodeForPlan, exitCodeForRun,
+  type RunExitOptions } from '../../../scripts/report/exit-codes.ts';
+import type { ExecutionReport, NodeExecution, NodeFinding, NodeOutcome, NodeStep, PodAction, PodOutcome, RestartPlan,
+  RunMode } from '../../../scripts/model.ts';
 import { NOW, makeFinding, makePlan } from '../fixtures.ts';
 
 function step(actions: PodAction[] = [], node = 'a'): NodeStep {
@@ -30,7 +22,8 @@ describe('exitCodeForPlan', () => {
   const cases: Array<{ name: string; findings: NodeFinding[]; plan: RestartPlan; mode: RunMode; want: number }> = [
     { name: 'all healthy, dry run', findings: healthy, plan: makePlan(), mode: 'dry-run', want: EXIT.OK },
     { name: 'no Multus pods at all', findings: [], plan: makePlan(), mode: 'execute', want: EXIT.OK },
-    { name: 'steps in a dry run', findings: expired, plan: makePlan({ steps: [step(['restart'])] }), mode: 'dry-run', want: EXIT.ATTENTION },
+    { name: 'steps in a dry run', findings: expired, plan: makePlan({ steps: [step(['restart'])] }), mode: 'dry-run',
+      want: EXIT.ATTENTION },
     {
       name: 'steps in a server dry run',
       findings: expired,
@@ -38,7 +31,8 @@ describe('exitCodeForPlan', () => {
       mode: 'server-dry-run',
       want: EXIT.ATTENTION,
     },
-    { name: 'clean steps to execute', findings: expired, plan: makePlan({ steps: [step(['restart', 'skip'])] }), mode: 'execute', want: EXIT.OK },
+    { name: 'clean steps to execute', findings: expired, plan: makePlan({ steps: [step(['restart', 'skip'])] }),
+      mode: 'execute', want: EXIT.OK },
     ...(['blocked', 'refused', 'manual'] as const).map((action) => ({
       name: `a ${action} pod in an executed step`,
       findings: expired,
@@ -60,7 +54,9 @@ describe('exitCodeForPlan', () => {
       mode: 'execute',
       want: EXIT.ATTENTION,
     },
-    { name: 'legacy and self-refreshing need nothing', findings: [makeFinding({ class: 'legacy' }), makeFinding({ class: 'self-refreshing' })], plan: makePlan(), mode: 'dry-run', want: EXIT.OK },
+    { name: 'legacy and self-refreshing need nothing',
+      findings: [makeFinding({ class: 'legacy' }), makeFinding({ class: 'self-refreshing' })], plan: makePlan(),
+      mode: 'dry-run', want: EXIT.OK },
   ];
   for (const c of cases) {
     it(c.name, () => assert.equal(exitCodeForPlan(c.findings, c.plan, c.mode), c.want));
@@ -93,18 +89,28 @@ describe('exitCodeForRun', () => {
     opts?: Partial<RunExitOptions>;
     want: number;
   }> = [
-    { name: 'every node rotated', execution: execution([nodeRun('a', 'rotated', ['evicted']), nodeRun('b', 'rotated', ['already-gone'])]), want: EXIT.OK },
-    { name: 'a node skipped by the re-check', execution: execution([nodeRun('a', 'rotated'), nodeRun('b', 'skipped', ['skipped'])]), want: EXIT.OK },
-    { name: 'a node failed', execution: execution([nodeRun('a', 'failed'), nodeRun('b', 'not-started')]), want: EXIT.FAILED },
-    { name: 'a pod failed on a partial node', execution: execution([nodeRun('a', 'partial', ['evicted', 'failed']), nodeRun('b', 'rotated')]), want: EXIT.FAILED },
-    { name: 'a partial node with a blocked pod', execution: execution([nodeRun('a', 'partial', ['blocked']), nodeRun('b', 'rotated')]), want: EXIT.ATTENTION },
-    { name: 'a not-started pod', execution: execution([nodeRun('a', 'rotated', ['evicted', 'not-started']), nodeRun('b', 'rotated')]), want: EXIT.ATTENTION },
+    { name: 'every node rotated',
+      execution: execution([nodeRun('a', 'rotated', ['evicted']), nodeRun('b', 'rotated', ['already-gone'])]),
+      want: EXIT.OK },
+    { name: 'a node skipped by the re-check',
+      execution: execution([nodeRun('a', 'rotated'), nodeRun('b', 'skipped', ['skipped'])]), want: EXIT.OK },
+    { name: 'a node failed', execution: execution([nodeRun('a', 'failed'), nodeRun('b', 'not-started')]),
+      want: EXIT.FAILED },
+    { name: 'a pod failed on a partial node',
+      execution: execution([nodeRun('a', 'partial', ['evicted', 'failed']), nodeRun('b', 'rotated')]),
+      want: EXIT.FAILED },
+    { name: 'a partial node with a blocked pod',
+      execution: execution([nodeRun('a', 'partial', ['blocked']), nodeRun('b', 'rotated')]), want: EXIT.ATTENTION },
+    { name: 'a not-started pod',
+      execution: execution([nodeRun('a', 'rotated', ['evicted', 'not-started']), nodeRun('b', 'rotated')]),
+      want: EXIT.ATTENTION },
     {
       name: 'a not-started node (deadline)',
       execution: execution([nodeRun('a', 'rotated'), nodeRun('b', 'not-started')], { stoppedBecause: 'deadline' }),
       want: EXIT.ATTENTION,
     },
-    { name: 'a planned step missing from the report', execution: execution([nodeRun('a', 'rotated')]), want: EXIT.ATTENTION },
+    { name: 'a planned step missing from the report', execution: execution([nodeRun('a', 'rotated')]),
+      want: EXIT.ATTENTION },
     { name: 'plan only, execute mode, clean steps', execution: undefined, want: EXIT.OK },
     {
       name: 'server dry run with steps',
@@ -114,7 +120,8 @@ describe('exitCodeForRun', () => {
     },
     { name: 'dry run with steps, no report', execution: undefined, mode: 'dry-run', want: EXIT.ATTENTION },
     { name: 'outside the window', execution: execution([]), opts: { outsideWindow: true }, want: EXIT.ATTENTION },
-    { name: 'outside the window with nothing planned', plan: makePlan(), execution: execution([]), opts: { outsideWindow: true }, want: EXIT.OK },
+    { name: 'outside the window with nothing planned', plan: makePlan(), execution: execution([]),
+      opts: { outsideWindow: true }, want: EXIT.OK },
     {
       name: 'an unreadable node beside rotated ones',
       findings: [...expired, makeFinding({ node: 'u', class: 'unreadable' })],
@@ -123,7 +130,8 @@ describe('exitCodeForRun', () => {
     },
     {
       name: 'deferred nodes beside rotated ones',
-      plan: makePlan({ steps: twoSteps.steps, deferred: [{ node: 'c', class: 'expired', reason: 'cap', override: '--max-nodes' }] }),
+      plan: makePlan({ steps: twoSteps.steps,
+        deferred: [{ node: 'c', class: 'expired', reason: 'cap', override: '--max-nodes' }] }),
       execution: execution([nodeRun('a', 'rotated'), nodeRun('b', 'rotated')]),
       want: EXIT.ATTENTION,
     },
@@ -136,7 +144,9 @@ describe('exitCodeForRun', () => {
     { name: 'the lease is held by another run', execution: undefined, opts: { leaseHeld: true }, want: EXIT.LOCKED },
     {
       name: 'the report says the lease was not acquired',
-      execution: execution([], { lease: { name: 'l', namespace: 'n', holder: 'me', acquired: false, heldBy: 'other' } }),
+      execution: execution([], {
+        lease: { name: 'l', namespace: 'n', holder: 'me', acquired: false, heldBy: 'other' },
+      }),
       want: EXIT.LOCKED,
     },
     {
@@ -145,13 +155,18 @@ describe('exitCodeForRun', () => {
       opts: { interrupted: true, leaseHeld: true },
       want: EXIT.INTERRUPTED,
     },
-    { name: 'locked wins over a failure', execution: execution([nodeRun('a', 'failed')]), opts: { leaseHeld: true }, want: EXIT.LOCKED },
-    { name: 'a failure wins over attention', findings: [...expired, makeFinding({ node: 'u', class: 'unreadable' })], execution: execution([nodeRun('a', 'failed')]), want: EXIT.FAILED },
+    { name: 'locked wins over a failure', execution: execution([nodeRun('a', 'failed')]), opts: { leaseHeld: true },
+      want: EXIT.LOCKED },
+    { name: 'a failure wins over attention', findings: [...expired, makeFinding({ node: 'u', class: 'unreadable' })],
+      execution: execution([nodeRun('a', 'failed')]), want: EXIT.FAILED },
   ];
   for (const c of cases) {
     it(c.name, () =>
-      assert.equal(exitCodeForRun(c.findings ?? expired, c.plan ?? twoSteps, c.execution, c.mode ?? 'execute', { ...clean, ...c.opts }), c.want),
-    );
+      assert.equal(
+        exitCodeForRun(c.findings ?? expired, c.plan ?? twoSteps, c.execution, c.mode ?? 'execute', { ...clean,
+          ...c.opts }),
+        c.want,
+      ));
   }
 });
 

@@ -29,7 +29,8 @@ const execution: ExecutionReport = {
         { namespace: 'ns', name: 'p3', uid: '3', outcome: 'blocked', reason: 'budget' },
       ],
     },
-    { node: 'b', outcome: 'not-started', reason: 'deadline', pods: [{ namespace: 'ns', name: 'p4', uid: '4', outcome: 'not-started', reason: 'deadline' }] },
+    { node: 'b', outcome: 'not-started', reason: 'deadline',
+      pods: [{ namespace: 'ns', name: 'p4', uid: '4', outcome: 'not-started', reason: 'deadline' }] },
   ],
 };
 const run = makeRun({ mode: 'execute', startedAt: NOW, finishedAt: NOW + 61_500, exitCode: 3 });
@@ -52,7 +53,9 @@ function samples(text: string): Map<string, string> {
       typed.add(type[1]);
       continue;
     }
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="(?:[^"\\\n]|\\.)*"(?:,[a-z_]+="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/.exec(line);
+    const m =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-z_]+="(?:[^"\\\n]|\\.)*"(?:,[a-z_]+="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+]+|NaN|[+-]Inf)$/
+        .exec(line);
     assert.ok(m !== null, `not a sample line: ${JSON.stringify(line)}`);
     const [, name = '', labels = '', value = ''] = m;
     assert.ok(typed.has(name), `sample before its TYPE: ${line}`);
@@ -144,7 +147,8 @@ describe('ALERT_RULES_YAML', () => {
     );
     assert.deepEqual(
       [...rules.keys()],
-      ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotationCannotKeepUp', 'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
+      ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotationCannotKeepUp',
+        'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
     );
     for (const r of rules.values()) {
       assert.ok(typeof r.expr === 'string' && r.expr.length > 0, r.alert);
@@ -153,11 +157,13 @@ describe('ALERT_RULES_YAML', () => {
     }
   });
   it('has the thresholds asked for', () => {
-    assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '', /earliest_token_expiry_timestamp_seconds\) - time\(\) < 12 \* 3600$/);
+    assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '',
+      /earliest_token_expiry_timestamp_seconds\) - time\(\) < 12 \* 3600$/);
     const invalid = rules.get('MultusTokenInvalidOrExpired');
     assert.match(invalid?.expr ?? '', /multus_token_rotator_nodes\{class=~"invalid\|expired"\}\) > 0$/);
     assert.equal(invalid?.for, '2h');
-    assert.match(rules.get('MultusTokenRotatorNotRunning')?.expr ?? '', /^time\(\) - max\(multus_token_rotator_last_run_timestamp_seconds\) > 3 \* 3600$/);
+    assert.match(rules.get('MultusTokenRotatorNotRunning')?.expr ?? '',
+      /^time\(\) - max\(multus_token_rotator_last_run_timestamp_seconds\) > 3 \* 3600$/);
     assert.match(rules.get('MultusTokenRotatorFailing')?.expr ?? '', /!= 0 and .*!= 3$/);
     assert.equal(
       rules.get('MultusTokenRotatorJobFailed')?.expr,
@@ -166,8 +172,9 @@ describe('ALERT_RULES_YAML', () => {
   });
   it('only uses metrics that renderMetrics writes', () => {
     const written = new Set(
-      renderMetrics({ findings, run, execution, now: NOW, pacing: { capacityPerRun: 10, limitedBy: '--max-nodes',
-        intervalMs: 3_600_000, nodeTimeMs: 300_000, tokens: 1, dueThisRun: 1, pulledForward: 0, shortfall: 0 } })
+      renderMetrics({ findings, run, execution, now: NOW,
+        pacing: { capacityPerRun: 10, limitedBy: '--max-nodes', intervalMs: 3_600_000, nodeTimeMs: 300_000, tokens: 1,
+          dueThisRun: 1, pulledForward: 0, shortfall: 0 } })
         .split('\n')
         .flatMap((l) => /^# TYPE (\S+)/.exec(l)?.slice(1) ?? []),
     );

@@ -24,12 +24,14 @@ const partial: NodeExecution = {
   reason: 'Multus restarted; 1 dependent pod blocked',
   startedAt: NOW,
   finishedAt: NOW + 30_000,
-  multus: { oldPod: 'kube-multus-ds-x', oldUid: 'm1', newPod: 'kube-multus-ds-y', newUid: 'm2', readyMs: 4200, tokenMs: 350 },
+  multus: { oldPod: 'kube-multus-ds-x', oldUid: 'm1', newPod: 'kube-multus-ds-y', newUid: 'm2', readyMs: 4200,
+    tokenMs: 350 },
   tokenBefore: { fingerprint: 'bbbbbbbbbbbb', exp: S - 7200 },
   tokenAfter: { fingerprint: 'cccccccccccc', exp: S + 365 * 86400 },
   pods: [
     evictedPod,
-    { namespace: 'shop', name: 'db-0', uid: '3', outcome: 'blocked', reason: 'budget shop/db allowed no disruption for 5m', attempts: 30 },
+    { namespace: 'shop', name: 'db-0', uid: '3', outcome: 'blocked',
+      reason: 'budget shop/db allowed no disruption for 5m', attempts: 30 },
   ],
 };
 const execution: ExecutionReport = {
@@ -40,7 +42,8 @@ const execution: ExecutionReport = {
   stoppedBecause: 'the deadline of 30m was reached',
   nodes: [
     partial,
-    { node: 'node-f', outcome: 'failed', reason: 'the new Multus pod was not Ready within 5m', multus: { oldPod: 'kube-multus-ds-f', oldUid: 'f1' }, pods: [] },
+    { node: 'node-f', outcome: 'failed', reason: 'the new Multus pod was not Ready within 5m',
+      multus: { oldPod: 'kube-multus-ds-f', oldUid: 'f1' }, pods: [] },
     { node: 'node-n', outcome: 'not-started', reason: 'the run stopped before this node', pods: [] },
   ],
 };
@@ -60,9 +63,12 @@ describe('renderExecutionTable', () => {
     ]);
   });
   it('shows how long Multus took and the token before and after, by fingerprint and expiry', () => {
-    assert.ok(lines.includes('     Multus kube-multus-ds-x → kube-multus-ds-y: Ready in 4200 ms, token read in 350 ms'), text);
+    assert.ok(lines.includes('     Multus kube-multus-ds-x → kube-multus-ds-y: Ready in 4200 ms, token read in 350 ms'),
+      text);
     assert.ok(
-      lines.includes('     Token bbbbbbbbbbbb (expires 2025-05-31 22:00:00Z) → cccccccccccc (expires 2026-06-01 00:00:00Z)'),
+      lines.includes(
+        '     Token bbbbbbbbbbbb (expires 2025-05-31 22:00:00Z) → cccccccccccc (expires 2026-06-01 00:00:00Z)',
+      ),
       text,
     );
     assert.ok(lines.includes('     Multus kube-multus-ds-f → no new pod'), text);
@@ -73,8 +79,10 @@ describe('renderExecutionTable', () => {
     assert.match(lines[header] ?? '', /^ {5}OUTCOME\s+POD\s+ATTEMPTS\s+EVICT\s+GONE\s+READY\s+REPLACEMENT\s+REASON$/);
     const evicted = lines[header + 1] ?? '';
     const blocked = lines[header + 2] ?? '';
-    assert.match(evicted, /^ {5}evicted\s+shop\/api-1\s+2\s+5000 ms\s+1200 ms\s+9000 ms\s+api-2\s+the replacement is Ready$/);
-    assert.match(blocked, /^ {5}blocked\s+shop\/db-0\s+30\s+-\s+-\s+-\s+-\s+budget shop\/db allowed no disruption for 5m$/);
+    assert.match(evicted,
+      /^ {5}evicted\s+shop\/api-1\s+2\s+5000 ms\s+1200 ms\s+9000 ms\s+api-2\s+the replacement is Ready$/);
+    assert.match(blocked,
+      /^ {5}blocked\s+shop\/db-0\s+30\s+-\s+-\s+-\s+-\s+budget shop\/db allowed no disruption for 5m$/);
     for (const col of ['POD', 'ATTEMPTS', 'EVICT', 'REASON']) {
       const at = (lines[header] ?? '').indexOf(col);
       assert.equal(evicted[at - 1], ' ', col);
@@ -84,7 +92,8 @@ describe('renderExecutionTable', () => {
   });
   it('ends with the stop reason and a closing line that counts outcomes', () => {
     assert.equal(lines.at(-4), 'Stopped early: the deadline of 30m was reached');
-    assert.equal(lines.at(-2), 'Finished in 1m 35s: 1 partial, 1 failed, 1 not-started of 3 node(s); pods: 1 evicted, 1 blocked.');
+    assert.equal(lines.at(-2),
+      'Finished in 1m 35s: 1 partial, 1 failed, 1 not-started of 3 node(s); pods: 1 evicted, 1 blocked.');
     assert.equal(lines.at(-1), '');
   });
   it('never shows more of a token than its fingerprint', () => {
@@ -97,7 +106,8 @@ describe('renderExecutionTable', () => {
         ...execution,
         stoppedBecause: undefined,
         nodes: [],
-        lease: { name: 'l', namespace: 'ns', holder: 'job-2', acquired: false, heldBy: 'job-1', heldSince: '2025-05-31T23:59:00.000Z' },
+        lease: { name: 'l', namespace: 'ns', holder: 'job-2', acquired: false, heldBy: 'job-1',
+          heldSince: '2025-05-31T23:59:00.000Z' },
       },
     });
     assert.match(t, /Lease ns\/l is held by job-1 since 2025-05-31T23:59:00.000Z; this run \(job-2\) did nothing\./);
@@ -109,11 +119,13 @@ describe('renderExecutionTable', () => {
       mode: 'server-dry-run',
       startedAt: NOW,
       finishedAt: NOW + 800,
-      nodes: [{ node: 'node-x', outcome: 'dry-run', reason: 'the API server accepted the evictions', pods: [{ ...evictedPod, outcome: 'dry-run' }] }],
+      nodes: [{ node: 'node-x', outcome: 'dry-run', reason: 'the API server accepted the evictions',
+        pods: [{ ...evictedPod, outcome: 'dry-run' }] }],
     };
     const t = renderExecutionTable({ execution: dry });
     assert.doesNotMatch(t, /Lease/);
-    assert.match(t, /Server dry run finished, nothing was changed in 800ms: 1 dry-run of 1 node\(s\); pods: 1 dry-run\.\n$/);
+    assert.match(t,
+      /Server dry run finished, nothing was changed in 800ms: 1 dry-run of 1 node\(s\); pods: 1 dry-run\.\n$/);
   });
   it('colours after padding, so stripping the colour gives the plain text', () => {
     const colored = renderExecutionTable({ execution, color: (style, t) => `<${style}>${t}</${style}>` });

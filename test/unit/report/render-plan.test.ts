@@ -7,9 +7,12 @@ import { NOW, makeFinding, makePlan } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
 const findings = [
-  makeFinding({ node: 'node-h', class: 'healthy', exp: S + 300 * 86400, reason: 'valid for 300d', fingerprint: 'aaaaaaaaaaaa' }),
-  makeFinding({ node: 'node-x', class: 'expired', exp: S - 7200, reason: 'the token expired 2h ago', fingerprint: 'bbbbbbbbbbbb' }),
-  makeFinding({ node: 'node-u', class: 'unreadable', exp: undefined, fingerprint: undefined, timeLeftMs: undefined, reason: 'permission denied' }),
+  makeFinding({ node: 'node-h', class: 'healthy', exp: S + 300 * 86400, reason: 'valid for 300d',
+    fingerprint: 'aaaaaaaaaaaa' }),
+  makeFinding({ node: 'node-x', class: 'expired', exp: S - 7200, reason: 'the token expired 2h ago',
+    fingerprint: 'bbbbbbbbbbbb' }),
+  makeFinding({ node: 'node-u', class: 'unreadable', exp: undefined, fingerprint: undefined, timeLeftMs: undefined,
+    reason: 'permission denied' }),
   makeFinding({ node: 'node-e', class: 'expiring', exp: S + 5 * 3600 + 180, reason: 'expires in 5h 3m' }),
 ];
 const plan: RestartPlan = makePlan({
@@ -21,9 +24,12 @@ const plan: RestartPlan = makePlan({
       exp: S - 7200,
       multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-x', uid: 'm' },
       pods: [
-        { namespace: 'shop', name: 'api-1', uid: '1', action: 'restart', reason: 'attaches secondary networks', pdbs: ['shop/api'] },
-        { namespace: 'shop', name: 'cache-1', uid: '2', action: 'refused', reason: 'has emptyDir volumes (data)', override: '--allow-local-storage' },
-        { namespace: 'shop', name: 'db-0', uid: '3', action: 'blocked', reason: 'budget shop/db allows no disruption now (healthy 2 of desired 2)' },
+        { namespace: 'shop', name: 'api-1', uid: '1', action: 'restart', reason: 'attaches secondary networks',
+          pdbs: ['shop/api'] },
+        { namespace: 'shop', name: 'cache-1', uid: '2', action: 'refused', reason: 'has emptyDir volumes (data)',
+          override: '--allow-local-storage' },
+        { namespace: 'shop', name: 'db-0', uid: '3', action: 'blocked',
+          reason: 'budget shop/db allows no disruption now (healthy 2 of desired 2)' },
       ],
       nonDependentPods: 4,
     },
@@ -84,23 +90,27 @@ describe('renderPlanTable', () => {
     assert.equal(lines.at(-2), 'Dry run: nothing was changed. To act on this plan, run again with --execute.');
   });
   it('says so when there is nothing to do, without suggesting --execute', () => {
-    const t = renderPlanTable({ findings: [findings[0] ?? makeFinding()], plan: makePlan(), now: NOW, mode: 'dry-run' });
+    const t = renderPlanTable({ findings: [findings[0] ?? makeFinding()], plan: makePlan(), now: NOW,
+      mode: 'dry-run' });
     assert.match(t, /Nothing needs rotation\./);
     assert.doesNotMatch(t, /--execute/);
   });
   it('closes differently for execute and server-dry-run', () => {
-    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'execute' }), /Executing 1 step\(s\), one node at a time\.\n$/);
+    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'execute' }),
+      /Executing 1 step\(s\), one node at a time\.\n$/);
     assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'server-dry-run' }), /dryRun=All.*--execute\.\n$/);
   });
   it('colours after padding, so columns stay aligned', () => {
-    const colored = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run', color: (style, t) => `<${style}>${t}</${style}>` });
+    const colored = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run',
+      color: (style, t) => `<${style}>${t}</${style}>` });
     assert.match(colored, /<red>expired {3}<\/red>/);
     assert.match(colored, /<bold>Plan<\/bold>/);
     const stripped = colored.replace(/<\/?[a-z]+>/g, '');
     assert.equal(stripped, text);
   });
   it('renders an empty cluster', () => {
-    assert.match(renderPlanTable({ findings: [], plan: makePlan(), now: NOW, mode: 'dry-run' }), /^No Multus pods found\./);
+    assert.match(renderPlanTable({ findings: [], plan: makePlan(), now: NOW, mode: 'dry-run' }),
+      /^No Multus pods found\./);
   });
 });
 
@@ -110,7 +120,8 @@ describe('renderJson and renderYaml', () => {
     const b = { findings: [{ node: 'n', z: 1 }], plan: { a: 2, b: 1, steps: [] } };
     assert.equal(renderJson(a), renderJson(b));
     assert.equal(renderYaml(a), renderYaml(b));
-    assert.equal(renderJson(a), '{\n  "findings": [\n    {\n      "node": "n",\n      "z": 1\n    }\n  ],\n  "plan": {\n    "a": 2,\n    "b": 1,\n    "steps": []\n  }\n}\n');
+    assert.equal(renderJson(a),
+      '{\n  "findings": [\n    {\n      "node": "n",\n      "z": 1\n    }\n  ],\n  "plan": {\n    "a": 2,\n    "b": 1,\n    "steps": []\n  }\n}\n');
     assert.deepEqual(JSON.parse(renderJson({ findings, plan })), parse(renderYaml({ findings, plan })));
   });
   it('keeps long reasons on one line in YAML', () => {

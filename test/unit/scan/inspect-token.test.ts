@@ -43,7 +43,8 @@ before(async () => {
 
 function mint(
   key: CryptoKey,
-  opts: { alg?: string; kid?: string; iss?: string; exp?: number | null; iat?: number; nbf?: number; claims?: JWTPayload } = {},
+  opts: { alg?: string; kid?: string; iss?: string; exp?: number | null; iat?: number; nbf?: number;
+    claims?: JWTPayload } = {},
 ): Promise<string> {
   const jwt = new SignJWT(opts.claims ?? boundClaims)
     .setProtectedHeader({ alg: opts.alg ?? 'RS256', kid: opts.kid ?? 'cluster-rsa' })
@@ -148,7 +149,9 @@ test('inspectToken refuses what is not a JWT, without echoing it', () => {
 
 test('verifySignature: tokens signed by the cluster are valid, expired or not', async () => {
   assert.deepEqual(await verifySignature(await mint(clusterKey), jwks, { issuer: ISSUER }), { status: 'valid' });
-  assert.deepEqual(await verifySignature(await mint(ecKey, { alg: 'ES256', kid: 'cluster-ec' }), jwks, {}), { status: 'valid' });
+  assert.deepEqual(await verifySignature(await mint(ecKey, { alg: 'ES256', kid: 'cluster-ec' }), jwks, {}), {
+    status: 'valid',
+  });
   const expired = await mint(clusterKey, { iat: 1_600_000_000, exp: 1_600_003_607 });
   assert.deepEqual(await verifySignature(expired, jwks, { issuer: ISSUER }), { status: 'valid' });
   const notYet = await mint(clusterKey, { nbf: 4_000_000_000, exp: 4_100_000_000 });
@@ -162,13 +165,19 @@ test('verifySignature: forged, foreign, unsigned and mis-issued tokens are inval
   const [h, , s] = good.split('.');
   const tampered = `${h}.${b64url({ ...boundClaims, iss: ISSUER, exp: NOW_S + 999_999_999 })}.${s}`;
   const cases: [string, string, RegExp][] = [
-    ['foreign key, same kid', await mint(foreignKey), /signature of the token [0-9a-f]{12} does not verify against the cluster's key \(kid "cluster-rsa"\)/],
-    ['foreign key, unknown kid', await mint(foreignKey, { kid: 'other-cluster' }), /no key of the cluster's JWKS matches .*kid "other-cluster"/],
+    ['foreign key, same kid', await mint(foreignKey),
+      /signature of the token [0-9a-f]{12} does not verify against the cluster's key \(kid "cluster-rsa"\)/],
+    ['foreign key, unknown kid', await mint(foreignKey, { kid: 'other-cluster' }),
+      /no key of the cluster's JWKS matches .*kid "other-cluster"/],
     ['tampered claims', tampered, /does not verify/],
     ['alg none', unsigned({ ...boundClaims, iss: ISSUER, exp: NOW_S + 3600 }), /unsigned \(alg "none"\)/],
-    ['HS256', await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(32))), /signed with HS256/],
-    ['wrong issuer', await mint(clusterKey, { iss: 'https://evil.example' }), /issued by "https:\/\/evil.example", not by this cluster's issuer/],
-    ['wrong issuer, expired', await mint(clusterKey, { iss: 'https://evil.example', iat: 1_600_000_000, exp: 1_600_003_607 }), /issued by "https:\/\/evil.example"/],
+    ['HS256', await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(32))),
+      /signed with HS256/],
+    ['wrong issuer', await mint(clusterKey, { iss: 'https://evil.example' }),
+      /issued by "https:\/\/evil.example", not by this cluster's issuer/],
+    ['wrong issuer, expired',
+      await mint(clusterKey, { iss: 'https://evil.example', iat: 1_600_000_000, exp: 1_600_003_607 }),
+      /issued by "https:\/\/evil.example"/],
     ['garbage', 'garbage', /not a JWT/],
     ['signature stripped', `${h}.${good.split('.')[1]}.`, /does not verify|not a well-formed/],
   ];
@@ -197,16 +206,23 @@ test('verifySignature: a malformed JWKS leaves the signature unchecked', async (
 test('verifySignature: every algorithm the API server signs with (RS256, ES256, ES384, ES512) verifies', async () => {
   for (const alg of ['ES384', 'ES512']) {
     const kp = await generateKeyPair(alg, { extractable: true });
-    const set = { keys: [...jwks.keys, { ...(await exportJWK(kp.publicKey)), kid: `cluster-${alg}`, alg, use: 'sig' }] };
+    const set = {
+      keys: [...jwks.keys, { ...(await exportJWK(kp.publicKey)), kid: `cluster-${alg}`, alg, use: 'sig' }],
+    };
     const token = await mint(kp.privateKey, { alg, kid: `cluster-${alg}` });
     assert.deepEqual(await verifySignature(token, set, { issuer: ISSUER }), { status: 'valid' }, alg);
   }
 });
 
 test('verifySignature: a token signed by the cluster under another issuer says which (issuer migration)', async () => {
-  const v = await verifySignature(await mint(clusterKey, { iss: 'https://old-issuer.example' }), jwks, { issuer: ISSUER });
+  const v = await verifySignature(await mint(clusterKey, { iss: 'https://old-issuer.example' }), jwks, {
+    issuer: ISSUER,
+  });
   assert.equal(v.status, 'invalid');
   if (v.status === 'invalid') assert.equal(v.otherIssuer, 'https://old-issuer.example');
-  const forged = await verifySignature(await mint(foreignKey, { iss: 'https://old-issuer.example' }), jwks, { issuer: ISSUER });
-  assert.equal(forged.status === 'invalid' ? forged.otherIssuer : 'x', undefined, 'a bad signature is not an issuer question');
+  const forged = await verifySignature(await mint(foreignKey, { iss: 'https://old-issuer.example' }), jwks, {
+    issuer: ISSUER,
+  });
+  assert.equal(forged.status === 'invalid' ? forged.otherIssuer : 'x', undefined,
+    'a bad signature is not an issuer question');
 });

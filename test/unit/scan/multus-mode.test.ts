@@ -27,26 +27,35 @@ test('4.x thin flags in every form pflag accepts, and any case of true', () => {
     ['skip-config-watch', ['--cleanup-config-on-exit=true', '--skip-config-watch'], 'thin'],
     ['skip-config-watch=False', ['--cleanup-config-on-exit=true', '--skip-config-watch=False'], 'thin-token-watch'],
     ['a fixed conf file (=)', ['--cleanup-config-on-exit=true', '--multus-conf-file=/tmp/multus.conf'], 'thin'],
-    ['a fixed conf file (separate value)', ['--cleanup-config-on-exit=true', '--multus-conf-file', '/tmp/multus.conf'], 'thin'],
+    ['a fixed conf file (separate value)', ['--cleanup-config-on-exit=true', '--multus-conf-file', '/tmp/multus.conf'],
+      'thin'],
     ['conf file auto (separate value)', ['--multus-conf-file', 'auto', '--cleanup-config-on-exit'], 'thin-token-watch'],
     ['after --, not a flag', ['--', '--cleanup-config-on-exit=true'], 'thin'],
-    ['a string flag\'s value is not a flag', ['--multus-log-file', '--cleanup-config-on-exit=true'], 'thin'],
+    ["a string flag's value is not a flag", ['--multus-log-file', '--cleanup-config-on-exit=true'], 'thin'],
   ];
   for (const [name, args, mode] of cases) {
     assert.equal(multusMode({ name: 'kube-multus', image: V4, command: THIN, args }), mode, name);
   }
 });
 
-test('a container without command runs its image\'s entrypoint', () => {
+test("a container without command runs its image's entrypoint", () => {
   assert.equal(multusMode({ name: 'kube-multus', image: V4_THICK }), 'thick');
-  assert.equal(multusMode({ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick' }), 'thick');
-  assert.equal(multusMode({ name: 'kube-multus', image: V4, args: ['--cleanup-config-on-exit=true'] }), 'thin-token-watch');
-  assert.equal(multusMode({ name: 'kube-multus', image: `${V4}@sha256:${'a'.repeat(64)}`, args: ['--cleanup-config-on-exit'] }),
+  assert.equal(multusMode({ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick' }),
+    'thick');
+  assert.equal(multusMode({ name: 'kube-multus', image: V4, args: ['--cleanup-config-on-exit=true'] }),
     'thin-token-watch');
+  assert.equal(
+    multusMode({ name: 'kube-multus', image: `${V4}@sha256:${'a'.repeat(64)}`, args: ['--cleanup-config-on-exit'] }),
+    'thin-token-watch',
+  );
   assert.equal(multusMode({ name: 'kube-multus', image: V3, args: ['--cleanup-config-on-exit=true'] }), 'thin',
     '3.x entrypoint.sh never refreshes its copy of the token');
-  assert.equal(multusMode({ name: 'kube-multus', image: 'registry.example/mirror/multus-cni:latest', args: ['--cleanup-config-on-exit=true'] }),
-    'thin', 'an unknown entrypoint: the file is read and judged');
+  assert.equal(
+    multusMode({ name: 'kube-multus', image: 'registry.example/mirror/multus-cni:latest',
+      args: ['--cleanup-config-on-exit=true'] }),
+    'thin',
+    'an unknown entrypoint: the file is read and judged',
+  );
   assert.equal(imageEntrypoint('docker.io/nfvpe/multus:stable'), 'thin-3');
   assert.equal(imageEntrypoint('localhost:5000/multus-cni:v4.1.0'), 'thin-4', 'a registry port is not a tag');
   assert.equal(imageEntrypoint('localhost:5000/multus-cni'), 'unknown');
@@ -55,15 +64,26 @@ test('a container without command runs its image\'s entrypoint', () => {
 
 test('commands: thick, 3.x, and a shell wrapping the entrypoint', () => {
   assert.equal(multusMode({ name: 'm', image: V4_THICK, command: ['/usr/src/multus-cni/bin/multus-daemon'] }), 'thick');
-  assert.equal(multusMode({ name: 'm', image: V3, command: ['/entrypoint.sh'], args: ['--cleanup-config-on-exit=true'] }), 'thin');
-  assert.equal(multusMode({ name: 'm', image: V4, command: ['/bin/sh', '-c'],
-    args: ['cp /x /y && exec /thin_entrypoint --multus-conf-file=auto --cleanup-config-on-exit="True"'] }), 'thin-token-watch');
-  assert.equal(multusMode({ name: 'm', image: V4, command: ['sh', '-c', "exec /thin_entrypoint --cleanup-config-on-exit 'false'"] }),
-    'thin-token-watch', 'pflag: a boolean never takes the next argument, so a bare flag is true');
+  assert.equal(
+    multusMode({ name: 'm', image: V3, command: ['/entrypoint.sh'], args: ['--cleanup-config-on-exit=true'] }),
+    'thin',
+  );
+  assert.equal(
+    multusMode({ name: 'm', image: V4, command: ['/bin/sh', '-c'],
+      args: ['cp /x /y && exec /thin_entrypoint --multus-conf-file=auto --cleanup-config-on-exit="True"'] }),
+    'thin-token-watch',
+  );
+  assert.equal(
+    multusMode({ name: 'm', image: V4,
+      command: ['sh', '-c', "exec /thin_entrypoint --cleanup-config-on-exit 'false'"] }),
+    'thin-token-watch',
+    'pflag: a boolean never takes the next argument, so a bare flag is true',
+  );
   assert.equal(multusMode({ name: 'm', image: V4, command: ['/thin_entrypoint'], args: [] }), 'thin');
 });
 
-test('thinEntrypointFlags keeps each flag\'s last value', () => {
-  assert.deepEqual([...thinEntrypointFlags(['--cni-version', '0.3.1', '-namespace-isolation', '--global-namespaces=a,b'])],
-    [['cni-version', '0.3.1'], ['namespace-isolation', 'true'], ['global-namespaces', 'a,b']]);
+test("thinEntrypointFlags keeps each flag's last value", () => {
+  assert.deepEqual([
+    ...thinEntrypointFlags(['--cni-version', '0.3.1', '-namespace-isolation', '--global-namespaces=a,b']),
+  ], [['cni-version', '0.3.1'], ['namespace-isolation', 'true'], ['global-namespaces', 'a,b']]);
 });

@@ -25,30 +25,38 @@ before(async () => {
 
 function multusPod(name: string, uid: string, createdAt: number, ready = true): V1Pod {
   return {
-    metadata: { name, uid, namespace: 'kube-system', creationTimestamp: new Date(createdAt),
-      labels: { app: 'multus' }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-1', controller: true }] },
-    spec: { nodeName: 'node-a', serviceAccountName: 'multus', containers: [{ name: 'kube-multus',
-      image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3', command: ['/entrypoint.sh'], args: ['--multus-conf-file=auto'] }] },
+    metadata: { name, uid, namespace: 'kube-system', creationTimestamp: new Date(createdAt), labels: { app: 'multus' },
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-1',
+        controller: true }] },
+    spec: { nodeName: 'node-a', serviceAccountName: 'multus',
+      containers: [{ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3',
+        command: ['/entrypoint.sh'], args: ['--multus-conf-file=auto'] }] },
     status: { phase: ready ? 'Running' : 'Pending', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   };
 }
 
 async function tokenFor(pod: V1Pod, expInS: number): Promise<string> {
   return new SignJWT({ aud: [ISSUER], sub: 'system:serviceaccount:kube-system:multus', 'kubernetes.io': {
-    namespace: 'kube-system', serviceaccount: { name: 'multus', uid: 'sa-1' },
-    pod: { name: pod.metadata?.name, uid: pod.metadata?.uid }, warnafter: NOW_S - 86400 + 3607 } })
+    namespace: 'kube-system',
+    serviceaccount: { name: 'multus', uid: 'sa-1' },
+    pod: { name: pod.metadata?.name, uid: pod.metadata?.uid },
+    warnafter: NOW_S - 86400 + 3607,
+  } })
     .setProtectedHeader({ alg: 'ES256', kid: 'k' }).setIssuer(ISSUER).setIssuedAt(NOW_S - 86400)
     .setExpirationTime(NOW_S + expInS).sign(key);
 }
 
 function reader(pods: V1Pod[], file: string, reads: string[]): ClusterReader {
-  const text = `apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: https://10.0.0.1:443\n` +
+  const text =
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: local\n  cluster:\n    server: https://10.0.0.1:443\n` +
     `users:\n- name: multus\n  user:\n    token: "${file}"\ncontexts:\n- name: multus-context\n  context:\n` +
     `    cluster: local\n    user: multus\ncurrent-context: multus-context\n`;
   const live = (uid: string | undefined) => pods.some((p) => p.metadata?.uid === uid);
   return {
     listPods: async () => pods,
-    listNodes: async () => [{ metadata: { name: 'node-a', uid: 'node-a-uid' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
+    listNodes:
+      async () => [{ metadata: { name: 'node-a', uid: 'node-a-uid' },
+        status: { conditions: [{ type: 'Ready', status: 'True' }] } }],
     listPdbs: async () => [],
     execRead: async (o) => {
       reads.push(o.pod);
@@ -60,8 +68,10 @@ function reader(pods: V1Pod[], file: string, reads: string[]): ClusterReader {
     jwks: async () => jwks,
     issuer: async () => ISSUER,
     review: async (token) => {
-      const uid = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as
-        { 'kubernetes.io': { pod: { uid: string } } })['kubernetes.io'].pod.uid;
+      const uid =
+        (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+          'kubernetes.io': { pod: { uid: string } };
+        })['kubernetes.io'].pod.uid;
       return live(uid) ? { status: 'authenticated', username: 'system:serviceaccount:kube-system:multus' }
         : { status: 'rejected', reason: 'the pod is gone' };
     },
@@ -72,10 +82,11 @@ function reader(pods: V1Pod[], file: string, reads: string[]): ClusterReader {
 const plan = async (r: ClusterReader) => {
   const scanned = await scanNodes(r, cfg, () => undefined);
   const findings = scanned.nodes.map((n) => classifyNode(n, { now: NOW, expiringWithinMs: 86_400_000 }));
-  return { scanned, findings, plan: buildPlan({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
-    multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
-    config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
-      optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] } }) };
+  return { scanned, findings,
+    plan: buildPlan({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
+      multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
+      config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
+        optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] } }) };
 };
 
 test('maxSurge rollout, the new pod still starting: the file is judged against the old pod that wrote it', async () => {
@@ -87,10 +98,11 @@ test('maxSurge rollout, the new pod still starting: the file is judged against t
   assert.equal(r.findings[0]?.multusPod.uid, 'uid-old');
   assert.deepEqual(r.plan.steps, [], 'nothing to do: the rollout brings its own token');
   assert.deepEqual(reads, ['kube-multus-ds-old'], 'read through the Ready pod');
-  assert.match(r.scanned.warnings.join('\n'), /2 Multus pods .*judged against kube-multus-ds-old.*kube-multus-ds-new is not restarted/);
+  assert.match(r.scanned.warnings.join('\n'),
+    /2 Multus pods .*judged against kube-multus-ds-old.*kube-multus-ds-new is not restarted/);
 });
 
-test('maxSurge rollout, the old pod\'s token expiring: the plan restarts the old pod, never the new one', async () => {
+test("maxSurge rollout, the old pod's token expiring: the plan restarts the old pod, never the new one", async () => {
   const old = multusPod('kube-multus-ds-old', 'uid-old', NOW - 30 * 86400_000);
   const surge = multusPod('kube-multus-ds-new', 'uid-new', NOW - 5_000);
   const r = await plan(reader([old, surge], await tokenFor(old, 3600), []));

@@ -18,14 +18,16 @@ function reader(pages: V1Pod[][]): ClusterReader {
       for (const p of pages) onPage?.(p, false);
       return [];
     },
-    async listPdbs() { return []; },
+    async listPdbs() {
+      return [];
+    },
   } as unknown as ClusterReader;
 }
 
 describe('scanWorkloads', () => {
   const pages = [[pod('a1', 'a'), pod('b1', 'b')], [pod('a2', 'a'), pod('c1', 'c'), pod('m', 'a')]];
 
-  it('keeps only the facts of pods on the plan\'s nodes, Multus pods left out; string dates are read', async () => {
+  it("keeps only the facts of pods on the plan's nodes, Multus pods left out; string dates are read", async () => {
     const w = await scanWorkloads(reader(pages), new Set(['a']), new Set(['uid-m']));
     assert.deepEqual(w.pods.map((p) => p.name), ['a1', 'a2']);
     assert.equal(w.pods[0]?.createdAt, Date.parse('2026-01-01T00:00:00Z'));
@@ -51,7 +53,9 @@ describe('scanWorkloads: a few nodes, one list each', () => {
         onPage?.(all.filter((p) => node === undefined || p.spec?.nodeName === node), false);
         return [];
       },
-      async listPdbs() { return []; },
+      async listPdbs() {
+        return [];
+      },
     } as unknown as ClusterReader;
     const w = await scanWorkloads(r, new Set(['a']), new Set(['uid-m']));
     assert.deepEqual(asked, ['spec.nodeName=a,status.phase!=Succeeded,status.phase!=Failed']);

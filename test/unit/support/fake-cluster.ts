@@ -22,8 +22,8 @@
 // Lease: acquireLease(c.kubeConfig(), { …, now: c.now, sleep: c.clock.sleeper() }); c.setLease({ holder, renewTime })
 // writes another run's lease (renewTime may be in the future). Multus: c.multusDaemonSet.readyAfterMs,
 // c.multus.writesToken(node), c.rollOutMultus(), c.finishMultusRollout(), c.writeMultusToken(node).
-import { ApiException, CoordinationV1Api, type KubeConfig, type V1ControllerRevision, type V1DaemonSet, type V1Lease, type V1Node, type V1Pod,
-  type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { ApiException, CoordinationV1Api, type KubeConfig, type V1ControllerRevision, type V1DaemonSet, type V1Lease,
+  type V1Node, type V1Pod, type V1PodDisruptionBudget } from '@kubernetes/client-node';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { ClusterReader } from '../../../scripts/cluster/cluster-reader.ts';
 import type { ClusterWriter, EventSpec, EvictAnswer } from '../../../scripts/cluster/cluster-writer.ts';
@@ -53,7 +53,11 @@ const JWKS = { keys: [{ ...(await exportJWK(signing.publicKey)), kid: 'fake', al
 
 // ───────────────────────────── clock ─────────────────────────────
 
-interface Timer { at: number; seq: number; fn: () => void }
+interface Timer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
 
 export class FakeClock {
   private t: number;
@@ -104,20 +108,25 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 // ───────────────────────────── scripted answers ─────────────────────────────
 
-export type Op =
-  | 'listPods' | 'listNodes' | 'listPdbs' | 'execRead' | 'review'
-  | 'readPod' | 'deletePod' | 'evict' | 'event' | 'waitForPods' | 'readDaemonSet' | 'listControllerRevisions'
-  | 'lease.read' | 'lease.create' | 'lease.replace'
-  | 'summary.read' | 'summary.write';
+export type Op = 'listPods' | 'listNodes' | 'listPdbs' | 'execRead' | 'review' | 'readPod' | 'deletePod' | 'evict'
+  | 'event' | 'waitForPods' | 'readDaemonSet' | 'listControllerRevisions' | 'lease.read' | 'lease.create'
+  | 'lease.replace' | 'summary.read' | 'summary.write';
 
 /** An HTTP answer (as client-node's ApiException), or an Error thrown as is (a dropped connection, a bug). */
 export type Fault = { code: number; message?: string; retryAfterSeconds?: number } | Error;
 
-interface Scripted { op: Op; target?: string; fault: Fault; times: number; first?: () => void }
+interface Scripted {
+  op: Op;
+  target?: string;
+  fault: Fault;
+  times: number;
+  first?: () => void;
+}
 
 function apiException(f: { code: number; message?: string; retryAfterSeconds?: number }): ApiException<string> {
   const message = f.message ?? `fake HTTP ${f.code}`;
-  const headers: Record<string, string> = f.retryAfterSeconds === undefined ? {} : { 'retry-after': String(f.retryAfterSeconds) };
+  const headers: Record<string, string> = f.retryAfterSeconds === undefined ? {}
+    : { 'retry-after': String(f.retryAfterSeconds) };
   return new ApiException(f.code, message, JSON.stringify({ kind: 'Status', code: f.code, message }), headers);
 }
 
@@ -163,10 +172,18 @@ export type NodeFile =
   | { kind: 'text'; text: string }
   | { kind: 'unreadable'; reason: string };
 
-export interface Pdb { namespace: string; name: string; matchLabels: Record<string, string>; minAvailable: number;
-  generation: number; observed: boolean }
+export interface Pdb {
+  namespace: string;
+  name: string;
+  matchLabels: Record<string, string>;
+  minAvailable: number;
+  generation: number;
+  observed: boolean;
+}
 
-export interface FakeOptions { now?: number }
+export interface FakeOptions {
+  now?: number;
+}
 
 export class FakeCluster {
   readonly clock: FakeClock;
@@ -279,37 +296,42 @@ export class FakeCluster {
   }
 
   /** A ReplicaSet with `replicas` Ready pods on `node` that attach a secondary network. */
-  addReplicaSet(namespace: string, name: string, opts: Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>> &
-    { node: string; replicas?: number; labels?: Record<string, string>; annotations?: Record<string, string> }): V1Pod[] {
+  addReplicaSet(namespace: string, name: string, opts:
+    & Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>>
+    & { node: string; replicas?: number; labels?: Record<string, string>;
+      annotations?: Record<string, string> }): V1Pod[] {
     return this.addWorkload('ReplicaSet', namespace, name, opts);
   }
 
   /** A StatefulSet whose pods (name-0, name-1 …) are Ready on `node`; a replacement keeps its pod's name. */
-  addStatefulSet(namespace: string, name: string, opts: Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>> &
-    { node: string; replicas?: number; labels?: Record<string, string>; annotations?: Record<string, string> }): V1Pod[] {
+  addStatefulSet(namespace: string, name: string, opts:
+    & Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>>
+    & { node: string; replicas?: number; labels?: Record<string, string>;
+      annotations?: Record<string, string> }): V1Pod[] {
     return this.addWorkload('StatefulSet', namespace, name, opts);
   }
 
-  private addWorkload(kind: 'ReplicaSet' | 'StatefulSet', namespace: string, name: string,
-    opts: Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>> &
-      { node: string; replicas?: number; labels?: Record<string, string>; annotations?: Record<string, string> }): V1Pod[] {
-    const labels = { app: name, ...(kind === 'ReplicaSet' ? { 'pod-template-hash': `${name}hash` } : {}), ...opts.labels };
+  private addWorkload(kind: 'ReplicaSet' | 'StatefulSet', namespace: string, name: string, opts:
+    & Partial<Pick<Controller, 'readyAfterMs' | 'terminationMs'>>
+    & { node: string; replicas?: number; labels?: Record<string, string>;
+      annotations?: Record<string, string> }): V1Pod[] {
+    const labels = { app: name, ...(kind === 'ReplicaSet' ? { 'pod-template-hash': `${name}hash` } : {}),
+      ...opts.labels };
     const ctl: Controller = { kind, namespace, name, uid: this.uid(kind === 'ReplicaSet' ? 'rs' : 'sts'), labels,
       annotations: { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf', ...opts.annotations },
       readyAfterMs: opts.readyAfterMs ?? 3 * SECOND, terminationMs: opts.terminationMs ?? 0, recreates: true,
-      updateStrategy: 'RollingUpdate', revisions: [], replicas: opts.replicas ?? 1, generation: 1, observedGeneration: 1,
-      created: this.now() - DAY };
+      updateStrategy: 'RollingUpdate', revisions: [], replicas: opts.replicas ?? 1, generation: 1,
+      observedGeneration: 1, created: this.now() - DAY };
     this.controllers.set(this.key(kind, namespace, name), ctl);
-    return Array.from({ length: opts.replicas ?? 1 }, (_, i) =>
-      this.createPod(ctl, { node: opts.node, ready: true, ordinal: i }));
+    return Array.from({ length: opts.replicas ?? 1 },
+      (_, i) => this.createPod(ctl, { node: opts.node, ready: true, ordinal: i }));
   }
 
   /** A pod with no controller (nobody recreates it). */
   addBarePod(namespace: string, name: string, node: string): V1Pod {
     const pod: V1Pod = {
       metadata: { namespace, name, uid: this.uid('pod'), resourceVersion: this.bump(), labels: { app: name },
-        annotations: { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' },
-        creationTimestamp: new Date(this.now() - DAY) },
+        annotations: { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' }, creationTimestamp: new Date(this.now() - DAY) },
       spec: { nodeName: node, containers: [{ name: 'main', image: 'busybox' }] },
       status: readyStatus(true),
     };
@@ -318,8 +340,8 @@ export class FakeCluster {
   }
 
   /** A budget in `namespace` over `matchLabels`; its status follows the Ready pods it selects. */
-  addPdb(namespace: string, name: string, opts: { matchLabels: Record<string, string>; minAvailable: number;
-    observed?: boolean }): Pdb {
+  addPdb(namespace: string, name: string,
+    opts: { matchLabels: Record<string, string>; minAvailable: number; observed?: boolean }): Pdb {
     const pdb: Pdb = { namespace, name, matchLabels: opts.matchLabels, minAvailable: opts.minAvailable, generation: 1,
       observed: opts.observed ?? true };
     this.pdbs.push(pdb);
@@ -347,7 +369,8 @@ export class FakeCluster {
     const uid = this.uid('pod');
     const name = opts.name ?? (ctl.kind === 'StatefulSet' ? `${ctl.name}-${opts.ordinal ?? 0}`
       : `${ctl.name}-${uid.slice(-4)}`);
-    const labels = { ...ctl.labels, ...(ctl.kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': name } : {}),
+    const labels = { ...ctl.labels,
+      ...(ctl.kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': name } : {}),
       ...(ctl.kind === 'DaemonSet' ? { 'controller-revision-hash': ctl.revisions.at(-1) ?? '' } : {}) };
     const container = ctl.kind === 'DaemonSet'
       ? { name: DEFAULTS.container, image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3',
@@ -356,14 +379,21 @@ export class FakeCluster {
       : { name: 'main', image: 'registry.example/app:1' };
     const pod: V1Pod = {
       metadata: {
-        namespace: ctl.namespace, name, uid, resourceVersion: this.bump(), labels, annotations: { ...ctl.annotations },
+        namespace: ctl.namespace,
+        name,
+        uid,
+        resourceVersion: this.bump(),
+        labels,
+        annotations: { ...ctl.annotations },
         creationTimestamp: new Date(ctl.kind === 'DaemonSet' && opts.ready ? ctl.created : this.now()),
         ownerReferences: [{ apiVersion: 'apps/v1', kind: ctl.kind, name: ctl.name, uid: ctl.uid, controller: true }],
       },
       spec: {
-        nodeName: opts.node, containers: [container],
-        ...(ctl.kind === 'DaemonSet' ? { serviceAccountName: MULTUS_SA.name,
-          volumes: [{ name: 'cni', hostPath: { path: '/etc/cni/net.d' } }] } : {}),
+        nodeName: opts.node,
+        containers: [container],
+        ...(ctl.kind === 'DaemonSet' ?
+          { serviceAccountName: MULTUS_SA.name, volumes: [{ name: 'cni', hostPath: { path: '/etc/cni/net.d' } }] } :
+          {}),
       },
       status: readyStatus(opts.ready),
     };
@@ -407,8 +437,10 @@ export class FakeCluster {
   /** The node's Multus pod (the newest that is not terminating). */
   multusPod(node: string): V1Pod {
     const ds = this.multusDaemonSet;
-    const pods = [...this.pods.values()].filter((p) => p.spec?.nodeName === node &&
-      p.metadata?.ownerReferences?.[0]?.uid === ds.uid && !p.metadata.deletionTimestamp);
+    const pods = [...this.pods.values()].filter((p) =>
+      p.spec?.nodeName === node &&
+      p.metadata?.ownerReferences?.[0]?.uid === ds.uid && !p.metadata.deletionTimestamp
+    );
     const pod = pods.at(-1);
     if (!pod) throw new Error(`fake: no Multus pod on ${node}`);
     return pod;
@@ -425,7 +457,9 @@ export class FakeCluster {
     const gone = () => {
       this.pods.delete(uid);
       this.bump();
-      if (ctl?.recreates && ctl.kind === 'StatefulSet') this.createPod(ctl, { node, ready: false, name: pod.metadata!.name });
+      if (ctl?.recreates && ctl.kind === 'StatefulSet') {
+        this.createPod(ctl, { node, ready: false, name: pod.metadata!.name });
+      }
     };
     const terminationMs = ctl?.terminationMs ?? 0;
     pod.metadata!.deletionTimestamp = new Date(this.now());
@@ -444,13 +478,18 @@ export class FakeCluster {
   // ── lease ──
 
   /** Sets the lease as another run would have written it (times in fake ms). */
-  setLease(spec: { holder?: string; renewTime?: number; acquireTime?: number; durationSeconds?: number;
-    transitions?: number; name?: string; namespace?: string }): void {
+  setLease(
+    spec: { holder?: string; renewTime?: number; acquireTime?: number; durationSeconds?: number; transitions?: number;
+      name?: string; namespace?: string },
+  ): void {
     const namespace = spec.namespace ?? ROTATOR_NS;
     const name = spec.name ?? DEFAULTS.leaseName;
-    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString().replace('Z', '000Z'));
+    const iso = (
+      ms: number | undefined,
+    ) => (ms === undefined ? undefined : new Date(ms).toISOString().replace('Z', '000Z'));
     this.leases.set(`${namespace}/${name}`, {
-      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
       metadata: { name, namespace, resourceVersion: this.bump() },
       spec: { holderIdentity: spec.holder, leaseDurationSeconds: spec.durationSeconds ?? 120,
         acquireTime: iso(spec.acquireTime ?? spec.renewTime) as never, renewTime: iso(spec.renewTime) as never,
@@ -491,7 +530,9 @@ export class FakeCluster {
       createNamespacedLease: async ({ namespace, body }) => {
         const name = body.metadata?.name ?? '';
         this.throwIfScripted('lease.create', `${namespace}/${name}`);
-        if (this.missingNamespaces.has(namespace)) throw apiException({ code: 404, message: `namespaces "${namespace}" not found` });
+        if (this.missingNamespaces.has(namespace)) {
+          throw apiException({ code: 404, message: `namespaces "${namespace}" not found` });
+        }
         if (this.leases.has(`${namespace}/${name}`)) throw apiException({ code: 409, message: 'already exists' });
         const l = stored({ ...body, metadata: { ...body.metadata, resourceVersion: this.bump() } });
         this.leases.set(`${namespace}/${name}`, l);
@@ -503,7 +544,8 @@ export class FakeCluster {
         const current = this.leases.get(`${namespace}/${name}`);
         if (!current) throw apiException({ code: 404, message: `leases.coordination.k8s.io "${name}" not found` });
         if (body.metadata?.resourceVersion !== current.metadata?.resourceVersion) {
-          throw apiException({ code: 409, message: 'the object has been modified; please apply your changes to the latest version and try again' });
+          throw apiException({ code: 409,
+            message: 'the object has been modified; please apply your changes to the latest version and try again' });
         }
         const l = stored({ ...body, metadata: { ...body.metadata, resourceVersion: this.bump() } });
         this.leases.set(`${namespace}/${name}`, l);
@@ -517,7 +559,7 @@ export class FakeCluster {
 
   /** RunDeps.writeSummary: read, build, write; scripted 409s are retried like upsertSummary does (5 attempts). */
   readonly writeSummary = async (_namespace: string, _name: string, build: BuildData): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1;; attempt++) {
       try {
         this.throwIfScripted('summary.read');
         const data = build(this.summary && { ...this.summary });
@@ -535,8 +577,10 @@ export class FakeCluster {
   // ── views as the API returns them ──
 
   private matching(opts: { namespace?: string; labelSelector?: string; fieldSelector?: string }): V1Pod[] {
-    return [...this.pods.values()].filter((p) => (!opts.namespace || p.metadata?.namespace === opts.namespace) &&
-      matchesLabels(p.metadata?.labels ?? {}, opts.labelSelector) && matchesFields(p, opts.fieldSelector))
+    return [...this.pods.values()].filter((p) =>
+      (!opts.namespace || p.metadata?.namespace === opts.namespace) &&
+      matchesLabels(p.metadata?.labels ?? {}, opts.labelSelector) && matchesFields(p, opts.fieldSelector)
+    )
       .map((p) => structuredClone(p));
   }
 
@@ -560,16 +604,18 @@ export class FakeCluster {
     return {
       metadata: { namespace: pdb.namespace, name: pdb.name, generation: pdb.generation },
       spec: { minAvailable: pdb.minAvailable, selector: { matchLabels: pdb.matchLabels } },
-      status: { observedGeneration: pdb.observed ? pdb.generation : pdb.generation - 1,
-        currentHealthy: healthy, desiredHealthy: pdb.minAvailable, expectedPods: pods.length,
+      status: { observedGeneration: pdb.observed ? pdb.generation : pdb.generation - 1, currentHealthy: healthy,
+        desiredHealthy: pdb.minAvailable, expectedPods: pods.length,
         disruptionsAllowed: pdb.observed ? Math.max(0, healthy - pdb.minAvailable) : 0 },
     };
   }
 
   /** The Multus DaemonSet as the API returns it, status included (for a guard on rollouts and OnDelete). */
   daemonSetObject(ctl: Controller = this.multusDaemonSet): V1DaemonSet {
-    const pods = [...this.pods.values()].filter((p) => p.metadata?.ownerReferences?.[0]?.uid === ctl.uid &&
-      !p.metadata.deletionTimestamp);
+    const pods = [...this.pods.values()].filter((p) =>
+      p.metadata?.ownerReferences?.[0]?.uid === ctl.uid &&
+      !p.metadata.deletionTimestamp
+    );
     const ready = pods.filter(isReady).length;
     return {
       metadata: { namespace: ctl.namespace, name: ctl.name, uid: ctl.uid, generation: ctl.generation },
@@ -578,18 +624,22 @@ export class FakeCluster {
       status: { observedGeneration: ctl.observedGeneration, desiredNumberScheduled: this.nodes.size,
         currentNumberScheduled: pods.length, numberReady: ready, numberAvailable: ready,
         numberUnavailable: Math.max(0, this.nodes.size - ready), numberMisscheduled: 0,
-        updatedNumberScheduled: pods.filter((p) => p.metadata?.labels?.['controller-revision-hash'] === ctl.revisions.at(-1)).length },
+        updatedNumberScheduled:
+          pods.filter((p) => p.metadata?.labels?.['controller-revision-hash'] === ctl.revisions.at(-1)).length },
     };
   }
 
   /** The ControllerRevisions the DaemonSets own, as `listControllerRevisions` returns them. */
   controllerRevisions(namespace: string): V1ControllerRevision[] {
     return [...this.controllers.values()].filter((c) => c.kind === 'DaemonSet' && c.namespace === namespace)
-      .flatMap((c) => c.revisions.map((hash, i) => ({
-        metadata: { namespace, name: `${c.name}-${hash}`, labels: { 'controller-revision-hash': hash },
-          ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: c.name, uid: c.uid, controller: true }] },
-        revision: i + 1,
-      })));
+      .flatMap((c) =>
+        c.revisions.map((hash, i) => ({
+          metadata: { namespace, name: `${c.name}-${hash}`, labels: { 'controller-revision-hash': hash },
+            ownerReferences: [{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: c.name, uid: c.uid,
+              controller: true }] },
+          revision: i + 1,
+        }))
+      );
   }
 
   /**
@@ -609,7 +659,9 @@ export class FakeCluster {
   finishMultusRollout(): void {
     const ds = this.multusDaemonSet;
     for (const p of this.pods.values()) {
-      if (p.metadata?.ownerReferences?.[0]?.uid === ds.uid) p.metadata.labels!['controller-revision-hash'] = ds.revisions.at(-1)!;
+      if (p.metadata?.ownerReferences?.[0]?.uid === ds.uid) {
+        p.metadata.labels!['controller-revision-hash'] = ds.revisions.at(-1)!;
+      }
     }
   }
 
@@ -618,7 +670,8 @@ export class FakeCluster {
     let t = this.tokens.get(key);
     if (!t) {
       t = await new SignJWT({
-        aud: [ISSUER], sub: `system:serviceaccount:${MULTUS_NS}:${MULTUS_SA.name}`,
+        aud: [ISSUER],
+        sub: `system:serviceaccount:${MULTUS_NS}:${MULTUS_SA.name}`,
         'kubernetes.io': { namespace: MULTUS_NS, serviceaccount: MULTUS_SA, pod: { name: f.podName, uid: f.podUid },
           node: { name: f.node, uid: this.nodes.get(f.node)?.uid ?? '' } },
       }).setProtectedHeader({ alg: 'ES256', kid: 'fake' }).setIssuer(ISSUER)
@@ -630,7 +683,7 @@ export class FakeCluster {
 
   private async fileBytes(node: string): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: string }> {
     const f = this.files.get(node);
-    if (!f) return { ok: false, reason: 'cat: can\'t open the file: No such file or directory' };
+    if (!f) return { ok: false, reason: "cat: can't open the file: No such file or directory" };
     if (f.kind === 'unreadable') return { ok: false, reason: f.reason };
     const text = f.kind === 'text' ? f.text : multusKubeconfig(await this.token(f));
     return { ok: true, bytes: Buffer.from(text) };
@@ -679,8 +732,8 @@ export class FakeCluster {
       }
       return { status: 'authenticated', username: `system:serviceaccount:${MULTUS_NS}:${MULTUS_SA.name}` };
     },
-    serviceAccountUid: async (namespace, name) =>
-      (namespace === MULTUS_NS && name === MULTUS_SA.name ? MULTUS_SA.uid : undefined),
+    serviceAccountUid: async (namespace,
+      name) => (namespace === MULTUS_NS && name === MULTUS_SA.name ? MULTUS_SA.uid : undefined),
   };
 
   readonly writer: ClusterWriter = {
@@ -700,11 +753,13 @@ export class FakeCluster {
       if (!pod || pod.metadata?.deletionTimestamp) return { kind: 'not-found' };
       const covering = this.pdbs.filter((p) => this.selects(p, pod));
       if (covering.length > 1) {
-        return { kind: 'several-budgets', message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' };
+        return { kind: 'several-budgets',
+          message: 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.' };
       }
       const budget = covering[0] && this.pdbObject(covering[0]);
       if (budget && (budget.status?.disruptionsAllowed ?? 0) < 1) {
-        return { kind: 'too-many-requests', message: 'Cannot evict pod as it would violate the pod\'s disruption budget.' };
+        return { kind: 'too-many-requests',
+          message: "Cannot evict pod as it would violate the pod's disruption budget." };
       }
       this.calls.push(`${dryRun ? 'evict-dry-run' : 'evict'} ${namespace}/${name}`);
       if (!dryRun) this.removePod(pod.metadata!.uid!);
@@ -753,15 +808,23 @@ export class FakeCluster {
   // ── ready-made dependencies ──
 
   /** StepDeps on this cluster: the fake clock and sleep, recorded progress, the writer's Events. */
-  async stepDeps(opts: { config?: Partial<Config>; signal?: AbortSignal; random?: () => number } = {}):
-    Promise<StepDeps & { emitted: RunEvent[] }> {
+  async stepDeps(
+    opts: { config?: Partial<Config>; signal?: AbortSignal; random?: () => number } = {},
+  ): Promise<StepDeps & { emitted: RunEvent[] }> {
     const signal = opts.signal ?? new AbortController().signal;
     const nodeFacts = new Map(this.nodeObjects().map((n) => [n.metadata!.name!, toNodeFacts(n)]));
     const emitted: RunEvent[] = [];
     return {
-      config: testConfig(opts.config), reader: this.reader, writer: this.writer,
-      scan: await scanContext(this.reader, nodeFacts, []), now: this.now, sleep: this.clock.sleeper(signal),
-      random: opts.random ?? (() => 0.5), emit: (e) => emitted.push(e), event: (e) => this.writer.event(e), signal,
+      config: testConfig(opts.config),
+      reader: this.reader,
+      writer: this.writer,
+      scan: await scanContext(this.reader, nodeFacts, []),
+      now: this.now,
+      sleep: this.clock.sleeper(signal),
+      random: opts.random ?? (() => 0.5),
+      emit: (e) => emitted.push(e),
+      event: (e) => this.writer.event(e),
+      signal,
       emitted,
     };
   }
@@ -770,12 +833,15 @@ export class FakeCluster {
   step(node: string, overrides: Partial<NodeStep> = {}): NodeStep {
     const mp = this.multusPod(node);
     const pods: PodVerdict[] = [...this.pods.values()]
-      .filter((p) => p.spec?.nodeName === node && p.metadata?.annotations?.['k8s.v1.cni.cncf.io/networks'] &&
-        p.metadata.ownerReferences?.[0]?.kind !== 'DaemonSet')
+      .filter((p) =>
+        p.spec?.nodeName === node && p.metadata?.annotations?.['k8s.v1.cni.cncf.io/networks'] &&
+        p.metadata.ownerReferences?.[0]?.kind !== 'DaemonSet'
+      )
       .map((p) => ({ namespace: p.metadata!.namespace!, name: p.metadata!.name!, uid: p.metadata!.uid!,
-        action: 'restart', reason: 'attaches secondary networks through Multus' }));
-    return { node, class: 'expired', reason: 'the token expired', multusPod: { namespace: MULTUS_NS,
-      name: mp.metadata!.name!, uid: mp.metadata!.uid! }, pods, ...overrides };
+        action: 'restart', reason: 'attaches secondary networks through Multus' })
+      );
+    return { node, class: 'expired', reason: 'the token expired',
+      multusPod: { namespace: MULTUS_NS, name: mp.metadata!.name!, uid: mp.metadata!.uid! }, pods, ...overrides };
   }
 }
 
@@ -784,18 +850,24 @@ export class FakeCluster {
 /** Config for tests: the defaults, acting (execute), rotator namespaces set; override what the test is about. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return Object.freeze({
-    ...DEFAULTS, restartKinds: [...DEFAULTS.restartKinds], mode: 'execute', yes: true, inCluster: false,
-    leaseNamespace: ROTATOR_NS, summaryNamespace: ROTATOR_NS, ...overrides,
+    ...DEFAULTS,
+    restartKinds: [...DEFAULTS.restartKinds],
+    mode: 'execute',
+    yes: true,
+    inCluster: false,
+    leaseNamespace: ROTATOR_NS,
+    summaryNamespace: ROTATOR_NS,
+    ...overrides,
   }) as Config;
 }
 
 function readyStatus(ready: boolean): V1Pod['status'] {
-  return { phase: ready ? 'Running' : 'Pending',
-    conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
+  return { phase: ready ? 'Running' : 'Pending', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
 }
 
 function isReady(p: V1Pod): boolean {
-  return p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  return p.status?.phase === 'Running' &&
+    p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 }
 
 /** What the real writer makes of an HTTP error on an eviction (cluster-writer.ts). */
@@ -841,10 +913,22 @@ function matchesFields(pod: V1Pod, selector: string | undefined): boolean {
 
 function multusKubeconfig(token: string): string {
   return [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: local', '  cluster:', '    server: https://10.96.0.1:443',
-    'users:', '- name: multus', '  user:', `    token: "${token}"`,
-    'contexts:', '- name: multus-context', '  context:', '    cluster: local', '    user: multus',
-    'current-context: multus-context', '',
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: local',
+    '  cluster:',
+    '    server: https://10.96.0.1:443',
+    'users:',
+    '- name: multus',
+    '  user:',
+    `    token: "${token}"`,
+    'contexts:',
+    '- name: multus-context',
+    '  context:',
+    '    cluster: local',
+    '    user: multus',
+    'current-context: multus-context',
+    '',
   ].join('\n');
 }
