@@ -32,7 +32,7 @@ const DEFAULT_NETWORK = { cniVersion: '0.3.1', name: 'default', type: 'noop' };
 const dirsByNode = new Map<string, NodeDirs>();
 for (const node of nodes) {
   const dirs = nodeDirs(root, node);
-  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState, dirs.multusRun]) mkdirSync(d, { recursive: true });
+  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState, dirs.run]) mkdirSync(d, { recursive: true });
   copyFileSync(path.join(multusDir, 'noop'), path.join(dirs.cniBin, 'noop'));
   writeFileSync(path.join(dirs.cniConf, '10-default.conf'), JSON.stringify(DEFAULT_NETWORK) + '\n');
   dirsByNode.set(node, dirs);

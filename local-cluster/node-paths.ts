@@ -11,6 +11,8 @@ export interface NodeDirs {
   cniBin: string;
   /** /var/lib/cni on the node (Multus's cache of delegates, read back by CNI DEL). */
   cniState: string;
+  /** /run on the node (the thick plugin's daemon gets it at /host/run, as upstream mounts it). */
+  run: string;
   /** /run/multus on the node: the thick plugin's daemon socket, which its shim dials. */
   multusRun: string;
 }
@@ -18,7 +20,7 @@ export interface NodeDirs {
 export function nodeDirs(root: string, node: string): NodeDirs {
   const base = path.join(root, 'nodes', node);
   return { cniConf: path.join(base, 'net.d'), cniBin: path.join(base, 'bin'), cniState: path.join(base, 'var-lib-cni'),
-    multusRun: path.join(base, 'run-multus') };
+    run: path.join(base, 'run'), multusRun: path.join(base, 'run', 'multus') };
 }
 
 /** The host directory that node `node` mounts at /etc/cni/net.d. */
@@ -31,8 +33,8 @@ export function nodeKubeconfigFile(root: string, node: string): string {
 }
 
 /** A marker file a test drops in a node's directory to steer the node agent (see node-agent.ts). */
-export function nodeMarker(root: string, node: string,
-  name: 'hold-entrypoint' | 'rewrite-entrypoint' | 'refresh-token'): string {
+export function nodeMarker(root: string, node: string, name: 'hold-entrypoint' | 'rewrite-entrypoint' | 'refresh-token'):
+  string {
   return path.join(root, 'nodes', node, name);
 }
 
@@ -45,8 +47,8 @@ export const CONTAINER = {
   multusBin: '/usr/src/multus-cni/bin',
   /** The thick daemon's configuration (a ConfigMap in the upstream DaemonSet). */
   daemonConfig: '/etc/cni/net.d/multus.d',
-  /** The host's /run/multus, where the thick daemon listens (upstream mounts the host's /run at /host/run). */
-  multusRun: '/host/run/multus',
+  /** The host's /run (upstream's thick DaemonSet mounts it here); the daemon listens in its multus/ directory. */
+  run: '/host/run',
 } as const;
 
 /** Paths on the node, as the kubelet and the CNI plugins see them. */

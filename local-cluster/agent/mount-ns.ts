@@ -1,18 +1,20 @@
-// One private mount namespace per process, with some host directories bind-mounted at the paths the process expects
-// (root only; the local cluster needs root anyway). The host's own view is never changed.
+// One mount namespace per process, with some host directories bind-mounted at the paths the process expects (root
+// only; the local cluster needs root anyway). Propagation is `slave`: the host's view never changes, while mounts
+// the host makes later still reach the process — as a pod's network namespace under /run/netns reaches a Multus
+// daemon that upstream mounts with HostToContainer propagation.
 import { mkdirSync } from 'node:fs';
 
 export type Bind = readonly [source: string, target: string];
 
 /** The command line that runs `command args…` with `binds` mounted, in a mount namespace of its own. */
-export function inMountNamespace(binds: readonly Bind[], command: string,
-  args: readonly string[]): { command: string; args: string[] } {
+export function inMountNamespace(binds: readonly Bind[], command: string, args: readonly string[]):
+  { command: string; args: string[] } {
   // The targets must exist on the host to be mount points; they stay empty there.
   for (const [, target] of binds) mkdirSync(target, { recursive: true });
   const script = binds.map((_, i) => `mount --bind "\${${2 * i + 1}}" "\${${2 * i + 2}}"`).join(' && ') +
     ` && shift ${2 * binds.length} && exec "$@"`;
   return {
     command: 'unshare',
-    args: ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...binds.flat(), command, ...args],
+    args: ['-m', '--propagation', 'slave', 'sh', '-c', script, 'sh', ...binds.flat(), command, ...args],
   };
 }
