@@ -246,16 +246,15 @@ const KINDS: Kind[] = [
       const forged = recorded(`${h}.${b64(claims)}.${s}`);
       return { content: multusKubeconfig(forged), tokens: [full, forged] };
     } },
-  { name: 'a JWT with alg none', expect: 'invalid', reason: /unsigned \(alg "none"\)/,
-    place: async ({ pod }) => {
-      const claims = { ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 };
-      const tok = recorded(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`);
-      return { content: multusKubeconfig(tok), tokens: [tok] };
-    } },
-  { name: 'an HS256 JWT keyed with the cluster\'s public key (algorithm confusion)', expect: 'invalid',
-    reason: /signed with HS256; service-account tokens are signed with RS256, ES256, ES384, ES512/,
-    place: async ({ pod }) => {
-      const pub = createPublicKey(readFileSync(path.join(env.root, 'pki', 'sa.key'))).export({ type: 'spki', format: 'pem' });
+  { name: 'a JWT with alg none', expect: 'invalid', reason: /unsigned \(alg "none"\)/, place: async ({ pod }) => {
+    const claims = { ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 };
+    const tok = recorded(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`);
+    return { content: multusKubeconfig(tok), tokens: [tok] };
+  } },
+  { name: "an HS256 JWT keyed with the cluster's public key (algorithm confusion)", expect: 'invalid',
+    reason: /signed with HS256; service-account tokens are signed with RS256, ES256, ES384, ES512/, place: async ({ pod }) => {
+      const pub = createPublicKey(readFileSync(path.join(env.root, 'pki', 'sa.key'))).export({ type: 'spki',
+        format: 'pem' });
       const tok = recorded(await new SignJWT({ ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 })
         .setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(String(pub))));
       return { content: multusKubeconfig(tok), tokens: [tok] };
