@@ -1,7 +1,6 @@
 // The narrow door through which the scan reads the cluster. One implementation on client-node (below); unit tests
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
   type V1PodDisruptionBudget } from '@kubernetes/client-node';
@@ -10,6 +9,7 @@ import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
+import { READER_CONTAINER, readerPod, readerPodName } from './reader-pod.ts';
 import { rawLister } from './raw-list.ts';
 import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
@@ -110,37 +110,15 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       return result;
     },
     async readViaReaderPod(spec) {
-      const name = `mtr-reader-${randomBytes(4).toString('hex')}`;
+      const name = readerPodName();
       const started = Date.now();
       try {
         // A create retried after a lost answer finds its own pod (the name is ours alone): that is success.
         await withRetry(() =>
           core.createNamespacedPod({
             namespace: spec.namespace,
-            body: {
-              metadata: {
-                name,
-                labels: { 'app.kubernetes.io/name': 'multus-token-rotator-reader',
-                  'app.kubernetes.io/managed-by': 'multus-token-rotator' },
-              },
-              spec: {
-                nodeName: spec.node, // placed directly: the scheduler is not needed and taints do not apply
-                restartPolicy: 'Never',
-                activeDeadlineSeconds: Math.max(30, Math.ceil(spec.timeoutMs / 1000) * 4), // gone even if we die
-                automountServiceAccountToken: false,
-                tolerations: [{ operator: 'Exists' }],
-                containers: [{
-                  name: 'reader',
-                  image: spec.image,
-                  command: ['sleep', String(Math.max(30, Math.ceil(spec.timeoutMs / 1000) * 4))],
-                  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '50m', memory: '32Mi' } },
-                  securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
-                    capabilities: { drop: ['ALL'] } },
-                  volumeMounts: [{ name: 'cni', mountPath: spec.mountPath, readOnly: true }],
-                }],
-                volumes: [{ name: 'cni', hostPath: { path: spec.hostPath, type: 'Directory' } }],
-              },
-            },
+            body: readerPod({ namespace: spec.namespace, node: spec.node, image: spec.image, hostPath: spec.hostPath,
+              mountPath: spec.mountPath, filePath: spec.filePath, timeoutMs: spec.timeoutMs }, name),
           }).catch((err: unknown) => {
             if (!isConflict(err)) throw err;
           })
@@ -153,7 +131,7 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
           until: (s) => s.present && (podIsReady(s.pod) || s.pod.status?.phase === 'Failed'),
         });
         const left = Math.max(1000, spec.timeoutMs - (Date.now() - started));
-        return await execRead(exec, { namespace: spec.namespace, pod: name, container: 'reader',
+        return await execRead(exec, { namespace: spec.namespace, pod: name, container: READER_CONTAINER,
           command: ['cat', spec.filePath], timeoutMs: left, maxBytes: spec.maxBytes });
       } catch (err) {
         return { ok: false, kind: 'failed', reason: `reader pod on ${spec.node}: ${describeError(err)}` };

@@ -50,7 +50,7 @@ export interface Config {
   concurrency: number;
   readTimeoutMs: number;
   maxFileBytes: number;
-  /** Image of the short-lived read-only pod used where the Multus image has no `cat`. */
+  /** Image of the short-lived read-only pod used where the Multus image has no `cat`; always pinned by digest. */
   readerImage: string;
 
   // judging
@@ -99,7 +99,9 @@ export const DEFAULTS = {
   concurrency: 16,
   readTimeoutMs: 15_000,
   maxFileBytes: 64 * 1024,
-  readerImage: 'busybox:1.37',
+  // Pinned by digest: rbac.yaml's admission policy admits a reader pod of exactly this image (change both together).
+  readerImage:
+    'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e',
   expiringWithinMs: 24 * 3600_000,
   maxNodes: 10,
   scheduleIntervalMs: 3600_000,

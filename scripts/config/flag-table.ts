@@ -132,9 +132,16 @@ export const FLAGS: readonly FlagRow[] = [
     key: 'readerImage',
     default: DEFAULTS.readerImage,
     shown: DEFAULTS.readerImage,
-    help: 'image of the read-only pod used where the Multus image has no cat',
-    coerce: text((t) => (/\s/.test(t) ? `must be an image reference without spaces but is "${t}"` : undefined),
-      `give an image reference, e.g. ${DEFAULTS.readerImage}`),
+    help:
+      'image (pinned by digest) of the read-only pod used where the Multus image has no cat; rbac.yaml admits this one',
+    coerce: text((t) => {
+      if (/\s/.test(t)) return `must be an image reference without spaces but is "${t}"`;
+      // A tag can be moved to other content; the admission policy in rbac.yaml admits one digest.
+      if (!/^[^@]+@sha256:[0-9a-f]{64}$/.test(t)) {
+        return `must be pinned by digest (IMAGE@sha256:<64 hex digits>) but is "${t}"`;
+      }
+      return undefined;
+    }, `give an image pinned by digest, e.g. ${DEFAULTS.readerImage}, and admit the same image in rbac.yaml's policy`),
   }),
   // ── judging, planning ──
   setting({ flag: 'expiring-within', arg: 'DURATION', key: 'expiringWithinMs', coerce: duration({ allowZero: true }),
