@@ -1,7 +1,8 @@
 // The Multus container of each Multus pod on a simulated node, run for real: the pod's own command (the 3.x
-// entrypoint.sh, the 4.x thin_entrypoint) with its own args, from the binaries build-multus.sh built, in a mount
-// namespace that shows the node's CNI directories and the pod's projected service-account volume where the
-// DaemonSet mounts them. So the node's 00-multus.conf and multus.d/multus.kubeconfig are written by Multus itself.
+// entrypoint.sh, the 4.x thin_entrypoint, or the thick multus-daemon) with its own args, from the binaries
+// build-multus.sh built, in a mount namespace that shows the node's CNI directories and the pod's projected
+// service-account volume where the DaemonSets mount them, and a /tmp of its own. So the node's 00-multus.conf and
+// multus.d/multus.kubeconfig are written by Multus itself (thick writes only 00-multus.conf, for its shim).
 //
 // The kubelet's part is played here too: the projected token is a TokenRequest bound to the pod, for 3607 s (the API
 // server extends it to a year, as in production), refreshed at 80% of the life the TokenRequest reports — the 3.x
@@ -197,12 +198,10 @@ export class MultusContainers {
       : path.join(binDir, program === 'v4-thin-entrypoint' ? 'thin_entrypoint' : 'multus-daemon');
     const exeArgs = program === 'v3-entrypoint' ? [path.join(binDir, 'entrypoint.sh'), ...args] : args;
     const podDir = path.dirname(r.saDir);
-    const tmp = path.join(podDir, 'tmp');
-    mkdirSync(tmp, { recursive: true });
     const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin],
-      [r.saDir, CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin], [tmp, '/tmp']];
+      [r.saDir, CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
     if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
-    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs);
+    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { privateTmp: true });
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
       KUBERNETES_SERVICE_HOST: '::1',
