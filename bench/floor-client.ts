@@ -29,33 +29,47 @@ function request(method: string, path: string, body?: unknown): Promise<any> {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = https.request({ host: server.hostname, port: server.port, path, method, agent,
       headers: { ...headers, accept: 'application/json', ...(data ? { 'content-type': 'application/json' } : {}) } },
-    (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (e) {
-          reject(e);
-        }
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (e) {
+            reject(e);
+          }
+        });
       });
-    });
     req.on('error', reject);
     req.end(data);
   });
 }
 
 function execCat(ns: string, pod: string): Promise<Buffer> {
-  const q = new URLSearchParams([['command', 'cat'], ['command', file], ['container', container], ['stdout', 'true'],
-    ['stderr', 'true']]);
+  const q = new URLSearchParams([['command', 'cat'], ['command', file], ['container', container], ['stdout', 'true'], [
+    'stderr',
+    'true',
+  ]]);
   const url = `wss://${server.host}/api/v1/namespaces/${ns}/pods/${pod}/exec?${q}`;
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, ['v4.channel.k8s.io'], { agent: wsAgent, secureContext, headers } as WebSocket.ClientOptions);
+    const ws = new WebSocket(url, ['v4.channel.k8s.io'],
+      { agent: wsAgent, secureContext, headers } as WebSocket.ClientOptions);
     const out: Buffer[] = [];
-    const timer = setTimeout(() => { ws.terminate(); reject(new Error('timeout')); }, 30_000);
-    ws.on('message', (data: Buffer) => { if (data[0] === 1) out.push(data.subarray(1)); });
-    ws.on('error', (e) => { clearTimeout(timer); reject(e); });
-    ws.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(out)); });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error('timeout'));
+    }, 30_000);
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === 1) out.push(data.subarray(1));
+    });
+    ws.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    ws.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(out));
+    });
   });
 }
 
@@ -65,7 +79,9 @@ let cont: string | undefined;
 do {
   const q = new URLSearchParams({ labelSelector: selector, limit: '500', ...(cont ? { continue: cont } : {}) });
   const page = await request('GET', `/api/v1/namespaces/${namespace}/pods?${q}`);
-  for (const p of page.items ?? []) if (p.spec?.nodeName) pods.push({ ns: p.metadata.namespace, name: p.metadata.name });
+  for (const p of page.items ?? []) {
+    if (p.spec?.nodeName) pods.push({ ns: p.metadata.namespace, name: p.metadata.name });
+  }
   cont = page.metadata?.continue || undefined;
 } while (cont);
 const listMs = performance.now() - t0;
@@ -82,9 +98,15 @@ await Promise.all(Array.from({ length: Math.min(concurrency, pods.length) }, asy
       const text = (await execCat(p.ns, p.name)).toString('utf8');
       reads++;
       const token = /^\s*token:\s*"?([^"\s]+)"?\s*$/m.exec(text)?.[1];
-      if (!token) { failed++; continue; }
-      const review = await request('POST', '/apis/authentication.k8s.io/v1/tokenreviews',
-        { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } });
+      if (!token) {
+        failed++;
+        continue;
+      }
+      const review = await request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token },
+      });
       if (review.status?.authenticated) authenticated++;
     } catch {
       failed++;
@@ -94,5 +116,7 @@ await Promise.all(Array.from({ length: Math.min(concurrency, pods.length) }, asy
 const readsMs = performance.now() - t1;
 agent.destroy();
 wsAgent.destroy();
-console.log(JSON.stringify({ nodes: pods.length, concurrency, listMs: Math.round(listMs), readsMs: Math.round(readsMs),
-  reads, authenticated, failed }));
+console.log(
+  JSON.stringify({ nodes: pods.length, concurrency, listMs: Math.round(listMs), readsMs: Math.round(readsMs), reads,
+    authenticated, failed }),
+);

@@ -137,8 +137,7 @@ async function runRotator(kubeconfig: string,
     ...(args['rotator-concurrency'] ? ['--concurrency', args['rotator-concurrency']] : [])];
   const t0 = performance.now();
   const child = spawn('/usr/bin/time', ['-v', ...rotArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: ROTATOR_TIMEOUT_MS, killSignal: 'SIGKILL',
-    env: {
+    timeout: ROTATOR_TIMEOUT_MS, killSignal: 'SIGKILL', env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS')),
       ...opts.env,
     } });

@@ -384,8 +384,7 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
       return { nodeIdx, j, app, ns: nss[k % nss.length] as string, name: `w-${String(nodeIdx).padStart(5, '0')}-${j}`,
         annotations: j % 10 === 9 ? {} : NETWORKS,
         ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-rs`,
-          uid: `00000000-0000-0000-0000-${String(j % 5).padStart(12, '0')}`, controller: true }],
-        spec: {
+          uid: `00000000-0000-0000-0000-${String(j % 5).padStart(12, '0')}`, controller: true }], spec: {
           containers: [{ name: 'app', image: `${app}:1`, resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
         } };
     };

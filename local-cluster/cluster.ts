@@ -7,17 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Node,
-} from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject,
+  type V1Node } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { SANDBOX_ANNOTATION } from './agent/pod-sandboxes.ts';
 import { nodeCniDir, nodeKubeconfigFile } from './node-paths.ts';
 import { ensurePki, type Pki } from './pki.ts';
-import {
-  alive, readState, startProcess, statePath, stopProcesses, waitFor, writeState, type ClusterState,
-  type ProcessRecord,
-} from './processes.ts';
+import { alive, readState, startProcess, statePath, stopProcesses, waitFor, writeState, type ClusterState,
+  type ProcessRecord } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..');
@@ -73,7 +70,9 @@ function buildBinaries(log: (m: string) => void): { bin: string; data: string; m
   if (!existsSync(path.join(bin, 'k8s-multicall'))) throw new Error(`build.sh did not produce binaries in ${bin}`);
   const multus = execFileSync('bash', [path.join(here, 'build-multus.sh')], { stdio: ['ignore', 'pipe', 'inherit'] })
     .toString().trim().split('\n').pop() ?? '';
-  if (!existsSync(path.join(multus, 'multus-v3', 'multus'))) throw new Error(`build-multus.sh did not produce Multus in ${multus}`);
+  if (!existsSync(path.join(multus, 'multus-v3', 'multus'))) {
+    throw new Error(`build-multus.sh did not produce Multus in ${multus}`);
+  }
   built = { bin, data: path.join(path.dirname(bin), 'kwok'), multus };
   return built;
 }
@@ -86,13 +85,16 @@ export function kubectlPath(): string {
 /** etcd on loopback, data under `root`, tuned for tests (no fsync). */
 export function etcdArgs(root: string, extra: string[] = []): string[] {
   return [
-    '--name=mtr', `--data-dir=${path.join(root, 'etcd')}`,
+    '--name=mtr',
+    `--data-dir=${path.join(root, 'etcd')}`,
     `--listen-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
     `--advertise-client-urls=http://127.0.0.1:${PORTS.etcdClient}`,
     `--listen-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
     `--initial-advertise-peer-urls=http://127.0.0.1:${PORTS.etcdPeer}`,
     `--initial-cluster=mtr=http://127.0.0.1:${PORTS.etcdPeer}`,
-    '--unsafe-no-fsync=true', '--quota-backend-bytes=8589934592', '--log-level=warn',
+    '--unsafe-no-fsync=true',
+    '--quota-backend-bytes=8589934592',
+    '--log-level=warn',
     ...extra,
   ];
 }
@@ -101,26 +103,31 @@ export function etcdArgs(root: string, extra: string[] = []): string[] {
 export function apiserverArgs(pki: Pki, extra: string[] = []): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${PORTS.etcdClient}`,
-    '--bind-address=127.0.0.1', `--secure-port=${PORTS.apiserver}`,
-    `--tls-cert-file=${pki.apiserverCert}`, `--tls-private-key-file=${pki.apiserverKey}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${PORTS.apiserver}`,
+    `--tls-cert-file=${pki.apiserverCert}`,
+    `--tls-private-key-file=${pki.apiserverKey}`,
     `--client-ca-file=${pki.caCert}`,
     '--authorization-mode=Node,RBAC',
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-    `--service-account-key-file=${pki.saPub}`, `--service-account-signing-key-file=${pki.saKey}`,
+    `--service-account-key-file=${pki.saPub}`,
+    `--service-account-signing-key-file=${pki.saKey}`,
     // --service-account-extend-token-expiration is left at its default (true), as in production.
     '--service-cluster-ip-range=10.96.0.0/16',
     '--allow-privileged=true',
     '--kubelet-preferred-address-types=InternalIP',
     `--kubelet-client-certificate=${pki.client('kubelet-client').cert}`,
     `--kubelet-client-key=${pki.client('kubelet-client').key}`,
-    `--proxy-client-cert-file=${pki.client('admin').cert}`, `--proxy-client-key-file=${pki.client('admin').key}`,
-    '--profiling=false', '--v=1',
+    `--proxy-client-cert-file=${pki.client('admin').cert}`,
+    `--proxy-client-key-file=${pki.client('admin').key}`,
+    '--profiling=false',
+    '--v=1',
     ...extra,
   ];
 }
 
-export function writeKubeconfig(file: string, opts: { server: string; ca: string; cert: string; key: string;
-  user: string }): void {
+export function writeKubeconfig(file: string,
+  opts: { server: string; ca: string; cert: string; key: string; user: string }): void {
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -135,8 +142,10 @@ export function writeKubeconfig(file: string, opts: { server: string; ca: string
 /** The API server's /readyz, through the kubectl we built. */
 function readyz(bin: string, kubeconfig: string): boolean {
   try {
-    const out = execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'],
-      { stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 });
+    const out = execFileSync(path.join(bin, 'kubectl'), ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    });
     return out.toString().trim() === 'ok';
   } catch {
     return false;
@@ -150,12 +159,14 @@ function readyz(bin: string, kubeconfig: string): boolean {
  */
 function kwokConfig(data: string): string {
   const network = `(.spec.hostNetwork // false) or ((.metadata.annotations // {})["${SANDBOX_ANNOTATION}"] == "ready")`;
-  const released = `(.spec.hostNetwork // false) or ((.metadata.annotations // {})["${SANDBOX_ANNOTATION}"] != "ready")`;
+  const released =
+    `(.spec.hostNetwork // false) or ((.metadata.annotations // {})["${SANDBOX_ANNOTATION}"] != "ready")`;
   const gate = (file: string, text: string): string => {
     if (file !== 'pod-ready.yaml' && file !== 'pod-delete.yaml') return text;
     const doc = YAML.parse(text) as { spec: { selector: { matchExpressions: unknown[] } } };
     doc.spec.selector.matchExpressions.push(
-      { key: file === 'pod-ready.yaml' ? network : released, operator: 'In', values: ['true'] });
+      { key: file === 'pod-ready.yaml' ? network : released, operator: 'In', values: ['true'] },
+    );
     return YAML.stringify(doc).trim();
   };
   const stages = ['node-initialize.yaml', 'node-heartbeat-with-lease.yaml', 'pod-ready.yaml', 'pod-complete.yaml',
@@ -279,20 +290,33 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
 
     record(startProcess(root, 'kube-controller-manager', exe('kube-controller-manager'), [
       `--kubeconfig=${kcmKubeconfig}`,
-      `--authentication-kubeconfig=${kcmKubeconfig}`, `--authorization-kubeconfig=${kcmKubeconfig}`,
-      '--leader-elect=false', '--use-service-account-credentials=true',
-      `--service-account-private-key-file=${pki.saKey}`, `--root-ca-file=${pki.caCert}`,
-      `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
-      '--bind-address=127.0.0.1', `--secure-port=${PORTS.controllerManager}`,
-      '--node-monitor-period=5s', '--node-monitor-grace-period=40s',
-      '--concurrent-deployment-syncs=10', '--concurrent-replicaset-syncs=10', '--concurrent-daemonset-syncs=10',
-      '--profiling=false', '--v=1',
+      `--authentication-kubeconfig=${kcmKubeconfig}`,
+      `--authorization-kubeconfig=${kcmKubeconfig}`,
+      '--leader-elect=false',
+      '--use-service-account-credentials=true',
+      `--service-account-private-key-file=${pki.saKey}`,
+      `--root-ca-file=${pki.caCert}`,
+      `--cluster-signing-cert-file=${pki.caCert}`,
+      `--cluster-signing-key-file=${pki.caKey}`,
+      '--bind-address=127.0.0.1',
+      `--secure-port=${PORTS.controllerManager}`,
+      '--node-monitor-period=5s',
+      '--node-monitor-grace-period=40s',
+      '--concurrent-deployment-syncs=10',
+      '--concurrent-replicaset-syncs=10',
+      '--concurrent-daemonset-syncs=10',
+      '--profiling=false',
+      '--v=1',
     ]));
     record(startProcess(root, 'kube-scheduler', exe('kube-scheduler'), [
       `--kubeconfig=${schedKubeconfig}`,
-      `--authentication-kubeconfig=${schedKubeconfig}`, `--authorization-kubeconfig=${schedKubeconfig}`,
-      '--leader-elect=false', '--bind-address=127.0.0.1', `--secure-port=${PORTS.scheduler}`,
-      '--profiling=false', '--v=1',
+      `--authentication-kubeconfig=${schedKubeconfig}`,
+      `--authorization-kubeconfig=${schedKubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${PORTS.scheduler}`,
+      '--profiling=false',
+      '--v=1',
     ]));
 
     const kc = new KubeConfig();
@@ -304,18 +328,35 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
       mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
       const port = PORTS.kwokBase + i;
       record(startProcess(root, `kwok-${node}`, 'unshare', [
-        '-m', '--propagation', 'private', 'sh', '-c',
-        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"', 'sh', dir,
-        exe('kwok'), `--kubeconfig=${kwokKubeconfig}`, `--config=${kwokConfigFile}`,
-        `--manage-single-node=${node}`, '--node-ip=127.0.0.1', `--node-port=${port}`,
+        '-m',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"',
+        'sh',
+        dir,
+        exe('kwok'),
+        `--kubeconfig=${kwokKubeconfig}`,
+        `--config=${kwokConfigFile}`,
+        `--manage-single-node=${node}`,
+        '--node-ip=127.0.0.1',
+        `--node-port=${port}`,
         `--server-address=127.0.0.1:${port}`,
-        `--tls-cert-file=${pki.kubeletServingCert}`, `--tls-private-key-file=${pki.kubeletServingKey}`,
-        '--enable-crds=Exec', '--node-lease-duration-seconds=40',
+        `--tls-cert-file=${pki.kubeletServingCert}`,
+        `--tls-private-key-file=${pki.kubeletServingKey}`,
+        '--enable-crds=Exec',
+        '--node-lease-duration-seconds=40',
       ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
     });
     await applyYaml(kc, readFileSync(path.join(multus, 'network-attachment-definition-crd.yaml'), 'utf8'));
     record(startProcess(root, 'node-agent', process.execPath, [
-      path.join(here, 'node-agent.ts'), root, kubeconfig, String(PORTS.apiserver), multus, ...nodes,
+      path.join(here, 'node-agent.ts'),
+      root,
+      kubeconfig,
+      String(PORTS.apiserver),
+      multus,
+      ...nodes,
     ]));
 
     await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));
@@ -339,8 +380,9 @@ export async function down(opts: { root?: string; log?: (m: string) => void } = 
     return;
   }
   // Stop in tiers, in reverse order of start: the simulators, then the controllers, the API server, etcd last.
-  const tier = (p: ProcessRecord) => p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
-    : p.name.startsWith('kube-') ? 1 : 0;
+  const tier = (p: ProcessRecord) =>
+    p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
+      : p.name.startsWith('kube-') ? 1 : 0;
   const killed: string[] = [];
   for (const t of [0, 1, 2, 3]) killed.push(...await stopProcesses(state.processes.filter((p) => tier(p) === t)));
   if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
@@ -357,8 +399,7 @@ export async function applyYaml(kc: KubeConfig, text: string): Promise<void> {
       await client.create(obj);
     } catch (err) {
       if ((err as { code?: number }).code !== 409) throw err;
-      await client.patch(obj, undefined, undefined, 'mtr-cluster', true,
-        'application/apply-patch+yaml' as never);
+      await client.patch(obj, undefined, undefined, 'mtr-cluster', true, 'application/apply-patch+yaml' as never);
     }
   }
 }
@@ -392,14 +433,20 @@ export async function waitReady(kc: KubeConfig, root: string, nodes: string[], t
   const core = kc.makeApiClient(CoreV1Api);
   await waitFor('every node to be Ready', async () => {
     const list = await core.listNode();
-    const ready = list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    const ready = list.items.filter((n) =>
+      n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+    );
     return nodes.every((n) => ready.some((r) => r.metadata?.name === n));
   }, timeoutMs, 250);
   await waitFor('a Ready Multus pod with its kubeconfig on every node', async () => {
     const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus' });
-    return nodes.every((node) => pods.items.some((p) => p.spec?.nodeName === node && !p.metadata?.deletionTimestamp &&
-      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
-      fileBoundTo(root, node) === p.metadata?.uid));
+    return nodes.every((node) =>
+      pods.items.some((p) =>
+        p.spec?.nodeName === node && !p.metadata?.deletionTimestamp &&
+        p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+        fileBoundTo(root, node) === p.metadata?.uid
+      )
+    );
   }, timeoutMs, 250);
 }
 
@@ -410,11 +457,11 @@ export function fileBoundTo(root: string, node: string): string | undefined {
     const token = /token: "([^"]+)"/.exec(text)?.[1];
     const payload = token?.split('.')[1];
     if (!payload) return undefined;
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as
-      { 'kubernetes.io'?: { pod?: { uid?: string } } };
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      'kubernetes.io'?: { pod?: { uid?: string } };
+    };
     return claims['kubernetes.io']?.pod?.uid;
   } catch {
     return undefined;
   }
 }
-

@@ -17,7 +17,11 @@ import { nodeKubeconfigFile } from './cluster.ts';
 
 const started = Date.now();
 
-interface PodRow { name: string; ready: boolean; status: string }
+interface PodRow {
+  name: string;
+  ready: boolean;
+  status: string;
+}
 
 /** Pods of the demo namespace whose names start with one of `prefixes`, as `kubectl get pods` would say. */
 async function podRows(prefixes: string[]): Promise<PodRow[]> {
@@ -77,7 +81,9 @@ try {
   await settled(env, NS, 7);
   const pods = await multusPods(env);
   const age = async (node: string, seconds: number) => {
-    const pod = pods.find((p) => p.spec?.nodeName === node);
+    const pod = pods.find((p) =>
+      p.spec?.nodeName === node
+    );
     if (!pod) throw new Error(`no Multus pod on ${node}`);
     writeFileSync(nodeKubeconfigFile(env.root, node), multusKubeconfig(await boundToken(env, pod, seconds)));
   };
@@ -87,7 +93,9 @@ try {
   echo(`${expired}: token expired 2 h ago · ${expiring}: expires in 6 h · ${healthy}: healthy · ` +
     `${guarded}: expires in 12 h, its "payments" pod is protected by a budget that allows no disruption`);
 
-  step(`The outage: a new pod on ${expired} cannot get its network — the real Multus binary is refused by the API server`);
+  step(
+    `The outage: a new pod on ${expired} cannot get its network — the real Multus binary is refused by the API server`,
+  );
   await barePod(env, NS, 'new-on-expired', expired);
   await deployment(env, NS, 'late', expired, 1, {}); // no secondary network: Multus serves the default network too
   const stuck = await showStuck(['new-on-expired', 'late-']);
@@ -104,8 +112,9 @@ try {
   echo(chalk.dim(`exit code ${real.exitCode} (3: something is left for a person — here the budget-protected pod)`));
 
   step(`After the rotation: the pods that were stuck on ${expired} started by themselves (nobody touched them)`);
-  await waitFor('the stuck pods to start', async () => (await podRows(['new-on-expired', 'late-']))
-    .every((r) => r.ready), 60_000);
+  await waitFor('the stuck pods to start', async () =>
+    (await podRows(['new-on-expired', 'late-']))
+      .every((r) => r.ready), 60_000);
   for (const r of await podRows(['new-on-expired', 'late-'])) echo(`  ${r.name.padEnd(28)} ${r.status}`);
 
   step(`The summary, as kubectl shows it: kubectl -n ${NS} get cm multus-token-rotator-summary`);

@@ -33,8 +33,8 @@ export function nodeKubeconfigFile(root: string, node: string): string {
 }
 
 /** A marker file a test drops in a node's directory to steer the node agent (see node-agent.ts). */
-export function nodeMarker(root: string, node: string, name: 'hold-entrypoint' | 'rewrite-entrypoint' | 'refresh-token'):
-  string {
+export function nodeMarker(root: string, node: string,
+  name: 'hold-entrypoint' | 'rewrite-entrypoint' | 'refresh-token'): string {
   return path.join(root, 'nodes', node, name);
 }
 

@@ -37,8 +37,8 @@ function signed(dir: string, name: string, subject: string, ext: string): void {
   openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir);
   writeFileSync(path.join(dir, `${name}.ext`), ext);
   openssl(
-    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-days', '3650', '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`],
+    ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '3650',
+      '-sha256', '-extfile', `${name}.ext`, '-out', `${name}.crt`],
     dir,
   );
 }
@@ -49,16 +49,18 @@ export function ensurePki(dir: string): Pki {
   if (!existsSync(path.join(dir, 'ca.crt'))) {
     openssl(['genrsa', '-out', 'ca.key', '2048'], dir);
     openssl(['req', '-x509', '-new', '-key', 'ca.key', '-subj', '/CN=mtr-local-ca', '-days', '3650', '-sha256',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      '-out', 'ca.crt'], dir);
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out',
+      'ca.crt'], dir);
   }
   const serverExt = (sans: string) =>
     `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans}\n`;
-  const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
+  const clientExt =
+    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n';
   // IP:::1: Multus on the simulated nodes reaches the API server at [::1] (see agent/api-forwarder.ts).
   signed(dir, 'kube-apiserver', '/CN=kube-apiserver', serverExt(
     'DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,' +
-      'DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:10.96.0.1'));
+      'DNS:kubernetes.default.svc.cluster.local,IP:127.0.0.1,IP:::1,IP:10.96.0.1',
+  ));
   signed(dir, 'kubelet-serving', '/CN=kwok-kubelet', serverExt('DNS:localhost,IP:127.0.0.1'));
   for (const [name, subject] of Object.entries(CLIENTS)) signed(dir, name, subject, clientExt);
   if (!existsSync(path.join(dir, 'sa.key'))) {

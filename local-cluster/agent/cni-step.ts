@@ -25,8 +25,9 @@ export type CniOutcome =
   | { ok: false; ms: number; plugin: string; network: string; message: string };
 
 /** The network configuration the kubelet would use on this node now, or why there is none. */
-export function activeNetworkConfig(dirs: NodeDirs): { file: string; text: string; type: string; name: string } |
-  { error: string } {
+export function activeNetworkConfig(dirs: NodeDirs):
+  | { file: string; text: string; type: string; name: string }
+  | { error: string } {
   let files: string[];
   try {
     files = readdirSync(dirs.cniConf).filter((f) => /\.(conf|conflist|json)$/.test(f)).sort();
@@ -46,7 +47,8 @@ export function activeNetworkConfig(dirs: NodeDirs): { file: string; text: strin
 }
 
 /** Runs one CNI command for the sandbox in the node's mount namespace view; never throws. */
-export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef, timeoutMs = 60_000): Promise<CniOutcome> {
+export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
+  timeoutMs = 60_000): Promise<CniOutcome> {
   const started = Date.now();
   const conf = activeNetworkConfig(dirs);
   if ('error' in conf) {
@@ -54,9 +56,10 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
   }
   mkdirSync(dirs.multusRun, { recursive: true }); // a bind source must exist, whether or not a thick daemon runs
   const { command: cmd, args } = inMountNamespace(
-    [[dirs.cniConf, HOST.cniConf], [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState],
-      [dirs.multusRun, HOST.multusRun]],
-    path.join(HOST.cniBin, conf.type), [],
+    [[dirs.cniConf, HOST.cniConf], [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState], [dirs.multusRun,
+      HOST.multusRun]],
+    path.join(HOST.cniBin, conf.type),
+    [],
   );
   const env = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -72,8 +75,12 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
     const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -84,7 +91,8 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
       const ms = Date.now() - started;
       if (code === 0) return resolve({ ok: true, ms });
       resolve({ ok: false, ms, plugin: conf.type, network: conf.name,
-        message: cniErrorMessage(stdout, stderr, signal ? `killed by ${signal} after ${timeoutMs} ms` : `exit ${code}`) });
+        message: cniErrorMessage(stdout, stderr,
+          signal ? `killed by ${signal} after ${timeoutMs} ms` : `exit ${code}`) });
     });
     child.stdin.on('error', () => undefined);
     child.stdin.end(conf.text);

@@ -16,7 +16,8 @@
 // Pod annotations: `sim.mtr.local/entrypoint: none` (no container: the test owns the node's file) and
 // `sim.mtr.local/image: distroless` (the 4.x image has no shell or cat: every exec into the pod fails).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
+  writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { CONTAINER, HOST, nodeMarker, type NodeDirs } from '../node-paths.ts';
@@ -38,7 +39,8 @@ export function multusProgram(pod: V1Pod): { program: MultusProgram; args: strin
     if (/^v?3\./.test(tag)) return { program: 'v3-entrypoint', args };
     if (/^v?4\./.test(tag) && !/thick/.test(tag)) return { program: 'v4-thin-entrypoint', args };
   }
-  return { program: 'unsupported', args, why: `no simulation for command ${JSON.stringify(c?.command ?? [])} image ${c?.image}` };
+  return { program: 'unsupported', args,
+    why: `no simulation for command ${JSON.stringify(c?.command ?? [])} image ${c?.image}` };
 }
 
 interface Running {
@@ -160,8 +162,10 @@ export class MultusContainers {
     const tr = await this.#core.createNamespacedServiceAccountToken({
       name: r.pod.spec?.serviceAccountName ?? 'default',
       namespace: meta.namespace,
-      body: { spec: { audiences: [], expirationSeconds: 3607,
-        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid } } },
+      body: {
+        spec: { audiences: [], expirationSeconds: 3607,
+          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid } },
+      },
     });
     const token = tr.status?.token;
     if (!token) throw new Error('TokenRequest returned no token');
@@ -174,10 +178,13 @@ export class MultusContainers {
     const tmp = path.join(r.saDir, '.token.tmp');
     writeFileSync(tmp, token, { mode: 0o600 });
     renameSync(tmp, path.join(r.saDir, 'token'));
-    const exp = tr.status?.expirationTimestamp ? new Date(tr.status.expirationTimestamp).getTime() : Date.now() + 3_607_000;
+    const exp = tr.status?.expirationTimestamp ? new Date(tr.status.expirationTimestamp).getTime()
+      : Date.now() + 3_607_000;
     const refreshIn = Math.max(60_000, 0.8 * (exp - Date.now()));
-    r.refreshTimer = setTimeout(() => void this.#refreshToken(r).catch((e: Error) =>
-      this.#log(r, `token refresh failed: ${e.message}`)), refreshIn);
+    r.refreshTimer = setTimeout(
+      () => void this.#refreshToken(r).catch((e: Error) => this.#log(r, `token refresh failed: ${e.message}`)),
+      refreshIn,
+    );
     r.refreshTimer.unref();
     this.#log(r, `projected token written (refresh in ${Math.round(refreshIn / 1000)} s)`);
   }
@@ -198,8 +205,8 @@ export class MultusContainers {
       : path.join(binDir, program === 'v4-thin-entrypoint' ? 'thin_entrypoint' : 'multus-daemon');
     const exeArgs = program === 'v3-entrypoint' ? [path.join(binDir, 'entrypoint.sh'), ...args] : args;
     const podDir = path.dirname(r.saDir);
-    const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin],
-      [r.saDir, CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
+    const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin], [r.saDir,
+      CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
     if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
     const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { privateTmp: true });
     const env: Record<string, string> = {
@@ -239,12 +246,16 @@ export class MultusContainers {
     const configDir = path.join(podDir, 'daemon-config');
     mkdirSync(configDir, { recursive: true });
     writeFileSync(path.join(configDir, 'daemon-config.json'), JSON.stringify({
-      cniVersion: '0.3.1', logLevel: 'verbose', logToStderr: true,
-      cniConfigDir: CONTAINER.cniConf, multusAutoconfigDir: CONTAINER.cniConf, multusConfigFile: 'auto',
+      cniVersion: '0.3.1',
+      logLevel: 'verbose',
+      logToStderr: true,
+      cniConfigDir: CONTAINER.cniConf,
+      multusAutoconfigDir: CONTAINER.cniConf,
+      multusConfigFile: 'auto',
       socketDir: `${CONTAINER.run}/multus/`,
     }, null, 2));
-    return [[configDir, CONTAINER.daemonConfig], [dirs.run, CONTAINER.run],
-      [dirs.cniBin, HOST.cniBin], [dirs.cniState, HOST.cniState]];
+    return [[configDir, CONTAINER.daemonConfig], [dirs.run, CONTAINER.run], [dirs.cniBin, HOST.cniBin], [dirs.cniState,
+      HOST.cniState]];
   }
 
   async #makeDistroless(pod: V1Pod): Promise<void> {
@@ -253,9 +264,13 @@ export class MultusContainers {
     this.#distroless.add(meta.uid);
     try {
       await this.#custom.createNamespacedCustomObject({
-        group: 'kwok.x-k8s.io', version: 'v1alpha1', plural: 'execs', namespace: meta.namespace,
+        group: 'kwok.x-k8s.io',
+        version: 'v1alpha1',
+        plural: 'execs',
+        namespace: meta.namespace,
         body: {
-          apiVersion: 'kwok.x-k8s.io/v1alpha1', kind: 'Exec',
+          apiVersion: 'kwok.x-k8s.io/v1alpha1',
+          kind: 'Exec',
           metadata: { name: meta.name, namespace: meta.namespace,
             ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: meta.name, uid: meta.uid }] },
           // kwok cannot fail one binary only: an Exec that matches no container makes every exec fail.

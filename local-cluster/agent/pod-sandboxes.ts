@@ -6,7 +6,8 @@
 // gets CNI DEL first; kwok's pod-delete stage waits for it, so a failing DEL keeps the pod Terminating and is retried.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type CoreV1Event,
+  type V1Pod } from '@kubernetes/client-node';
 import type { NodeDirs } from '../node-paths.ts';
 import { runCni, type CniCommand, type SandboxRef } from './cni-step.ts';
 
@@ -57,7 +58,11 @@ export class PodSandboxes {
       state = {
         ref: { namespace: meta.namespace, name: meta.name, uid: meta.uid, id: meta.uid.replace(/-/g, ''),
           netns: `/var/run/netns/mtr-${meta.uid}` },
-        node, busy: false, attempts: 0, phase: annotation === 'ready' ? 'ready' : 'adding', events: new Map(),
+        node,
+        busy: false,
+        attempts: 0,
+        phase: annotation === 'ready' ? 'ready' : 'adding',
+        events: new Map(),
       };
       this.#pods.set(meta.uid, state);
     }
@@ -146,14 +151,19 @@ export class PodSandboxes {
 
   async #annotate(ref: SandboxRef, value: string): Promise<void> {
     await this.#objects.patch(
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: ref.name, namespace: ref.namespace,
-        annotations: { [SANDBOX_ANNOTATION]: value } } },
-      undefined, undefined, 'mtr-node-agent', undefined, PatchStrategy.MergePatch,
+      { apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: ref.name, namespace: ref.namespace, annotations: { [SANDBOX_ANNOTATION]: value } } },
+      undefined,
+      undefined,
+      'mtr-node-agent',
+      undefined,
+      PatchStrategy.MergePatch,
     );
   }
 
   /** The kubelet's Warning Event, in its words (containerd's message around the plugin's own error). */
-  async #warn(state: SandboxState, command: CniCommand, plugin: string, network: string, message: string): Promise<void> {
+  async #warn(state: SandboxState, command: CniCommand, plugin: string, network: string,
+    message: string): Promise<void> {
     const { ref } = state;
     const [reason, text] = command === 'ADD'
       ? ['FailedCreatePodSandBox', `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup ` +
@@ -166,7 +176,8 @@ export class PodSandboxes {
     try {
       if (previous?.metadata?.name && previous.message === text) {
         const updated = await this.#core.replaceNamespacedEvent({
-          name: previous.metadata.name, namespace: ref.namespace,
+          name: previous.metadata.name,
+          namespace: ref.namespace,
           body: { ...previous, count: (previous.count ?? 1) + 1, lastTimestamp: now },
         });
         state.events.set(reason, updated);
@@ -177,9 +188,15 @@ export class PodSandboxes {
         body: {
           metadata: { name: `${ref.name}.${Date.now().toString(16)}`, namespace: ref.namespace },
           involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ref.namespace, name: ref.name, uid: ref.uid },
-          reason, message: text, type: 'Warning', count: 1, firstTimestamp: now, lastTimestamp: now,
+          reason,
+          message: text,
+          type: 'Warning',
+          count: 1,
+          firstTimestamp: now,
+          lastTimestamp: now,
           source: { component: 'kubelet', host: state.node },
-          reportingComponent: 'kubelet', reportingInstance: state.node,
+          reportingComponent: 'kubelet',
+          reportingInstance: state.node,
         },
       });
       state.events.set(reason, created);

@@ -18,7 +18,11 @@ export interface ClusterEnv {
 export function clusterEnv(): ClusterEnv {
   const root = defaultRoot;
   const state = readState(root);
-  if (!state) throw new Error(`no local cluster state in ${root}: run the e2e tests through npm test, or npm run cluster:up first`);
+  if (!state) {
+    throw new Error(
+      `no local cluster state in ${root}: run the e2e tests through npm test, or npm run cluster:up first`,
+    );
+  }
   const kubeconfig = path.join(root, 'kubeconfig');
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -36,9 +40,13 @@ export const ATTACHMENT = 'macvlan-conf';
 export async function createAttachment(env: ClusterEnv, namespace: string): Promise<void> {
   const custom = env.kc.makeApiClient(CustomObjectsApi);
   await custom.createNamespacedCustomObject({
-    group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace,
+    group: 'k8s.cni.cncf.io',
+    version: 'v1',
+    plural: 'network-attachment-definitions',
+    namespace,
     body: {
-      apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
+      apiVersion: 'k8s.cni.cncf.io/v1',
+      kind: 'NetworkAttachmentDefinition',
       metadata: { name: ATTACHMENT, namespace },
       spec: { config: JSON.stringify({ cniVersion: '0.3.1', name: ATTACHMENT, type: 'noop' }) },
     },
@@ -58,7 +66,8 @@ export async function withNamespace(t: Cleanup, env: ClusterEnv, labels: Record<
   // The ServiceAccount admission plugin needs the namespace's default service account.
   const until = Date.now() + 30_000;
   while (Date.now() < until) {
-    const ok = await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () => false);
+    const ok = await core.readNamespacedServiceAccount({ name: 'default', namespace: name }).then(() => true, () =>
+      false);
     if (ok) {
       await createAttachment(env, name);
       return name;

@@ -7,7 +7,8 @@ import { fileBoundTo, nodeKubeconfigFile } from '../cluster.ts';
 import { waitFor } from '../processes.ts';
 import type { ClusterEnv } from './cluster-env.ts';
 
-export async function multusPods(env: ClusterEnv, namespace = 'kube-system', selector = 'app=multus'): Promise<V1Pod[]> {
+export async function multusPods(env: ClusterEnv, namespace = 'kube-system',
+  selector = 'app=multus'): Promise<V1Pod[]> {
   const core = env.kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespacedPod({ namespace, labelSelector: selector });
   return list.items.filter((p) => !p.metadata?.deletionTimestamp);
@@ -74,9 +75,12 @@ export async function startDistrolessMultus(t: Cleanup, env: ClusterEnv, namespa
     body: {
       metadata: { name, labels, annotations: { 'sim.mtr.local/image': 'distroless' } },
       spec: {
-        nodeName: node, serviceAccountName: 'multus', hostNetwork: true,
+        nodeName: node,
+        serviceAccountName: 'multus',
+        hostNetwork: true,
         containers: [{
-          name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thin',
+          name: 'kube-multus',
+          image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thin',
           command: ['/thin_entrypoint'],
           volumeMounts: [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }],
         }],

@@ -34,7 +34,8 @@ export async function barePod(env: ClusterEnv, ns: string, name: string, node: s
 export async function budget(env: ClusterEnv, ns: string, name: string, app: string,
   spec: { maxUnavailable?: number; minAvailable?: number }): Promise<void> {
   await env.kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({ namespace: ns, body: {
-    metadata: { name }, spec: { ...spec, selector: { matchLabels: { app } } },
+    metadata: { name },
+    spec: { ...spec, selector: { matchLabels: { app } } },
   } });
 }
 
@@ -48,7 +49,9 @@ export async function settled(env: ClusterEnv, ns: string, pods: number): Promis
     const ready = items.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     const pdbs = (await policy.listNamespacedPodDisruptionBudget({ namespace: ns })).items;
     return ready.length === pods && items.length === pods &&
-      pdbs.every((b) => b.status?.observedGeneration === b.metadata?.generation && b.status?.expectedPods !== undefined);
+      pdbs.every((b) =>
+        b.status?.observedGeneration === b.metadata?.generation && b.status?.expectedPods !== undefined
+      );
   }, 60_000);
   return items;
 }

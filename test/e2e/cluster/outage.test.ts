@@ -21,8 +21,8 @@ import { runLocal } from '../support/run-rotator.ts';
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 
-async function pod(ns: string, name: string, node: string, opts: { hostNetwork?: boolean; networks?: boolean } = {}):
-  Promise<V1Pod> {
+async function pod(ns: string, name: string, node: string,
+  opts: { hostNetwork?: boolean; networks?: boolean } = {}): Promise<V1Pod> {
   return core.createNamespacedPod({ namespace: ns, body: {
     metadata: { name, annotations: opts.networks === false ? {} : NETWORKS },
     spec: { nodeName: node, hostNetwork: opts.hostNetwork, containers: [{ name: 'app', image: `${name}:1` }] },
@@ -74,8 +74,8 @@ async function assertHangs(ns: string, name: string): Promise<void> {
 
 /** The rotator, acting, with its lease and summary in the test's namespace. */
 async function rotate(ns: string): Promise<{ code: number; nodes: { node: string; outcome: string }[] }> {
-  const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns,
-    '--lease-namespace', ns, '--step-timeout', '30s']);
+  const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace',
+    ns, '--step-timeout', '30s']);
   const out = JSON.parse(run.stdout) as { execution?: { nodes: { node: string; outcome: string }[] } };
   return { code: run.code, nodes: out.execution?.nodes ?? [] };
 }
@@ -88,7 +88,8 @@ async function breakWithGonePod(t: TestContext, node: string, ns: string): Promi
     spec: { nodeName: node, hostNetwork: true, containers: [{ name: 'c', image: 'holder:1' }] },
   } });
   const tr = await core.createNamespacedServiceAccountToken({ name: 'default', namespace: ns, body: { spec: {
-    audiences: [], expirationSeconds: 3607,
+    audiences: [],
+    expirationSeconds: 3607,
     boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: 'token-holder', uid: holder.metadata?.uid },
   } } });
   await core.deleteNamespacedPod({ name: 'token-holder', namespace: ns, gracePeriodSeconds: 0 });
@@ -98,7 +99,8 @@ async function breakWithGonePod(t: TestContext, node: string, ns: string): Promi
 }
 
 describe('the outage, decided by the real Multus', () => {
-  test('a new pod on a node whose token expired hangs in ContainerCreating with Unauthorized, and starts by itself after --execute rotates the node',
+  test(
+    'a new pod on a node whose token expired hangs in ContainerCreating with Unauthorized, and starts by itself after --execute rotates the node',
     async (t) => {
       const node = env.nodes[1] ?? '';
       const ns = await withNamespace(t, env);
@@ -116,7 +118,8 @@ describe('the outage, decided by the real Multus', () => {
       const started = await readyWithin(ns, 'stuck', 30_000);
       assert.equal(started.metadata?.uid, uid);
       await readyWithin(ns, 'plain', 30_000);
-    });
+    },
+  );
 
   test('a token bound to a pod that is gone stops pods at once; the rotator repairs the node', async (t) => {
     const node = env.nodes[2] ?? '';
@@ -151,7 +154,8 @@ describe('the outage, decided by the real Multus', () => {
     await assertHangs(ns, 'podnet');
   });
 
-  test('when the kubelet refreshes the projected token, 4.x thin with its token watch rewrites the node file; the 3.x entrypoint does not',
+  test(
+    'when the kubelet refreshes the projected token, 4.x thin with its token watch rewrites the node file; the 3.x entrypoint does not',
     async (t) => {
       const [v3Node, v4Node] = [env.nodes[1] ?? '', env.nodes[2] ?? ''];
       const ns = await withNamespace(t, env);
@@ -170,8 +174,8 @@ describe('the outage, decided by the real Multus', () => {
         // Multus write the node's files again, so later tests find the node as it was.
         await core.deleteNamespacedPod({ name: 'multus-thin-watch', namespace: 'kube-system', gracePeriodSeconds: 0 })
           .catch(() => undefined);
-        await waitFor('the 4.x pod to be gone', () => read('kube-system', 'multus-thin-watch').then(() => false, () => true),
-          30_000);
+        await waitFor('the 4.x pod to be gone', () =>
+          read('kube-system', 'multus-thin-watch').then(() => false, () => true), 30_000);
         const ds = await multusPodOn(env, v4Node);
         writeFileSync(nodeMarker(env.root, v4Node, 'rewrite-entrypoint'), '');
         await waitFor(`${v4Node}'s files written again by its DaemonSet pod`, () =>
@@ -196,9 +200,11 @@ describe('the outage, decided by the real Multus', () => {
       await assertHangs(ns, 'on-v3');
       assert.equal(readNodeFile(env.root, v3Node).toString('utf8'), v3Before, 'the 3.x file was never rewritten');
       assert.ok((await multusPodOn(env, v3Node)).metadata?.uid, 'the 3.x Multus pod still runs');
-    });
+    },
+  );
 
-  test('a node running the thick plugin has no outage: its daemon uses its own credentials, and the rotator leaves it alone',
+  test(
+    'a node running the thick plugin has no outage: its daemon uses its own credentials, and the rotator leaves it alone',
     async (t) => {
       const node = env.nodes[4] ?? '';
       const ns = await withNamespace(t, env);
@@ -215,29 +221,33 @@ describe('the outage, decided by the real Multus', () => {
         { apiGroups: [''], resources: ['pods', 'pods/status'], verbs: ['get', 'list', 'update', 'watch'] },
         { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch', 'update'] },
       ] } });
-      await rbac.createClusterRoleBinding({ body: { metadata: { name: thickName },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: thickName },
-        subjects: [{ kind: 'ServiceAccount', name: thickName, namespace: 'kube-system' }] } });
+      await rbac.createClusterRoleBinding({
+        body: { metadata: { name: thickName },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: thickName },
+          subjects: [{ kind: 'ServiceAccount', name: thickName, namespace: 'kube-system' }] },
+      });
       t.after(async () => {
         await rbac.deleteClusterRoleBinding({ name: thickName }).catch(() => undefined);
         await rbac.deleteClusterRole({ name: thickName }).catch(() => undefined);
         await core.deleteNamespacedServiceAccount({ name: thickName, namespace: 'kube-system' }).catch(() => undefined);
       });
-      await core.patchNode({ name: node, body: [{ op: 'add', path: `/metadata/labels/${flavour.replace('/', '~1')}`,
-        value: 'thick' }] });
+      await core.patchNode({ name: node,
+        body: [{ op: 'add', path: `/metadata/labels/${flavour.replace('/', '~1')}`, value: 'thick' }] });
       t.after(async () => {
-        await core.deleteNamespacedPod({ name: `multus-thick-${node}`, namespace: 'kube-system', gracePeriodSeconds: 0 })
+        await core.deleteNamespacedPod({ name: `multus-thick-${node}`, namespace: 'kube-system',
+          gracePeriodSeconds: 0 })
           .catch(() => undefined);
-        await core.patchNode({ name: node, body: [{ op: 'remove',
-          path: `/metadata/labels/${flavour.replace('/', '~1')}` }] });
+        await core.patchNode({ name: node,
+          body: [{ op: 'remove', path: `/metadata/labels/${flavour.replace('/', '~1')}` }] });
         await waitFor(`the DaemonSet's Multus back on ${node} with its files`, async () => {
           const p = await multusPodOn(env, node).catch(() => undefined);
           return isReady(p) && fileBoundTo(env.root, node) === p?.metadata?.uid &&
             readFileSync(nodeMultusConf(node), 'utf8').includes('"type": "multus"');
         }, 60_000);
       });
-      await waitFor(`the DaemonSet's pod to leave ${node}`, () => read('kube-system', ds.metadata?.name ?? '')
-        .then(() => false, () => true), 30_000);
+      await waitFor(`the DaemonSet's pod to leave ${node}`, () =>
+        read('kube-system', ds.metadata?.name ?? '')
+          .then(() => false, () => true), 30_000);
       const thick = await core.createNamespacedPod({ namespace: 'kube-system', body: {
         metadata: { name: `multus-thick-${node}`, labels: { app: 'multus-thick' } },
         spec: { nodeName: node, serviceAccountName: thickName, hostNetwork: true,
@@ -256,7 +266,10 @@ describe('the outage, decided by the real Multus', () => {
         '--lease-namespace', ns]);
       const out = JSON.parse(run.stdout) as { findings: { node: string; class: string }[];
         plan: { steps: { node: string }[] } };
-      assert.equal(out.findings.find((f) => f.node === node)?.class, 'self-refreshing', run.stdout);
+      assert.equal(out.findings.find((f) =>
+        f.node === node
+      )?.class, 'self-refreshing', run.stdout);
       assert.ok(!out.plan.steps.some((s) => s.node === node));
-    });
+    },
+  );
 });

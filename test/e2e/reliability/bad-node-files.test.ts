@@ -189,8 +189,7 @@ const KINDS: Kind[] = [
       tokens: [],
     }) },
   { name: 'a client certificate instead of a token', expect: 'external-credentials',
-    reason: /client certificate, not a token/,
-    place: async () => ({
+    reason: /client certificate, not a token/, place: async () => ({
       content: stringify({ ...kubeconfigObject(null),
         users: [{ name: 'multus',
           user: { 'client-certificate-data': 'LS0tLS1CRUdJTg==', 'client-key-data': 'LS0tLS1CRUdJTg==' } }] }),
@@ -252,7 +251,8 @@ const KINDS: Kind[] = [
     return { content: multusKubeconfig(tok), tokens: [tok] };
   } },
   { name: "an HS256 JWT keyed with the cluster's public key (algorithm confusion)", expect: 'invalid',
-    reason: /signed with HS256; service-account tokens are signed with RS256, ES256, ES384, ES512/, place: async ({ pod }) => {
+    reason: /signed with HS256; service-account tokens are signed with RS256, ES256, ES384, ES512/,
+    place: async ({ pod }) => {
       const pub = createPublicKey(readFileSync(path.join(env.root, 'pki', 'sa.key'))).export({ type: 'spki',
         format: 'pem' });
       const tok = recorded(await new SignJWT({ ...(await boundClaims(env, pod)), iat: now(), exp: now() + 30 * 86400 })

@@ -41,9 +41,11 @@ async function noPodLost(ns: string): Promise<void> {
     const ds = (await apps.listNamespacedDeployment({ namespace: ns })).items;
     if (ds.every((d) => (d.status?.readyReplicas ?? 0) === (d.spec?.replicas ?? 1))) return;
     if (Date.now() > until) {
-      assert.fail(`deployments in ${ns} not back to full strength: ${
-        ds.map((d) => `${d.metadata?.name} ${d.status?.readyReplicas}/${d.spec?.replicas}`).join(', ')
-      }`);
+      assert.fail(
+        `deployments in ${ns} not back to full strength: ${
+          ds.map((d) => `${d.metadata?.name} ${d.status?.readyReplicas}/${d.spec?.replicas}`).join(', ')
+        }`,
+      );
     }
     await sleep(250);
   }

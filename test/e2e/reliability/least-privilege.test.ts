@@ -676,15 +676,16 @@ describe('least privilege: what it CAN do (each a real call that succeeds)', () 
       assert.equal(still.metadata?.uid, pod.metadata?.uid, 'the dry-run eviction left the pod alone');
       assert.equal(still.metadata?.deletionTimestamp, undefined);
 
-      const review = await allowed('create a TokenReview', () =>
-        sa.makeApiClient(AuthenticationV1Api).createTokenReview({
-          body: { spec: { token } },
-        }));
+      const review = await allowed('create a TokenReview',
+        () =>
+          sa.makeApiClient(AuthenticationV1Api).createTokenReview({
+            body: { spec: { token } },
+          }));
       assert.equal(review.status?.authenticated, true);
       assert.equal(review.status?.user?.username, `system:serviceaccount:${NS}:${SA}`);
 
-      const jwks = await allowed('read /openid/v1/jwks', () =>
-        sa.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset());
+      const jwks = await allowed('read /openid/v1/jwks',
+        () => sa.makeApiClient(OpenidApi).getServiceAccountIssuerOpenIDKeyset());
       const keys = (typeof jwks === 'string' ? JSON.parse(jwks) : jwks) as { keys?: { kid?: string }[] };
       assert.ok((keys.keys ?? []).length >= 1 && keys.keys?.[0]?.kid, "the JWKS holds the cluster's key(s)");
 
@@ -696,22 +697,21 @@ describe('least privilege: what it CAN do (each a real call that succeeds)', () 
         out += c.toString();
         done();
       } });
-      const stderr = new Writable({ write: (_c, _e, done) =>
-        done() });
-      const ws = await allowed('exec into a Multus pod in kube-system', () =>
-        new Exec(sa).exec('kube-system', m.metadata?.name ?? '', 'kube-multus', ['cat',
-          '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], stdout, stderr, null, false, (s) => {
-          status = s;
-        }));
-      await new Promise<void>((resolve) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () =>
-        resolve()))
-      );
+      const stderr = new Writable({ write: (_c, _e, done) => done() });
+      const ws = await allowed('exec into a Multus pod in kube-system',
+        () =>
+          new Exec(sa).exec('kube-system', m.metadata?.name ?? '', 'kube-multus', ['cat',
+            '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], stdout, stderr, null, false, (s) => {
+            status = s;
+          }));
+      await new Promise<void>((
+        resolve,
+      ) => (ws.readyState === ws.CLOSED ? resolve() : ws.once('close', () => resolve())));
       assert.equal(status?.status, 'Success', JSON.stringify(status));
       assert.match(out, /current-context: multus-context/);
       // Any other command, even a harmless cat of another file, is refused by rbac.yaml's exec policy.
       const refused = await new Exec(sa).exec('kube-system', m.metadata?.name ?? '', 'kube-multus', ['cat',
-        '/host/etc/cni/net.d/00-multus.conf'], stdout, stderr, null, false).then(() =>
-          undefined, (e: unknown) => e);
+        '/host/etc/cni/net.d/00-multus.conf'], stdout, stderr, null, false).then(() => undefined, (e: unknown) => e);
       assert.ok(refused !== undefined, 'exec of another command was allowed');
     },
   );

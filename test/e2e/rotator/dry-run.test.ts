@@ -70,12 +70,11 @@ describe('dry run: classification', () => {
 
     writeNodeFile(t, env.root, nExpiring!, multusKubeconfig(await boundToken(env, await podOn(nExpiring!), 2 * 3600)));
     writeNodeFile(t, env.root, nExpired!, multusKubeconfig(await boundToken(env, await podOn(nExpired!), -600)));
-    writeNodeFile(t, env.root, nForeign!,
-      multusKubeconfig(
-        await mintToken(env.root, { signer: 'foreign',
-          claims: { ...(await boundClaims(env, await podOn(nForeign!))),
-            exp: Math.floor(Date.now() / 1000) + 86400 * 300 } }),
-      ));
+    writeNodeFile(t, env.root, nForeign!, multusKubeconfig(
+      await mintToken(env.root, { signer: 'foreign',
+        claims: { ...(await boundClaims(env, await podOn(nForeign!))),
+          exp: Math.floor(Date.now() / 1000) + 86400 * 300 } }),
+    ));
     writeNodeFile(t, env.root, nLegacy!, multusKubeconfig(await legacyToken(env.kc, 'kube-system', 'multus')));
     t.after(() =>
       core.deleteNamespacedSecret({ name: 'multus-legacy-token', namespace: 'kube-system' }).catch(() => undefined)
@@ -190,10 +189,9 @@ describe('dry run: plan and report', () => {
     await core.createNamespacedPod({ namespace: ns,
       body: { metadata: { name: 'bare', annotations: net }, spec: { ...pin, containers: container } } });
     await env.kc.makeApiClient(BatchV1Api).createNamespacedJob({ namespace: ns,
-      body: { metadata: { name: 'job' },
-        spec: {
-          template: { metadata: { annotations: net }, spec: { ...pin, restartPolicy: 'Never', containers: container } },
-        } } });
+      body: { metadata: { name: 'job' }, spec: {
+        template: { metadata: { annotations: net }, spec: { ...pin, restartPolicy: 'Never', containers: container } },
+      } } });
     await env.kc.makeApiClient(PolicyV1Api).createNamespacedPodDisruptionBudget({ namespace: ns,
       body: { metadata: { name: 'db' }, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } } } });
     await waitFor('the workloads Ready and the budget observed', async () => {

@@ -19,10 +19,16 @@ const core = env.kc.makeApiClient(CoreV1Api);
 const apps = env.kc.makeApiClient(AppsV1Api);
 const DS = { name: 'kube-multus-ds', namespace: 'kube-system' };
 
-interface Finding { node: string; class: string; reason: string; multusPod: { name: string; uid: string } }
+interface Finding {
+  node: string;
+  class: string;
+  reason: string;
+  multusPod: { name: string; uid: string };
+}
 interface Result {
   findings: Finding[];
-  plan: { steps: { node: string; multusPod: { name: string; uid: string } }[]; deferred: { node: string; reason: string }[] };
+  plan: { steps: { node: string; multusPod: { name: string; uid: string } }[];
+    deferred: { node: string; reason: string }[] };
   execution?: { nodes: { node: string; outcome: string; reason: string }[] };
   warnings?: string[];
 }
@@ -41,9 +47,12 @@ describe('item 7: a cluster whose tokens are not extended', () => {
     // request shortened to 1 h (--service-account-max-token-expiration=1h), with no kubernetes.io.warnafter.
     const pod = await multusPodOn(env, nShort);
     const tr = await core.createNamespacedServiceAccountToken({
-      name: pod.spec?.serviceAccountName ?? 'multus', namespace: DS.namespace,
-      body: { spec: { audiences: [], expirationSeconds: 3600,
-        boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } } },
+      name: pod.spec?.serviceAccountName ?? 'multus',
+      namespace: DS.namespace,
+      body: {
+        spec: { audiences: [], expirationSeconds: 3600,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } },
+      },
     });
     const token = tr.status?.token ?? '';
     recordMintedToken(token, env.root);
@@ -51,7 +60,9 @@ describe('item 7: a cluster whose tokens are not extended', () => {
     assert.equal(claims.exp - claims.iat, 3600, 'the API server issued a 1 h token');
     assert.equal(claims['kubernetes.io'].warnafter, undefined, 'and did not extend it');
     writeNodeFile(t, env.root, nShort, multusKubeconfig(token));
-    const before = new Map(await Promise.all(env.nodes.map(async (n) => [n, uidOf(await multusPodOn(env, n))] as const)));
+    const before = new Map(
+      await Promise.all(env.nodes.map(async (n) => [n, uidOf(await multusPodOn(env, n))] as const)),
+    );
 
     const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
     assert.equal(dry.code, 3, `exit 3 (attention): ${dry.stderr}`);
@@ -61,14 +72,17 @@ describe('item 7: a cluster whose tokens are not extended', () => {
     assert.deepEqual(r.plan.steps, [], 'no restart planned');
     for (const n of [nShort, nExpired]) {
       const d = r.plan.deferred.find((x) => x.node === n);
-      assert.match(d?.reason ?? '', /no restart planned: the API server does not extend service-account tokens .* lives 1h/, n);
+      assert.match(d?.reason ?? '',
+        /no restart planned: the API server does not extend service-account tokens .* lives 1h/, n);
     }
 
     const exec = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--lease-namespace', ns,
       '--summary-namespace', ns, '--step-timeout', '30s']);
     assert.equal(exec.code, 3, `execute exits 3 too: ${exec.stderr}`);
     assert.deepEqual(parse(exec.stdout).execution?.nodes ?? [], []);
-    for (const n of env.nodes) assert.equal(uidOf(await multusPodOn(env, n)), before.get(n), `${n}: the same Multus pod`);
+    for (const n of env.nodes) {
+      assert.equal(uidOf(await multusPodOn(env, n)), before.get(n), `${n}: the same Multus pod`);
+    }
   });
 });
 
@@ -102,8 +116,9 @@ describe('item 11: a DaemonSet rollout with maxSurge', () => {
     const spec = ds.spec as NonNullable<V1DaemonSet['spec']>;
     spec.minReadySeconds = 3600;
     spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
-    spec.template.metadata = { ...spec.template.metadata, annotations: { ...spec.template.metadata?.annotations,
-      'sim.mtr.local/entrypoint': 'none', 'multus-token-rotator.io/e2e-rollout': randomBytes(4).toString('hex') } };
+    spec.template.metadata = { ...spec.template.metadata,
+      annotations: { ...spec.template.metadata?.annotations, 'sim.mtr.local/entrypoint': 'none',
+        'multus-token-rotator.io/e2e-rollout': randomBytes(4).toString('hex') } };
     await apps.replaceNamespacedDaemonSet({ ...DS, body: ds });
 
     let pair: { node: string; old: V1Pod; fresh: V1Pod } | undefined;
@@ -111,7 +126,10 @@ describe('item 11: a DaemonSet rollout with maxSurge', () => {
       const pods = await multusPods(env);
       for (const n of env.nodes) {
         const on = pods.filter((p) => p.spec?.nodeName === n)
-          .sort((a, b) => new Date(a.metadata?.creationTimestamp ?? 0).getTime() - new Date(b.metadata?.creationTimestamp ?? 0).getTime());
+          .sort((a, b) =>
+            new Date(a.metadata?.creationTimestamp ?? 0).getTime() -
+            new Date(b.metadata?.creationTimestamp ?? 0).getTime()
+          );
         if (on.length === 2 && isReady(on[0])) pair = { node: n, old: on[0] as V1Pod, fresh: on[1] as V1Pod };
       }
       return pair !== undefined;

@@ -72,12 +72,11 @@ test('each rule, in order, with a reason a person can act on', () => {
       'expired', /expired at 2025-12-31T22:00:00Z \(2h ago\)/],
     ['expired exactly now', scan({ token: token({ claims: claims({ exp: NOW_S }) }) }), 'expired',
       /expired at 2026-01-01T00:00:00Z/],
-    ['bad signature',
-      scan({
-        token: token({
-          signature: { status: 'invalid', reason: 'the signature of the token abcdef012345 does not verify' },
-        }),
-      }), 'invalid', /^the signature of the token abcdef012345 does not verify; restarting/],
+    ['bad signature', scan({
+      token: token({
+        signature: { status: 'invalid', reason: 'the signature of the token abcdef012345 does not verify' },
+      }),
+    }), 'invalid', /^the signature of the token abcdef012345 does not verify; restarting/],
     ['review rejected',
       scan({ token: token({ review: { status: 'rejected', reason: 'service account token has been invalidated' } }) }),
       'invalid', /the API server rejects the token abcdef012345: service account token has been invalidated/],
@@ -91,10 +90,9 @@ test('each rule, in order, with a reason a person can act on', () => {
       /bound to pod .* but has no expiry/],
     ['service account recreated', scan({ token: token({ claims: claims({ serviceAccountUid: 'sa-0' }) }) }), 'invalid',
       /service account multus with uid sa-0, but that service account was recreated \(uid now sa-1\)/],
-    ['legacy',
-      scan({
-        token: token({ claims: claims({ exp: undefined, podUid: undefined, iss: 'kubernetes/serviceaccount' }) }),
-      }), 'legacy', /^legacy token without expiry/],
+    ['legacy', scan({
+      token: token({ claims: claims({ exp: undefined, podUid: undefined, iss: 'kubernetes/serviceaccount' }) }),
+    }), 'legacy', /^legacy token without expiry/],
     ['expiring', scan({ token: token({ claims: claims({ exp: NOW_S + 3 * 3600 }) }) }), 'expiring',
       /expires at 2026-01-01T03:00:00Z, in 3h \(less than the 1d of --expiring-within\)/],
     ['healthy', scan({ token: token({ claims: claims({ exp: NOW_S + 365 * 86400 - 1 }) }) }), 'healthy',

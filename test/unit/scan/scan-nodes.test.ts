@@ -68,10 +68,9 @@ function reader(pods: V1Pod[], file: string, reads: string[]): ClusterReader {
     jwks: async () => jwks,
     issuer: async () => ISSUER,
     review: async (token) => {
-      const uid =
-        (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
-          'kubernetes.io': { pod: { uid: string } };
-        })['kubernetes.io'].pod.uid;
+      const uid = (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+        'kubernetes.io': { pod: { uid: string } };
+      })['kubernetes.io'].pod.uid;
       return live(uid) ? { status: 'authenticated', username: 'system:serviceaccount:kube-system:multus' }
         : { status: 'rejected', reason: 'the pod is gone' };
     },
