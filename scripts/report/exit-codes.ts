@@ -39,16 +39,6 @@ const MEANINGS: ReadonlyArray<readonly [keyof typeof EXIT, string]> = [
 
 const LEFT_OVER: ReadonlySet<string> = new Set(['blocked', 'refused', 'manual']);
 
-/**
- * The outcome of a scan and plan, before anything is executed: ATTENTION when a node's file could not be read, when
- * nodes were deferred, when a planned step leaves a pod blocked, refused or manual, or when the run only looked
- * (dry-run, server-dry-run) and there are steps; OK otherwise. In execute mode the executor's report turns OK into
- * FAILED or ATTENTION: see exitCodeForRun.
- */
-export function exitCodeForPlan(findings: readonly NodeFinding[], plan: RestartPlan, mode: RunMode): ExitCode {
-  return exitCodeForRun(findings, plan, undefined, mode, { interrupted: false, leaseHeld: false });
-}
-
 export interface RunExitOptions {
   /** The run was stopped by SIGTERM or SIGINT. */
   interrupted: boolean;

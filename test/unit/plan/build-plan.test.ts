@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
 import type { NodeFinding } from '../../../scripts/model.ts';
-import { EXIT, exitCodeForPlan } from '../../../scripts/report/exit-codes.ts';
+import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod } from '../fixtures.ts';
 
 const config: PlanInput['config'] = {
@@ -248,7 +248,8 @@ describe('buildPlan: tokens the API server does not extend (issue 10 item 7)', (
         /no restart planned: the API server does not extend service-account tokens — the newest Multus token \(0123456789ab on n1, issued .*\) is bound to its pod and lives 1h/);
       assert.match(d.reason, /--service-account-extend-token-expiration=true/);
     }
-    assert.equal(exitCodeForPlan(findings, p, 'execute'), EXIT.ATTENTION);
+    assert.equal(exitCodeForRun(findings, p, undefined, 'execute', { interrupted: false, leaseHeld: false }),
+      EXIT.ATTENTION);
   });
   it('once a newer token shows extension, restarts are planned again', () => {
     const extended = makeFinding({ node: 'n4', class: 'healthy', signature: 'valid', review: 'authenticated',

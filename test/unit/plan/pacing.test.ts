@@ -7,7 +7,7 @@ import type { NodeScan } from '../../../scripts/model.ts';
 import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
 import { pace, type PacingOptions } from '../../../scripts/plan/pacing.ts';
 import { renderMetrics, ALERT_RULES_YAML } from '../../../scripts/report/metrics.ts';
-import { EXIT, exitCodeForPlan } from '../../../scripts/report/exit-codes.ts';
+import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
 import { parseConfig } from '../../../scripts/config/parse-config.ts';
 import { HOUR, NOW, makeFinding } from '../fixtures.ts';
@@ -158,7 +158,10 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
       /deadline cannot be met: 5000 Multus token\(s\).*raise --max-nodes to at least \d+/);
     assert.equal(plan.steps.length, 10);
     assert.ok(plan.steps.every((s) => s.paced === true));
-    assert.equal(exitCodeForPlan(findings, { ...plan, steps: [] }, 'execute'), EXIT.ATTENTION);
+    assert.equal(
+      exitCodeForRun(findings, { ...plan, steps: [] }, undefined, 'execute', { interrupted: false, leaseHeld: false }),
+      EXIT.ATTENTION,
+    );
     const text = renderMetrics({ findings,
       run: { startedAt: start, finishedAt: start + 1000, mode: 'execute', via: 'in-cluster', exitCode: 3,
         outcome: 'x' }, pacing: plan.pacing, now: start });

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXIT, describeExitCodes, exitCodeForPlan, exitCodeForRun,
-  type RunExitOptions } from '../../../scripts/report/exit-codes.ts';
+import { EXIT, describeExitCodes, exitCodeForRun, type RunExitOptions } from '../../../scripts/report/exit-codes.ts';
 import type { ExecutionReport, NodeExecution, NodeFinding, NodeOutcome, NodeStep, PodAction, PodOutcome, RestartPlan,
   RunMode } from '../../../scripts/model.ts';
 import { NOW, makeFinding, makePlan } from '../fixtures.ts';
@@ -16,7 +15,7 @@ function step(actions: PodAction[] = [], node = 'a'): NodeStep {
   };
 }
 
-describe('exitCodeForPlan', () => {
+describe('exitCodeForRun without an execution report (the plan alone)', () => {
   const healthy = [makeFinding({ class: 'healthy' })];
   const expired = [makeFinding()];
   const cases: Array<{ name: string; findings: NodeFinding[]; plan: RestartPlan; mode: RunMode; want: number }> = [
@@ -59,7 +58,9 @@ describe('exitCodeForPlan', () => {
       mode: 'dry-run', want: EXIT.OK },
   ];
   for (const c of cases) {
-    it(c.name, () => assert.equal(exitCodeForPlan(c.findings, c.plan, c.mode), c.want));
+    it(c.name, () =>
+      assert.equal(exitCodeForRun(c.findings, c.plan, undefined, c.mode, { interrupted: false, leaseHeld: false }),
+        c.want));
   }
 });
 
