@@ -174,12 +174,12 @@ describe('the outage, decided by the real Multus', () => {
         // Multus write the node's files again, so later tests find the node as it was.
         await core.deleteNamespacedPod({ name: 'multus-thin-watch', namespace: 'kube-system', gracePeriodSeconds: 0 })
           .catch(() => undefined);
-        await waitFor('the 4.x pod to be gone', () =>
-          read('kube-system', 'multus-thin-watch').then(() => false, () => true), 30_000);
+        await waitFor('the 4.x pod to be gone',
+          () => read('kube-system', 'multus-thin-watch').then(() => false, () => true), 30_000);
         const ds = await multusPodOn(env, v4Node);
         writeFileSync(nodeMarker(env.root, v4Node, 'rewrite-entrypoint'), '');
-        await waitFor(`${v4Node}'s files written again by its DaemonSet pod`, () =>
-          fileBoundTo(env.root, v4Node) === ds.metadata?.uid && existsSync(nodeMultusConf(v4Node)), 30_000);
+        await waitFor(`${v4Node}'s files written again by its DaemonSet pod`,
+          () => fileBoundTo(env.root, v4Node) === ds.metadata?.uid && existsSync(nodeMultusConf(v4Node)), 30_000);
       });
       await waitFor('the 4.x pod to write the node file', () => fileBoundTo(env.root, v4Node) === v4.metadata?.uid,
         60_000);
@@ -191,9 +191,10 @@ describe('the outage, decided by the real Multus', () => {
       const v3Before = readNodeFile(env.root, v3Node).toString('utf8');
       // The kubelet refreshes every projected token on both nodes (it does so at 80% of each token's life).
       for (const node of [v3Node, v4Node]) writeFileSync(nodeMarker(env.root, node, 'refresh-token'), '');
-      await waitFor('the 4.x token watch to rewrite its node file with a fresh token', () =>
-        fileBoundTo(env.root, v4Node) === v4.metadata?.uid &&
-        !readNodeFile(env.root, v4Node).toString('utf8').includes(aged), 30_000);
+      await waitFor('the 4.x token watch to rewrite its node file with a fresh token',
+        () =>
+          fileBoundTo(env.root, v4Node) === v4.metadata?.uid &&
+          !readNodeFile(env.root, v4Node).toString('utf8').includes(aged), 30_000);
       await pod(ns, 'on-v4', v4Node);
       await pod(ns, 'on-v3', v3Node);
       await readyWithin(ns, 'on-v4', 30_000);
@@ -254,8 +255,9 @@ describe('the outage, decided by the real Multus', () => {
           containers: [{ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thick',
             command: ['/usr/src/multus-cni/bin/multus-daemon'] }] },
       } });
-      await waitFor('the thick daemon to write its 00-multus.conf (type multus-shim)', () =>
-        existsSync(nodeMultusConf(node)) && readFileSync(nodeMultusConf(node), 'utf8').includes('multus-shim'), 60_000);
+      await waitFor('the thick daemon to write its 00-multus.conf (type multus-shim)',
+        () => existsSync(nodeMultusConf(node)) && readFileSync(nodeMultusConf(node), 'utf8').includes('multus-shim'),
+        60_000);
       // The node still holds the file a thin Multus left years ago, long expired: thick never reads it.
       writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, thick, -120)));
       await pod(ns, 'on-thick', node);
@@ -266,9 +268,7 @@ describe('the outage, decided by the real Multus', () => {
         '--lease-namespace', ns]);
       const out = JSON.parse(run.stdout) as { findings: { node: string; class: string }[];
         plan: { steps: { node: string }[] } };
-      assert.equal(out.findings.find((f) =>
-        f.node === node
-      )?.class, 'self-refreshing', run.stdout);
+      assert.equal(out.findings.find((f) => f.node === node)?.class, 'self-refreshing', run.stdout);
       assert.ok(!out.plan.steps.some((s) => s.node === node));
     },
   );
