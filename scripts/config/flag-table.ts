@@ -70,6 +70,45 @@ const pushgateway = text((t) => {
     : `must be an http or https URL but uses "${url.protocol}"`;
 }, 'give the Pushgateway address, e.g. http://pushgateway.monitoring:9091');
 
+const selector = text((t) => {
+  const p = parseLabelSelector(t);
+  return p.ok ? undefined : `is invalid: ${p.message}`;
+}, `write a label selector such as "${DEFAULTS.selector}" or "app=multus,tier=node"`);
+
+const absolutePath = text((t) => (t.startsWith('/') && !t.includes('\0') ? undefined
+  : `must be an absolute path inside the container but is "${t}"`),
+  `give an absolute path, e.g. ${DEFAULTS.kubeconfigPath}`);
+
+const pinnedImage = text((t) => {
+  if (/\s/.test(t)) return `must be an image reference without spaces but is "${t}"`;
+  // A tag can be moved to other content; the admission policy in rbac.yaml admits one digest.
+  if (!/^[^@]+@sha256:[0-9a-f]{64}$/.test(t)) {
+    return `must be pinned by digest (IMAGE@sha256:<64 hex digits>) but is "${t}"`;
+  }
+  return undefined;
+}, `give an image pinned by digest, e.g. ${DEFAULTS.readerImage}, and admit the same image in rbac.yaml's policy`);
+
+const cronInterval = duration({
+  atLeast: { ms: 60_000, why: 'must be at least 1m (a CronJob runs at most once a minute)',
+    fix: "give the CronJob's interval, e.g. 1h" },
+});
+
+const annotationKey = text((t) => {
+  const why = qualifiedNameProblem(t);
+  return why === undefined ? undefined : `is not a valid annotation key: ${why}`;
+}, `give a qualified name such as ${DEFAULTS.optOutAnnotation}`);
+
+const kinds = list((t) => {
+  const bad = t.split(',').map((k) => k.trim()).filter((k) => !/^[A-Z][A-Za-z0-9]*$/.test(k));
+  return bad.length === 0 ? undefined
+    : `has entries that are not Kubernetes kinds: ${bad.map((b) => `"${b}"`).join(', ')}`;
+}, `give controller kinds separated by commas, e.g. ${DEFAULTS.restartKinds.join(',')}`);
+
+const softOutcomes = list((t) => {
+  const bad = t.split(',').map((k) => k.trim()).filter((k) => k !== '' && k !== 'locked' && k !== 'deferred');
+  return bad.length === 0 ? undefined : `has unknown outcomes: ${bad.map((b) => `"${b}"`).join(', ')}`;
+}, 'give locked, deferred or both, comma-separated', (k): k is SoftOutcome => k === 'locked' || k === 'deferred');
+
 export const FLAGS: readonly FlagRow[] = [
   // ── mode ──
   ruleInput({ flag: 'execute', coerce: bool, default: false, shown: 'false',
@@ -81,37 +120,14 @@ export const FLAGS: readonly FlagRow[] = [
   // ── where to find Multus ──
   setting({ flag: 'namespace', short: 'n', arg: 'NS', key: 'namespace', coerce: text(dnsLabel, LABEL_FIX),
     default: DEFAULTS.namespace, shown: DEFAULTS.namespace, help: 'namespace of the Multus pods' }),
-  setting({
-    flag: 'selector',
-    short: 'l',
-    arg: 'SELECTOR',
-    key: 'selector',
-    default: DEFAULTS.selector,
-    shown: DEFAULTS.selector,
-    help: 'label selector of the Multus pods',
-    coerce: text((t) => {
-      const p = parseLabelSelector(t);
-      return p.ok ? undefined : `is invalid: ${p.message}`;
-    }, `write a label selector such as "${DEFAULTS.selector}" or "app=multus,tier=node"`),
-  }),
+  setting({ flag: 'selector', short: 'l', arg: 'SELECTOR', key: 'selector', coerce: selector,
+    default: DEFAULTS.selector, shown: DEFAULTS.selector, help: 'label selector of the Multus pods' }),
   setting({ flag: 'container', arg: 'NAME', key: 'container',
     coerce: text(dnsLabel, `give the Multus container's name, e.g. ${DEFAULTS.container}`), default: DEFAULTS.container,
     shown: DEFAULTS.container, help: 'the Multus container of those pods' }),
-  setting({
-    flag: 'kubeconfig-path',
-    arg: 'PATH',
-    key: 'kubeconfigPath',
-    default: DEFAULTS.kubeconfigPath,
-    shown: DEFAULTS.kubeconfigPath,
-    help: "path of Multus' kubeconfig inside that container",
-    coerce: text(
-      (
-        t,
-      ) => (t.startsWith('/') && !t.includes('\0') ? undefined
-        : `must be an absolute path inside the container but is "${t}"`),
-      `give an absolute path, e.g. ${DEFAULTS.kubeconfigPath}`,
-    ),
-  }),
+  setting({ flag: 'kubeconfig-path', arg: 'PATH', key: 'kubeconfigPath', coerce: absolutePath,
+    default: DEFAULTS.kubeconfigPath, shown: DEFAULTS.kubeconfigPath,
+    help: "path of Multus' kubeconfig inside that container" }),
   // ── cluster access ──
   setting({ flag: 'kubeconfig', arg: 'FILE', key: 'kubeconfig', coerce: text(), shown: '$KUBECONFIG or ~/.kube/config',
     help: 'kubeconfig for reaching the cluster (local runs)' }),
@@ -126,40 +142,18 @@ export const FLAGS: readonly FlagRow[] = [
     default: DEFAULTS.readTimeoutMs, shown: '15s', help: "time allowed to read one node's kubeconfig" }),
   setting({ flag: 'max-file-size', arg: 'BYTES', key: 'maxFileBytes', coerce: byteSize(MAX_FILE_BYTES, '16Mi'),
     default: DEFAULTS.maxFileBytes, shown: '64Ki', help: 'largest kubeconfig read (e.g. 65536, 64Ki, 1Mi)' }),
-  setting({
-    flag: 'reader-image',
-    arg: 'IMAGE',
-    key: 'readerImage',
-    default: DEFAULTS.readerImage,
+  setting({ flag: 'reader-image', arg: 'IMAGE', key: 'readerImage', coerce: pinnedImage, default: DEFAULTS.readerImage,
     shown: DEFAULTS.readerImage,
     help:
-      'image (pinned by digest) of the read-only pod used where the Multus image has no cat; rbac.yaml admits this one',
-    coerce: text((t) => {
-      if (/\s/.test(t)) return `must be an image reference without spaces but is "${t}"`;
-      // A tag can be moved to other content; the admission policy in rbac.yaml admits one digest.
-      if (!/^[^@]+@sha256:[0-9a-f]{64}$/.test(t)) {
-        return `must be pinned by digest (IMAGE@sha256:<64 hex digits>) but is "${t}"`;
-      }
-      return undefined;
-    }, `give an image pinned by digest, e.g. ${DEFAULTS.readerImage}, and admit the same image in rbac.yaml's policy`),
-  }),
+      'image (pinned by digest) of the read-only pod used where the Multus image has no cat; rbac.yaml admits this one' }),
   // ── judging, planning ──
   setting({ flag: 'expiring-within', arg: 'DURATION', key: 'expiringWithinMs', coerce: duration({ allowZero: true }),
     default: DEFAULTS.expiringWithinMs, shown: '24h', help: 'treat tokens that expire within this time as expiring' }),
   setting({ flag: 'max-nodes', arg: 'N', key: 'maxNodes', coerce: int(1), default: DEFAULTS.maxNodes,
     shown: String(DEFAULTS.maxNodes), help: 'act on at most this many nodes per run (≥1)' }),
-  setting({
-    flag: 'schedule-interval',
-    arg: 'DURATION',
-    key: 'scheduleIntervalMs',
-    default: DEFAULTS.scheduleIntervalMs,
-    shown: '1h',
-    help: "time between scheduled runs (the CronJob schedule); pacing plans every token's rotation from it",
-    coerce: duration({
-      atLeast: { ms: 60_000, why: 'must be at least 1m (a CronJob runs at most once a minute)',
-        fix: "give the CronJob's interval, e.g. 1h" },
-    }),
-  }),
+  setting({ flag: 'schedule-interval', arg: 'DURATION', key: 'scheduleIntervalMs', coerce: cronInterval,
+    default: DEFAULTS.scheduleIntervalMs, shown: '1h',
+    help: "time between scheduled runs (the CronJob schedule); pacing plans every token's rotation from it" }),
   setting({ flag: 'node-time', arg: 'DURATION', key: 'nodeTimeMs', coerce: duration(), shown: 'the --step-timeout',
     help: 'assumed time to rotate one node; a run rotates at most --deadline / --node-time nodes' }),
   setting({ flag: 'dependents', arg: 'POLICY', key: 'dependents',
@@ -167,31 +161,12 @@ export const FLAGS: readonly FlagRow[] = [
     shown: DEFAULTS.dependents, help: 'workload pods restarted after Multus: secondary-networks | all | none' }),
   setting({ flag: 'allow-local-storage', key: 'allowLocalStorage', coerce: bool, default: DEFAULTS.allowLocalStorage,
     shown: 'false', help: 'also restart pods with emptyDir volumes (their data is lost)' }),
-  setting({
-    flag: 'opt-out-annotation',
-    arg: 'KEY',
-    key: 'optOutAnnotation',
-    default: DEFAULTS.optOutAnnotation,
-    shown: DEFAULTS.optOutAnnotation,
-    help: 'pods with this annotation set to "true" are never restarted',
-    coerce: text((t) => {
-      const why = qualifiedNameProblem(t);
-      return why === undefined ? undefined : `is not a valid annotation key: ${why}`;
-    }, `give a qualified name such as ${DEFAULTS.optOutAnnotation}`),
-  }),
-  setting({
-    flag: 'restart-kinds',
-    arg: 'KINDS',
-    key: 'restartKinds',
-    default: DEFAULTS.restartKinds,
+  setting({ flag: 'opt-out-annotation', arg: 'KEY', key: 'optOutAnnotation', coerce: annotationKey,
+    default: DEFAULTS.optOutAnnotation, shown: DEFAULTS.optOutAnnotation,
+    help: 'pods with this annotation set to "true" are never restarted' }),
+  setting({ flag: 'restart-kinds', arg: 'KINDS', key: 'restartKinds', coerce: kinds, default: DEFAULTS.restartKinds,
     shown: DEFAULTS.restartKinds.join(','),
-    help: 'controller kinds trusted to bring an evicted pod back (comma-separated)',
-    coerce: list((t) => {
-      const bad = t.split(',').map((k) => k.trim()).filter((k) => !/^[A-Z][A-Za-z0-9]*$/.test(k));
-      return bad.length === 0 ? undefined
-        : `has entries that are not Kubernetes kinds: ${bad.map((b) => `"${b}"`).join(', ')}`;
-    }, `give controller kinds separated by commas, e.g. ${DEFAULTS.restartKinds.join(',')}`),
-  }),
+    help: 'controller kinds trusted to bring an evicted pod back (comma-separated)' }),
   // ── acting ──
   setting({ flag: 'step-timeout', arg: 'DURATION', key: 'stepTimeoutMs', coerce: duration(),
     default: DEFAULTS.stepTimeoutMs, shown: '5m', help: 'time allowed for one node (shorter than --deadline)' }),
@@ -199,19 +174,10 @@ export const FLAGS: readonly FlagRow[] = [
     default: DEFAULTS.runDeadlineMs, shown: '50m', help: 'stop starting new nodes after this time' }),
   setting({ flag: 'on-failure', arg: 'POLICY', key: 'onFailure', coerce: oneOf<FailurePolicy>(['stop', 'continue']),
     default: DEFAULTS.onFailure, shown: DEFAULTS.onFailure, help: 'after a failed node: stop | continue' }),
-  setting({
-    flag: 'exit-zero-on',
-    arg: 'OUTCOMES',
-    key: 'exitZeroOn',
-    default: DEFAULTS.exitZeroOn,
-    shown: 'none',
+  setting({ flag: 'exit-zero-on', arg: 'OUTCOMES', key: 'exitZeroOn', coerce: softOutcomes,
+    default: DEFAULTS.exitZeroOn, shown: 'none',
     help:
-      'exit 0 instead of 5 (locked: another run holds the lease) or 3 (deferred: nothing wrong, work left for later runs by --max-nodes, --window or --deadline); comma-separated',
-    coerce: list((t) => {
-      const bad = t.split(',').map((k) => k.trim()).filter((k) => k !== '' && k !== 'locked' && k !== 'deferred');
-      return bad.length === 0 ? undefined : `has unknown outcomes: ${bad.map((b) => `"${b}"`).join(', ')}`;
-    }, 'give locked, deferred or both, comma-separated', (k): k is SoftOutcome => k === 'locked' || k === 'deferred'),
-  }),
+      'exit 0 instead of 5 (locked: another run holds the lease) or 3 (deferred: nothing wrong, work left for later runs by --max-nodes, --window or --deadline); comma-separated' }),
   setting({ flag: 'window', arg: 'WINDOW', key: 'window', coerce: window, shown: 'none, any time',
     help: 'act only inside this window, e.g. "Mon-Fri 22:00-06:00 Europe/Berlin"' }),
   setting({ flag: 'lease-name', arg: 'NAME', key: 'leaseName', coerce: text(dnsSubdomain, SUBDOMAIN_FIX),
