@@ -119,6 +119,17 @@ export const POD_FILTERS: readonly PodFilter[] = [
       : undefined),
   },
   {
+    // A pod that never started (on a broken node: stuck in ContainerCreating because Multus cannot reach the API
+    // server) has nothing to restart: the kubelet keeps retrying its sandbox, and it starts by itself once the node's
+    // Multus has a fresh token. Evicting it would only move the wait elsewhere — and never bring back a bare pod.
+    name: 'not-started',
+    check: (pod) =>
+      pod.phase === 'Pending'
+        ? skip('has not started yet (Pending, e.g. waiting in ContainerCreating for its network); the kubelet ' +
+          'retries it, and it starts by itself once Multus on this node has a fresh token')
+        : undefined,
+  },
+  {
     name: 'opt-out',
     check: (pod, ctx) =>
       pod.annotations[ctx.config.optOutAnnotation] === 'true'

@@ -94,6 +94,18 @@ describe('podVerdict', () => {
       reason: /Job backup-123/,
     },
     {
+      name: 'a bare pod still Pending (stuck in ContainerCreating) is skipped, not manual: it starts by itself',
+      pod: makePod({ phase: 'Pending', ready: false, controller: undefined }),
+      action: 'skip',
+      reason: /not started yet .* starts by itself/,
+    },
+    {
+      name: 'a Deployment pod still Pending is not evicted',
+      pod: makePod({ phase: 'Pending', ready: false }),
+      action: 'skip',
+      reason: /not started yet/,
+    },
+    {
       name: 'a bare host-network pod is skipped, not manual',
       pod: makePod({ hostNetwork: true, controller: undefined }),
       action: 'skip',
@@ -230,8 +242,8 @@ describe('podVerdict', () => {
   it('runs the filters in the documented order', () => {
     assert.deepEqual(
       POD_FILTERS.map((f) => f.name),
-      ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'opt-out', 'no-controller',
-        'unknown-controller', 'local-storage', 'pinned-to-cordoned-node', 'budgets'],
+      ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'not-started', 'opt-out',
+        'no-controller', 'unknown-controller', 'local-storage', 'pinned-to-cordoned-node', 'budgets'],
     );
   });
 
