@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject,
   type V1Node } from '@kubernetes/client-node';
 import YAML from 'yaml';
+import { inMountNamespace } from './agent/mount-ns.ts';
 import { SANDBOX_ANNOTATION } from './agent/pod-sandboxes.ts';
 import { nodeCniDir, nodeKubeconfigFile } from './node-paths.ts';
 import { ensurePki, type Pki } from './pki.ts';
@@ -226,14 +227,6 @@ function kwokConfig(data: string): string {
   return [...stages, clusterExec].map((d) => d.replace(/^---\n/, '')).join('\n---\n') + '\n';
 }
 
-function ensureHostMountPoint(): void {
-  // Each kwok bind-mounts its node's directory here, inside its own mount namespace only; the host sees an empty
-  // directory. Creating it needs root, which this suite needs anyway for the mount namespaces. (The node agent
-  // creates the other mount points it uses the same way: /etc/cni/net.d, /opt/cni/bin, /var/lib/cni,
-  // /host/opt/cni/bin, /var/run/secrets/kubernetes.io/serviceaccount, /usr/src/multus-cni/bin.)
-  mkdirSync(HOST_CNI_DIR, { recursive: true });
-}
-
 export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   const root = opts.root ?? defaultRoot;
   const count = opts.nodes ?? 3;
@@ -269,7 +262,6 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   const kwokKubeconfig = kcFor('kwok', path.join(root, 'kwok.kubeconfig'));
   const kwokConfigFile = path.join(root, 'kwok.yaml');
   writeFileSync(kwokConfigFile, kwokConfig(data));
-  ensureHostMountPoint();
   // kwok reads $KWOK_WORKDIR/kwok.yaml first if it exists: point it at an empty directory of ours.
   const kwokWorkdir = path.join(root, 'kwok-workdir');
   mkdirSync(kwokWorkdir, { recursive: true });
@@ -327,16 +319,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
       const dir = nodeCniDir(root, node);
       mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
       const port = PORTS.kwokBase + i;
-      record(startProcess(root, `kwok-${node}`, 'unshare', [
-        '-m',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"',
-        'sh',
-        dir,
-        exe('kwok'),
+      // The node's kwok (and so every exec into a pod on it) sees the node's net.d at HOST_CNI_DIR.
+      const kwok = inMountNamespace([[dir, HOST_CNI_DIR]], exe('kwok'), [
         `--kubeconfig=${kwokKubeconfig}`,
         `--config=${kwokConfigFile}`,
         `--manage-single-node=${node}`,
@@ -347,7 +331,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
         `--tls-private-key-file=${pki.kubeletServingKey}`,
         '--enable-crds=Exec',
         '--node-lease-duration-seconds=40',
-      ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
+      ]);
+      record(startProcess(root, `kwok-${node}`, kwok.command, kwok.args, { KWOK_WORKDIR: kwokWorkdir }));
     });
     await applyYaml(kc, readFileSync(path.join(multus, 'network-attachment-definition-crd.yaml'), 'utf8'));
     record(startProcess(root, 'node-agent', process.execPath, [
