@@ -72,7 +72,7 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
       `K8S_POD_INFRA_CONTAINER_ID=${sandbox.id};K8S_POD_UID=${sandbox.uid}`,
   };
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -219,7 +219,8 @@ export class MultusContainers {
     const logs = path.join(this.#o.root, 'logs');
     mkdirSync(logs, { recursive: true });
     const fd = openSync(path.join(logs, `multus-${node}-${meta.name}.log`), 'a');
-    const child = spawn(command, argv, { env, detached: true, stdio: ['ignore', fd, fd] });
+    // A container's working directory, not ours: ours may be under the host's /tmp, which the container does not see.
+    const child = spawn(command, argv, { env, cwd: '/', detached: true, stdio: ['ignore', fd, fd] });
     r.child = child;
     child.on('exit', (code, signal) => {
       if (r.child !== child) return;
