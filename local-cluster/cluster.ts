@@ -33,8 +33,8 @@ export const PORTS = {
   etcdClient: 23790 + offset,
   etcdPeer: 23800 + offset,
   apiserver: 16443 + offset,
-  controllerManager: 20257 + offset,
-  scheduler: 20259 + offset,
+  controllerManager: 20257 + 2 * offset, // a pair per offset: offsets 0 and 2 used to share a port
+  scheduler: 20258 + 2 * offset,
   kwokBase: 21250 + offset * 10, // node i listens on kwokBase + i
 } as const;
 
