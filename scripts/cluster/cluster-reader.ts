@@ -2,15 +2,15 @@
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
-  type V1PodDisruptionBudget } from '@kubernetes/client-node';
+import { CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
+  type V1PodDisruptionBudget, type V1TokenReview } from '@kubernetes/client-node';
 import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
 import { READER_CONTAINER, readerPod, readerPodName } from './reader-pod.ts';
-import { rawLister } from './raw-list.ts';
+import { rawLister, rawRequester } from './raw-list.ts';
 import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
 
@@ -53,14 +53,14 @@ const PAGE = 500;
 export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const core = kc.makeApiClient(CoreV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
-  const authn = kc.makeApiClient(AuthenticationV1Api);
   const openid = kc.makeApiClient(OpenidApi);
   const wellKnown = kc.makeApiClient(WellKnownApi);
   const exec = sharedExec(kc);
 
   // Pods and nodes — the big lists — are read as plain JSON (raw-list.ts: measured, client-node's deserializer
   // dominated them); everything else goes through client-node's API classes.
-  const raw = rawLister(kc);
+  const request = rawRequester(kc);
+  const raw = rawLister(kc, request);
 
   return {
     listPods(opts, onPage) {
@@ -152,7 +152,9 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     },
     async review(token) {
       try {
-        const r = await withRetry(() => authn.createTokenReview({ body: { spec: { token } } }));
+        // Plain JSON (raw-list.ts): one per node, a measured hot path. The token is only ever in the request body.
+        const r = await withRetry(() => request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {},
+          { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })) as V1TokenReview;
         if (r.status?.authenticated) {
           return { status: 'authenticated', username: r.status.user?.username ?? '' };
         }
