@@ -153,8 +153,10 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     async review(token) {
       try {
         // Plain JSON (raw-list.ts): one per node, a measured hot path. The token is only ever in the request body.
-        const r = await withRetry(() => request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {},
-          { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })) as V1TokenReview;
+        const r = await withRetry(() =>
+          request('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {}, { apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenReview', spec: { token } })
+        ) as V1TokenReview;
         if (r.status?.authenticated) {
           return { status: 'authenticated', username: r.status.user?.username ?? '' };
         }
