@@ -9,20 +9,13 @@ import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
-import { READER_CONTAINER, readerPod, readerPodName } from './reader-pod.ts';
+import { READER_CONTAINER, readerPod, readerPodName, type ReaderPodInput } from './reader-pod.ts';
 import { rawLister, rawRequester } from './raw-list.ts';
 import { withRetry } from './retry.ts';
 import { waitForPod } from './wait-for-pod.ts';
 
-export interface ReaderPodSpec {
-  namespace: string;
-  node: string;
-  image: string;
-  /** The Multus pod's hostPath volume that holds the file, mounted read-only at the same path. */
-  hostPath: string;
-  mountPath: string;
-  filePath: string;
-  timeoutMs: number;
+/** The reader pod's shape (reader-pod.ts) and how much of the file to read through it. */
+export interface ReaderPodSpec extends ReaderPodInput {
   maxBytes: number;
 }
 
