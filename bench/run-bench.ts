@@ -282,7 +282,11 @@ try {
     );
     runs.push(run);
     // The floor right after, at the same concurrency, on the same cluster and load.
-    const floor = await runFloor(cluster.kubeconfig);
+    const floor = await runFloor(cluster.kubeconfig).catch((e: Error) => {
+      log(`floor ${r + 1} failed: ${e.message.slice(0, 300)}`);
+      return undefined;
+    });
+    if (!floor) continue;
     log(`floor ${r + 1}: ${floor.reads} reads, ${floor.authenticated} authenticated, ${floor.failed} failed in ` +
       `${(floor.readsMs / 1000).toFixed(2)} s (+ ${floor.listMs} ms list); rotator scan / floor = ` +
       `${(run.scanMs / floor.readsMs).toFixed(2)}×; load ${JSON.stringify(floor.loadBefore)}`);
