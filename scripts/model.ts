@@ -262,23 +262,36 @@ export interface RestartPlan {
   pacing?: PacingSummary;
 }
 
-/** scripts/plan/pacing.ts's report, as kept in the plan (see PacingReport there). */
-export interface PacingSummary {
+/** What scripts/plan/pacing.ts decides from the fleet's expiry dates. */
+export interface PacingReport {
+  /** Nodes one run acts on at most: min(--max-nodes, ⌊--deadline / --node-time⌋). */
   capacityPerRun: number;
-  limitedBy: string;
+  /** The cap that sets capacityPerRun. */
+  limitedBy: '--max-nodes' | '--deadline / --node-time';
   intervalMs: number;
   nodeTimeMs: number;
+  /** Nodes whose token has a deadline: invalid, expired, or expiring at a known time. */
   tokens: number;
+  /** The fewest nodes this run must act on so that later runs can keep every token out of the margin. */
   dueThisRun: number;
+  /** When the lazy schedule starts acting ahead of --expiring-within (the derived horizon); ≤ now: pacing is on. */
+  beginsAt?: Millis;
+  /** The latest token expiry of the fleet. */
+  lastExpiry?: Millis;
+  /** Tokens that will expire before any run can reach them at capacityPerRun (0: every deadline is met). */
+  shortfall: number;
+  /** When the first of those expires. */
+  firstMissAt?: Millis;
+  /** The nodes per run that would meet every deadline (at this interval and window). */
+  neededPerRun?: number;
+  /** A sentence for the plan and the summary when the deadline cannot be met. */
+  warning?: string;
+}
+
+/** The pacing report as kept in the plan. */
+export interface PacingSummary extends PacingReport {
   /** Healthy nodes pulled into this run ahead of --expiring-within. */
   pulledForward: number;
-  beginsAt?: Millis;
-  lastExpiry?: Millis;
-  /** Tokens that will expire before a run can reach them at capacityPerRun; 0 when every deadline is met. */
-  shortfall: number;
-  firstMissAt?: Millis;
-  neededPerRun?: number;
-  warning?: string;
 }
 
 // ───────────────────────────── report ─────────────────────────────

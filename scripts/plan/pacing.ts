@@ -12,7 +12,7 @@
 // as fleet size and throughput require (`beginsAt`). A token that expires before the next run is always in this run.
 import type { MaintenanceWindowConfig } from '../config/config.ts';
 import { windowContains } from '../config/maintenance-window.ts';
-import type { Millis, NodeFinding, TokenClass } from '../model.ts';
+import type { Millis, NodeFinding, PacingReport, TokenClass } from '../model.ts';
 
 export interface PacingOptions {
   /** Time between scheduled runs (the CronJob's schedule): --schedule-interval. */
@@ -27,31 +27,6 @@ export interface PacingOptions {
   marginMs: number;
   /** Runs outside the window act on nothing. */
   window?: MaintenanceWindowConfig;
-}
-
-export interface PacingReport {
-  /** Nodes one run acts on at most: min(--max-nodes, ⌊--deadline / --node-time⌋). */
-  capacityPerRun: number;
-  /** The cap that sets capacityPerRun. */
-  limitedBy: '--max-nodes' | '--deadline / --node-time';
-  intervalMs: number;
-  nodeTimeMs: number;
-  /** Nodes whose token has a deadline: invalid, expired, or expiring at a known time. */
-  tokens: number;
-  /** The fewest nodes this run must act on so that later runs can keep every token out of the margin. */
-  dueThisRun: number;
-  /** When the lazy schedule starts acting ahead of --expiring-within (the derived horizon); ≤ now: pacing is on. */
-  beginsAt?: Millis;
-  /** The latest token expiry of the fleet. */
-  lastExpiry?: Millis;
-  /** Tokens that will expire before any run can reach them at capacityPerRun (0: every deadline is met). */
-  shortfall: number;
-  /** When the first of those expires. */
-  firstMissAt?: Millis;
-  /** The nodes per run that would meet every deadline (at this interval and window). */
-  neededPerRun?: number;
-  /** A sentence for the plan and the summary when the deadline cannot be met. */
-  warning?: string;
 }
 
 const DUE_NOW: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
