@@ -1,11 +1,21 @@
 // Small factories for realistic pipeline values. Each takes overrides; the defaults describe an ordinary pod, budget
 // or node that nothing objects to.
+import type { PlanInput } from '../../scripts/plan/build-plan.ts';
 import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, RestartPlan,
   RunInfo } from '../../scripts/model.ts';
 
 /** 2025-06-01T00:00:00Z. */
 export const NOW = Date.UTC(2025, 5, 1);
 export const HOUR = 3_600_000;
+
+/** The planner's part of the config, at the defaults. */
+export const PLAN_CONFIG: PlanInput['config'] = {
+  maxNodes: 10,
+  dependents: 'secondary-networks',
+  allowLocalStorage: false,
+  optOutAnnotation: 'multus-token-rotator.io/skip',
+  restartKinds: ['ReplicaSet', 'StatefulSet'],
+};
 
 let seq = 0;
 function uid(prefix: string): string {

@@ -3,15 +3,9 @@ import assert from 'node:assert/strict';
 import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
 import type { NodeFinding } from '../../../scripts/model.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
-import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod } from '../fixtures.ts';
+import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod, PLAN_CONFIG } from '../fixtures.ts';
 
-const config: PlanInput['config'] = {
-  maxNodes: 10,
-  dependents: 'secondary-networks',
-  allowLocalStorage: false,
-  optOutAnnotation: 'multus-token-rotator.io/skip',
-  restartKinds: ['ReplicaSet', 'StatefulSet'],
-};
+const config = PLAN_CONFIG;
 const S = Math.floor(NOW / 1000);
 
 function plan(overrides: Partial<PlanInput>) {

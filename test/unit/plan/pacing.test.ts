@@ -4,24 +4,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import type { NodeScan } from '../../../scripts/model.ts';
-import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
+import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 import { pace, type PacingOptions } from '../../../scripts/plan/pacing.ts';
 import { renderMetrics, ALERT_RULES_YAML } from '../../../scripts/report/metrics.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
 import { parseConfig } from '../../../scripts/config/parse-config.ts';
-import { HOUR, NOW, makeFinding } from '../fixtures.ts';
+import { HOUR, NOW, makeFinding, PLAN_CONFIG } from '../fixtures.ts';
 
 const MIN = 60_000;
 const DAY = 24 * HOUR;
 const YEAR = 365 * DAY;
-const config: PlanInput['config'] = {
-  maxNodes: 10,
-  dependents: 'secondary-networks',
-  allowLocalStorage: false,
-  optOutAnnotation: 'multus-token-rotator.io/skip',
-  restartKinds: ['ReplicaSet', 'StatefulSet'],
-};
+const config = PLAN_CONFIG;
 /** Today's CronJob: hourly, 10 nodes a run, 50 min deadline, 5 min a node, act 24 h ahead. */
 const PACING: PacingOptions = { intervalMs: HOUR, nodeTimeMs: 5 * MIN, runDeadlineMs: 50 * MIN, maxNodes: 10,
   marginMs: DAY };
