@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, nodeCniDir,
+import { HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, kwokDocuments, nodeCniDir,
   writeKubeconfig } from '../local-cluster/cluster.ts';
 import { multusKubeconfigText } from '../local-cluster/multus-kubeconfig.ts';
 import { ensurePki } from '../local-cluster/pki.ts';
@@ -64,13 +64,7 @@ function kwokConfig(data: string): string {
   // nodes heartbeating would put a steady background load on a 2-core API server that is not the rotator's.
   const stages = ['node-initialize.yaml', 'pod-ready.yaml', 'pod-complete.yaml', 'pod-delete.yaml']
     .map((f) => readFileSync(path.join(data, 'stage', f), 'utf8').trim());
-  const clusterExec = YAML.stringify({
-    apiVersion: 'kwok.x-k8s.io/v1alpha1',
-    kind: 'ClusterExec',
-    metadata: { name: 'run-on-node' },
-    spec: { execs: [{ local: { workDir: '/' } }] },
-  }).trim();
-  return [...stages, clusterExec].map((d) => d.replace(/^---\n/, '')).join('\n---\n') + '\n';
+  return kwokDocuments(stages);
 }
 
 async function timed<T>(setup: Record<string, number>, key: string, log: (m: string) => void,

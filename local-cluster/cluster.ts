@@ -217,6 +217,11 @@ function kwokConfig(data: string): string {
     },
   }).trim();
   stages.push(containerCreating);
+  return kwokDocuments(stages);
+}
+
+/** kwok's configuration file: the given stages, and a ClusterExec that runs every exec on the node's kwok. */
+export function kwokDocuments(stages: string[]): string {
   const clusterExec = YAML.stringify({
     apiVersion: 'kwok.x-k8s.io/v1alpha1',
     kind: 'ClusterExec',
