@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { HOST_CNI_DIR, PORTS, apiserverArgs, applyYaml, etcdArgs, kwokDocuments, nodeCniDir,
+import { PORTS, apiserverArgs, applyYaml, etcdArgs, kwokCommand, kwokDocuments, nodeCniDir,
   writeKubeconfig } from '../local-cluster/cluster.ts';
 import { multusKubeconfigText } from '../local-cluster/multus-kubeconfig.ts';
 import { ensurePki } from '../local-cluster/pki.ts';
@@ -212,7 +212,6 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
   const kwokKubeconfig = kcFor('kwok', path.join(root, 'kwok.kubeconfig'));
   const kwokConfigFile = path.join(root, 'kwok.yaml');
   writeFileSync(kwokConfigFile, kwokConfig(data));
-  mkdirSync(HOST_CNI_DIR, { recursive: true });
   const kwokWorkdir = path.join(root, 'kwok-workdir');
   mkdirSync(kwokWorkdir, { recursive: true });
 
@@ -273,27 +272,10 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
       const dir = nodeCniDir(root, benchNode(g));
       mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
       const port = PORTS.kwokBase + g;
-      record(startProcess(root, `kwok-group-${g}`, 'unshare', [
-        '-m',
-        '--propagation',
-        'private',
-        'sh',
-        '-c',
-        'src=$1; shift; mount --bind "$src" "$MTR_HOST_CNI_DIR" && exec "$@"',
-        'sh',
-        dir,
-        exe('kwok'),
-        `--kubeconfig=${kwokKubeconfig}`,
-        `--config=${kwokConfigFile}`,
-        `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`,
-        '--node-ip=127.0.0.1',
-        `--node-port=${port}`,
-        `--server-address=127.0.0.1:${port}`,
-        `--tls-cert-file=${pki.kubeletServingCert}`,
-        `--tls-private-key-file=${pki.kubeletServingKey}`,
-        '--enable-crds=Exec',
-        '--node-lease-duration-seconds=0',
-      ], { MTR_HOST_CNI_DIR: HOST_CNI_DIR, KWOK_WORKDIR: kwokWorkdir }));
+      // No node leases (see kwokConfig).
+      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dir, kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki,
+        port, manage: `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`, leaseSeconds: 0 });
+      record(startProcess(root, `kwok-group-${g}`, kwok.command, kwok.args, { KWOK_WORKDIR: kwokWorkdir }));
     }
     await timed(setup, 'nodes Ready (kwok)', log, () =>
       waitFor('every node Ready', async () => {

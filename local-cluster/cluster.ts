@@ -232,6 +232,28 @@ export function kwokDocuments(stages: string[]): string {
   return [...stages, clusterExec].map((d) => d.replace(/^---\n/, '')).join('\n---\n') + '\n';
 }
 
+/**
+ * One kwok process in a mount namespace of its own that shows `cniDir` at HOST_CNI_DIR, so that every exec into a
+ * pod it manages reads that directory. `manage` says which nodes it owns (one, or a label selector).
+ */
+export function kwokCommand(
+  o: { bin: string; cniDir: string; kubeconfig: string; config: string; pki: Pki; port: number; manage: string;
+    leaseSeconds: number },
+): { command: string; args: string[] } {
+  return inMountNamespace([[o.cniDir, HOST_CNI_DIR]], o.bin, [
+    `--kubeconfig=${o.kubeconfig}`,
+    `--config=${o.config}`,
+    o.manage,
+    '--node-ip=127.0.0.1',
+    `--node-port=${o.port}`,
+    `--server-address=127.0.0.1:${o.port}`,
+    `--tls-cert-file=${o.pki.kubeletServingCert}`,
+    `--tls-private-key-file=${o.pki.kubeletServingKey}`,
+    '--enable-crds=Exec',
+    `--node-lease-duration-seconds=${o.leaseSeconds}`,
+  ]);
+}
+
 export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   const root = opts.root ?? defaultRoot;
   const count = opts.nodes ?? 3;
@@ -324,19 +346,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
       const dir = nodeCniDir(root, node);
       mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
       const port = PORTS.kwokBase + i;
-      // The node's kwok (and so every exec into a pod on it) sees the node's net.d at HOST_CNI_DIR.
-      const kwok = inMountNamespace([[dir, HOST_CNI_DIR]], exe('kwok'), [
-        `--kubeconfig=${kwokKubeconfig}`,
-        `--config=${kwokConfigFile}`,
-        `--manage-single-node=${node}`,
-        '--node-ip=127.0.0.1',
-        `--node-port=${port}`,
-        `--server-address=127.0.0.1:${port}`,
-        `--tls-cert-file=${pki.kubeletServingCert}`,
-        `--tls-private-key-file=${pki.kubeletServingKey}`,
-        '--enable-crds=Exec',
-        '--node-lease-duration-seconds=40',
-      ]);
+      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dir, kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki,
+        port, manage: `--manage-single-node=${node}`, leaseSeconds: 40 });
       record(startProcess(root, `kwok-${node}`, kwok.command, kwok.args, { KWOK_WORKDIR: kwokWorkdir }));
     });
     await applyYaml(kc, readFileSync(path.join(multus, 'network-attachment-definition-crd.yaml'), 'utf8'));
