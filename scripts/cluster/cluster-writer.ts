@@ -13,6 +13,8 @@ import { waitForPods, type WaitPodsOptions } from './wait-for-pod.ts';
 export type EvictAnswer =
   | { kind: 'accepted' }
   | { kind: 'not-found' }
+  // 409 on the UID precondition: the pod of that name is another one now (deleted and recreated since the check)
+  | { kind: 'replaced'; message: string }
   | { kind: 'too-many-requests'; retryAfterMs?: number; message: string }
   | { kind: 'several-budgets'; message: string }
   | { kind: 'error'; code?: number; message: string };
@@ -27,7 +29,8 @@ export interface EventSpec {
 
 export interface ClusterWriter {
   deletePod(namespace: string, name: string, uid: string, dryRun: boolean): Promise<'deleted' | 'not-found'>;
-  evict(namespace: string, name: string, dryRun: boolean): Promise<EvictAnswer>;
+  /** Evicts the pod of that name only if it still has `uid` (a precondition, as deletePod has). */
+  evict(namespace: string, name: string, uid: string, dryRun: boolean): Promise<EvictAnswer>;
   waitForPods<T>(opts: WaitPodsOptions<T>): Promise<T>;
   readPod(namespace: string, name: string): Promise<V1Pod | undefined>;
   /**
@@ -67,20 +70,23 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
         throw err;
       }
     },
-    async evict(namespace, name, dryRun) {
+    async evict(namespace, name, uid, dryRun) {
       try {
         // Network failures and 5xx are retried here; a 429 is the caller's to judge (budgets, Retry-After). A retry
-        // after a lost answer is safe: a pod already evicted answers 404, "already gone".
+        // after a lost answer is safe: a pod already evicted answers 404, "already gone". The UID precondition makes
+        // sure we evict the pod we judged, not a newer one of the same name (409).
         await withRetry(
           () =>
             core.createNamespacedPodEviction({ name, namespace, dryRun: dryRun ? 'All' : undefined,
-              body: { metadata: { name, namespace }, ...(dryRun ? { deleteOptions: { dryRun: ['All'] } } : {}) } }),
+              body: { metadata: { name, namespace },
+                deleteOptions: { preconditions: { uid }, ...(dryRun ? { dryRun: ['All'] } : {}) } } }),
           { retryOn: (err) => isTransient(err) && !isTooManyRequests(err) },
         );
         return { kind: 'accepted' };
       } catch (err) {
         const message = describeError(err);
         if (isNotFound(err)) return { kind: 'not-found' };
+        if (isConflict(err)) return { kind: 'replaced', message };
         if (isTooManyRequests(err)) {
           const seconds = retryAfterSeconds(err);
           return { kind: 'too-many-requests', message,

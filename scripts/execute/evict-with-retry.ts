@@ -1,11 +1,12 @@
 // One pod's eviction, the way kubectl drain does it but stricter: 429 (a budget says no, or its status is not yet
 // observed) → back off with jitter, honouring Retry-After, until the per-pod timeout, then report the pod blocked;
-// 500 for several budgets → blocked at once; 404 → already gone. Never a delete.
+// 500 for several budgets → blocked at once; 404 → already gone; 409 (the UID precondition: another pod holds the
+// name now) → already gone, and the newer pod is left alone. Never a delete.
 import type { EvictAnswer } from '../cluster/cluster-writer.ts';
 
 export type EvictResult =
   | { kind: 'accepted'; attempts: number; ms: number }
-  | { kind: 'already-gone'; attempts: number }
+  | { kind: 'already-gone'; attempts: number; reason?: string }
   | { kind: 'blocked'; attempts: number; reason: string }
   | { kind: 'failed'; attempts: number; reason: string }
   | { kind: 'aborted'; attempts: number };
@@ -38,6 +39,9 @@ export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promis
         return { kind: 'accepted', attempts: attempt, ms: deps.now() - started };
       case 'not-found':
         return { kind: 'already-gone', attempts: attempt };
+      case 'replaced':
+        return { kind: 'already-gone', attempts: attempt, reason: 'replaced under the same name since the check; ' +
+          `the Eviction API refused the newer pod on the UID precondition, so it was not evicted (${answer.message})` };
       case 'several-budgets':
         return { kind: 'blocked', attempts: attempt,
           reason: `several PodDisruptionBudgets cover the pod; the Eviction API refuses it (${answer.message})` };

@@ -88,7 +88,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
 
   const started = deps.now();
   const evicted = await evictWithRetry({
-    evict: () => writer.evict(ns, verdict.name, dryRun),
+    evict: () => writer.evict(ns, verdict.name, verdict.uid, dryRun),
     now: deps.now,
     sleep: deps.sleep,
     random: deps.random,
@@ -97,7 +97,8 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const attempts = evicted.attempts;
   switch (evicted.kind) {
     case 'already-gone':
-      return { ...base, outcome: 'already-gone', reason: 'the Eviction API answered 404: already gone', attempts };
+      return { ...base, outcome: 'already-gone',
+        reason: evicted.reason ?? 'the Eviction API answered 404: already gone', attempts };
     case 'blocked':
       await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
         reason: 'MultusTokenEvictionBlocked', note: evicted.reason, type: 'Warning', action: 'Evict' });

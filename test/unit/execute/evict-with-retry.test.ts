@@ -75,3 +75,12 @@ test('a stop signal during the back-off ends the eviction as aborted', async () 
   const h = harness([tooMany(1000)], { abortAfterSleeps: 1 });
   assert.equal((await evictWithRetry(h.deps, 60_000)).kind, 'aborted');
 });
+
+test('409 on the UID precondition: the pod of that name is another one now; already gone, never retried', async () => {
+  const h = harness([{ kind: 'replaced',
+    message: 'Precondition failed: UID in precondition: a, UID in object meta: b' }]);
+  const r = await evictWithRetry(h.deps, 60_000);
+  assert.equal(r.kind, 'already-gone');
+  assert.equal(h.calls(), 1);
+  assert.match(r.kind === 'already-gone' ? r.reason ?? '' : '', /UID precondition/);
+});

@@ -98,6 +98,24 @@ test('a pod replaced since the scan (same name, new UID) is not evicted', async 
   assert.deepEqual(c.calls, []);
 });
 
+test('a pod recreated under the same name between the check and the eviction is not evicted (UID precondition)',
+  async () => {
+    const c = new FakeCluster();
+    c.addNode('node-a', { tokenExpiresInMs: -1 });
+    const [pod] = c.addStatefulSet('demo', 'db', { node: 'node-a', replicas: 1 });
+    const judged = pod!.metadata!.uid!;
+    // After the re-check, right before the eviction: someone deletes db-0 and its StatefulSet recreates it.
+    c.before('evict', (x) => x.removePod(judged));
+    const deps = await c.stepDeps();
+    const result = await restartPod(verdict(pod!), [], deps, c.now() + 5 * MINUTE);
+    const now = c.pod('demo', 'db-0');
+    assert.ok(now && now.metadata!.uid !== judged, 'db-0 was recreated with a new UID');
+    assert.equal(now.metadata!.deletionTimestamp, undefined, 'the newer db-0 is not evicted');
+    assert.equal(result.outcome, 'already-gone');
+    assert.match(result.reason, /replaced under the same name since the check.*UID precondition/);
+    assert.deepEqual(c.calls, ['evict-refused-uid demo/db-0']);
+  });
+
 test('a replacement that never becomes Ready fails the pod at its deadline', async () => {
   const { c, pod } = cluster({ readyAfterMs: 'never' });
   const { result } = await restart(c, pod);

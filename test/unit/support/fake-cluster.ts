@@ -118,7 +118,8 @@ export type Fault = { code: number; message?: string; retryAfterSeconds?: number
 interface Scripted {
   op: Op;
   target?: string;
-  fault: Fault;
+  /** undefined: the call goes on as usual, after `first` (see `before`). */
+  fault?: Fault;
   times: number;
   first?: () => void;
 }
@@ -236,6 +237,12 @@ export class FakeCluster {
   fail(op: Op, fault: Fault, opts: { target?: string; times?: number; first?: (c: FakeCluster) => void } = {}): this {
     const first = opts.first;
     this.scripted.push({ op, fault, target: opts.target, times: opts.times ?? 1, first: first && (() => first(this)) });
+    return this;
+  }
+
+  /** `fn` runs just before the next call of `op` (on `target`), which then goes on as usual: a change in between. */
+  before(op: Op, fn: (c: FakeCluster) => void, opts: { target?: string } = {}): this {
+    this.scripted.push({ op, target: opts.target, times: 1, first: () => fn(this) });
     return this;
   }
 
@@ -745,12 +752,17 @@ export class FakeCluster {
       if (!dryRun) this.removePod(uid);
       return 'deleted';
     },
-    evict: async (namespace, name, dryRun) => {
+    evict: async (namespace, name, uid, dryRun) => {
       const f = this.fault('evict', `${namespace}/${name}`);
       if (f instanceof Error) throw f;
       if (f) return evictAnswer(f);
       const pod = this.pod(namespace, name);
       if (!pod || pod.metadata?.deletionTimestamp) return { kind: 'not-found' };
+      if (pod.metadata?.uid !== uid) {
+        this.calls.push(`evict-refused-uid ${namespace}/${name}`);
+        return { kind: 'replaced', message: `Precondition failed: UID in precondition: ${uid}, UID in object meta: ` +
+          `${pod.metadata?.uid}` };
+      }
       const covering = this.pdbs.filter((p) => this.selects(p, pod));
       if (covering.length > 1) {
         return { kind: 'several-budgets',
@@ -874,6 +886,7 @@ function isReady(p: V1Pod): boolean {
 function evictAnswer(f: { code: number; message?: string; retryAfterSeconds?: number }): EvictAnswer {
   const message = f.message ?? `fake HTTP ${f.code}`;
   if (f.code === 404) return { kind: 'not-found' };
+  if (f.code === 409) return { kind: 'replaced', message };
   if (f.code === 429) {
     return { kind: 'too-many-requests', message,
       ...(f.retryAfterSeconds !== undefined ? { retryAfterMs: f.retryAfterSeconds * 1000 } : {}) };
