@@ -208,16 +208,19 @@ export function parseMultusKubeconfig(bytes: Uint8Array, opts: { maxBytes: numbe
     );
   }
 
-  // which token
+  // which token: as client-go does, a tokenFile wins over a literal token (clientcmd keeps both, and the transport
+  // sends the file's token on every request, re-read each minute; the literal one only while the file is unreadable)
   const token = user.body['token'];
+  const tokenFile = user.body['tokenFile'];
+  if (typeof tokenFile === 'string' && tokenFile !== '') {
+    const literal = token === undefined || token === null ? ''
+      : '; its literal token is not what Multus sends (client-go uses the file while it can read it), so it is not judged';
+    return external('tokenFile',
+      `the kubeconfig's user ${quote(user.name)} reads its token from the file ${
+        quote(tokenFile)
+      } (tokenFile) on the node, which this tool cannot follow${literal}`);
+  }
   if (token === undefined || token === null) {
-    const tokenFile = user.body['tokenFile'];
-    if (typeof tokenFile === 'string' && tokenFile !== '') {
-      return external('tokenFile',
-        `the kubeconfig's user ${quote(user.name)} reads its token from the file ${
-          quote(tokenFile)
-        } (tokenFile) on the node, which this tool cannot follow`);
-    }
     if ('client-certificate-data' in user.body || 'client-certificate' in user.body || 'client-key-data' in user.body) {
       return external('client-certificate',
         `the kubeconfig's user ${quote(user.name)} authenticates with a client certificate, not a token`);

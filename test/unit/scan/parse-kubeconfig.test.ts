@@ -161,6 +161,22 @@ test('a YAML error next to the token does not leak it', () => {
   if (!r.ok) assertNoSecret(r.reason);
 });
 
+test('a user with both token and tokenFile is judged by the file, as client-go does (the literal token is not sent)',
+  () => {
+    for (const order of ['token-first', 'file-first']) {
+      const both = order === 'token-first'
+        ? `token: "${TOKEN}"\n    tokenFile: /etc/multus/token`
+        : `tokenFile: /etc/multus/token\n    token: "${TOKEN}"`;
+      const r = parseMultusKubeconfig(enc(multus3x().replace(`token: "${TOKEN}"`, both)), LIMIT);
+      assert.equal(r.ok, false, order);
+      if (!r.ok) {
+        assert.equal(r.external, 'tokenFile', order);
+        assert.match(r.reason, /"\/etc\/multus\/token" \(tokenFile\).*literal token is not what Multus sends/, order);
+        assertNoSecret(r.reason);
+      }
+    }
+  });
+
 test('a user without a literal token says how it authenticates instead (external credentials, not malformed)', () => {
   const cases: [string, string, string][] = [
     ['tokenFile', 'tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token', 'tokenFile'],
