@@ -66,7 +66,9 @@ export interface TokenClaims {
 export type SignatureVerdict =
   | { status: 'valid' }
   // bad signature, wrong issuer, no matching key …; `otherIssuer`: signed by the cluster's keys, only the issuer differs
-  | { status: 'invalid'; reason: string; otherIssuer?: string }
+  // `unknownKey`: no key of the JWKS has the token's key id (another cluster, a key rotated out, or one newer than
+  // the JWKS read): the scan re-reads the JWKS once, and TokenReview decides
+  | { status: 'invalid'; reason: string; otherIssuer?: string; unknownKey?: true }
   | { status: 'unchecked'; reason: string }; // the JWKS could not be read
 
 export type ReviewVerdict =

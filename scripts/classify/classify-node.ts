@@ -76,17 +76,22 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       } ago); Multus on this node can no longer reach the API server until its pod is restarted`,
     );
   }
-  // During an issuer migration (several --service-account-issuer) a token signed by the cluster's keys under an older
-  // issuer is still accepted: TokenReview, the API server's own judgement, decides.
+  // TokenReview, the API server's own judgement, wins where the JWKS cannot tell: during an issuer migration (several
+  // --service-account-issuer) a token signed by the cluster's keys under an older issuer is still accepted, and a key
+  // id the JWKS lacks even when read again (API servers mid-rotation) is no proof of a foreign token.
   const sig = token.signature;
-  const olderIssuer =
-    sig.status === 'invalid' && sig.otherIssuer !== undefined && token.review.status === 'authenticated'
-      ? sig.otherIssuer : undefined;
-  if (sig.status === 'invalid' && olderIssuer === undefined) {
+  const accepted = token.review.status === 'authenticated';
+  const olderIssuer = sig.status === 'invalid' && sig.otherIssuer !== undefined && accepted ? sig.otherIssuer
+    : undefined;
+  const unknownKey = sig.status === 'invalid' && sig.unknownKey === true && accepted;
+  if (sig.status === 'invalid' && olderIssuer === undefined && !unknownKey) {
     return finding('invalid', `${sig.reason}; restarting the Multus pod writes a token from this cluster`);
   }
-  const issuerNote = olderIssuer === undefined ? ''
-    : ` (issued by "${olderIssuer}", not the announced issuer, and accepted by the API server: an issuer migration)`;
+  const issuerNote = olderIssuer !== undefined
+    ? ` (issued by "${olderIssuer}", not the announced issuer, and accepted by the API server: an issuer migration)`
+    : unknownKey
+    ? ` (its key id is not in the cluster's JWKS, even read again, but the API server accepts it: TokenReview wins)`
+    : '';
   if (token.review.status === 'rejected') {
     return finding(
       'invalid',

@@ -177,6 +177,7 @@ export async function verifySignature(token: string, jwks: unknown,
       case 'ERR_JWKS_NO_MATCHING_KEY':
         return {
           status: 'invalid',
+          unknownKey: true,
           reason:
             `no key of the cluster's JWKS matches the token ${fp} (${alg}, ${keyName}): it was signed by another cluster or by a key that was rotated out`,
         };

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { ExecReadResult } from '../cluster/exec-read.ts';
 import type { Emit } from '../log/events.ts';
-import type { FileContent, FileRead, NodeFacts, NodeScan } from '../model.ts';
+import type { FileContent, FileRead, NodeFacts, NodeScan, SignatureVerdict } from '../model.ts';
 import { inspectToken, verifySignature } from './inspect-token.ts';
 import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
 import { mapLimit } from '../shared/map-limit.ts';
@@ -100,15 +100,19 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanC
   }
   const inspected = inspectToken(parsed.token);
   if (!inspected.ok) return { status: 'malformed', reason: inspected.reason };
-  const [signature, review] = await Promise.all([
-    ctx.jwksProblem ? Promise.resolve({ status: 'unchecked' as const, reason: ctx.jwksProblem })
-      // Legacy secret-based tokens carry the fixed issuer kubernetes/serviceaccount, which the API server still
-      // accepts; every other token must come from the issuer the API server announces.
-      : verifySignature(parsed.token, ctx.jwks, {
-        issuer: inspected.claims.iss === LEGACY_ISSUER ? undefined : ctx.issuer,
-      }),
-    reader.review(parsed.token),
-  ]);
+  // Legacy secret-based tokens carry the fixed issuer kubernetes/serviceaccount, which the API server still accepts;
+  // every other token must come from the issuer the API server announces.
+  const verifyOpts = { issuer: inspected.claims.iss === LEGACY_ISSUER ? undefined : ctx.issuer };
+  const verify = async (): Promise<SignatureVerdict> => {
+    if (ctx.jwksProblem) return { status: 'unchecked', reason: ctx.jwksProblem };
+    const first = await verifySignature(parsed.token, ctx.jwks, verifyOpts);
+    if (first.status !== 'invalid' || first.unknownKey !== true) return first;
+    // A key id the run's JWKS does not know: a key rotated in since it was read, or API servers mid-rotation. Read
+    // the JWKS again (once per run, shared by every node) before calling the token foreign.
+    const again = await ctx.jwksAgain();
+    return again === undefined ? first : verifySignature(parsed.token, again, verifyOpts);
+  };
+  const [signature, review] = await Promise.all([verify(), reader.review(parsed.token)]);
   return {
     status: 'token',
     server: parsed.server,
@@ -122,6 +126,8 @@ async function judgeContent(reader: ClusterReader, bytes: Uint8Array, ctx: ScanC
 /** What scanning one Multus pod needs besides the pod: the cluster's keys and lookups shared by all nodes. */
 export interface ScanContext {
   jwks: unknown;
+  /** The JWKS read again, at most once per run (undefined when that read fails): for a key id `jwks` lacks. */
+  jwksAgain: () => Promise<unknown>;
   jwksProblem?: string;
   /** The issuer the API server announces; a token from another issuer does not verify. */
   issuer?: string;
@@ -188,7 +194,9 @@ export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<
     }
     return p;
   };
-  return { jwks, jwksProblem, issuer, saUid, nodeFacts };
+  let again: Promise<unknown> | undefined;
+  const jwksAgain = () => (again ??= reader.jwks().catch(() => undefined));
+  return { jwks, jwksAgain, jwksProblem, issuer, saUid, nodeFacts };
 }
 
 export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {

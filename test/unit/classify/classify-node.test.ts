@@ -184,6 +184,32 @@ test('issuer migration: a token of an older issuer that TokenReview accepts is n
   assert.equal(unchecked.class, 'invalid', "without the API server's word, a foreign issuer stays invalid");
 });
 
+test('TokenReview wins: a key id the JWKS lacks (even read again) is not invalid when the API server accepts the token',
+  () => {
+    const sig = { status: 'invalid' as const, unknownKey: true as const,
+      reason: 'no key of the cluster\'s JWKS matches the token abcdef012345 (RS256, kid "new")' };
+    const accepted = classifyNode(scan({ token: token({ signature: sig }) }), opts);
+    assert.equal(accepted.class, 'healthy', accepted.reason);
+    assert.match(accepted.reason, /key id is not in the cluster's JWKS.*TokenReview wins/);
+    for (const review of [{ status: 'rejected' as const, reason: 'invalid bearer token' }, {
+      status: 'unchecked' as const,
+      reason: 'forbidden',
+    }]) {
+      const f = classifyNode(scan({ token: token({ signature: sig, review }) }), opts);
+      assert.equal(f.class, 'invalid', `TokenReview ${review.status}: the unknown key stands`);
+    }
+    const forged = classifyNode(
+      scan({
+        token: token({
+          signature: { status: 'invalid',
+            reason: "the signature of the token abcdef012345 does not verify against the cluster's key" },
+        }),
+      }),
+      opts,
+    );
+    assert.equal(forged.class, 'invalid', 'a known key whose signature does not verify stays invalid');
+  });
+
 test('a kubeconfig without a literal token is its own class, never acted on (not invalid)', () => {
   const f = classifyNode(
     scan({

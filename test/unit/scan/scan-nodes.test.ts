@@ -125,3 +125,28 @@ test('maxSurge rollout, a token bound to neither pod: judged against the oldest,
   assert.equal(r.findings[0]?.class, 'invalid', r.findings[0]?.reason);
   assert.deepEqual(r.plan.steps.map((s) => s.multusPod.uid), ['uid-old']);
 });
+
+test('a key id the JWKS lacks: the JWKS is read again, once per run, and the token verifies against the new key',
+  async () => {
+    const rotated = await generateKeyPair('ES256', { extractable: true });
+    const newJwks = {
+      keys: [...jwks.keys, { ...(await exportJWK(rotated.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' }],
+    };
+    const pods = [multusPod('kube-multus-ds-a', 'uid-a', NOW - 86400_000)];
+    const signed = await new SignJWT({ aud: [ISSUER], sub: 'system:serviceaccount:kube-system:multus',
+      'kubernetes.io': { namespace: 'kube-system', serviceaccount: { name: 'multus', uid: 'sa-1' },
+        pod: { name: 'kube-multus-ds-a', uid: 'uid-a' }, warnafter: NOW_S + 3607 } })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k2' }).setIssuer(ISSUER).setIssuedAt(NOW_S)
+      .setExpirationTime(NOW_S + 365 * 86400).sign(rotated.privateKey);
+    const r = reader(pods, signed, []);
+    let jwksReads = 0;
+    r.jwks = async () => (++jwksReads === 1 ? jwks : newJwks); // the key rotated in after the run's first read
+    const scanned = await scanNodes(r, cfg, () => undefined);
+    assert.equal(scanned.nodes[0]?.content?.status === 'token' && scanned.nodes[0].content.token.signature.status,
+      'valid');
+    // A second token with the unknown key (a fresh one after a restart): no third read.
+    await scanned.context.jwksAgain();
+    assert.equal(jwksReads, 2);
+    const { findings } = await plan(r);
+    assert.equal(findings[0]?.class, 'healthy', findings[0]?.reason);
+  });
