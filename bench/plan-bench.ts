@@ -93,7 +93,8 @@ const input: PlanInput = {
   nodes,
   multusPods,
   config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
-    optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] },
+    optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'],
+    expiringWithinMs: 86_400_000, scheduleIntervalMs: 3_600_000 },
   now: NOW,
 };
 

@@ -112,7 +112,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     multusPods: scanned.nodes.map((n) => n.multusPod),
     config,
     now: judgedAt,
-    advisories: lifetimeAdvisories(findings),
+    advisories: lifetimeAdvisories(findings, { expiringWithinMs: config.expiringWithinMs,
+      intervalMs: config.scheduleIntervalMs }),
     pacing: { intervalMs: config.scheduleIntervalMs, nodeTimeMs: config.nodeTimeMs, runDeadlineMs: config.runDeadlineMs,
       maxNodes: config.maxNodes, marginMs: config.expiringWithinMs, window: config.window },
   };

@@ -23,11 +23,19 @@ export async function boundClaims(env: ClusterEnv, pod: V1Pod): Promise<Record<s
   };
 }
 
-/** A token bound to `pod`, signed by the cluster's key, that expires `expInSeconds` from now (negative: expired). */
+/**
+ * A token bound to `pod`, signed by the cluster's key, that expires `expInSeconds` from now (negative: expired). It
+ * looks like what the API server issues by default: the kubelet's 3607 s request extended to a year, with
+ * kubernetes.io.warnafter (its lifetime is what the rotator judges the node's grant by).
+ */
 export async function boundToken(env: ClusterEnv, pod: V1Pod, expInSeconds: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
+  const exp = now + expInSeconds;
+  const iat = Math.min(now - 3600, exp - 365 * 86400);
+  const claims = await boundClaims(env, pod);
   return mintToken(env.root, {
-    claims: { ...(await boundClaims(env, pod)), iat: now - 3600, nbf: now - 3600, exp: now + expInSeconds },
+    claims: { ...claims, iat, nbf: iat, exp,
+      'kubernetes.io': { ...(claims['kubernetes.io'] as Record<string, unknown>), warnafter: iat + 3607 } },
   });
 }
 

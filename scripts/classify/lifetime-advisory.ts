@@ -1,25 +1,17 @@
-// Plan-level advice: pod-bound tokens that the API server did not extend die an hour after their Multus pod starts,
-// faster than any schedule of restarts can follow.
+// Plan-level advice: nodes whose own Multus token shows a grant too short for the cadence (scripts/classify/
+// token-grant.ts, the one rule): a restart there would have to be repeated on every run, so none is planned.
 import type { NodeFinding } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import { type Cadence, shortGrant, shortGrantFix } from './token-grant.ts';
 
-/** Bound tokens living this long or less, with no warnafter, were not extended (extended ones live ~1 year). */
-const SHORT_LIFETIME_S = 2 * 3600;
-
-export function lifetimeAdvisories(findings: NodeFinding[]): string[] {
+export function lifetimeAdvisories(findings: readonly NodeFinding[], cadence: Cadence): string[] {
   const lifetimes: number[] = [];
   for (const f of findings) {
-    const c = f.claims;
-    if (f.class === 'self-refreshing' || c === undefined) continue;
-    if (c.podUid === undefined || c.warnafter !== undefined || c.exp === undefined || c.iat === undefined) continue;
-    const lifetime = c.exp - c.iat;
-    if (lifetime > 0 && lifetime <= SHORT_LIFETIME_S) {
-      lifetimes.push(lifetime);
-    }
+    if (f.class === 'self-refreshing') continue;
+    const g = shortGrant(f, cadence);
+    if (g !== undefined) lifetimes.push(g.lifetimeS);
   }
-  if (lifetimes.length === 0) {
-    return [];
-  }
+  if (lifetimes.length === 0) return [];
   const shortest = Math.min(...lifetimes);
   const longest = Math.max(...lifetimes);
   const span = formatDuration(shortest * 1000) === formatDuration(longest * 1000)
@@ -27,11 +19,11 @@ export function lifetimeAdvisories(findings: NodeFinding[]): string[] {
     : `${formatDuration(shortest * 1000)} to ${formatDuration(longest * 1000)}`;
   const nodes = lifetimes.length === 1 ? '1 node' : `${lifetimes.length} nodes`;
   return [
-    `On ${nodes} the Multus token is bound to its pod and lives only ${span} with no kubernetes.io.warnafter claim: ` +
-    'the API server does not extend service-account tokens (--service-account-extend-token-expiration=false, ' +
-    `e.g. a CIS-hardened profile), so each copy in the kubeconfig dies ${span} after its Multus pod starts and a ` +
-    'scheduled restart cannot keep up. Enable --service-account-extend-token-expiration=true on the API server, ' +
-    'or move to the Multus thick plugin, or to the Multus 4.x thin plugin with --cleanup-config-on-exit=true, ' +
-    'whose token watch rewrites the kubeconfig.',
+    `On ${nodes} the Multus token is bound to its pod and was granted only ${span}: a fresh copy would already be ` +
+    `inside --expiring-within (${formatDuration(cadence.expiringWithinMs)}) by the next run (--schedule-interval ` +
+    `${formatDuration(cadence.intervalMs)}), so a scheduled restart cannot keep up and none is planned there ` +
+    '(the API server does not extend service-account tokens, --service-account-extend-token-expiration=false as ' +
+    `in a CIS-hardened profile, or caps them). To fix: ${shortGrantFix(shortest, cadence)}, whose token watch ` +
+    'rewrites the kubeconfig.',
   ];
 }

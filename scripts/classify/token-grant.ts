@@ -1,80 +1,91 @@
-// What the API server grants a Multus pod's token, read from the tokens the scan found, and what "fresh" means after
-// a restart. Pure.
+// What the API server grants a Multus pod's token, judged per node from its own tokens, and the one rule that says
+// whether a restart can keep that node working: a fresh token must not already be inside --expiring-within by the
+// next run. Pure.
 //
 // The kubelet requests a pod's service-account token for 3607 s. With --service-account-extend-token-expiration=true
 // (the default) the API server makes such a pod-bound token live a year (or its external signer's maximum) and adds
-// kubernetes.io.warnafter; with extension off, or a --service-account-max-token-expiration that shortens the request
-// (to no less than 1 h), it lives 3600–3607 s and has no warnafter (kubernetes pkg/registry/core/serviceaccount/
-// storage/token.go). The Multus thin plugin copies that token once, so on such a cluster a restart buys at most an hour.
+// kubernetes.io.warnafter; with extension off, or a --service-account-max-token-expiration that shortens the request,
+// it lives as long as that (kubernetes pkg/registry/core/serviceaccount/storage/token.go). The Multus thin plugin
+// copies that token once, so a restart buys exactly one such lifetime: when that is shorter than --expiring-within
+// plus the time to the next run, the node would be restarted on every run, forever.
 import type { NodeFinding, TokenClaims } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 
-/** The lifetime the API server gives a kubelet-requested token it does not extend (3607 s, or a max of ≥ 3600 s). */
-const NOT_EXTENDED_MIN_S = 3600;
-const NOT_EXTENDED_MAX_S = 3607 + 5; // a few seconds of rounding between iat and exp
-
-export type Grant = 'extended' | 'not-extended';
-
-/** What a token says of the API server's grant, or undefined when it says nothing (not pod-bound, custom lifetime…). */
-export function grantOf(claims: TokenClaims | undefined): Grant | undefined {
-  if (claims?.podUid === undefined || claims.exp === undefined || claims.iat === undefined) return undefined;
-  if (claims.warnafter !== undefined) return 'extended';
-  const lifetime = claims.exp - claims.iat;
-  return lifetime >= NOT_EXTENDED_MIN_S && lifetime <= NOT_EXTENDED_MAX_S ? 'not-extended' : undefined;
+/** How early the rotator acts on a token and how often it runs: what a token's lifetime must outlast. */
+export interface Cadence {
+  /** --expiring-within. */
+  expiringWithinMs: number;
+  /** --schedule-interval: the time to the next run. */
+  intervalMs: number;
 }
 
-export interface ObservedGrant {
-  grant: Grant;
-  /** The evidence: the most recently issued pod-bound token that says something about the grant. */
+/** The lifetime (s) the API server gave a pod-bound token, exp − iat; undefined when the token does not say. */
+export function grantedLifetimeS(claims: TokenClaims | undefined): number | undefined {
+  if (claims?.podUid === undefined || claims.exp === undefined || claims.iat === undefined) return undefined;
+  const lifetime = claims.exp - claims.iat;
+  return lifetime > 0 ? lifetime : undefined;
+}
+
+/** The rule: a token of this lifetime, written now, would already be inside --expiring-within by the next run. */
+export function tooShortForCadence(lifetimeS: number, cadence: Cadence): boolean {
+  return lifetimeS * 1000 - cadence.intervalMs < cadence.expiringWithinMs;
+}
+
+export interface ShortGrant {
   node: string;
   fingerprint?: string;
-  /** Seconds since the epoch. */
-  iat: number;
   lifetimeS: number;
+  /** The token has kubernetes.io.warnafter: the API server extended it (and still it is too short). */
+  extended: boolean;
 }
 
 /**
- * The grant the API server gives now, from the most recently issued pod-bound token among the findings (a cluster
- * reconfigured since shows it in the tokens issued after). Tokens the cluster did not sign are no evidence.
+ * The node's own token says the API server grants its Multus pod tokens too short for the cadence: a restart would
+ * have to be repeated on every run. Undefined when the token says nothing of the grant (not pod-bound, no iat) or is
+ * no evidence of it (not signed by the cluster and not accepted by it).
  */
-export function observedGrant(findings: readonly NodeFinding[]): ObservedGrant | undefined {
-  let best: ObservedGrant | undefined;
-  for (const f of findings) {
-    if (f.signature === 'invalid' && f.review !== 'authenticated') continue; // forged or foreign: says nothing
-    const grant = grantOf(f.claims);
-    const c = f.claims;
-    if (grant === undefined || c?.iat === undefined || c.exp === undefined) continue;
-    if (best === undefined || c.iat > best.iat || (c.iat === best.iat && f.node < best.node)) {
-      best = { grant, node: f.node, fingerprint: f.fingerprint, iat: c.iat, lifetimeS: c.exp - c.iat };
-    }
-  }
-  return best;
+export function shortGrant(f: NodeFinding, cadence: Cadence): ShortGrant | undefined {
+  if (f.signature === 'invalid' && f.review !== 'authenticated') return undefined;
+  const lifetimeS = grantedLifetimeS(f.claims);
+  if (lifetimeS === undefined || !tooShortForCadence(lifetimeS, cadence)) return undefined;
+  return { node: f.node, fingerprint: f.fingerprint, lifetimeS, extended: f.claims?.warnafter !== undefined };
 }
 
-const iso = (s: number): string => new Date(s * 1000).toISOString().replace(/\.000Z$/, 'Z');
+/** The flag that lets restarts keep up: a shorter --expiring-within if the lifetime outlasts a run interval. */
+export function shortGrantOverride(g: ShortGrant, cadence: Cadence): '--expiring-within' | '--schedule-interval' {
+  return g.lifetimeS * 1000 > cadence.intervalMs ? '--expiring-within' : '--schedule-interval';
+}
 
-/** Why no restart is planned on a cluster whose tokens are not extended. */
-export function notExtendedReason(g: ObservedGrant): string {
+/** What to change so that restarts can keep up (shared by the deferral and the fleet advisory). */
+export function shortGrantFix(lifetimeS: number, cadence: Cadence): string {
+  const headroom = lifetimeS * 1000 - cadence.intervalMs;
+  return `have the API server grant longer tokens (--service-account-extend-token-expiration=true, the default, and ` +
+    `no --service-account-max-token-expiration under ${
+      formatDuration(cadence.expiringWithinMs + cadence.intervalMs)
+    }), ` +
+    (headroom > 0 ? `or lower --expiring-within below ${formatDuration(headroom)}, `
+      : `or run more often than every ${formatDuration(lifetimeS * 1000)} (--schedule-interval), `) +
+    'or move to the Multus thick plugin, or to 4.x thin with --cleanup-config-on-exit=true';
+}
+
+/** Why no restart is planned on a node whose own token shows a grant too short for the cadence. */
+export function shortGrantReason(g: ShortGrant, cadence: Cadence, multusPod: string): string {
   const life = formatDuration(g.lifetimeS * 1000);
-  return `no restart planned: the API server does not extend service-account tokens — the newest Multus token ` +
-    `(${g.fingerprint ?? 'unnamed'} on ${g.node}, issued ${
-      iso(g.iat)
-    }) is bound to its pod and lives ${life} with no ` +
-    `kubernetes.io.warnafter claim, so a restarted Multus pod's copy would die ${life} later and the node would break ` +
-    'again. Run the API server with --service-account-extend-token-expiration=true (the default) and no ' +
-    '--service-account-max-token-expiration under 3607s, or move to the Multus thick plugin, or to 4.x thin with ' +
-    '--cleanup-config-on-exit=true; if the API server was changed since, restart one Multus pod by hand and the next ' +
-    'run sees the new grant';
+  return `no restart planned: the token ${g.fingerprint ?? '(unnamed)'} is bound to its pod and was granted ` +
+    `${life}${g.extended ? '' : ' with no kubernetes.io.warnafter claim'}, so a fresh one would already be inside ` +
+    `--expiring-within (${formatDuration(cadence.expiringWithinMs)}) by the next run (--schedule-interval ` +
+    `${formatDuration(cadence.intervalMs)}) and the node would be restarted on every run; ${
+      shortGrantFix(g.lifetimeS, cadence)
+    }; if the API server was changed since, restart ${multusPod} by hand and the next run judges its new token`;
 }
 
 export type Freshness = { fresh: true } | { fresh: false; reason: string };
 
 /**
  * After a restart: is the node's new token what the API server issues to the new pod? Bound to the new pod, accepted
- * by TokenReview, not expired, and as long-lived as the API server grants (extended: it has warnafter) — judged on the
- * token itself, not on --expiring-within.
+ * by TokenReview, not expired, and granted long enough for the cadence (the plan's rule, on the new token itself).
  */
-export function freshAfterRestart(after: NodeFinding, newPodUid: string): Freshness {
+export function freshAfterRestart(after: NodeFinding, newPodUid: string, cadence: Cadence): Freshness {
   const named = `the token ${after.fingerprint ?? '(none)'}`;
   if (after.class === 'unreadable' || after.claims === undefined) {
     return { fresh: false, reason: `${after.class}: ${after.reason}` };
@@ -92,11 +103,13 @@ export function freshAfterRestart(after: NodeFinding, newPodUid: string): Freshn
     return { fresh: false,
       reason: `the API server has not accepted ${named} (TokenReview: ${after.review ?? 'not asked'})` };
   }
-  if (grantOf(after.claims) === 'not-extended') {
-    const life = formatDuration(((after.claims.exp ?? 0) - (after.claims.iat ?? 0)) * 1000);
+  const lifetimeS = grantedLifetimeS(after.claims);
+  if (lifetimeS !== undefined && tooShortForCadence(lifetimeS, cadence)) {
     return { fresh: false,
-      reason: `${named} lives only ${life}: the API server does not extend service-account tokens ` +
-        '(--service-account-extend-token-expiration=false or a --service-account-max-token-expiration under 3607s)' };
+      reason: `${named} was granted only ${formatDuration(lifetimeS * 1000)}: it would already be inside ` +
+        `--expiring-within (${formatDuration(cadence.expiringWithinMs)}) by the next run; ${
+          shortGrantFix(lifetimeS, cadence)
+        }` };
   }
   return { fresh: true };
 }

@@ -123,7 +123,8 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   let freshness: Freshness = { fresh: false, reason: 'not read' };
   while (deps.now() < stepDeadline && !deps.signal.aborted) {
     after = await judge(fresh, deps);
-    freshness = freshAfterRestart(after, multus.newUid);
+    freshness = freshAfterRestart(after, multus.newUid, { expiringWithinMs: deps.config.expiringWithinMs,
+      intervalMs: deps.config.scheduleIntervalMs });
     if (freshness.fresh) break;
     if (!(await deps.sleep(FRESH_READ_INTERVAL_MS))) break;
   }

@@ -1,12 +1,12 @@
 // Classified nodes + pods + budgets + config + now → an ordered, capped list of node steps, each with a verdict for
 // every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
 import type { Config } from '../config/config.ts';
-import { deferWhenNotExtended } from './not-extended.ts';
 import type { MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts, PodFacts, RestartPlan,
   TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
+import { shortLifetimeRefusal } from './short-lifetime.ts';
 
 export interface PlanInput {
   findings: readonly NodeFinding[];
@@ -20,7 +20,9 @@ export interface PlanInput {
    * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
    */
   multusPods?: readonly MultusPodFacts[];
-  config: Pick<Config, 'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds'>;
+  config: Pick<Config,
+    'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds' | 'expiringWithinMs'
+      | 'scheduleIntervalMs'>;
   now: number;
   advisories?: readonly string[];
   /**
@@ -63,41 +65,40 @@ function defer(f: NodeFinding, reason: string, override?: string): NodeDeferral 
   return d;
 }
 
-/** Why an actionable node cannot be acted on this run regardless of the cap, or undefined. */
+/** Why an actionable node cannot be acted on this run regardless of the cap (and the flag that changes it), or undefined. */
 function blocker(
   f: NodeFinding,
   nodes: ReadonlyMap<string, NodeFacts> | undefined,
   multus: ReadonlyMap<string, MultusPodFacts> | undefined,
-): string | undefined {
+  config: PlanInput['config'],
+): { reason: string; override?: string } | undefined {
   if (nodes !== undefined) {
     const node = nodes.get(f.node);
     if (node === undefined) {
-      return `node ${f.node} was not found; nothing is restarted on a node that may be gone`;
+      return { reason: `node ${f.node} was not found; nothing is restarted on a node that may be gone` };
     }
     if (!node.ready) {
-      return `node ${f.node} is NotReady; its pods could not start again until it recovers`;
+      return { reason: `node ${f.node} is NotReady; its pods could not start again until it recovers` };
     }
   }
   if (multus !== undefined) {
     const pod = multus.get(f.multusPod.uid);
     const id = `${f.multusPod.namespace}/${f.multusPod.name}`;
     if (pod === undefined) {
-      return `the Multus pod ${id} was not among the scanned pods, so its controller is unknown`;
+      return { reason: `the Multus pod ${id} was not among the scanned pods, so its controller is unknown` };
     }
     if (pod.controller?.kind !== 'DaemonSet') {
       const owner = pod.controller === undefined ? 'no controller' : `a ${pod.controller.kind} controller`;
-      return `the Multus pod ${id} has ${owner}, not a DaemonSet, so it would not come back if deleted; restart it by hand`;
+      return {
+        reason:
+          `the Multus pod ${id} has ${owner}, not a DaemonSet, so it would not come back if deleted; restart it by hand`,
+      };
     }
   }
-  return undefined;
+  return shortLifetimeRefusal(f, { expiringWithinMs: config.expiringWithinMs, intervalMs: config.scheduleIntervalMs });
 }
 
-/** The plan; on a cluster whose tokens are not extended, every node is deferred instead (./not-extended.ts). */
 export function buildPlan(input: PlanInput): RestartPlan {
-  return deferWhenNotExtended(planSteps(input), input.findings);
-}
-
-function planSteps(input: PlanInput): RestartPlan {
   const { config } = input;
   const nodes = input.nodes === undefined ? undefined : new Map(input.nodes.map((n) => [n.name, n]));
   const multus = input.multusPods === undefined ? undefined : new Map(input.multusPods.map((p) => [p.uid, p]));
@@ -123,9 +124,9 @@ function planSteps(input: PlanInput): RestartPlan {
   const capNote = pacing?.warning === undefined ? ''
     : `; pacing: ${pacing.shortfall} token(s) will expire before a run reaches them (see the plan's advisories)`;
   for (const f of actionable) {
-    const why = blocker(f, nodes, multus);
+    const why = blocker(f, nodes, multus, config);
     if (why !== undefined) {
-      deferred.push(defer(f, why));
+      deferred.push(defer(f, why.reason, why.override));
     } else if (planned.has(f.node)) {
       deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
     } else if (chosen.length >= config.maxNodes) {
@@ -142,7 +143,7 @@ function planSteps(input: PlanInput): RestartPlan {
     const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined).sort(compareFindings);
     for (const f of healthy) {
       if (chosen.length >= target) break;
-      if (planned.has(f.node) || blocker(f, nodes, multus) !== undefined) continue;
+      if (planned.has(f.node) || blocker(f, nodes, multus, config) !== undefined) continue;
       chosen.push(f);
       planned.add(f.node);
       paced.add(f.node);

@@ -15,6 +15,8 @@ export const PLAN_CONFIG: PlanInput['config'] = {
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
   restartKinds: ['ReplicaSet', 'StatefulSet'],
+  expiringWithinMs: 24 * 3_600_000,
+  scheduleIntervalMs: 3_600_000,
 };
 
 let seq = 0;

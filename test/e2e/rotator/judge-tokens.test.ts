@@ -1,5 +1,5 @@
-// Issue 10, "judge tokens and modes right", end to end: a cluster whose tokens the API server does not extend gets no
-// restart (item 7), and a DaemonSet rollout with maxSurge — two Multus pods on a node — is judged against the pod
+// Issue 10, "judge tokens and modes right", end to end: a node whose own token the API server granted too short for
+// the cadence gets no restart (item 7; issue 17 item 3: one rule, per node), and a DaemonSet rollout with maxSurge — two Multus pods on a node — is judged against the pod
 // that wrote the node's file, never planning the newer pod's deletion (item 11).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -28,62 +28,73 @@ interface Finding {
 interface Result {
   findings: Finding[];
   plan: { steps: { node: string; multusPod: { name: string; uid: string } }[];
-    deferred: { node: string; reason: string }[] };
+    deferred: { node: string; reason: string; override?: string }[]; advisories?: string[] };
   execution?: { nodes: { node: string; outcome: string; reason: string }[] };
   warnings?: string[];
 }
 const parse = (stdout: string): Result => JSON.parse(stdout) as Result;
 const uidOf = (p: V1Pod | undefined) => p?.metadata?.uid ?? '';
 
-describe('item 7: a cluster whose tokens are not extended', () => {
-  test('no restart is planned, each node says why, the run exits 3 and nothing is deleted', async (t) => {
-    const [nShort, nExpired] = env.nodes;
-    assert.ok(nShort && nExpired);
-    const ns = await withNamespace(t, env);
-    restoreNodeFileAfter(t, env, nShort);
-    await ageNodeToken(t, env, nExpired, -600);
+describe('item 7 / issue 17 item 3: tokens granted too short for the cadence, judged per node', () => {
+  test('a node whose own token lives 1 h or 12 h is deferred with why; a node granted a year beside it is rotated',
+    async (t) => {
+      const [nHour, nTwelve, nExpired] = env.nodes;
+      assert.ok(nHour && nTwelve && nExpired);
+      const ns = await withNamespace(t, env);
+      // What the API server issues a Multus pod when it does not extend tokens: a pod-bound token of the requested
+      // lifetime (--service-account-max-token-expiration caps it), with no kubernetes.io.warnafter.
+      const shortToken = async (node: string, seconds: number) => {
+        restoreNodeFileAfter(t, env, node);
+        const pod = await multusPodOn(env, node);
+        const tr = await core.createNamespacedServiceAccountToken({
+          name: pod.spec?.serviceAccountName ?? 'multus',
+          namespace: DS.namespace,
+          body: {
+            spec: { audiences: [], expirationSeconds: seconds,
+              boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } },
+          },
+        });
+        const token = tr.status?.token ?? '';
+        recordMintedToken(token, env.root);
+        const claims = decodeJwt(token) as { exp: number; iat: number; 'kubernetes.io': { warnafter?: number } };
+        assert.equal(claims.exp - claims.iat, seconds, `the API server issued a ${seconds} s token`);
+        assert.equal(claims['kubernetes.io'].warnafter, undefined, 'and did not extend it');
+        writeNodeFile(t, env.root, node, multusKubeconfig(token));
+      };
+      await shortToken(nHour, 3600);
+      await shortToken(nTwelve, 12 * 3600);
+      await ageNodeToken(t, env, nExpired, -600); // granted a year (as by default), expired 10 min ago
+      const before = new Map(
+        await Promise.all(env.nodes.map(async (n) => [n, uidOf(await multusPodOn(env, n))] as const)),
+      );
 
-    // What the API server issues a Multus pod when it does not extend tokens: a pod-bound token of the kubelet's
-    // request shortened to 1 h (--service-account-max-token-expiration=1h), with no kubernetes.io.warnafter.
-    const pod = await multusPodOn(env, nShort);
-    const tr = await core.createNamespacedServiceAccountToken({
-      name: pod.spec?.serviceAccountName ?? 'multus',
-      namespace: DS.namespace,
-      body: {
-        spec: { audiences: [], expirationSeconds: 3600,
-          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata?.name, uid: pod.metadata?.uid } },
-      },
+      const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
+      assert.equal(dry.code, 3, `exit 3 (attention): ${dry.stderr}`);
+      const r = parse(dry.stdout);
+      assert.equal(r.findings.find((f) => f.node === nHour)?.class, 'expiring');
+      assert.equal(r.findings.find((f) => f.node === nTwelve)?.class, 'expiring');
+      assert.equal(r.findings.find((f) => f.node === nExpired)?.class, 'expired');
+      assert.deepEqual(r.plan.steps.map((s) => s.node), [nExpired], 'only the node granted a year is planned');
+      for (const [n, life] of [[nHour, '1h'], [nTwelve, '12h']] as const) {
+        const d = r.plan.deferred.find((x) => x.node === n);
+        assert.match(d?.reason ?? '',
+          new RegExp(`no restart planned: the token \\w+ is bound to its pod and was granted ${life} with no ` +
+            'kubernetes.io.warnafter claim, so a fresh one would already be inside --expiring-within'), n);
+        assert.equal(d?.override, n === nHour ? '--schedule-interval' : '--expiring-within', n);
+      }
+      assert.ok(r.plan.advisories?.some((a) => /On 2 nodes .* granted only 1h to 12h/.test(a)),
+        `the fleet advisory names the lifetimes: ${JSON.stringify(r.plan.advisories)}`);
+
+      const exec = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--lease-namespace', ns,
+        '--summary-namespace', ns, '--step-timeout', '60s']);
+      assert.equal(exec.code, 3, `execute exits 3 too (nodes deferred): ${exec.stderr}`);
+      const nodes = parse(exec.stdout).execution?.nodes ?? [];
+      assert.deepEqual(nodes.map((n) => [n.node, n.outcome]), [[nExpired, 'rotated']], JSON.stringify(nodes));
+      for (const n of [nHour, nTwelve]) {
+        assert.equal(uidOf(await multusPodOn(env, n)), before.get(n), `${n}: the same Multus pod`);
+      }
+      assert.notEqual(uidOf(await multusPodOn(env, nExpired)), before.get(nExpired), 'a new Multus pod');
     });
-    const token = tr.status?.token ?? '';
-    recordMintedToken(token, env.root);
-    const claims = decodeJwt(token) as { exp: number; iat: number; 'kubernetes.io': { warnafter?: number } };
-    assert.equal(claims.exp - claims.iat, 3600, 'the API server issued a 1 h token');
-    assert.equal(claims['kubernetes.io'].warnafter, undefined, 'and did not extend it');
-    writeNodeFile(t, env.root, nShort, multusKubeconfig(token));
-    const before = new Map(
-      await Promise.all(env.nodes.map(async (n) => [n, uidOf(await multusPodOn(env, n))] as const)),
-    );
-
-    const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
-    assert.equal(dry.code, 3, `exit 3 (attention): ${dry.stderr}`);
-    const r = parse(dry.stdout);
-    assert.equal(r.findings.find((f) => f.node === nShort)?.class, 'expiring');
-    assert.equal(r.findings.find((f) => f.node === nExpired)?.class, 'expired');
-    assert.deepEqual(r.plan.steps, [], 'no restart planned');
-    for (const n of [nShort, nExpired]) {
-      const d = r.plan.deferred.find((x) => x.node === n);
-      assert.match(d?.reason ?? '',
-        /no restart planned: the API server does not extend service-account tokens .* lives 1h/, n);
-    }
-
-    const exec = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--lease-namespace', ns,
-      '--summary-namespace', ns, '--step-timeout', '30s']);
-    assert.equal(exec.code, 3, `execute exits 3 too: ${exec.stderr}`);
-    assert.deepEqual(parse(exec.stdout).execution?.nodes ?? [], []);
-    for (const n of env.nodes) {
-      assert.equal(uidOf(await multusPodOn(env, n)), before.get(n), `${n}: the same Multus pod`);
-    }
-  });
 });
 
 describe('item 11: a DaemonSet rollout with maxSurge', () => {

@@ -1,62 +1,82 @@
-// Issue 10 item 7: what the API server grants, judged from the tokens found; what "fresh" means after a restart.
+// Issue 17 item 3: the one rule for token lifetimes, judged per node from its own token: a fresh token must not
+// already be inside --expiring-within by the next run; and what "fresh" means after a restart (the same rule).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshAfterRestart, grantOf, observedGrant } from '../../../scripts/classify/token-grant.ts';
+import { freshAfterRestart, grantedLifetimeS, shortGrant,
+  tooShortForCadence } from '../../../scripts/classify/token-grant.ts';
 import type { TokenClaims } from '../../../scripts/model.ts';
-import { NOW, makeFinding } from '../fixtures.ts';
+import { HOUR, NOW, makeFinding } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
+const CADENCE = { expiringWithinMs: 24 * HOUR, intervalMs: HOUR };
 const bound = (over: Partial<TokenClaims> = {}): TokenClaims => ({ podName: 'kube-multus-ds-x', podUid: 'uid-new',
   iat: S - 60, exp: S - 60 + 3607, ...over });
 const EXTENDED = { warnafter: S - 60 + 3607, exp: S - 60 + 365 * 86400 };
+const lived = (seconds: number) => bound({ exp: S - 60 + seconds });
 
-describe('grantOf', () => {
-  it('a pod-bound token of 3600-3607 s without warnafter was not extended; with warnafter it was', () => {
-    assert.equal(grantOf(bound()), 'not-extended');
-    assert.equal(grantOf(bound({ exp: S - 60 + 3600 })), 'not-extended', '--service-account-max-token-expiration=1h');
-    assert.equal(grantOf(bound(EXTENDED)), 'extended');
-  });
-  it('says nothing of tokens that are not pod-bound, or of other lifetimes', () => {
-    assert.equal(grantOf(bound({ podUid: undefined })), undefined);
-    assert.equal(grantOf(bound({ exp: S + 3 * 3600 })), undefined, 'a custom 3 h token (kubectl create token)');
-    assert.equal(grantOf(bound({ iat: undefined })), undefined);
-    assert.equal(grantOf(undefined), undefined);
+describe('grantedLifetimeS', () => {
+  it('exp − iat of a pod-bound token; nothing for tokens that do not say', () => {
+    assert.equal(grantedLifetimeS(bound()), 3607);
+    assert.equal(grantedLifetimeS(bound(EXTENDED)), 365 * 86400);
+    assert.equal(grantedLifetimeS(bound({ podUid: undefined })), undefined);
+    assert.equal(grantedLifetimeS(bound({ iat: undefined })), undefined);
+    assert.equal(grantedLifetimeS(undefined), undefined);
   });
 });
 
-describe('observedGrant', () => {
-  it('the most recently issued token decides (a cluster reconfigured since shows it)', () => {
-    const oldShort = makeFinding({ node: 'a', claims: bound({ iat: S - 7200, exp: S - 7200 + 3607 }) });
-    const newLong = makeFinding({ node: 'b', claims: bound({ iat: S - 60, ...EXTENDED }) });
-    assert.equal(observedGrant([oldShort, newLong])?.grant, 'extended');
-    const newShort = makeFinding({ node: 'c', claims: bound({ iat: S - 10, exp: S - 10 + 3607 }) });
-    assert.deepEqual(observedGrant([oldShort, newLong, newShort]), { grant: 'not-extended', node: 'c',
-      fingerprint: '0123456789ab', iat: S - 10, lifetimeS: 3607 });
+describe('tooShortForCadence: one rule', () => {
+  it('a fresh token that would be inside --expiring-within by the next run is too short, whatever its lifetime', () => {
+    for (const [seconds, short] of [[3600, true], [3607, true], [90 * 60, true], [12 * 3600, true], [25 * 3600 - 1,
+      true], [25 * 3600, false], [48 * 3600, false], [365 * 86400, false]] as const) {
+      assert.equal(tooShortForCadence(seconds, CADENCE), short, `${seconds} s`);
+    }
+    // A shorter --expiring-within lets a 12 h grant be rotated (every 8 h or so); a shorter interval a 90 min one.
+    assert.equal(tooShortForCadence(12 * 3600, { expiringWithinMs: 4 * HOUR, intervalMs: HOUR }), false);
+    assert.equal(tooShortForCadence(90 * 60, { expiringWithinMs: 30 * 60_000, intervalMs: 15 * 60_000 }), false);
   });
-  it('a token the cluster did not sign is no evidence', () => {
-    const forged = makeFinding({ node: 'f', signature: 'invalid', review: 'rejected', claims: bound({ iat: S }) });
-    assert.equal(observedGrant([forged]), undefined);
+});
+
+describe('shortGrant: per node, from its own token', () => {
+  it('judges each node by its own token, not by the fleet: a 1 year node beside a 12 h node is not deferred', () => {
+    const twelve = makeFinding({ node: 'a', class: 'expiring', signature: 'valid', review: 'authenticated',
+      claims: lived(12 * 3600) });
+    const year = makeFinding({ node: 'b', class: 'expiring', signature: 'valid', review: 'authenticated',
+      claims: bound(EXTENDED) });
+    assert.equal(shortGrant(twelve, CADENCE)?.lifetimeS, 12 * 3600);
+    assert.equal(shortGrant(year, CADENCE), undefined);
+  });
+  it('a token the cluster did not sign is no evidence of the grant', () => {
+    const forged = makeFinding({ node: 'f', signature: 'invalid', review: 'rejected', claims: bound() });
+    assert.equal(shortGrant(forged, CADENCE), undefined);
+    const rejectedButOurs = makeFinding({ node: 'g', signature: 'valid', review: 'rejected', claims: bound() });
+    assert.equal(shortGrant(rejectedButOurs, CADENCE)?.lifetimeS, 3607, 'an expired 1 h token of this cluster is');
   });
 });
 
 describe('freshAfterRestart', () => {
   const after = (over: Parameters<typeof makeFinding>[0] = {}) =>
     makeFinding({ class: 'healthy', review: 'authenticated', signature: 'valid', claims: bound(EXTENDED), ...over });
-  it('bound to the new pod, accepted, extended: fresh, even when --expiring-within is longer than the grant', () => {
-    assert.deepEqual(freshAfterRestart(after(), 'uid-new'), { fresh: true });
-    assert.deepEqual(freshAfterRestart(after({ class: 'expiring' }), 'uid-new'), { fresh: true });
+  it('bound to the new pod, accepted, granted long enough for the cadence: fresh', () => {
+    assert.deepEqual(freshAfterRestart(after(), 'uid-new', CADENCE), { fresh: true });
+    assert.deepEqual(freshAfterRestart(after({ class: 'expiring' }), 'uid-new', CADENCE), { fresh: true });
   });
-  it('a token the API server did not extend is not fresh, and says why', () => {
-    const r = freshAfterRestart(after({ class: 'expiring', claims: bound() }), 'uid-new');
-    assert.equal(r.fresh, false);
-    if (!r.fresh) assert.match(r.reason, /lives only 1h: the API server does not extend service-account tokens/);
+  it('a new token granted too short for the cadence (1 h, or 12 h) is not fresh, and says why', () => {
+    for (const seconds of [3607, 12 * 3600]) {
+      const r = freshAfterRestart(after({ class: 'expiring', claims: lived(seconds) }), 'uid-new', CADENCE);
+      assert.equal(r.fresh, false);
+      if (!r.fresh) {
+        assert.match(r.reason,
+          /was granted only \d+h: it would already be inside --expiring-within \(1d\) by the next/);
+        assert.match(r.reason, /--service-account-extend-token-expiration=true/);
+      }
+    }
   });
   it('bound to another pod, not accepted by TokenReview, or invalid: not fresh', () => {
-    assert.match(JSON.stringify(freshAfterRestart(after(), 'uid-other')),
+    assert.match(JSON.stringify(freshAfterRestart(after(), 'uid-other', CADENCE)),
       /not to the new Multus pod \(uid uid-other\)/);
-    assert.match(JSON.stringify(freshAfterRestart(after({ review: 'unchecked' }), 'uid-new')),
+    assert.match(JSON.stringify(freshAfterRestart(after({ review: 'unchecked' }), 'uid-new', CADENCE)),
       /TokenReview: unchecked/);
-    assert.equal(freshAfterRestart(after({ class: 'invalid' }), 'uid-new').fresh, false);
-    assert.equal(freshAfterRestart(after({ class: 'unreadable', claims: undefined }), 'uid-new').fresh, false);
+    assert.equal(freshAfterRestart(after({ class: 'invalid' }), 'uid-new', CADENCE).fresh, false);
+    assert.equal(freshAfterRestart(after({ class: 'unreadable', claims: undefined }), 'uid-new', CADENCE).fresh, false);
   });
 });

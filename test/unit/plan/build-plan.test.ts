@@ -226,28 +226,44 @@ describe('buildPlan: external credentials (issue 10 item 8)', () => {
   });
 });
 
-describe('buildPlan: tokens the API server does not extend (issue 10 item 7)', () => {
-  // A fresh pod-bound token (kubelet-requested, 3607 s) with no kubernetes.io.warnafter: extension is off.
-  const short = (node: string, iatAgo: number) =>
-    makeFinding({ node, class: 'expiring', exp: S - iatAgo + 3607, signature: 'valid', review: 'authenticated',
+describe('buildPlan: token lifetimes too short for the cadence (issue 17 item 3: one rule, per node)', () => {
+  // A pod-bound token of `lifetime` seconds issued `iatAgo` seconds ago, with no kubernetes.io.warnafter.
+  const lived = (node: string, lifetime: number, iatAgo = 600, cls: NodeFinding['class'] = 'expiring') =>
+    makeFinding({ node, class: cls, exp: S - iatAgo + lifetime, signature: 'valid', review: 'authenticated',
       claims: { podUid: `multus-${node}`, podName: `kube-multus-ds-${node}`, iat: S - iatAgo,
-        exp: S - iatAgo + 3607 } });
-  it('plans no restart, defers every node saying why, and the run exits with the attention code', () => {
-    const findings = [short('n1', 600), short('n2', 1200), makeFinding({ node: 'n3', class: 'expired' })];
+        exp: S - iatAgo + lifetime } });
+  const year = (node: string) =>
+    makeFinding({ node, class: 'expired', signature: 'valid', review: 'rejected',
+      claims: { podUid: `multus-${node}`, iat: S - 366 * 86400, exp: S - 86400, warnafter: S - 366 * 86400 + 3607 } });
+  it('defers a node whose own token lives 1 h, 90 min or 12 h, saying why and which flag changes it; exit 3', () => {
+    const findings = [lived('n1', 3607), lived('n2', 90 * 60), lived('n3', 12 * 3600),
+      lived('n4', 3600, 7200, 'expired')];
     const p = plan({ findings });
     assert.deepEqual(p.steps, []);
-    assert.deepEqual(p.deferred.map((d) => d.node).sort(), ['n1', 'n2', 'n3']);
+    assert.deepEqual(p.deferred.map((d) => d.node).sort(), ['n1', 'n2', 'n3', 'n4']);
     for (const d of p.deferred) {
-      assert.match(d.reason,
-        /no restart planned: the API server does not extend service-account tokens — the newest Multus token \(0123456789ab on n1, issued .*\) is bound to its pod and lives 1h/);
+      assert.match(d.reason, /^no restart planned: the token 0123456789ab is bound to its pod and was granted \d+h/);
+      assert.match(d.reason, /inside --expiring-within \(1d\) by the next run \(--schedule-interval 1h\)/);
       assert.match(d.reason, /--service-account-extend-token-expiration=true/);
+      assert.equal(d.override, d.node === 'n4' ? '--schedule-interval' : '--expiring-within', d.node);
     }
+    assert.match(p.deferred.find((d) => d.node === 'n4')?.reason ?? '', /run more often than every 1h/);
+    assert.match(p.deferred.find((d) => d.node === 'n3')?.reason ?? '',
+      /granted 12h .*lower --expiring-within below 11h/);
     assert.equal(exitCodeForRun(findings, p, undefined, 'execute', { interrupted: false, leaseHeld: false }),
       EXIT.ATTENTION);
   });
-  it('once a newer token shows extension, restarts are planned again', () => {
-    const extended = makeFinding({ node: 'n4', class: 'healthy', signature: 'valid', review: 'authenticated',
-      claims: { podUid: 'multus-n4', iat: S - 60, exp: S + 365 * 86400, warnafter: S - 60 + 3607 } });
-    assert.deepEqual(plan({ findings: [short('n1', 600), extended] }).steps.map((s) => s.node), ['n1']);
+  it('judges each node by its own token: a node granted a year is restarted beside a node granted 1 h', () => {
+    const p = plan({ findings: [lived('n1', 3607), year('n2')] });
+    assert.deepEqual(p.steps.map((s) => s.node), ['n2']);
+    assert.deepEqual(p.deferred.map((d) => d.node), ['n1']);
+  });
+  it('a shorter --expiring-within that a fresh token outlasts until the next run plans the restart again', () => {
+    const p = plan({ findings: [lived('n3', 12 * 3600)], config: { ...config, expiringWithinMs: 6 * HOUR } });
+    assert.deepEqual(p.steps.map((s) => s.node), ['n3']);
+  });
+  it('a deferred short-lived node does not take a --max-nodes slot', () => {
+    const p = plan({ findings: [lived('n1', 3607), year('n2')], config: { ...config, maxNodes: 1 } });
+    assert.deepEqual(p.steps.map((s) => s.node), ['n2']);
   });
 });

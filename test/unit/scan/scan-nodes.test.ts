@@ -85,7 +85,8 @@ const plan = async (r: ClusterReader) => {
     plan: buildPlan({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
       multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
       config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
-        optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'] } }) };
+        optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'],
+        expiringWithinMs: 86_400_000, scheduleIntervalMs: 3_600_000 } }) };
 };
 
 test('maxSurge rollout, the new pod still starting: the file is judged against the old pod that wrote it', async () => {
