@@ -165,6 +165,25 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
+/** What decides the revision a deleted StatefulSet pod comes back from (apps/v1 stateful_set_control.go). */
+export interface StatefulSetFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  /** RollingUpdate, OnDelete, or what the object says (kept so the planner can refuse an unknown one). */
+  updateStrategy: string;
+  /** RollingUpdate: ordinals at or above start + partition come back from the update revision. */
+  partition: number;
+  /** spec.ordinals.start (0 by default). */
+  startOrdinal: number;
+  currentRevision?: string;
+  updateRevision?: string;
+  generation: number;
+  observedGeneration?: number;
+  /** Why it could not be read (the other fields are then empty): its pods are not evicted on a guess. */
+  unreadable?: string;
+}
+
 export interface PdbFacts {
   namespace: string;
   name: string;

@@ -20,6 +20,7 @@ import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
+import { scanStatefulSets } from './scan/statefulsets.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
@@ -126,7 +127,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
 
   // On a cordoned node, a pod whose volume is local can only come back there: look its claims' volumes up.
   const pods = await resolveClaimAffinity(reader, workloads.pods, scanned.context.nodeFacts);
-  const plan = buildPlan({ ...planInput, pods, pdbs: workloads.pdbs });
+  // A StatefulSet with a pending revision would bring an evicted pod back changed: read the dependents' sets.
+  const statefulSets = await scanStatefulSets(reader, pods);
+  const plan = buildPlan({ ...planInput, pods, pdbs: workloads.pdbs, statefulSets });
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });

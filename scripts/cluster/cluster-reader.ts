@@ -2,8 +2,8 @@
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
-  type V1PodDisruptionBudget, type V1TokenReview } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
+  type V1PodDisruptionBudget, type V1StatefulSet, type V1TokenReview } from '@kubernetes/client-node';
 import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
@@ -30,6 +30,11 @@ export interface ClusterReader {
    * or its volume cannot be read. Optional: without it, a pod's claims on a cordoned node are taken as pinning it.
    */
   claimNodeTerms?(namespace: string, claim: string): Promise<NodeSelectorTermFacts[] | undefined>;
+  /**
+   * A StatefulSet (undefined when it does not exist; throws when it cannot be read). Optional: without it, the pods of
+   * StatefulSets are not evicted (the revision they would come back from is unknown).
+   */
+  statefulSet?(namespace: string, name: string): Promise<V1StatefulSet | undefined>;
   execRead(
     opts: { namespace: string; pod: string; container: string; path: string; timeoutMs: number; maxBytes: number },
   ): Promise<ExecReadResult>;
@@ -46,6 +51,7 @@ const PAGE = 500;
 export function kubeClusterReader(kc: KubeConfig): ClusterReader {
   const core = kc.makeApiClient(CoreV1Api);
   const policy = kc.makeApiClient(PolicyV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
   const openid = kc.makeApiClient(OpenidApi);
   const wellKnown = kc.makeApiClient(WellKnownApi);
   const exec = sharedExec(kc);
@@ -87,6 +93,14 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         }));
       } catch {
         return undefined;
+      }
+    },
+    async statefulSet(namespace, name) {
+      try {
+        return await withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }));
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
       }
     },
     async execRead(o) {

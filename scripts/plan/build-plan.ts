@@ -2,7 +2,7 @@
 // every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
 import type { Config } from '../config/config.ts';
 import type { MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts, PodFacts, RestartPlan,
-  TokenClass } from '../model.ts';
+  StatefulSetFacts, TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
@@ -20,6 +20,11 @@ export interface PlanInput {
    * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
    */
   multusPods?: readonly MultusPodFacts[];
+  /**
+   * The StatefulSets of the pods (scan/statefulsets.ts). When given, a StatefulSet pod is restarted only if it would
+   * come back from the revision it runs (plan/statefulset-revision.ts).
+   */
+  statefulSets?: readonly StatefulSetFacts[];
   config: Pick<Config,
     'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds' | 'expiringWithinMs'
       | 'scheduleIntervalMs'>;
@@ -170,6 +175,8 @@ export function buildPlan(input: PlanInput): RestartPlan {
     }
   }
   const noBudgets: PdbFacts[] = [];
+  const statefulSets = input.statefulSets === undefined ? undefined
+    : new Map(input.statefulSets.map((s) => [s.uid, s]));
 
   const steps: NodeStep[] = chosen.map((f) => {
     const dependents: PodFacts[] = [];
@@ -191,7 +198,8 @@ export function buildPlan(input: PlanInput): RestartPlan {
       reason: f.reason,
       multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
       pods: dependents.map((p) =>
-        podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}) })
+        podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}),
+          ...(statefulSets ? { statefulSets } : {}) })
       ),
       nonDependentPods: others,
     };

@@ -2,9 +2,10 @@
 // filters in the spirit of kubectl/pkg/drain/filters.go. The first filter that refuses wins; a pod that passes all
 // of them is restarted (evicted, so that its controller recreates it with a fresh CNI ADD).
 import type { Config, DependentsPolicy } from '../config/config.ts';
-import type { NodeFacts, PdbFacts, PodAction, PodFacts, PodVerdict } from '../model.ts';
+import type { NodeFacts, PdbFacts, PodAction, PodFacts, PodVerdict, StatefulSetFacts } from '../model.ts';
 import { budgetName, budgetsFor, budgetVerdict } from './pdb-check.ts';
 import { pinnedToCordonedNode } from './placement.ts';
+import { statefulSetRevisionRefusal } from './statefulset-revision.ts';
 
 export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -15,6 +16,11 @@ export interface PodFilterContext {
   pdbs: readonly PdbFacts[];
   /** Every node, by name: where a replacement could be scheduled. Without it, placement is not judged. */
   nodes?: ReadonlyMap<string, NodeFacts>;
+  /**
+   * The StatefulSets of the pods, by UID: which revision an evicted pod comes back from. When given, a StatefulSet
+   * pod whose set is missing from it is not evicted; without it, revisions are not judged.
+   */
+  statefulSets?: ReadonlyMap<string, StatefulSetFacts>;
 }
 
 /** A filter's objection: the verdict without the pod's identity. */
@@ -155,6 +161,11 @@ export const POD_FILTERS: readonly PodFilter[] = [
           override: '--restart-kinds',
         }
         : undefined,
+  },
+  {
+    // A StatefulSet with a pending revision (OnDelete, a partition, a rollout) would bring the pod back changed.
+    name: 'statefulset-revision',
+    check: (pod, ctx) => (ctx.statefulSets ? statefulSetRevisionRefusal(pod, ctx.statefulSets) : undefined),
   },
   {
     name: 'local-storage',

@@ -1,8 +1,8 @@
 // Pure conversions from API objects to the pipeline's facts. Nothing here asserts that an optional API field is
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
-import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import { multusModeOf } from './multus-mode.ts';
-import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts,
+import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts, StatefulSetFacts,
   VolumeFacts } from '../model.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 
@@ -91,6 +91,22 @@ export function toPodFacts(pod: V1Pod): PodFacts {
 function withPlacement(pod: V1Pod): { placement?: PlacementFacts } {
   const placement = placementOf(pod);
   return placement ? { placement } : {};
+}
+
+export function toStatefulSetFacts(sts: V1StatefulSet): StatefulSetFacts {
+  const facts: StatefulSetFacts = {
+    namespace: sts.metadata?.namespace ?? '',
+    name: sts.metadata?.name ?? '',
+    uid: sts.metadata?.uid ?? '',
+    updateStrategy: sts.spec?.updateStrategy?.type ?? 'RollingUpdate',
+    partition: sts.spec?.updateStrategy?.rollingUpdate?.partition ?? 0,
+    startOrdinal: sts.spec?.ordinals?.start ?? 0,
+    generation: sts.metadata?.generation ?? 0,
+  };
+  if (sts.status?.currentRevision) facts.currentRevision = sts.status.currentRevision;
+  if (sts.status?.updateRevision) facts.updateRevision = sts.status.updateRevision;
+  if (sts.status?.observedGeneration !== undefined) facts.observedGeneration = sts.status.observedGeneration;
+  return facts;
 }
 
 export function toPdbFacts(pdb: V1PodDisruptionBudget): PdbFacts {

@@ -243,7 +243,8 @@ describe('podVerdict', () => {
     assert.deepEqual(
       POD_FILTERS.map((f) => f.name),
       ['finished', 'terminating', 'mirror', 'daemonset', 'job', 'host-network', 'not-started', 'opt-out',
-        'no-controller', 'unknown-controller', 'local-storage', 'pinned-to-cordoned-node', 'budgets'],
+        'no-controller', 'unknown-controller', 'statefulset-revision', 'local-storage', 'pinned-to-cordoned-node',
+        'budgets'],
     );
   });
 

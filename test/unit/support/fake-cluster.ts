@@ -376,8 +376,9 @@ export class FakeCluster {
     const uid = this.uid('pod');
     const name = opts.name ?? (ctl.kind === 'StatefulSet' ? `${ctl.name}-${opts.ordinal ?? 0}`
       : `${ctl.name}-${uid.slice(-4)}`);
-    const labels = { ...ctl.labels,
-      ...(ctl.kind === 'StatefulSet' ? { 'statefulset.kubernetes.io/pod-name': name } : {}),
+    const labels = { ...ctl.labels, ...(ctl.kind === 'StatefulSet' ?
+      { 'statefulset.kubernetes.io/pod-name': name,
+        'controller-revision-hash': `${ctl.name}-${ctl.revisions.at(-1) ?? 'rev1'}` } : {}),
       ...(ctl.kind === 'DaemonSet' ? { 'controller-revision-hash': ctl.revisions.at(-1) ?? '' } : {}) };
     const container = ctl.kind === 'DaemonSet'
       ? { name: DEFAULTS.container, image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3',
@@ -724,6 +725,17 @@ export class FakeCluster {
     readViaReaderPod: async (spec) => {
       const read = await this.fileBytes(spec.node);
       return read.ok ? read : { ok: false, kind: 'failed', reason: read.reason };
+    },
+    statefulSet: async (namespace, name) => {
+      const c = this.controllers.get(this.key('StatefulSet', namespace, name));
+      if (!c) return undefined;
+      const rev = `${c.name}-${c.revisions.at(-1) ?? 'rev1'}`;
+      return { metadata: { namespace, name, uid: c.uid, generation: c.generation },
+        spec: { selector: { matchLabels: c.labels }, serviceName: name, replicas: c.replicas,
+          updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } },
+          template: { metadata: { labels: c.labels }, spec: { containers: [] } } },
+        status: { observedGeneration: c.observedGeneration, replicas: c.replicas, currentRevision: rev,
+          updateRevision: rev } };
     },
     jwks: async () => structuredClone(JWKS),
     issuer: async () => ISSUER,
