@@ -6,7 +6,12 @@
 // - 3.x thin (/entrypoint.sh): writes the kubeconfig once; its --cleanup-config-on-exit loop watches the master CNI
 //   config, never the token.
 // A container without `command` runs its image's ENTRYPOINT with `args`: thick images run multus-daemon, 4.x thin
-// images /thin_entrypoint, 3.x images /entrypoint.sh. Pure.
+// images /thin_entrypoint, 3.x images /entrypoint.sh.
+// - 3.9's "thick-plugin" (v3.9.3 deployments/multus-daemonset-thick-plugin.yml) is thin in effect: its multus-daemon
+//   (cmd/controller) only generates 00-multus.conf, while the host runs the thin `multus` binary that the
+//   install-multus-binary init container copies, reading a kubeconfig that the generate-kubeconfig init container
+//   writes once. Told from 4.x thick (whose daemon serves CNI with client-go's refreshing credentials) by that init
+//   container, by an init container copying the thin binary, or by a 3.x image tag. Pure.
 import type { MultusMode } from '../model.ts';
 
 export type Entrypoint = 'thick' | 'thin-4' | 'thin-3' | 'unknown';
@@ -161,10 +166,42 @@ export function thinEntrypointFlags(args: readonly string[]): Map<string, string
   return flags;
 }
 
-export function multusModeOf(c: ContainerLike | undefined): MultusMode {
+/** The major version in an image's tag (`v3.9.2-thick-amd64` → 3), if the tag starts with one. */
+function imageMajor(image: string): number | undefined {
+  const noDigest = image.split('@')[0] ?? '';
+  const colon = noDigest.lastIndexOf(':');
+  if (colon <= noDigest.lastIndexOf('/')) return undefined;
+  const major = /^v?(\d+)\./.exec(noDigest.slice(colon + 1))?.[1];
+  return major === undefined ? undefined : Number(major);
+}
+
+/** The commands an init container runs: its command and args, or each command of a `sh -c` script. */
+function initCommands(c: ContainerLike): string[][] {
+  const argv = [...(c.command ?? []), ...(c.args ?? [])];
+  const dashC = argv.indexOf('-c');
+  if (SHELLS.has(base(argv[0] ?? '')) && dashC >= 0) return shellCommands(argv[dashC + 1] ?? '');
+  return [argv];
+}
+
+/**
+ * A multus-daemon pod that is Multus 3.9's thick-plugin: the host's CNI binary is the thin `multus`, reading the
+ * kubeconfig an init container wrote at pod start (see the header).
+ */
+export function isThinInEffect(c: ContainerLike, initContainers: readonly ContainerLike[]): boolean {
+  const commands = initContainers.flatMap(initCommands);
+  if (commands.some((words) => words.some((w) => base(w) === 'generate-kubeconfig'))) return true;
+  // `cp …/bin/multus /host/opt/cni/bin/multus`: the thin CNI binary (4.x thick copies multus-shim).
+  if (commands.some((words) => base(words[0] ?? '') === 'cp' && words.slice(1, -1).some((w) => base(w) === 'multus'))) {
+    return true;
+  }
+  const major = imageMajor(c.image ?? '');
+  return major !== undefined && major <= 3;
+}
+
+export function multusModeOf(c: ContainerLike | undefined, initContainers: readonly ContainerLike[] = []): MultusMode {
   if (c === undefined) return 'thin';
   const { entrypoint, args } = entrypointOf(c);
-  if (entrypoint === 'thick') return 'thick';
+  if (entrypoint === 'thick') return isThinInEffect(c, initContainers) ? 'thin' : 'thick';
   if (entrypoint !== 'thin-4') return 'thin'; // 3.x never refreshes its copy; unknown: read and judge the file
   const flags = thinEntrypointFlags(args);
   const cleanup = isTrue(flags.get('cleanup-config-on-exit') ?? 'false');

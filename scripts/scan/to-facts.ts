@@ -10,9 +10,13 @@ function time(t: Date | string | undefined): number {
   return t ? new Date(t).getTime() : 0;
 }
 
-/** How this Multus container keeps its token: thick plugins and 4.x thin with its token watch refresh themselves. */
-export function multusMode(container: V1Container | undefined): MultusMode {
-  return multusModeOf(container);
+/**
+ * How this Multus container keeps its token: 4.x thick and 4.x thin with its token watch refresh themselves; 3.9's
+ * thick-plugin (told by its init containers) is thin in effect.
+ */
+export function multusMode(container: V1Container | undefined,
+  initContainers: readonly V1Container[] = []): MultusMode {
+  return multusModeOf(container, initContainers);
 }
 
 export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFacts {
@@ -24,7 +28,7 @@ export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFa
     nodeName: pod.spec?.nodeName ?? '',
     ready: podIsReady(pod),
     image: container?.image ?? '',
-    mode: multusMode(container),
+    mode: multusMode(container, pod.spec?.initContainers),
     controller: controllerOf(pod),
     serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
     createdAt: time(pod.metadata?.creationTimestamp),

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { multusMode } from '../../../scripts/scan/to-facts.ts';
-import { imageEntrypoint, thinEntrypointFlags } from '../../../scripts/scan/multus-mode.ts';
+import { imageEntrypoint, multusModeOf, thinEntrypointFlags } from '../../../scripts/scan/multus-mode.ts';
 
 const V4 = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2';
 const V4_THICK = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2-thick';
@@ -86,4 +86,32 @@ test("thinEntrypointFlags keeps each flag's last value", () => {
   assert.deepEqual([
     ...thinEntrypointFlags(['--cni-version', '0.3.1', '-namespace-isolation', '--global-namespaces=a,b']),
   ], [['cni-version', '0.3.1'], ['namespace-isolation', 'true'], ['global-namespaces', 'a,b']]);
+});
+
+test("Multus 3.9's thick-plugin is thin in effect; 4.x thick is not (each as its upstream manifest runs it)", () => {
+  // v3.9.3 deployments/multus-daemonset-thick-plugin.yml: multus-daemon (cmd/controller) only writes 00-multus.conf;
+  // the host runs the thin `multus` binary the first init container copies, with the kubeconfig the second writes.
+  const image = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.2-thick-amd64';
+  const daemon = { name: 'kube-multus', image, command: ['/usr/src/multus-cni/bin/multus-daemon'],
+    args: ['-cni-version=0.3.1', '-cni-config-dir=/host/etc/cni/net.d'] };
+  const install = { name: 'install-multus-binary', image,
+    command: ['cp', '/usr/src/multus-cni/bin/multus', '/host/opt/cni/bin/multus'] };
+  const generate = { name: 'generate-kubeconfig', image, command: ['/usr/src/multus-cni/bin/generate-kubeconfig'],
+    args: ['-k8s-service-host=$(KUBERNETES_SERVICE_HOST)', '-k8s-service-port=$(KUBERNETES_SERVICE_PORT)'] };
+  assert.equal(multusModeOf(daemon, [install, generate]), 'thin');
+  // Each sign on its own: the kubeconfig generator, the thin binary's copy, a 3.x tag.
+  const unversioned = { ...daemon, image: 'registry.example/multus-cni:thick' };
+  assert.equal(multusModeOf(unversioned, [{ ...generate, image: unversioned.image }]), 'thin');
+  assert.equal(multusModeOf(unversioned, [{ ...install, image: unversioned.image }]), 'thin');
+  assert.equal(multusModeOf(daemon, []), 'thin');
+  // v4.2.2 deployments/multus-daemonset-thick.yml: the init container copies the shim; the daemon serves CNI itself.
+  const v4 = 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick';
+  const v4Install = { name: 'install-multus-binary', image: v4,
+    command: ['sh', '-c',
+      'cp /usr/src/multus-cni/bin/multus-shim /host/opt/cni/bin/multus-shim && cp /usr/src/multus-cni/bin/passthru /host/opt/cni/bin/passthru'] };
+  assert.equal(
+    multusModeOf({ name: 'kube-multus', image: v4, command: ['/usr/src/multus-cni/bin/multus-daemon'] }, [v4Install]),
+    'thick',
+  );
+  assert.equal(multusModeOf(unversioned, []), 'thick', 'no sign of 3.9: a thick daemon refreshes itself');
 });
