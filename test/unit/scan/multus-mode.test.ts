@@ -109,9 +109,7 @@ test("Multus 3.9's thick-plugin is thin in effect; 4.x thick is not (each as its
   const v4Install = { name: 'install-multus-binary', image: v4,
     command: ['sh', '-c',
       'cp /usr/src/multus-cni/bin/multus-shim /host/opt/cni/bin/multus-shim && cp /usr/src/multus-cni/bin/passthru /host/opt/cni/bin/passthru'] };
-  assert.equal(
-    multusModeOf({ name: 'kube-multus', image: v4, command: ['/usr/src/multus-cni/bin/multus-daemon'] }, [v4Install]),
-    'thick',
-  );
+  const v4Daemon = { name: 'kube-multus', image: v4, command: ['/usr/src/multus-cni/bin/multus-daemon'] };
+  assert.equal(multusModeOf(v4Daemon, [v4Install]), 'thick');
   assert.equal(multusModeOf(unversioned, []), 'thick', 'no sign of 3.9: a thick daemon refreshes itself');
 });
