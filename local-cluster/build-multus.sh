@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real Multus CNI from source through the Go module proxy, for the simulated nodes:
-#   multus-v3/multus, multus-v3/entrypoint.sh        (gopkg.in/k8snetworkplumbingwg/multus-cni.v3: the 3.x thin plugin)
+#   multus-v3/multus, multus-v3/entrypoint.sh        (gopkg.in/k8snetworkplumbingwg/multus-cni.v3: the 3.x thin plugin,
+#   multus-v3/multus-daemon, generate-kubeconfig,     and 3.9's "thick-plugin": its config daemon, the kubeconfig
+#   multus-v3/multus-daemonset-thick-plugin.yml       generator its init container runs, and its upstream manifest)
 #   multus-v4/multus, multus-v4/thin_entrypoint,     (gopkg.in/k8snetworkplumbingwg/multus-cni.v4: the 4.x thin plugin,
 #   multus-v4/multus-daemon, multus-v4/multus-shim    and the thick plugin's daemon and shim)
 #   noop                                              (the trivial delegate plugin: default network and every attachment)
@@ -33,6 +35,14 @@ v4=$(source_of "gopkg.in/k8snetworkplumbingwg/multus-cni.v4@$MULTUS_V4_VERSION" 
 log "go build Multus $MULTUS_V3_VERSION (thin CNI binary)"
 (cd "$v3" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v3/multus" ./cmd/ >&2)
 cp "$v3/images/entrypoint.sh" "$out/multus-v3/entrypoint.sh" && chmod +x "$out/multus-v3/entrypoint.sh"
+# 3.9's thick-plugin image (images/Dockerfile.thick, hack/build-go.sh): the same thin binary, plus multus-daemon
+# (cmd/controller: it only generates 00-multus.conf) and generate-kubeconfig (cmd/config-generation).
+log "go build Multus $MULTUS_V3_VERSION (thick-plugin: multus-daemon, generate-kubeconfig)"
+(cd "$v3" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v3/multus-daemon" \
+  ./cmd/controller/ >&2)
+(cd "$v3" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" \
+  -o "$out/multus-v3/generate-kubeconfig" ./cmd/config-generation >&2)
+cp "$v3/deployments/multus-daemonset-thick-plugin.yml" "$out/multus-v3/multus-daemonset-thick-plugin.yml"
 # The NetworkAttachmentDefinition CRD, as Multus's own deployment manifest declares it (its first document after the header comment).
 awk '/^---/{n++; next} n==1' "$v4/deployments/multus-daemonset.yml" > "$out/network-attachment-definition-crd.yaml"
 grep -q 'kind: CustomResourceDefinition' "$out/network-attachment-definition-crd.yaml" ||

@@ -78,6 +78,11 @@ function buildBinaries(log: (m: string) => void): { bin: string; data: string; m
   return built;
 }
 
+/** The real Multus build-multus.sh built (its cache answers in milliseconds): binaries and upstream's manifests. */
+export function multusBuildDir(): string {
+  return buildBinaries(() => undefined).multus;
+}
+
 /** The kubectl built with the control plane (build.sh answers from its cache in milliseconds). */
 export function kubectlPath(): string {
   return path.join(buildBinaries(() => undefined).bin, 'kubectl');

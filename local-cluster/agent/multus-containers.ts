@@ -1,8 +1,10 @@
 // The Multus container of each Multus pod on a simulated node, run for real: the pod's own command (the 3.x
-// entrypoint.sh, the 4.x thin_entrypoint, or the thick multus-daemon) with its own args, from the binaries
-// build-multus.sh built, in a mount namespace that shows the node's CNI directories and the pod's projected
-// service-account volume where the DaemonSets mount them, and a /tmp of its own. So the node's 00-multus.conf and
-// multus.d/multus.kubeconfig are written by Multus itself (thick writes only 00-multus.conf, for its shim).
+// entrypoint.sh, the 4.x thin_entrypoint, the 4.x thick multus-daemon, or 3.9's config-only multus-daemon) with its
+// own args, from the binaries build-multus.sh built (the image's tag says which release), in a mount namespace that
+// shows the node's CNI directories and the pod's projected service-account volume where the DaemonSets mount them,
+// and a /tmp of its own — after the pod's init containers, run as the kubelet runs them (init-containers.ts: 3.9's
+// thick-plugin copies the thin binary and generates the kubeconfig there). So the node's 00-multus.conf and
+// multus.d/multus.kubeconfig are written by Multus itself (4.x thick writes only 00-multus.conf, for its shim).
 //
 // The kubelet's part is played here too: the projected token is a TokenRequest bound to the pod, for 3607 s (the API
 // server extends it to a year, as in production), refreshed at 80% of the life the TokenRequest reports — the 3.x
@@ -19,23 +21,34 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync,
   writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { CONTAINER, HOST, nodeMarker, type NodeDirs } from '../node-paths.ts';
+import { runInitContainers } from './init-containers.ts';
 import { inMountNamespace, type Bind } from './mount-ns.ts';
 
-/** Which real program a Multus container runs, from its command (or, without one, its image's entrypoint). */
-export type MultusProgram = 'v3-entrypoint' | 'v4-thin-entrypoint' | 'v4-thick-daemon' | 'unsupported';
+/**
+ * Which real program a Multus container runs, from its command (or, without one, its image's entrypoint). A 3.x
+ * image's multus-daemon is 3.9's thick-plugin daemon (cmd/controller), which only writes 00-multus.conf.
+ */
+export type MultusProgram = 'v3-entrypoint' | 'v3-config-daemon' | 'v4-thin-entrypoint' | 'v4-thick-daemon'
+  | 'unsupported';
+
+/** The Multus release line an image holds, from its tag (`v3.9.2-thick-amd64` is 3.x; anything else is 4.x). */
+export const binariesOf = (image: string | undefined): 'multus-v3' | 'multus-v4' =>
+  /^v?3\./.test((image ?? '').split('@')[0]?.split(':').pop() ?? '') ? 'multus-v3' : 'multus-v4';
 
 export function multusProgram(pod: V1Pod): { program: MultusProgram; args: string[]; why?: string } {
   const c = pod.spec?.containers?.[0];
   const args = [...(c?.command?.slice(1) ?? []), ...(c?.args ?? [])];
   const cmd = path.basename(c?.command?.[0] ?? '');
+  const daemon: MultusProgram = binariesOf(c?.image) === 'multus-v3' ? 'v3-config-daemon' : 'v4-thick-daemon';
   if (cmd === 'entrypoint.sh') return { program: 'v3-entrypoint', args };
   if (cmd === 'thin_entrypoint') return { program: 'v4-thin-entrypoint', args };
-  if (cmd === 'multus-daemon') return { program: 'v4-thick-daemon', args };
+  if (cmd === 'multus-daemon') return { program: daemon, args };
   if (cmd === '') {
     const tag = (c?.image ?? '').split(':').pop() ?? '';
-    if (/thick/.test(tag)) return { program: 'v4-thick-daemon', args };
+    if (/thick/.test(tag)) return { program: daemon, args };
     if (/^v?3\./.test(tag)) return { program: 'v3-entrypoint', args };
     if (/^v?4\./.test(tag) && !/thick/.test(tag)) return { program: 'v4-thin-entrypoint', args };
   }
@@ -144,6 +157,17 @@ export class MultusContainers {
       writeFileSync(path.join(r.saDir, 'ca.crt'), readFileSync(this.#o.caFile));
       writeFileSync(path.join(r.saDir, 'namespace'), r.pod.metadata?.namespace ?? '');
       await this.#refreshToken(r);
+      // The kubelet runs the init containers first, each to its end, retrying with its back-off until they succeed.
+      for (let delay = 1_000; (r.pod.spec?.initContainers?.length ?? 0) > 0; delay = Math.min(10_000, 2 * delay)) {
+        if (this.#running.get(r.pod.metadata?.uid ?? '') !== r) return;
+        try {
+          await this.#runInit(r);
+          break;
+        } catch (err) {
+          this.#log(r, `${(err as Error).message}; retrying in ${delay / 1000} s`);
+          await sleep(delay);
+        }
+      }
       if (this.#running.get(r.pod.metadata?.uid ?? '') !== r) return;
       this.#spawn(r);
     } catch (err) {
@@ -189,6 +213,36 @@ export class MultusContainers {
     this.#log(r, `projected token written (refresh in ${Math.round(refreshIn / 1000)} s)`);
   }
 
+  /** The environment the kubelet gives a container of the pod: the API server (at ::1, see the README) and its env. */
+  #env(r: Running, c: V1Container | undefined): Record<string, string> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      KUBERNETES_SERVICE_HOST: '::1',
+      KUBERNETES_SERVICE_PORT: String(this.#o.apiserverPort),
+      MULTUS_NODE_NAME: r.node,
+    };
+    for (const e of c?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    return env;
+  }
+
+  /** The volumes every Multus container sees: the node's CNI directories, the projected token, the image's binaries. */
+  #binds(r: Running, dirs: NodeDirs, image: string | undefined): Bind[] {
+    return [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin], [r.saDir, CONTAINER.serviceAccount], [
+      path.join(this.#o.multusDir, binariesOf(image)),
+      CONTAINER.multusBin,
+    ]];
+  }
+
+  async #runInit(r: Running): Promise<void> {
+    const dirs = this.#o.dirs(r.node);
+    if (!dirs) return;
+    const logs = path.join(this.#o.root, 'logs');
+    mkdirSync(logs, { recursive: true });
+    await runInitContainers(r.pod.spec?.initContainers ?? [], (c) => this.#binds(r, dirs, c.image),
+      this.#env(r, undefined), path.join(logs, `multus-${r.node}-${r.pod.metadata?.name}-init.log`));
+    this.#log(r, `init containers done (${r.pod.spec?.initContainers?.map((c) => c.name).join(', ')})`);
+  }
+
   #spawn(r: Running): void {
     const node = r.node;
     const dirs = this.#o.dirs(node);
@@ -199,7 +253,7 @@ export class MultusContainers {
       this.#log(r, `not started: ${why}`);
       return;
     }
-    const version = program === 'v3-entrypoint' ? 'multus-v3' : 'multus-v4';
+    const version = program.startsWith('v3-') ? 'multus-v3' : 'multus-v4';
     const binDir = path.join(this.#o.multusDir, version);
     const exe = program === 'v3-entrypoint' ? 'bash'
       : path.join(binDir, program === 'v4-thin-entrypoint' ? 'thin_entrypoint' : 'multus-daemon');
@@ -209,13 +263,7 @@ export class MultusContainers {
       CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
     if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
     const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { privateTmp: true });
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-      KUBERNETES_SERVICE_HOST: '::1',
-      KUBERNETES_SERVICE_PORT: String(this.#o.apiserverPort),
-      MULTUS_NODE_NAME: node,
-    };
-    for (const e of r.pod.spec?.containers?.[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const env = this.#env(r, r.pod.spec?.containers?.[0]);
     const logs = path.join(this.#o.root, 'logs');
     mkdirSync(logs, { recursive: true });
     const fd = openSync(path.join(logs, `multus-${node}-${meta.name}.log`), 'a');

@@ -7,12 +7,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { CoreV1Api, RbacAuthorizationV1Api, type CoreV1Event, type V1Pod } from '@kubernetes/client-node';
-import { fileBoundTo } from '../../../local-cluster/cluster.ts';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, RbacAuthorizationV1Api, type CoreV1Event, type KubernetesObject,
+  type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { fileBoundTo, multusBuildDir } from '../../../local-cluster/cluster.ts';
 import { nodeCniDir, nodeMarker } from '../../../local-cluster/node-paths.ts';
 import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
-import { isReady, multusPodOn, restoreNodeFileAfter } from '../../../local-cluster/seed/multus.ts';
+import { isReady, multusPodOn, multusPods, restoreNodeFileAfter } from '../../../local-cluster/seed/multus.ts';
 import { multusKubeconfig, readNodeFile, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { ageNodeToken, boundToken } from '../../../local-cluster/seed/tokens.ts';
 import { NETWORKS } from '../../../local-cluster/seed/workloads.ts';
@@ -270,6 +272,75 @@ describe('the outage, decided by the real Multus', () => {
         plan: { steps: { node: string }[] } };
       assert.equal(out.findings.find((f) => f.node === node)?.class, 'self-refreshing', run.stdout);
       assert.ok(!out.plan.steps.some((s) => s.node === node));
+    },
+  );
+  test(
+    "Multus 3.9's thick-plugin (upstream's v3.9.3 manifest) is thin in effect: its expired kubeconfig stops pods, the rotator judges the file and a restart (init containers again) repairs the node",
+    async (t) => {
+      const node = env.nodes[5] ?? '';
+      const ns = await withNamespace(t, env);
+      const flavour = 'sim.mtr.local/multus-flavour';
+      // Upstream's manifest, from the v3.9.3 module source (build-multus.sh copies it next to the binaries).
+      const docs = parseAllDocuments(
+        readFileSync(path.join(multusBuildDir(), 'multus-v3', 'multus-daemonset-thick-plugin.yml'), 'utf8'),
+      ).map((d) => d.toJS() as KubernetesObject & { spec?: Record<string, unknown> });
+      const ds = docs.find((d) => d.kind === 'DaemonSet') as V1DaemonSet | undefined;
+      assert.ok(ds?.spec, 'the manifest has its DaemonSet');
+      // What the local cluster must change: the name (kube-multus-ds, the 3.x DaemonSet, exists) and one node only.
+      // Image, command, args, init containers, volumes, service account: upstream's.
+      const name = 'kube-multus-ds-thick-plugin';
+      ds.metadata = { ...ds.metadata, name };
+      ds.spec.template.spec = { ...ds.spec.template.spec, containers: ds.spec.template.spec?.containers ?? [],
+        nodeSelector: { [flavour]: 'v3.9-thick-plugin' } };
+      const objects = KubernetesObjectApi.makeApiClient(env.kc);
+      // The CRD, ClusterRole, ClusterRoleBinding and ServiceAccount of the same names already exist (the 3.x install).
+      for (const d of docs.filter((x) => x.kind !== 'DaemonSet')) {
+        await objects.create(d).catch((e: { code?: number }) => {
+          if (e.code !== 409) throw e;
+        });
+      }
+      const apps = env.kc.makeApiClient(AppsV1Api);
+      const old = await multusPodOn(env, node);
+      await apps.createNamespacedDaemonSet({ namespace: 'kube-system', body: ds });
+      const label = `/metadata/labels/${flavour.replace('/', '~1')}`;
+      await core.patchNode({ name: node, body: [{ op: 'add', path: label, value: 'v3.9-thick-plugin' }] });
+      t.after(async () => {
+        await apps.deleteNamespacedDaemonSet({ name, namespace: 'kube-system' }).catch(() => undefined);
+        await core.patchNode({ name: node, body: [{ op: 'remove', path: label }] });
+        await waitFor(`the 3.x DaemonSet's Multus back on ${node} with its files`, async () => {
+          const p = await multusPodOn(env, node).catch(() => undefined);
+          return isReady(p) && p?.metadata?.labels?.['name'] === 'multus' &&
+            p.metadata.ownerReferences?.[0]?.name === 'kube-multus-ds' &&
+            fileBoundTo(env.root, node) === p.metadata.uid;
+        }, 90_000);
+      });
+      // The 3.9 pod replaces the 3.x one; its init containers copy the thin binary and write the kubeconfig.
+      let thick: V1Pod | undefined;
+      await waitFor(`the 3.9 thick-plugin pod on ${node}, its kubeconfig written by generate-kubeconfig`, async () => {
+        thick = (await multusPods(env)).find((p) => p.spec?.nodeName === node && p.metadata?.uid !== old.metadata?.uid);
+        return isReady(thick) && fileBoundTo(env.root, node) === thick?.metadata?.uid &&
+          existsSync(nodeMultusConf(node)) && readFileSync(nodeMultusConf(node), 'utf8').includes('"type": "multus"');
+      }, 90_000);
+      assert.equal(thick?.spec?.containers[0]?.command?.[0], '/usr/src/multus-cni/bin/multus-daemon');
+      await pod(ns, 'at-first', node);
+      await readyWithin(ns, 'at-first', 30_000);
+
+      // The kubeconfig is never rewritten while the pod lives: once its token is expired, CNI ADD fails.
+      await ageNodeToken(t, env, node, -120);
+      await pod(ns, 'stuck', node);
+      await assertHangs(ns, 'stuck');
+
+      const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns]);
+      const finding = (JSON.parse(dry.stdout) as { findings: { node: string; class: string; reason: string }[] })
+        .findings.find((f) => f.node === node);
+      assert.equal(finding?.class, 'expired', `judged like thin, not self-refreshing: ${finding?.reason}`);
+
+      const { nodes } = await rotate(ns);
+      assert.equal(nodes.find((n) => n.node === node)?.outcome, 'rotated', JSON.stringify(nodes));
+      const fresh = await multusPodOn(env, node);
+      assert.notEqual(fresh.metadata?.uid, thick?.metadata?.uid, 'a new 3.9 pod');
+      assert.equal(fileBoundTo(env.root, node), fresh.metadata?.uid, 'whose init container wrote a fresh token');
+      await readyWithin(ns, 'stuck', 60_000);
     },
   );
 });
