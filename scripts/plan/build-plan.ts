@@ -125,7 +125,11 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const chosen: NodeFinding[] = [];
   const deferred: NodeDeferral[] = [];
   const planned = new Set<string>();
-  const pacing = input.pacing === undefined ? undefined : pace(input.findings, input.now, input.pacing);
+  // Nodes whose grant is too short for the cadence are never restarted (./short-lifetime.ts): pacing counts without
+  // them, so that they do not pull healthy nodes forward in their place.
+  const cadence = { expiringWithinMs: config.expiringWithinMs, intervalMs: config.scheduleIntervalMs };
+  const pacing = input.pacing === undefined ? undefined
+    : pace(input.findings.filter((f) => shortLifetimeRefusal(f, cadence) === undefined), input.now, input.pacing);
   const capNote = pacing?.warning === undefined ? ''
     : `; pacing: ${pacing.shortfall} token(s) will expire before a run reaches them (see the plan's advisories)`;
   for (const f of actionable) {

@@ -262,6 +262,19 @@ describe('buildPlan: token lifetimes too short for the cadence (issue 17 item 3:
     const p = plan({ findings: [lived('n3', 12 * 3600)], config: { ...config, expiringWithinMs: 6 * HOUR } });
     assert.deepEqual(p.steps.map((s) => s.node), ['n3']);
   });
+  it('deferred short-lived nodes do not make pacing pull healthy nodes forward in their place', () => {
+    const healthy = Array.from({ length: 20 },
+      (_, i) =>
+        makeFinding({ node: `h${String(i).padStart(2, '0')}`, class: 'healthy', exp: S + 400 * 86400,
+          signature: 'valid', review: 'authenticated',
+          claims: { podUid: `m${i}`, iat: S - 60, exp: S + 400 * 86400, warnafter: S - 60 + 3607 } }));
+    const shorts = [1, 2, 3, 4, 5].map((i) => lived(`n${i}`, 3600, 7200, 'expired'));
+    const p = plan({ findings: [...shorts, ...healthy],
+      pacing: { intervalMs: HOUR, nodeTimeMs: 5 * 60_000, runDeadlineMs: 50 * 60_000, maxNodes: 10,
+        marginMs: 24 * HOUR } });
+    assert.deepEqual(p.steps.map((s) => s.node), [], 'no healthy node is paced in for the deferred ones');
+    assert.equal(p.deferred.length, 5);
+  });
   it('a deferred short-lived node does not take a --max-nodes slot', () => {
     const p = plan({ findings: [lived('n1', 3607), year('n2')], config: { ...config, maxNodes: 1 } });
     assert.deepEqual(p.steps.map((s) => s.node), ['n2']);
