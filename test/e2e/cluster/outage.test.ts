@@ -319,7 +319,7 @@ describe('the outage, decided by the real Multus', () => {
       await waitFor(`the 3.9 thick-plugin pod on ${node}, its kubeconfig written by generate-kubeconfig`, async () => {
         thick = (await multusPods(env)).find((p) => p.spec?.nodeName === node && p.metadata?.uid !== old.metadata?.uid);
         return isReady(thick) && fileBoundTo(env.root, node) === thick?.metadata?.uid &&
-          existsSync(nodeMultusConf(node)) && readFileSync(nodeMultusConf(node), 'utf8').includes('"type": "multus"');
+          existsSync(nodeMultusConf(node)) && /"type":\s*"multus"/.test(readFileSync(nodeMultusConf(node), 'utf8'));
       }, 90_000);
       assert.equal(thick?.spec?.containers[0]?.command?.[0], '/usr/src/multus-cni/bin/multus-daemon');
       await pod(ns, 'at-first', node);
