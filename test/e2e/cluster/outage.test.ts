@@ -293,11 +293,14 @@ describe('the outage, decided by the real Multus', () => {
       ds.spec.template.spec = { ...ds.spec.template.spec, containers: ds.spec.template.spec?.containers ?? [],
         nodeSelector: { [flavour]: 'v3.9-thick-plugin' } };
       const objects = KubernetesObjectApi.makeApiClient(env.kc);
-      // The CRD, ClusterRole, ClusterRoleBinding and ServiceAccount of the same names already exist (the 3.x install).
+      // The CRD, ClusterRole, ClusterRoleBinding and ServiceAccount of the same names already exist (the 3.x install);
+      // whatever did not is created, and removed after the test.
       for (const d of docs.filter((x) => x.kind !== 'DaemonSet')) {
-        await objects.create(d).catch((e: { code?: number }) => {
+        const created = await objects.create(d).then(() => true, (e: { code?: number }) => {
           if (e.code !== 409) throw e;
+          return false;
         });
+        if (created) t.after(() => objects.delete(d).then(() => undefined, () => undefined));
       }
       const apps = env.kc.makeApiClient(AppsV1Api);
       const old = await multusPodOn(env, node);
