@@ -109,6 +109,21 @@ export interface NodeScan {
   content?: FileContent;
   /** The service account the Multus pods use, as it is now (to spot a recreated one). */
   serviceAccountUid?: string;
+  /**
+   * Set when the file was not read this run: `file` and `content` are the facts of the read at this time, reused
+   * because nothing they depend on changed (scan/reread.ts).
+   */
+  reusedFrom?: Millis;
+}
+
+/** Which nodes' files a run read, and why; the others were judged from the facts of their last read. */
+export interface ReadCounts {
+  read: number;
+  reused: number;
+  /** Nodes read, by reason (scan/reread.ts). */
+  reasons: Record<string, number>;
+  /** The nodes read, in name order. */
+  readNodes: string[];
 }
 
 export interface VolumeFacts {

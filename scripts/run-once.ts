@@ -20,6 +20,7 @@ import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
+import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
 import { scanStatefulSets } from './scan/statefulsets.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
@@ -98,11 +99,14 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       early.catch(() => undefined); // awaited (and thrown) below
     }
   };
-  const scanned = await scanNodes(reader, config, scanEmit);
+  // Only the nodes whose inputs changed since their last read are read (scan/reread.ts); the others are judged anew.
+  const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit);
+  const scanned = await scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() });
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
     classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs })
   );
+  await saveKnownFacts(deps.writeSummary, config, scanned, findings, known, judgedAt, emit);
   for (const f of findings) emit({ type: 'node-classified', node: f.node, class: f.class, reason: f.reason });
 
   const planInput = {
@@ -175,7 +179,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     identity: deps.identity, exitCode, outcome });
   try {
     await deps.writeSummary(config.summaryNamespace, config.summaryName, (previous) =>
-      buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution }));
+      buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution,
+        reads: scanned.reads }));
     emit({ type: 'summary-written', namespace: config.summaryNamespace, name: config.summaryName });
   } catch (err) {
     // The create answers 404 only when the namespace does not exist: a local run against a cluster where rbac.yaml

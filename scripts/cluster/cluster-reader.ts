@@ -44,6 +44,8 @@ export interface ClusterReader {
   issuer(): Promise<string | undefined>;
   review(token: string): Promise<ReviewVerdict>;
   serviceAccountUid(namespace: string, name: string): Promise<string | undefined>;
+  /** A ConfigMap's data (the facts of the last reads); undefined when it does not exist. Optional: none, no reuse. */
+  configMapData?(namespace: string, name: string): Promise<Record<string, string> | undefined>;
 }
 
 const PAGE = 500;
@@ -176,6 +178,15 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       try {
         const sa = await withRetry(() => core.readNamespacedServiceAccount({ name, namespace }));
         return sa.metadata?.uid;
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
+    async configMapData(namespace, name) {
+      try {
+        const cm = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }));
+        return cm.data ?? {};
       } catch (err) {
         if (isNotFound(err)) return undefined;
         throw err;

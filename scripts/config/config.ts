@@ -52,6 +52,12 @@ export interface Config {
   maxFileBytes: number;
   /** Image of the short-lived read-only pod used where the Multus image has no `cat`; always pinned by digest. */
   readerImage: string;
+  /**
+   * Read every node's file at least this often; in between, a node whose inputs did not change (same Multus pod,
+   * same service account, its key still in the JWKS, its expiry outside --expiring-within) is judged from the facts
+   * the last read stored (scan/reread.ts). 0: read every node every run.
+   */
+  rereadEveryMs: number;
 
   // judging
   expiringWithinMs: number;
@@ -102,6 +108,7 @@ export const DEFAULTS = {
   // Pinned by digest: rbac.yaml's admission policy admits a reader pod of exactly this image (change both together).
   readerImage:
     'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e',
+  rereadEveryMs: 3600_000,
   expiringWithinMs: 24 * 3600_000,
   maxNodes: 10,
   scheduleIntervalMs: 3600_000,

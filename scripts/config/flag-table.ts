@@ -146,6 +146,10 @@ export const FLAGS: readonly FlagRow[] = [
     shown: DEFAULTS.readerImage,
     help:
       'image (pinned by digest) of the read-only pod used where the Multus image has no cat; rbac.yaml admits this one' }),
+  setting({ flag: 'reread-every', arg: 'DURATION', key: 'rereadEveryMs', coerce: duration({ allowZero: true }),
+    default: DEFAULTS.rereadEveryMs, shown: '1h',
+    help:
+      "read every node's file at least this often; in between, only nodes whose Multus pod, service account, key or expiry changed (0: every run)" }),
   // ── judging, planning ──
   setting({ flag: 'expiring-within', arg: 'DURATION', key: 'expiringWithinMs', coerce: duration({ allowZero: true }),
     default: DEFAULTS.expiringWithinMs, shown: '24h', help: 'treat tokens that expire within this time as expiring' }),

@@ -6,6 +6,8 @@ export type RunEvent =
   | { type: 'run-started'; mode: RunMode; via: 'local' | 'in-cluster'; identity: string }
   | { type: 'multus-pods-found'; namespace: string; selector: string; count: number }
   | { type: 'node-read'; node: string; via: 'exec' | 'reader-pod'; ms: number }
+  // Nodes judged from the facts of their last read (nothing they depend on changed), and nodes read, by reason.
+  | { type: 'nodes-reused'; read: number; reused: number; reasons: Record<string, number> }
   | { type: 'node-unreadable'; node: string; reason: string }
   | { type: 'exec-fallback'; node: string; reason: string }
   | { type: 'node-classified'; node: string; class: TokenClass; reason: string }

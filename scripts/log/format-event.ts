@@ -34,6 +34,11 @@ function text(e: RunEvent): string {
       return `found ${e.count} Multus pod(s) in ${e.namespace} matching ${e.selector}`;
     case 'node-read':
       return `${e.node}: read kubeconfig via ${e.via} in ${e.ms} ms`;
+    case 'nodes-reused': {
+      const why = Object.entries(e.reasons).map(([r, n]) => `${n} ${r}`).join(', ');
+      return `read ${e.read} node(s)' kubeconfig${why === '' ? '' : ` (${why})`}; ${e.reused} judged from their ` +
+        'last read (nothing they depend on changed)';
+    }
     case 'node-unreadable':
       return `warning: ${e.node}: ${e.reason}`;
     case 'exec-fallback':

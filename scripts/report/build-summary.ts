@@ -3,7 +3,7 @@
 // hold no token (only fingerprints), and nothing here adds one. The records are summary-entries.ts, the history
 // summary-history.ts, and the trimming that keeps it under a ConfigMap's size fit-summary.ts.
 import { stringify } from 'yaml';
-import type { ExecutionReport, NodeFinding, RestartPlan, RunInfo } from '../model.ts';
+import type { ExecutionReport, NodeFinding, ReadCounts, RestartPlan, RunInfo } from '../model.ts';
 import { fitSummary, type Shape } from './fit-summary.ts';
 import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
 import { historyEntry, readHistory } from './summary-history.ts';
@@ -19,6 +19,8 @@ export interface SummaryInput {
   /** What the executor did (execute and server-dry-run modes). */
   execution?: ExecutionReport;
   warnings: readonly string[];
+  /** Which nodes' files the scan read. */
+  reads?: ReadCounts;
   /** The ConfigMap's current data, if any. */
   previous?: Readonly<Record<string, string>>;
   historyLimit: number;
@@ -32,7 +34,8 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
   const previous = readHistory(input.previous?.['history.yaml']);
   const current = historyEntry(run, findings, plan, execution);
   const history = [current, ...previous.entries].slice(0, Math.max(1, input.historyLimit));
-  const facts = { run, findings, plan, execution, warnings: [...input.warnings, ...previous.warnings] };
+  const facts = { run, findings, plan, execution, warnings: [...input.warnings, ...previous.warnings],
+    ...(input.reads === undefined ? {} : { reads: input.reads }) };
 
   const flat: Record<string, string> = {
     'last-run': iso(run.startedAt) ?? '',
@@ -42,6 +45,7 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
     'nodes-by-class': Object.entries(countByClass(findings))
       .map(([k, n]) => `${k}=${n}`)
       .join(','),
+    ...(input.reads === undefined ? {} : { 'nodes-read': String(input.reads.read) }),
   };
 
   // summary.yaml is its body (memoised: rendering thousands of nodes is the expensive part) followed by the notes on

@@ -1,7 +1,7 @@
 // The pieces of summary.yaml: each fact of the run (finding, step, pod verdict, node and pod execution) as a plain,
 // compact record, and the lists collapsed or truncated to a given shape. Pure; the size fitting is fit-summary.ts.
 import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOutcome, NodeStep, PodExecution,
-  PodVerdict, RestartPlan, RunInfo, TokenClass, TokenRef } from '../model.ts';
+  ReadCounts, PodVerdict, RestartPlan, RunInfo, TokenClass, TokenRef } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 
@@ -181,6 +181,15 @@ export interface SummaryFacts {
   plan: RestartPlan;
   execution?: ExecutionReport;
   warnings: readonly string[];
+  /** Which nodes' files the scan read (the others were judged from their last read). */
+  reads?: ReadCounts;
+}
+
+/** Which nodes the scan read, and why (a full read of a big fleet lists its first nodes only when collapsed). */
+function readsEntry(r: ReadCounts, limit: number): Record<string, unknown> {
+  return compact({ read: r.read, reused: r.reused, why: Object.keys(r.reasons).length > 0 ? r.reasons : undefined,
+    nodes: r.readNodes.length > 0 ? r.readNodes.slice(0, limit) : undefined,
+    nodesNotShown: r.readNodes.length > limit ? r.readNodes.length - limit : undefined });
 }
 
 /**
@@ -207,6 +216,7 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
     }),
     counts: countByClass(findings),
     earliestExpiry: isoSeconds(earliestExpiry(findings)) ?? null,
+    reads: facts.reads === undefined ? undefined : readsEntry(facts.reads, collapse ? Math.min(limit, 50) : limit),
     nodes: listed.slice(0, limit).map(nodeEntry),
     nodesNotShown: nodesHidden.length > 0 ? countClasses(nodesHidden) : undefined,
     plan: compact({

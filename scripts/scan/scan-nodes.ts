@@ -6,8 +6,10 @@ import type { Config } from '../config/config.ts';
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { ExecReadResult } from '../cluster/exec-read.ts';
 import type { Emit } from '../log/events.ts';
-import type { FileContent, FileRead, NodeFacts, NodeScan, SignatureVerdict } from '../model.ts';
+import type { FileContent, FileRead, Millis, NodeFacts, NodeScan, ReadCounts, SignatureVerdict } from '../model.ts';
 import { inspectToken, verifySignature } from './inspect-token.ts';
+import { type KnownFacts, scanFromKnown } from './known-facts.ts';
+import { keyIdsOf, rereadVerdict } from './reread.ts';
 import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
@@ -15,7 +17,7 @@ import { podIsReady } from '../shared/pods.ts';
 
 export type ScanConfig = Pick<Config,
   'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' | 'readTimeoutMs' | 'maxFileBytes'
-    | 'readerImage'>;
+    | 'readerImage' | 'rereadEveryMs' | 'expiringWithinMs'>;
 
 export interface NodesScan {
   nodes: NodeScan[];
@@ -23,6 +25,7 @@ export interface NodesScan {
   warnings: string[];
   /** The JWKS and lookups, for re-reading a node right before acting on it. */
   context: ScanContext;
+  reads: ReadCounts;
 }
 
 const LEGACY_ISSUER = 'kubernetes/serviceaccount';
@@ -199,7 +202,8 @@ export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<
   return { jwks, jwksAgain, jwksProblem, issuer, saUid, nodeFacts };
 }
 
-export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<NodesScan> {
+export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit,
+  reuse: { known?: KnownFacts; now: Millis } = { now: 0 }): Promise<NodesScan> {
   const warnings: string[] = [];
   const [podList, nodeList] = await Promise.all([
     reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
@@ -215,8 +219,29 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
   const byName = new Map(nodeFacts.map((n) => [n.name, n]));
 
   const ctx = await scanContext(reader, byName, warnings);
-  const nodes = await mapLimit(groups, cfg.concurrency,
-    (g) => scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others));
+  const keyIds = ctx.jwksProblem === undefined ? keyIdsOf(ctx.jwks) : undefined;
+  const reads: ReadCounts = { read: 0, reused: 0, reasons: {}, readNodes: [] };
+  const nodes = await mapLimit(groups, cfg.concurrency, async (g) => {
+    const pod = toMultusPodFacts(g.newest, cfg.container);
+    if (pod.mode !== 'thin') return scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others); // reads nothing
+    const saUid = await ctx.saUid(pod.namespace, pod.serviceAccountName);
+    const verdict = rereadVerdict(g.node, pod, g.others.length + 1, saUid, { known: reuse.known, now: reuse.now,
+      rereadEveryMs: cfg.rereadEveryMs, expiringWithinMs: cfg.expiringWithinMs, path: cfg.kubeconfigPath,
+      issuer: ctx.issuer, keyIds });
+    const known = reuse.known?.nodes.get(g.node);
+    if (!verdict.read && known !== undefined) {
+      reads.reused += 1;
+      return scanFromKnown(g.node, known, pod, byName.get(g.node), saUid, cfg.kubeconfigPath);
+    }
+    if (verdict.read) reads.reasons[verdict.reason] = (reads.reasons[verdict.reason] ?? 0) + 1;
+    reads.read += 1;
+    reads.readNodes.push(g.node);
+    return scanMultusPod(reader, g.newest, cfg, ctx, emit, g.others);
+  });
+  reads.readNodes.sort();
+  if (reuse.known !== undefined || reads.reused > 0) {
+    emit({ type: 'nodes-reused', read: reads.read, reused: reads.reused, reasons: reads.reasons });
+  }
   for (const [i, g] of groups.entries()) {
     if (g.others.length === 0) continue;
     const judged = nodes[i]?.multusPod.name;
@@ -228,5 +253,5 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
           `the pod whose token it holds (or the oldest); ${g.newest.metadata?.name} is not restarted`),
     );
   }
-  return { nodes, nodeFacts, warnings, context: ctx };
+  return { nodes, nodeFacts, warnings, context: ctx, reads };
 }

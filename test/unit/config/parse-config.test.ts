@@ -36,6 +36,7 @@ test('with nothing given, the defaults apply', () => {
     readTimeoutMs: DEFAULTS.readTimeoutMs,
     maxFileBytes: DEFAULTS.maxFileBytes,
     readerImage: DEFAULTS.readerImage,
+    rereadEveryMs: DEFAULTS.rereadEveryMs,
     expiringWithinMs: DEFAULTS.expiringWithinMs,
     maxNodes: DEFAULTS.maxNodes,
     scheduleIntervalMs: DEFAULTS.scheduleIntervalMs,

@@ -13,7 +13,8 @@ const NOW = Date.parse('2026-11-27T00:00:00Z');
 const NOW_S = NOW / 1000;
 const PATH = '/host/etc/cni/net.d/multus.d/multus.kubeconfig';
 const cfg: ScanConfig = { namespace: 'kube-system', selector: 'app=multus', container: 'kube-multus',
-  kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox' };
+  kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox',
+  rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000 };
 
 let key: CryptoKey;
 let jwks: { keys: JWK[] };

@@ -202,6 +202,9 @@ export class FakeCluster {
   /** The summary ConfigMap's data (undefined until written) and how many times it was written. */
   summary: Record<string, string> | undefined;
   summaryWrites = 0;
+  /** The facts ConfigMap's data (scan/known-store.ts) and how many times it was written. */
+  facts: Record<string, string> | undefined;
+  factsWrites = 0;
   /** Namespaces that do not exist (a lease create there answers 404). */
   readonly missingNamespaces = new Set<string>();
   private readonly leases = new Map<string, V1Lease>();
@@ -566,7 +569,12 @@ export class FakeCluster {
   // ── the summary ConfigMap ──
 
   /** RunDeps.writeSummary: read, build, write; scripted 409s are retried like upsertSummary does (5 attempts). */
-  readonly writeSummary = async (_namespace: string, _name: string, build: BuildData): Promise<void> => {
+  readonly writeSummary = async (_namespace: string, name: string, build: BuildData): Promise<void> => {
+    if (name.endsWith('-facts')) { // the facts of the last reads (scan/known-store.ts): a ConfigMap of their own
+      this.facts = build(this.facts && { ...this.facts });
+      this.factsWrites += 1;
+      return;
+    }
     for (let attempt = 1;; attempt++) {
       try {
         this.throwIfScripted('summary.read');
@@ -753,6 +761,7 @@ export class FakeCluster {
     },
     serviceAccountUid: async (namespace,
       name) => (namespace === MULTUS_NS && name === MULTUS_SA.name ? MULTUS_SA.uid : undefined),
+    configMapData: async (_namespace, name) => (name.endsWith('-facts') && this.facts ? { ...this.facts } : undefined),
   };
 
   readonly writer: ClusterWriter = {
