@@ -108,7 +108,7 @@ type Row = [node: string, pod: string, fingerprint: string, via: 0 | 1, readAtS:
 const PROFILE_KEYS = ['iss', 'namespace', 'serviceAccountName', 'serviceAccountUid', 'kid', 'alg'] as const;
 
 export function encodeKnownFacts(facts: KnownFacts): string {
-  const profiles: TokenProfile[] = [];
+  const profiles: string[] = []; // each in one key order, so that the same facts are the same text
   const index = new Map<string, number>();
   const rows: Row[] = [];
   for (const [node, k] of [...facts.nodes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -116,7 +116,7 @@ export function encodeKnownFacts(facts: KnownFacts): string {
     let i = index.get(key);
     if (i === undefined) {
       i = profiles.length;
-      profiles.push(k.profile);
+      profiles.push(key);
       index.set(key, i);
     }
     rows.push([node, k.pod, k.fingerprint, k.via === 'exec' ? 0 : 1, Math.floor(k.readAt / 1000), k.exp, k.iat ?? null,
@@ -125,7 +125,7 @@ export function encodeKnownFacts(facts: KnownFacts): string {
   // One row a line: a person can read it, and a diff of two runs shows the nodes that changed.
   return `{"version":${VERSION},"path":${JSON.stringify(facts.path)},` +
     `${facts.issuer === undefined ? '' : `"issuer":${JSON.stringify(facts.issuer)},`}` +
-    `"profiles":${JSON.stringify(profiles)},\n"nodes":[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
+    `"profiles":[${profiles.join(',')}],\n"nodes":[\n${rows.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

@@ -1,8 +1,8 @@
 // Where the facts of the last reads live between runs: a ConfigMap of their own beside the summary (`<summary>-facts`,
-// key nodes.json), so that the summary's 1 MiB stays the summary's (about 200 bytes a node: 1 MB at 5,000 nodes
-// would not fit beside it). Reading them costs one GET; writing, one GET and one PUT, and only when they changed.
-// Neither can fail a run: facts that cannot be read make this run read every node, facts that cannot be written make
-// the next one do so.
+// key nodes.json), so that the summary's 1 MiB stays the summary's (measured, test/unit/scan/known-facts.test.ts:
+// 142 bytes a node with EKS-style node names, 0.7 MB at 5,000 nodes, which would not fit beside the summary).
+// Reading them costs one GET; writing, one GET and one PUT, and only when they changed. Neither can fail a run:
+// facts that cannot be read make this run read every node, facts that cannot be written make the next one do so.
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import { describeError, isForbidden } from '../cluster/api-errors.ts';
 import type { BuildData } from '../cluster/summary-store.ts';

@@ -169,7 +169,7 @@ export interface MultusOptions {
 
 /** What a node's Multus kubeconfig holds. */
 export type NodeFile =
-  | { kind: 'token'; podName: string; podUid: string; node: string; iat: number; exp: number }
+  | { kind: 'token'; podName: string; podUid: string; node: string; iat: number; exp: number; saUid?: string }
   | { kind: 'text'; text: string }
   | { kind: 'unreadable'; reason: string };
 
@@ -205,6 +205,8 @@ export class FakeCluster {
   /** The facts ConfigMap's data (scan/known-store.ts) and how many times it was written. */
   facts: Record<string, string> | undefined;
   factsWrites = 0;
+  /** The Multus service account's UID now (recreateMultusServiceAccount changes it). */
+  multusSaUid = MULTUS_SA.uid;
   /** Namespaces that do not exist (a lease create there answers 404). */
   readonly missingNamespaces = new Set<string>();
   private readonly leases = new Map<string, V1Lease>();
@@ -431,7 +433,7 @@ export class FakeCluster {
   writeMultusToken(node: string): void {
     const pod = this.multusPod(node);
     this.files.set(node, { kind: 'token', podName: pod.metadata!.name!, podUid: pod.metadata!.uid!, node,
-      iat: this.now(), exp: this.now() + this.multus.tokenLifetimeMs });
+      iat: this.now(), exp: this.now() + this.multus.tokenLifetimeMs, saUid: this.multusSaUid });
   }
 
   /** The pod by namespace and name, if it exists. */
@@ -478,6 +480,11 @@ export class FakeCluster {
     if (ctl?.recreates && ctl.kind !== 'StatefulSet') this.createPod(ctl, { node, ready: false });
     if (terminationMs > 0) this.after(terminationMs, gone);
     else gone();
+  }
+
+  /** The Multus service account deleted and created again: a new UID; every token of the old one is rejected. */
+  recreateMultusServiceAccount(): void {
+    this.multusSaUid = this.uid('sa');
   }
 
   /** The node's file now holds a token revoked by the API server (its review is rejected). */
@@ -688,8 +695,9 @@ export class FakeCluster {
       t = await new SignJWT({
         aud: [ISSUER],
         sub: `system:serviceaccount:${MULTUS_NS}:${MULTUS_SA.name}`,
-        'kubernetes.io': { namespace: MULTUS_NS, serviceaccount: MULTUS_SA, pod: { name: f.podName, uid: f.podUid },
-          node: { name: f.node, uid: this.nodes.get(f.node)?.uid ?? '' } },
+        'kubernetes.io': { namespace: MULTUS_NS,
+          serviceaccount: { name: MULTUS_SA.name, uid: f.saUid ?? MULTUS_SA.uid },
+          pod: { name: f.podName, uid: f.podUid }, node: { name: f.node, uid: this.nodes.get(f.node)?.uid ?? '' } },
       }).setProtectedHeader({ alg: 'ES256', kid: 'fake' }).setIssuer(ISSUER)
         .setIssuedAt(Math.floor(f.iat / 1000)).setExpirationTime(Math.floor(f.exp / 1000)).sign(signing.privateKey);
       this.tokens.set(key, t);
@@ -754,13 +762,15 @@ export class FakeCluster {
       const podUid = claims['kubernetes.io']?.pod?.uid ?? '';
       const live = this.pods.get(podUid);
       if ((claims.exp ?? 0) * 1000 <= this.now()) return { status: 'rejected', reason: 'token has expired' };
+      const saUid = (claims['kubernetes.io'] as { serviceaccount?: { uid?: string } } | undefined)?.serviceaccount?.uid;
+      if (saUid !== this.multusSaUid) return { status: 'rejected', reason: 'the service account was deleted' };
       if (!live || live.metadata?.deletionTimestamp || this.revoked.has(podUid)) {
         return { status: 'rejected', reason: 'the pod this token is bound to no longer exists' };
       }
       return { status: 'authenticated', username: `system:serviceaccount:${MULTUS_NS}:${MULTUS_SA.name}` };
     },
     serviceAccountUid: async (namespace,
-      name) => (namespace === MULTUS_NS && name === MULTUS_SA.name ? MULTUS_SA.uid : undefined),
+      name) => (namespace === MULTUS_NS && name === MULTUS_SA.name ? this.multusSaUid : undefined),
     configMapData: async (_namespace, name) => (name.endsWith('-facts') && this.facts ? { ...this.facts } : undefined),
   };
 
