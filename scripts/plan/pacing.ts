@@ -55,8 +55,12 @@ export function capacityPerRun(o: PacingOptions): { capacity: number; limitedBy:
  */
 export function pace(findings: readonly NodeFinding[], now: Millis, o: PacingOptions): PacingReport {
   const { capacity: C, limitedBy } = capacityPerRun(o);
-  const I = Math.max(60_000, o.intervalMs);
   const span = Math.min(o.runDeadlineMs, C * o.nodeTimeMs); // one run, start to last node done
+  // A run that acts for longer than the schedule's interval makes the CronJob (concurrencyPolicy: Forbid) skip the
+  // starts in between: runs that act come every whole number of intervals that covers the span (every 5 min, a run
+  // of 50 min is followed by the next 50 min after it started).
+  const every = Math.max(60_000, o.intervalMs);
+  const I = every * Math.max(1, Math.ceil(span / every));
   const deadlines: Millis[] = [];
   for (const f of findings) {
     const d = deadlineOf(f, now);

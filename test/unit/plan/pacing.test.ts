@@ -1,6 +1,8 @@
 // Pacing from the deadline (issue 12): a fleet whose tokens all expire within one hour of each other, run hourly
 // through the real classifier and planner, with the executor's per-run throughput (--deadline / --node-time).
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import assert from 'node:assert/strict';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import type { NodeScan } from '../../../scripts/model.ts';
@@ -224,6 +226,18 @@ describe('pacing: pace()', () => {
     assert.equal(pace([makeFinding()], NOW, { ...PACING, maxNodes: 4 }).limitedBy, '--max-nodes');
   });
 
+  it('every 5 min, a run that acts for 50 min skips the starts in between: pacing counts one run per 50 min', () => {
+    // cronjob.yaml runs every 5 minutes (issue 16 item 5); concurrencyPolicy Forbid skips a start while a run acts.
+    const findings = Array.from({ length: 100 },
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 60 * 86400 }));
+    const every5 = pace(findings, NOW, { ...PACING, intervalMs: 5 * MIN });
+    assert.equal(every5.intervalMs, 50 * MIN);
+    // 100 nodes at 10 a run: 10 acting runs, 50 min apart (not 5), ending a day and one span before expiry.
+    assert.equal(every5.beginsAt, NOW + 60 * DAY - DAY - 50 * MIN - 9 * 50 * MIN);
+    // Runs that act for less than the interval keep it.
+    assert.equal(pace(findings, NOW, { ...PACING, intervalMs: 5 * MIN, maxNodes: 1 }).intervalMs, 5 * MIN);
+  });
+
   it('runs outside the maintenance window count for nothing', () => {
     const parsed = parseMaintenanceWindow('Mon-Fri 22:00-06:00 UTC');
     assert.ok(parsed.ok);
@@ -243,6 +257,21 @@ describe('pacing: pace()', () => {
       NOW, PACING);
     assert.equal(r.tokens, 0);
     assert.equal(r.dueThisRun, 0);
+  });
+
+  it("cronjob.yaml's MTR_SCHEDULE_INTERVAL is its schedule's interval", () => {
+    const cron = parse(readFileSync(new URL('../../../cronjob.yaml', import.meta.url), 'utf8')) as { spec: {
+      schedule: string;
+      jobTemplate: { spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } };
+    } };
+    const every = /^\*\/(\d+) \* \* \* \*$/.exec(cron.spec.schedule)?.[1];
+    assert.ok(every, `schedule ${cron.spec.schedule} is every N minutes`);
+    const env = Object.fromEntries(
+      (cron.spec.jobTemplate.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]),
+    );
+    const parsed = parseConfig([], env, { defaultNamespace: 'x' });
+    assert.ok(parsed.ok);
+    assert.equal(parsed.config.scheduleIntervalMs, Number(every) * MIN);
   });
 
   it('--schedule-interval and --node-time are flags with MTR_ variables; --node-time defaults to --step-timeout', () => {
