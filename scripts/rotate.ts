@@ -99,7 +99,7 @@ async function main(): Promise<number> {
           return /^y(es)?$/i.test(answer.trim());
         }
         : undefined,
-      writeSummary: (ns, name, build) => upsertSummary(connection.kc, ns, name, build),
+      writeSummary: (ns, name, build, component) => upsertSummary(connection.kc, ns, name, build, component),
       pushMetrics: (url, body) => pushMetrics(url, 'multus-token-rotator', body),
       via: connection.via,
       identity: connection.identity,

@@ -7,7 +7,7 @@ import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
 import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
-import type { BuildData } from './cluster/summary-store.ts';
+import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
@@ -28,8 +28,8 @@ import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } fro
 export interface RunDeps {
   config: Readonly<Config>;
   reader: ClusterReader;
-  /** Writes the summary ConfigMap (read-modify-write). */
-  writeSummary: (namespace: string, name: string, build: BuildData) => Promise<void>;
+  /** Writes the summary ConfigMap, or the facts one (read-modify-write). */
+  writeSummary: (namespace: string, name: string, build: BuildData, component?: ConfigMapComponent) => Promise<void>;
   /** Pushes the run's metrics (when --pushgateway is set). */
   pushMetrics?: (url: string, body: string) => Promise<void>;
   via: 'local' | 'in-cluster';

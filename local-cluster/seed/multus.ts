@@ -6,6 +6,7 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { fileBoundTo, nodeKubeconfigFile } from '../cluster.ts';
 import { waitFor } from '../processes.ts';
 import type { ClusterEnv } from './cluster-env.ts';
+import { forgetRotatorFacts } from './node-files.ts';
 
 export async function multusPods(env: ClusterEnv, namespace = 'kube-system',
   selector = 'app=multus'): Promise<V1Pod[]> {
@@ -32,6 +33,7 @@ export function restoreNodeFileAfter(t: Cleanup, env: ClusterEnv, node: string):
       .map((p) => p.metadata?.uid);
     if (before && boundBefore && current.includes(boundBefore)) {
       writeFileSync(file, before, { mode: 0o600 });
+      forgetRotatorFacts(env.root);
       return;
     }
     const bound = fileBoundTo(env.root, node);

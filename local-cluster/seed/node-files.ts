@@ -2,13 +2,14 @@
 // service-account key signed with the claims and `exp` a test wants, one signed by a foreign key, a real legacy
 // token, or garbage. Each write is undone when the test ends.
 import { createHash, createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cleanup } from './cleanup.ts';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { nodeKubeconfigFile, PORTS } from '../cluster.ts';
+import { kubectlPath, nodeKubeconfigFile, PORTS } from '../cluster.ts';
 import { multusKubeconfigText } from '../multus-kubeconfig.ts';
 import { recordMintedToken } from './token-log.ts';
 
@@ -24,6 +25,18 @@ export function readNodeFile(root: string, node: string): Buffer {
  */
 export function writeNodeFile(_t: Cleanup, root: string, node: string, content: string | Uint8Array): void {
   writeFileSync(nodeKubeconfigFile(root, node), content, { mode: 0o600 });
+  forgetRotatorFacts(root);
+}
+
+/**
+ * A test that writes a node's file behind Multus's back changes what no Multus pod, service account or key shows: the
+ * rotator's facts of its last reads (ConfigMaps labelled component=facts, scan/known-store.ts) would let the next run
+ * judge the node from its last read. Forgets them in every namespace, so that the next run reads every node. (In a
+ * real cluster the file changes only when a Multus container starts.)
+ */
+export function forgetRotatorFacts(root: string): void {
+  execFileSync(kubectlPath(), ['--kubeconfig', path.join(root, 'kubeconfig'), 'delete', 'configmaps', '-A', '-l',
+    'app.kubernetes.io/component=facts', '--ignore-not-found', '--wait=false'], { stdio: 'pipe' });
 }
 
 /** The 3.x entrypoint's shape, with any token. */

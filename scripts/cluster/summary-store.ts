@@ -7,10 +7,13 @@ import { withRetry } from './retry.ts';
 
 export type BuildData = (previous: Record<string, string> | undefined) => Record<string, string>;
 
+/** What a ConfigMap of the rotator holds: the run summary, or the facts of the last reads (scan/known-store.ts). */
+export type ConfigMapComponent = 'summary' | 'facts';
+
 export async function upsertSummary(kc: KubeConfig, namespace: string, name: string, build: BuildData,
-  attempts = 5): Promise<void> {
+  component: ConfigMapComponent = 'summary', attempts = 5): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
-  const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': 'summary' };
+  const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': component };
   for (let attempt = 1;; attempt++) {
     try {
       const current = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))

@@ -5,7 +5,7 @@
 // facts that cannot be read make this run read every node, facts that cannot be written make the next one do so.
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import { describeError, isForbidden } from '../cluster/api-errors.ts';
-import type { BuildData } from '../cluster/summary-store.ts';
+import type { BuildData, ConfigMapComponent } from '../cluster/summary-store.ts';
 import type { Emit } from '../log/events.ts';
 import type { Config } from '../config/config.ts';
 import type { Millis, NodeFinding } from '../model.ts';
@@ -46,9 +46,15 @@ export async function loadKnownFacts(reader: ClusterReader, namespace: string, s
 }
 
 /** Keeps this run's facts (only when they changed); a failed write is a warning. */
-export async function saveKnownFacts(write: (namespace: string, name: string, build: BuildData) => Promise<void>,
-  config: Pick<Config, 'summaryNamespace' | 'summaryName' | 'kubeconfigPath'>, scanned: NodesScan,
-  findings: readonly NodeFinding[], loaded: LoadedFacts, now: Millis, emit: Emit): Promise<void> {
+export async function saveKnownFacts(
+  write: (namespace: string, name: string, build: BuildData, component: ConfigMapComponent) => Promise<void>,
+  config: Pick<Config, 'summaryNamespace' | 'summaryName' | 'kubeconfigPath'>,
+  scanned: NodesScan,
+  findings: readonly NodeFinding[],
+  loaded: LoadedFacts,
+  now: Millis,
+  emit: Emit,
+): Promise<void> {
   const issuer = scanned.context.issuer;
   const facts = knownFromScan(scanned.nodes, findings, loaded.facts, { path: config.kubeconfigPath, now,
     ...(issuer === undefined ? {} : { issuer }) });
@@ -57,7 +63,7 @@ export async function saveKnownFacts(write: (namespace: string, name: string, bu
   const namespace = config.summaryNamespace;
   const name = factsName(config.summaryName);
   try {
-    await write(namespace, name, () => ({ [FACTS_KEY]: text }));
+    await write(namespace, name, () => ({ [FACTS_KEY]: text }), 'facts');
   } catch (err) {
     const fix = isForbidden(err) ? 'grant create, get and update on this ConfigMap (rbac.yaml)' : describeError(err);
     emit({ type: 'warning', message: `the facts of this run's reads (ConfigMap ${namespace}/${name}) could ` +
