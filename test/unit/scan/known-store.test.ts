@@ -52,6 +52,7 @@ test('a node whose Multus pod was replaced is read, and only it', async () => {
 test('the service account recreated: every node is read, and found invalid', async () => {
   const c = fleet();
   await run(c);
+  assert.deepEqual((await run(c)).read, [], 'before: nothing to read');
   c.recreateMultusServiceAccount();
   const second = await run(c);
   assert.deepEqual(second.read, ['node-a', 'node-b', 'node-c']);
@@ -71,6 +72,7 @@ test('a token that enters --expiring-within between runs is judged expiring from
   const c = new FakeCluster();
   c.addNode('node-a', { tokenExpiresInMs: 25 * HOUR });
   await run(c);
+  assert.deepEqual((await run(c, { rereadEveryMs: 24 * HOUR })).read, [], 'before: nothing to read');
   await c.clock.sleeper()(2 * HOUR);
   const second = await run(c, { rereadEveryMs: 24 * HOUR });
   assert.deepEqual(second.read, ['node-a']);
