@@ -58,8 +58,9 @@ export function knownFromScan(scans: readonly NodeScan[], findings: readonly Nod
     }
     const content = scan.content;
     if (scan.file.status !== 'read' || content?.status !== 'token') continue;
-    const { claims, review } = content.token;
-    if (claims.exp === undefined || claims.podUid !== scan.multusPod.uid || review.status !== 'authenticated') continue;
+    const { claims, review, signature } = content.token;
+    if (claims.exp === undefined || claims.podUid !== scan.multusPod.uid || review.status !== 'authenticated' ||
+      signature.status !== 'valid') continue; // e.g. the JWKS unreadable: kept only once verified
     nodes.set(scan.node, {
       pod: scan.multusPod.uid,
       fingerprint: content.token.fingerprint,

@@ -71,8 +71,13 @@ test('a node judged from its facts is judged with now: past its expiry it is exp
 test('only healthy tokens are kept; a reused node keeps its facts (and the time of its read)', () => {
   const expired = readScan(2, NOW - DAY);
   const scans = [readScan(1), expired];
-  const first = knownFromScan(scans, judge(scans), undefined, { path: PATH, now: NOW });
-  assert.deepEqual([...first.nodes.keys()], ['worker-1']);
+  const unchecked = readScan(3);
+  if (unchecked.content?.status === 'token') {
+    unchecked.content.token.signature = { status: 'unchecked', reason: 'the JWKS could not be read' };
+  }
+  const first = knownFromScan([...scans, unchecked], judge([...scans, unchecked]), undefined, { path: PATH, now: NOW });
+  assert.equal(judge([unchecked])[0]?.class, 'healthy', 'accepted by TokenReview, its signature unchecked');
+  assert.deepEqual([...first.nodes.keys()], ['worker-1'], 'kept: healthy and verified only');
   const k = first.nodes.get('worker-1');
   assert.ok(k);
   const reused = scanFromKnown('worker-1', k, pod(1), undefined, 'sa-uid-1', PATH);
