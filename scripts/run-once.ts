@@ -99,8 +99,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       early.catch(() => undefined); // awaited (and thrown) below
     }
   };
-  // Only the nodes whose inputs changed since their last read are read (scan/reread.ts); the others are judged anew.
-  const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit);
+  const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit); // scan/reread.ts
   const scanned = await scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() });
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
