@@ -22,6 +22,9 @@ import { AppsV1Api, CoreV1Api, KubeConfig, PolicyV1Api, type V1Node, type V1Pod 
 import YAML from 'yaml';
 import { PORTS, apiserverArgs, applyYaml, etcdArgs, kwokCommand, kwokDocuments, nodeCniDir,
   writeKubeconfig } from '../local-cluster/cluster.ts';
+import { removeClusterLeftovers } from '../local-cluster/cluster-scope.ts';
+import { nodeDirs } from '../local-cluster/node-paths.ts';
+import { nodePort } from '../local-cluster/ports.ts';
 import { multusKubeconfigText } from '../local-cluster/multus-kubeconfig.ts';
 import { ensurePki } from '../local-cluster/pki.ts';
 import { alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState,
@@ -269,12 +272,14 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
 
     // One kwok per group, each in its own mount namespace showing the group's first node's directory.
     for (let g = 0; g < o.groups; g++) {
-      const dir = nodeCniDir(root, benchNode(g));
-      mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
-      const port = PORTS.kwokBase + g;
+      const dirs = nodeDirs(root, benchNode(g));
+      mkdirSync(path.join(dirs.cniConf, 'multus.d'), { recursive: true });
+      mkdirSync(dirs.scratch, { recursive: true });
+      const port = nodePort(PORTS, g);
       // No node leases (see kwokConfig).
-      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dir, kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki,
-        port, manage: `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`, leaseSeconds: 0 });
+      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dirs.cniConf, scratch: dirs.scratch,
+        kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki, port,
+        manage: `--manage-nodes-with-label-selector=${GROUP_LABEL}=${g}`, leaseSeconds: 0 });
       record(startProcess(root, `kwok-group-${g}`, kwok.command, kwok.args, { KWOK_WORKDIR: kwokWorkdir }));
     }
     await timed(setup, 'nodes Ready (kwok)', log, () =>
@@ -461,6 +466,6 @@ export async function scaleDown(root: string, log: (m: string) => void): Promise
     p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
       : p.name.startsWith('kube-') ? 1 : 0;
   for (const t of [0, 1, 2, 3]) await stopProcesses(state.processes.filter((p) => tier(p) === t && alive(p.pid)));
-  rmSync(path.join(root, 'state.json'), { force: true });
+  await removeClusterLeftovers(root, ['logs']);
   log(`stopped ${state.processes.length} processes`);
 }

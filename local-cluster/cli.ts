@@ -1,19 +1,33 @@
-// npm run cluster:up / cluster:down. CLUSTER_NODES=N sets the node count (default 3).
-import { down, up } from './cluster.ts';
+// npm run cluster:up / cluster:down. CLUSTER_NODES=N sets the node count (default 3); MTR_CLUSTER_PORT_OFFSET picks
+// the ports (ports.ts) and MTR_CLUSTER_DIR the root, for a second cluster beside the first.
+import { MAX_NODE_PORTS, offsetFromEnv } from './ports.ts';
 
 const command = process.argv[2];
-if (command === 'up') {
-  const raw = process.env.CLUSTER_NODES ?? '3';
-  const nodes = Number(raw);
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 5000) {
-    console.error(`CLUSTER_NODES=${raw} is not a node count; use a whole number from 1 to 5000, e.g. CLUSTER_NODES=3`);
-    process.exit(2);
-  }
-  const c = await up({ nodes });
-  console.log(`export KUBECONFIG=${c.kubeconfig}`);
-} else if (command === 'down') {
-  await down();
-} else {
+if (command !== 'up' && command !== 'down') {
   console.error('usage: node local-cluster/cli.ts up|down');
   process.exit(2);
+}
+const offset = offsetFromEnv(process.env.MTR_CLUSTER_PORT_OFFSET);
+if ('error' in offset) {
+  console.error(offset.error);
+  process.exit(2);
+}
+const raw = process.env.CLUSTER_NODES ?? '3';
+const nodes = Number(raw);
+if (command === 'up' && (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODE_PORTS)) {
+  console.error(`CLUSTER_NODES=${raw} is not a node count; use a whole number from 1 to ${MAX_NODE_PORTS} ` +
+    '(the nodes one port offset has ports for), e.g. CLUSTER_NODES=3');
+  process.exit(2);
+}
+const { down, up } = await import('./cluster.ts');
+try {
+  if (command === 'up') {
+    const c = await up({ nodes });
+    console.log(`export KUBECONFIG=${c.kubeconfig}`);
+  } else {
+    await down();
+  }
+} catch (err) {
+  console.error(`cluster:${command}: ${(err as Error).message}`);
+  process.exit(1);
 }

@@ -2,7 +2,8 @@
 // build.sh), one kwok per simulated node (each in its own mount namespace, so that /host/etc/cni/net.d is that
 // node's directory), and node-agent.ts, which runs the real Multus (built by build-multus.sh) on every node: its
 // entrypoint writes the node's files, and its CNI binary decides whether a pod gets a network and so may start.
-// `up` is idempotent: a running cluster is reused. `down` stops every process it recorded.
+// `up` is idempotent: a running cluster is reused. `down` stops every process it recorded, then removes whatever
+// else of this cluster is left on the machine (cluster-scope.ts): processes, mounts, network namespaces, files.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +12,13 @@ import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject,
   type V1Node } from '@kubernetes/client-node';
 import YAML from 'yaml';
 import { inMountNamespace } from './agent/mount-ns.ts';
+import { removeClusterLeftovers } from './cluster-scope.ts';
 import { SANDBOX_ANNOTATION } from './agent/pod-sandboxes.ts';
-import { nodeCniDir, nodeKubeconfigFile } from './node-paths.ts';
+import { nodeCniDir, nodeDirs, nodeKubeconfigFile } from './node-paths.ts';
+import { portProblem } from './port-check.ts';
+import { clusterPorts, nodePort, offsetFromEnv, portLayout, type PortLayout } from './ports.ts';
 import { ensurePki, type Pki } from './pki.ts';
-import { alive, readState, startProcess, statePath, stopProcesses, waitFor, writeState, type ClusterState,
+import { alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState,
   type ProcessRecord } from './processes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,20 +27,14 @@ export const repoRoot = path.resolve(here, '..');
 export const defaultRoot = process.env.MTR_CLUSTER_DIR ? path.resolve(process.env.MTR_CLUSTER_DIR)
   : path.join(repoRoot, '.cluster');
 
-const offset = Number(process.env.MTR_CLUSTER_PORT_OFFSET ?? '0') || 0;
+const offset = offsetFromEnv(process.env.MTR_CLUSTER_PORT_OFFSET);
+if ('error' in offset) throw new Error(offset.error);
 
 /**
- * Loopback ports; chosen away from the components' defaults so that a real cluster on the machine is not hit.
- * MTR_CLUSTER_PORT_OFFSET shifts them all, for a second cluster beside the first.
+ * Loopback ports (ports.ts), away from the components' defaults so that a real cluster on the machine is not hit;
+ * MTR_CLUSTER_PORT_OFFSET picks another block, for a second cluster beside the first.
  */
-export const PORTS = {
-  etcdClient: 23790 + offset,
-  etcdPeer: 23800 + offset,
-  apiserver: 16443 + offset,
-  controllerManager: 20257 + 2 * offset, // a pair per offset: offsets 0 and 2 used to share a port
-  scheduler: 20258 + 2 * offset,
-  kwokBase: 21250 + offset * 10, // node i listens on kwokBase + i
-} as const;
+export const PORTS: PortLayout = portLayout(offset.offset);
 
 /** The path inside a Multus container that each node's kwok sees as that node's net.d directory. */
 export const HOST_CNI_DIR = '/host/etc/cni/net.d';
@@ -242,8 +240,8 @@ export function kwokDocuments(stages: string[]): string {
  * pod it manages reads that directory. `manage` says which nodes it owns (one, or a label selector).
  */
 export function kwokCommand(
-  o: { bin: string; cniDir: string; kubeconfig: string; config: string; pki: Pki; port: number; manage: string;
-    leaseSeconds: number },
+  o: { bin: string; cniDir: string; scratch: string; kubeconfig: string; config: string; pki: Pki; port: number;
+    manage: string; leaseSeconds: number },
 ): { command: string; args: string[] } {
   return inMountNamespace([[o.cniDir, HOST_CNI_DIR]], o.bin, [
     `--kubeconfig=${o.kubeconfig}`,
@@ -256,7 +254,7 @@ export function kwokCommand(
     `--tls-private-key-file=${o.pki.kubeletServingKey}`,
     '--enable-crds=Exec',
     `--node-lease-duration-seconds=${o.leaseSeconds}`,
-  ]);
+  ], { scratch: o.scratch });
 }
 
 export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
@@ -271,17 +269,18 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
     log(`a cluster is already running (started ${existing.startedAt}, ${existing.nodes.length} nodes); reusing it`);
     return { root, kubeconfig, server, nodes: existing.nodes, reused: true };
   }
-  if (existing) {
-    log('found a half-stopped cluster; stopping what is left of it first');
-    await down({ root, log });
-  }
+  if (existing) log('found a half-stopped cluster; stopping what is left of it first');
+  // Whatever an earlier run of this root left (a killed `up` or agent, say) goes first: processes, mounts, files.
+  await down({ root, log: existing ? log : () => undefined });
 
   const { bin, data, multus } = buildBinaries(log);
+  const problem = await portProblem([
+    ...clusterPorts(PORTS, count).map((p) => ({ ...p, host: '127.0.0.1' as const })),
+    { name: 'the API server relay for Multus', host: '::1', port: PORTS.apiserver },
+  ], PORTS.offset);
+  if (problem) throw new Error(problem);
   const started = Date.now();
   mkdirSync(root, { recursive: true });
-  rmSync(path.join(root, 'etcd'), { recursive: true, force: true });
-  rmSync(path.join(root, 'nodes'), { recursive: true, force: true });
-  rmSync(path.join(root, 'logs'), { recursive: true, force: true });
   const pki: Pki = ensurePki(path.join(root, 'pki'));
   const kcFor = (name: 'admin' | 'controller-manager' | 'scheduler' | 'kwok', file: string) => {
     const c = pki.client(name);
@@ -348,52 +347,82 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
     await applyYaml(kc, readFileSync(path.join(data, 'crd', 'kwok.x-k8s.io_execs.yaml'), 'utf8'));
     await createNodes(kc, nodes);
     nodes.forEach((node, i) => {
-      const dir = nodeCniDir(root, node);
-      mkdirSync(path.join(dir, 'multus.d'), { recursive: true });
-      const port = PORTS.kwokBase + i;
-      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dir, kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki,
-        port, manage: `--manage-single-node=${node}`, leaseSeconds: 40 });
+      const dirs = nodeDirs(root, node);
+      mkdirSync(path.join(dirs.cniConf, 'multus.d'), { recursive: true });
+      mkdirSync(dirs.scratch, { recursive: true });
+      const kwok = kwokCommand({ bin: exe('kwok'), cniDir: dirs.cniConf, scratch: dirs.scratch,
+        kubeconfig: kwokKubeconfig, config: kwokConfigFile, pki, port: nodePort(PORTS, i),
+        manage: `--manage-single-node=${node}`, leaseSeconds: 40 });
       record(startProcess(root, `kwok-${node}`, kwok.command, kwok.args, { KWOK_WORKDIR: kwokWorkdir }));
     });
     await applyYaml(kc, readFileSync(path.join(multus, 'network-attachment-definition-crd.yaml'), 'utf8'));
-    record(startProcess(root, 'node-agent', process.execPath, [
+    const agent = startProcess(root, 'node-agent', process.execPath, [
       path.join(here, 'node-agent.ts'),
       root,
       kubeconfig,
       String(PORTS.apiserver),
       multus,
       ...nodes,
-    ]));
+    ]);
+    record(agent);
 
     await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));
-    await waitReady(kc, root, nodes, 120_000);
+    await whileAlive(agent, root, waitReady(kc, root, nodes, 120_000));
     log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${nodes.length} nodes; ` +
       `KUBECONFIG=${path.relative(process.cwd(), kubeconfig) || kubeconfig}`);
     return { root, kubeconfig, server, nodes, reused: false };
   } catch (err) {
     log(`bringing the cluster up failed: ${(err as Error).message}; logs in ${path.join(root, 'logs')}`);
-    await down({ root, log });
+    await down({ root, log, keepLogs: true });
     throw err;
   }
 }
 
-export async function down(opts: { root?: string; log?: (m: string) => void } = {}): Promise<void> {
+/** `work`, unless the process exits first: then an error with the last line of its log. */
+async function whileAlive<T>(p: ProcessRecord, root: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const died = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (alive(p.pid)) return;
+      const text = readFileSync(path.join(root, 'logs', `${p.name}.log`), 'utf8').trim();
+      reject(new Error(`the ${p.name} exited: ${text.split('\n').pop() ?? ''}`));
+    }, 250);
+  });
+  try {
+    return await Promise.race([work, died]);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Stops the recorded processes, then removes everything else of this cluster (cluster-scope.ts): processes that
+ * outlived them (Multus containers of a killed agent, say), mounts (the pods' network namespaces), per-run files.
+ * `keepLogs` leaves <root>/logs, for a failed `up` to be read.
+ */
+export async function down(opts: { root?: string; log?: (m: string) => void; keepLogs?: boolean } = {}): Promise<void> {
   const root = opts.root ?? defaultRoot;
   const log = opts.log ?? ((m: string) => process.stderr.write(`[cluster] ${m}\n`));
+  const started = Date.now();
   const state = readState(root);
-  if (!state) {
-    log('no cluster is running here');
-    return;
-  }
   // Stop in tiers, in reverse order of start: the simulators, then the controllers, the API server, etcd last.
   const tier = (p: ProcessRecord) =>
     p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
       : p.name.startsWith('kube-') ? 1 : 0;
   const killed: string[] = [];
-  for (const t of [0, 1, 2, 3]) killed.push(...await stopProcesses(state.processes.filter((p) => tier(p) === t)));
+  for (const t of [0, 1, 2, 3]) {
+    killed.push(...await stopProcesses(state?.processes.filter((p) => tier(p) === t) ?? []));
+  }
   if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
-  rmSync(statePath(root), { force: true });
-  log(`stopped ${state.processes.length} processes`);
+  const left = await removeClusterLeftovers(root, opts.keepLogs ? ['logs'] : []);
+  const extra = [left.processes > 0 ? `${left.processes} left-over processes` : '',
+    left.mounts > 0 ? `${left.mounts} mounts` : ''].filter(Boolean);
+  if (!state && extra.length === 0) {
+    log('no cluster is running here');
+    return;
+  }
+  log(`stopped ${state?.processes.length ?? 0} processes${extra.length > 0 ? `, removed ${extra.join(' and ')}` : ''}` +
+    ` in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 
 export async function applyYaml(kc: KubeConfig, text: string): Promise<void> {

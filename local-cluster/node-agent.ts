@@ -12,8 +12,10 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
 import { nodeDirs, type NodeDirs } from './node-paths.ts';
+import { CLUSTER_ENV } from './cluster-scope.ts';
 import { forwardIpv6Loopback } from './agent/api-forwarder.ts';
 import { MultusContainers } from './agent/multus-containers.ts';
+import { prepareNetnsDir } from './agent/netns.ts';
 import { PodSandboxes } from './agent/pod-sandboxes.ts';
 
 const [root, kubeconfigPath, portArg, multusDir, ...nodes] = process.argv.slice(2);
@@ -22,6 +24,8 @@ if (!root || !kubeconfigPath || !portArg || !multusDir || nodes.length === 0) {
   process.exit(2);
 }
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
+// Every process this agent starts carries the cluster's marker, so that `down` finds it even if this agent is killed.
+process.env[CLUSTER_ENV] = path.resolve(root);
 const kc = new KubeConfig();
 kc.loadFromFile(kubeconfigPath);
 const core = kc.makeApiClient(CoreV1Api);
@@ -32,17 +36,17 @@ const DEFAULT_NETWORK = { cniVersion: '0.3.1', name: 'default', type: 'noop' };
 const dirsByNode = new Map<string, NodeDirs>();
 for (const node of nodes) {
   const dirs = nodeDirs(root, node);
-  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState, dirs.run]) mkdirSync(d, { recursive: true });
+  for (const d of [dirs.cniConf, dirs.cniBin, dirs.cniState, dirs.run, dirs.scratch]) mkdirSync(d, { recursive: true });
   copyFileSync(path.join(multusDir, 'noop'), path.join(dirs.cniBin, 'noop'));
   writeFileSync(path.join(dirs.cniConf, '10-default.conf'), JSON.stringify(DEFAULT_NETWORK) + '\n');
   dirsByNode.set(node, dirs);
 }
 const dirs = (node: string) => dirsByNode.get(node);
 
-const relay = forwardIpv6Loopback(apiserverPort, log);
+prepareNetnsDir(root);
 const multus = new MultusContainers({ kc, root, multusDir, apiserverPort, caFile: path.join(root, 'pki', 'ca.crt'),
   dirs, log });
-const sandboxes = new PodSandboxes(kc, dirs, log);
+const sandboxes = new PodSandboxes(kc, root, dirs, log);
 
 /** A Multus pod is one that runs a Multus image (the DaemonSet's, or a test's own). */
 const isMultus = (pod: V1Pod) => pod.spec?.containers?.some((c) => /\/multus-cni:/.test(c.image ?? '')) === true;
@@ -65,14 +69,22 @@ informer.on('error', (err) => {
   log(`watch ended (${(err as Error | undefined)?.message ?? 'no error'}); restarting in 1s`);
   setTimeout(() => void informer.start().catch((e: Error) => log(`restart failed: ${e.message}`)), 1000);
 });
-const shutdown = () => {
-  multus.stop();
+const relay = forwardIpv6Loopback(apiserverPort);
+/** Leaves nothing behind: the containers' process groups stopped, the pods' network namespaces removed. */
+const shutdown = once((code: number) => {
   sandboxes.stop();
-  relay.close();
-  void informer.stop().finally(() => process.exit(0));
-};
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+  void relay.then((server) => server.close(), () => undefined);
+  void Promise.allSettled([multus.stop(), informer.stop()]).finally(() => process.exit(code));
+});
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+// Multus reaches the API server only through the relay: without it no node can work, so the agent stops (`up` sees
+// it exit and says why, from this line of its log).
+await relay.catch(async (err: Error) => {
+  log(`cannot listen on [::1]:${apiserverPort} for the API server relay: ${err.message}`);
+  shutdown(3);
+  await new Promise(() => undefined);
+});
 setInterval(() => undefined, 60_000);
 await informer.start();
 // Watches can miss events and markers can change: look at every known pod again twice a second.
@@ -81,3 +93,10 @@ setInterval(() => {
   multus.sweep();
 }, 500).unref();
 log(`node agent started for ${nodes.length} nodes`);
+
+function once<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
+  const calls: A[] = [];
+  return (...args: A) => {
+    if (calls.push(args) === 1) fn(...args);
+  };
+}

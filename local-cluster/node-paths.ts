@@ -15,12 +15,14 @@ export interface NodeDirs {
   run: string;
   /** /run/multus on the node: the thick plugin's daemon socket, which its shim dials. */
   multusRun: string;
+  /** An empty directory that each of the node's mount namespaces mounts its own view on (agent/mount-ns.ts). */
+  scratch: string;
 }
 
 export function nodeDirs(root: string, node: string): NodeDirs {
   const base = path.join(root, 'nodes', node);
   return { cniConf: path.join(base, 'net.d'), cniBin: path.join(base, 'bin'), cniState: path.join(base, 'var-lib-cni'),
-    run: path.join(base, 'run'), multusRun: path.join(base, 'run', 'multus') };
+    run: path.join(base, 'run'), multusRun: path.join(base, 'run', 'multus'), scratch: path.join(base, 'mnt') };
 }
 
 /** The host directory that node `node` mounts at /etc/cni/net.d. */

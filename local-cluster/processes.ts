@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLUSTER_ENV } from './cluster-scope.ts';
 
 export interface ProcessRecord {
   name: string;
@@ -62,7 +63,8 @@ export function startProcess(root: string, name: string, command: string, args: 
   const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, ...env },
+    // The cluster's marker (cluster-scope.ts): `down` finds this process, and every one it starts, by it.
+    env: { ...process.env, ...env, [CLUSTER_ENV]: path.resolve(root) },
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   child.unref();

@@ -4,7 +4,8 @@
 // TLS stays end to end (the serving certificate carries IP:::1). Loopback only, both sides.
 import net from 'node:net';
 
-export function forwardIpv6Loopback(port: number, log: (m: string) => void): net.Server {
+/** Resolves once the relay listens; rejects if it cannot (the port is taken, or the machine has no IPv6 loopback). */
+export function forwardIpv6Loopback(port: number): Promise<net.Server> {
   const server = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1');
     client.pipe(upstream).pipe(client);
@@ -15,7 +16,11 @@ export function forwardIpv6Loopback(port: number, log: (m: string) => void): net
     client.on('error', close);
     upstream.on('error', close);
   });
-  server.on('error', (err) => log(`[::1]:${port} relay: ${err.message}`));
-  server.listen({ port, host: '::1', ipv6Only: true });
-  return server;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host: '::1', ipv6Only: true }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CLUSTER_ENV } from '../cluster-scope.ts';
 import { HOST, type NodeDirs } from '../node-paths.ts';
 import { inMountNamespace } from './mount-ns.ts';
 
@@ -60,9 +61,11 @@ export function runCni(dirs: NodeDirs, command: CniCommand, sandbox: SandboxRef,
       HOST.multusRun]],
     path.join(HOST.cniBin, conf.type),
     [],
+    { scratch: dirs.scratch },
   );
   const env = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    [CLUSTER_ENV]: process.env[CLUSTER_ENV] ?? '',
     CNI_COMMAND: command,
     CNI_CONTAINERID: sandbox.id,
     CNI_NETNS: sandbox.netns,

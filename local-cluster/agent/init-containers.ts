@@ -16,11 +16,12 @@ export function expandVars(text: string, env: Readonly<Record<string, string>>):
 }
 
 /** Runs one init container to its end; rejects with its exit status when it fails. */
-function runOne(c: V1Container, binds: readonly Bind[], env: Record<string, string>, logFile: string): Promise<void> {
+function runOne(c: V1Container, binds: readonly Bind[], scratch: string, env: Record<string, string>,
+  logFile: string): Promise<void> {
   const argv = [...(c.command ?? []), ...(c.args ?? [])].map((a) => expandVars(a, env));
   const [exe, ...args] = argv;
   if (exe === undefined) return Promise.reject(new Error(`init container ${c.name} has no command`));
-  const { command, args: wrapped } = inMountNamespace(binds, exe, args, { privateTmp: true });
+  const { command, args: wrapped } = inMountNamespace(binds, exe, args, { scratch, privateTmp: true });
   const fd = openSync(logFile, 'a');
   return new Promise((resolve, reject) => {
     const child = spawn(command, wrapped, { env, cwd: '/', stdio: ['ignore', fd, fd] });
@@ -33,11 +34,11 @@ function runOne(c: V1Container, binds: readonly Bind[], env: Record<string, stri
 
 /** Runs the pod's init containers in order; `bindsFor` gives each one's volumes (its image decides its binaries). */
 export async function runInitContainers(initContainers: readonly V1Container[],
-  bindsFor: (c: V1Container) => readonly Bind[], baseEnv: Readonly<Record<string, string>>,
+  bindsFor: (c: V1Container) => readonly Bind[], scratch: string, baseEnv: Readonly<Record<string, string>>,
   logFile: string): Promise<void> {
   for (const c of initContainers) {
     const env: Record<string, string> = { ...baseEnv };
     for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = expandVars(e.value, env);
-    await runOne(c, bindsFor(c), env, logFile);
+    await runOne(c, bindsFor(c), scratch, env, logFile);
   }
 }

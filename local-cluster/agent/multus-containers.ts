@@ -23,7 +23,9 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, openSync, readFile
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { CLUSTER_ENV } from '../cluster-scope.ts';
 import { CONTAINER, HOST, nodeMarker, type NodeDirs } from '../node-paths.ts';
+import { recordGroup, signalGroup, stopChild } from './container-groups.ts';
 import { runInitContainers } from './init-containers.ts';
 import { inMountNamespace, type Bind } from './mount-ns.ts';
 
@@ -143,8 +145,14 @@ export class MultusContainers {
     rmSync(path.dirname(r.saDir), { recursive: true, force: true });
   }
 
-  stop(): void {
+  /** The agent's shutdown: every container stopped (SIGTERM to its process group, SIGKILL after `graceMs`). */
+  async stop(graceMs = 3_000): Promise<void> {
+    const children = [...this.#running.values()].flatMap((r) => (r.child ? [r.child] : []));
     for (const uid of [...this.#running.keys()]) this.forget(uid);
+    const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+    const until = Date.now() + graceMs;
+    while (Date.now() < until && !children.every(exited)) await sleep(50);
+    for (const c of children) signalGroup(c.pid, 'SIGKILL');
   }
 
   #log(r: Running, msg: string): void {
@@ -217,6 +225,7 @@ export class MultusContainers {
   #env(r: Running, c: V1Container | undefined): Record<string, string> {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      [CLUSTER_ENV]: process.env[CLUSTER_ENV] ?? '', // the cluster's marker: `down` finds the container by it
       KUBERNETES_SERVICE_HOST: '::1',
       KUBERNETES_SERVICE_PORT: String(this.#o.apiserverPort),
       MULTUS_NODE_NAME: r.node,
@@ -238,7 +247,7 @@ export class MultusContainers {
     if (!dirs) return;
     const logs = path.join(this.#o.root, 'logs');
     mkdirSync(logs, { recursive: true });
-    await runInitContainers(r.pod.spec?.initContainers ?? [], (c) => this.#binds(r, dirs, c.image),
+    await runInitContainers(r.pod.spec?.initContainers ?? [], (c) => this.#binds(r, dirs, c.image), dirs.scratch,
       this.#env(r, undefined), path.join(logs, `multus-${r.node}-${r.pod.metadata?.name}-init.log`));
     this.#log(r, `init containers done (${r.pod.spec?.initContainers?.map((c) => c.name).join(', ')})`);
   }
@@ -262,7 +271,8 @@ export class MultusContainers {
     const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin], [r.saDir,
       CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
     if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
-    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { privateTmp: true });
+    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { scratch: dirs.scratch,
+      privateTmp: true });
     const env = this.#env(r, r.pod.spec?.containers?.[0]);
     const logs = path.join(this.#o.root, 'logs');
     mkdirSync(logs, { recursive: true });
@@ -270,7 +280,9 @@ export class MultusContainers {
     // A container's working directory, not ours: ours may be under the host's /tmp, which the container does not see.
     const child = spawn(command, argv, { env, cwd: '/', detached: true, stdio: ['ignore', fd, fd] });
     r.child = child;
+    const group = recordGroup(this.#o.root, child.pid, `${node} ${meta.namespace}/${meta.name}`);
     child.on('exit', (code, signal) => {
+      rmSync(group, { force: true });
       if (r.child !== child) return;
       r.child = undefined;
       this.#log(r, `container exited (${signal ?? code}); the kubelet restarts it`);
@@ -338,21 +350,4 @@ export class MultusContainers {
 function created(pod: V1Pod): number {
   const t = pod.metadata?.creationTimestamp;
   return t ? new Date(t).getTime() : 0;
-}
-
-function stopChild(child: ChildProcess | undefined): void {
-  if (!child?.pid) return;
-  const pid = child.pid;
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  setTimeout(() => {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }, 2_000).unref();
 }

@@ -4,12 +4,11 @@
 // in ContainerCreating with a FailedCreatePodSandBox Event carrying the plugin's own error, and is retried with the
 // kubelet's back-off, so a pod on a node that gets repaired starts by itself. A deleted pod whose sandbox was set up
 // gets CNI DEL first; kwok's pod-delete stage waits for it, so a failing DEL keeps the pod Terminating and is retried.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type CoreV1Event,
   type V1Pod } from '@kubernetes/client-node';
 import type { NodeDirs } from '../node-paths.ts';
 import { runCni, type CniCommand, type SandboxRef } from './cni-step.ts';
+import { addNetns, netnsPath, removeAllNetns, removeNetns } from './netns.ts';
 
 /** Set by this agent on a pod: `ready` once CNI ADD succeeded, `released` once CNI DEL did. Read by kwok's stages. */
 export const SANDBOX_ANNOTATION = 'sim.mtr.local/sandbox';
@@ -33,11 +32,13 @@ export interface SandboxLog {
 export class PodSandboxes {
   readonly #core: CoreV1Api;
   readonly #objects: KubernetesObjectApi;
+  readonly #root: string;
   readonly #dirs: (node: string) => NodeDirs | undefined;
   readonly #log: SandboxLog;
   readonly #pods = new Map<string, SandboxState>();
 
-  constructor(kc: KubeConfig, dirs: (node: string) => NodeDirs | undefined, log: SandboxLog) {
+  constructor(kc: KubeConfig, root: string, dirs: (node: string) => NodeDirs | undefined, log: SandboxLog) {
+    this.#root = root;
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#objects = KubernetesObjectApi.makeApiClient(kc);
     this.#dirs = dirs;
@@ -57,7 +58,7 @@ export class PodSandboxes {
       if (!meta.deletionTimestamp && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) return;
       state = {
         ref: { namespace: meta.namespace, name: meta.name, uid: meta.uid, id: meta.uid.replace(/-/g, ''),
-          netns: `/var/run/netns/mtr-${meta.uid}` },
+          netns: netnsPath(this.#root, meta.uid) },
         node,
         busy: false,
         attempts: 0,
@@ -92,11 +93,14 @@ export class PodSandboxes {
     if (!state) return;
     this.#clearTimer(state);
     this.#pods.delete(uid);
-    removeNetns(state.ref);
+    removeNetns(state.ref.netns);
   }
 
+  /** The agent's shutdown: no more steps, and no network namespace left behind. */
   stop(): void {
     for (const s of this.#pods.values()) this.#clearTimer(s);
+    this.#pods.clear();
+    removeAllNetns(this.#root);
   }
 
   #clearTimer(state: SandboxState): void {
@@ -120,7 +124,7 @@ export class PodSandboxes {
     if (!command || !dirs) return;
     state.busy = true;
     try {
-      if (command === 'ADD') ensureNetns(state.ref);
+      if (command === 'ADD') addNetns(state.ref.netns);
       const out = await runCni(dirs, command, state.ref);
       if (this.#pods.get(state.ref.uid) !== state) return;
       const who = `${state.ref.namespace}/${state.ref.name} on ${state.node}`;
@@ -130,7 +134,7 @@ export class PodSandboxes {
         state.phase = value;
         state.attempts = 0;
         this.#log(`${who}: CNI ${command} ok in ${out.ms} ms`);
-        if (command === 'DEL') removeNetns(state.ref);
+        if (command === 'DEL') removeNetns(state.ref.netns);
         return;
       }
       state.attempts += 1;
@@ -204,22 +208,4 @@ export class PodSandboxes {
       this.#log(`${ref.namespace}/${ref.name}: could not record ${reason}: ${(err as Error).message}`);
     }
   }
-}
-
-function ensureNetns(ref: SandboxRef): void {
-  if (existsSync(ref.netns)) return;
-  execFileSync('ip', ['netns', 'add', netnsName(ref)], { stdio: 'ignore' });
-}
-
-function removeNetns(ref: SandboxRef): void {
-  if (!existsSync(ref.netns)) return;
-  try {
-    execFileSync('ip', ['netns', 'delete', netnsName(ref)], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
-}
-
-function netnsName(ref: SandboxRef): string {
-  return `mtr-${ref.uid}`;
 }
