@@ -3,8 +3,9 @@
 //   - processes: the Multus containers' process groups the node agent records (agent/container-groups.ts), and
 //     every process the cluster starts, and every process those start, carries CLUSTER_ENV=<root> in its
 //     environment (the agent's Multus containers and CNI calls set it too), so /proc/<pid>/environ names them all;
-//   - mounts: only under the root (the pods' network namespaces in <root>/netns, see agent/netns.ts; the mount
-//     namespaces' own mounts are private to them, agent/mount-ns.ts, and die with their processes);
+//   - network namespaces: each held by a process of the cluster (agent/netns.ts), so stopping the processes frees them;
+//   - mounts: none on the host (the mount namespaces' mounts are their own, agent/mount-ns.ts, and die with their
+//     processes); any mount under the root is still removed;
 //   - files: PER_RUN_FILES under the root (pki/, the CA and keys, is kept for the next `up`).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -23,8 +24,8 @@ export const PER_RUN_FILES = ['state.json', 'etcd', 'nodes', 'logs', 'pods', 'ne
 export function clusterProcesses(root: string): number[] {
   const entry = `${CLUSTER_ENV}=${path.resolve(root)}\0`;
   const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1');

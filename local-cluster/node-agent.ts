@@ -15,7 +15,6 @@ import { nodeDirs, type NodeDirs } from './node-paths.ts';
 import { CLUSTER_ENV } from './cluster-scope.ts';
 import { forwardIpv6Loopback } from './agent/api-forwarder.ts';
 import { MultusContainers } from './agent/multus-containers.ts';
-import { prepareNetnsDir } from './agent/netns.ts';
 import { PodSandboxes } from './agent/pod-sandboxes.ts';
 
 const [root, kubeconfigPath, portArg, multusDir, ...nodes] = process.argv.slice(2);
@@ -43,7 +42,6 @@ for (const node of nodes) {
 }
 const dirs = (node: string) => dirsByNode.get(node);
 
-prepareNetnsDir(root);
 const multus = new MultusContainers({ kc, root, multusDir, apiserverPort, caFile: path.join(root, 'pki', 'ca.crt'),
   dirs, log });
 const sandboxes = new PodSandboxes(kc, root, dirs, log);

@@ -16,6 +16,7 @@ export interface SandboxRef {
   uid: string;
   /** The sandbox (pause container) id; one sandbox per pod here. */
   id: string;
+  /** CNI_NETNS: /proc/<holder>/ns/net (agent/netns.ts), set by the ADD that made it. */
   netns: string;
 }
 

@@ -3,8 +3,8 @@
 // filesystem. Inside the namespace, a tmpfs on the node's scratch directory holds an overlay of the host's root (its
 // writes land in the tmpfs), the host's other mounts (/proc, /dev, the pods' network namespaces…) are bound into it
 // recursively, the mount points are made there, and the process runs chrooted into it. Everything goes away with the
-// namespace's last process. The host's mounts are copied as slaves: a pod's network namespace mounted later under
-// a shared mount (agent/netns.ts) still reaches a Multus daemon, as upstream's HostToContainer propagation does.
+// namespace's last process. The host's mounts are copied as slaves (upstream's HostToContainer propagation); the
+// pods' network namespaces are reached through /proc (agent/netns.ts), which every such namespace shows.
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
@@ -15,7 +15,7 @@ export type Bind = readonly [source: string, target: string];
 // recurses into itself.
 const SCRIPT = `set -e
 T=$1; n=$2; tmp=$3; shift 3
-mount -t tmpfs -o size=16m,mode=755 mtr-ns "$T"
+mount -t tmpfs -o size=64m,mode=755 mtr-ns "$T"
 mkdir "$T/upper" "$T/work" "$T/root"
 mount -t overlay mtr-ns -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$T/root"
 mount --make-unbindable "$T"

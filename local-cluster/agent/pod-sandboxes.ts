@@ -8,7 +8,7 @@ import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubeConfig, type Co
   type V1Pod } from '@kubernetes/client-node';
 import type { NodeDirs } from '../node-paths.ts';
 import { runCni, type CniCommand, type SandboxRef } from './cni-step.ts';
-import { addNetns, netnsPath, removeAllNetns, removeNetns } from './netns.ts';
+import { addNetns, existingNetns, removeAllNetns, removeNetns } from './netns.ts';
 
 /** Set by this agent on a pod: `ready` once CNI ADD succeeded, `released` once CNI DEL did. Read by kwok's stages. */
 export const SANDBOX_ANNOTATION = 'sim.mtr.local/sandbox';
@@ -57,8 +57,7 @@ export class PodSandboxes {
       if (annotation === 'released') return;
       if (!meta.deletionTimestamp && (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed')) return;
       state = {
-        ref: { namespace: meta.namespace, name: meta.name, uid: meta.uid, id: meta.uid.replace(/-/g, ''),
-          netns: netnsPath(this.#root, meta.uid) },
+        ref: { namespace: meta.namespace, name: meta.name, uid: meta.uid, id: meta.uid.replace(/-/g, ''), netns: '' },
         node,
         busy: false,
         attempts: 0,
@@ -93,7 +92,7 @@ export class PodSandboxes {
     if (!state) return;
     this.#clearTimer(state);
     this.#pods.delete(uid);
-    removeNetns(state.ref.netns);
+    removeNetns(this.#root, uid);
   }
 
   /** The agent's shutdown: no more steps, and no network namespace left behind. */
@@ -124,7 +123,8 @@ export class PodSandboxes {
     if (!command || !dirs) return;
     state.busy = true;
     try {
-      if (command === 'ADD') addNetns(state.ref.netns);
+      if (command === 'ADD') state.ref.netns = await addNetns(this.#root, state.ref.uid);
+      if (command === 'DEL' && !state.ref.netns) state.ref.netns = existingNetns(this.#root, state.ref.uid);
       const out = await runCni(dirs, command, state.ref);
       if (this.#pods.get(state.ref.uid) !== state) return;
       const who = `${state.ref.namespace}/${state.ref.name} on ${state.node}`;
@@ -134,7 +134,7 @@ export class PodSandboxes {
         state.phase = value;
         state.attempts = 0;
         this.#log(`${who}: CNI ${command} ok in ${out.ms} ms`);
-        if (command === 'DEL') removeNetns(state.ref.netns);
+        if (command === 'DEL') removeNetns(this.#root, state.ref.uid);
         return;
       }
       state.attempts += 1;

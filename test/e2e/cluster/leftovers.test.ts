@@ -6,7 +6,7 @@
 // namespace, and only for this cluster's things, so that it holds while other clusters run beside it.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -74,9 +74,11 @@ test('cluster:down leaves no process, mount, network namespace, mount point or f
   }, 120_000, 250);
 
   // What the cluster holds now: its network namespaces (by inode) and every process of it.
-  const netnsFiles = readdirSync(path.join(root, 'netns')).map((f) => path.join(root, 'netns', f));
-  assert.equal(netnsFiles.length, nodes.length, 'a network namespace per running pod, none for the deleted ones');
-  const netns = new Set(netnsFiles.map((f) => `net:[${statSync(f).ino}]`));
+  const records = readdirSync(path.join(root, 'netns')).map((f) => path.join(root, 'netns', f));
+  assert.equal(records.length, nodes.length, 'a network namespace per running pod, none for the deleted ones');
+  const netns = new Set(records.map((f) => readlinkSync(`/proc/${readFileSync(f, 'utf8').trim()}/ns/net`)));
+  assert.equal(netns.size, nodes.length, 'each its own network namespace');
+  assert.ok(!netns.has(readlinkSync('/proc/self/ns/net')), "none of them the host's");
   const state = readState(root);
   const agent = state?.processes.find((p) => p.name === 'node-agent');
   assert.ok(agent && alive(agent.pid), 'the node agent runs');
