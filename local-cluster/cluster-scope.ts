@@ -61,17 +61,10 @@ export function recordedGroups(root: string): number[] {
 }
 
 /**
- * SIGTERM, up to `graceMs`, then SIGKILL, for the recorded process groups and every process of the cluster; returns
- * how many needed SIGKILL.
+ * SIGTERM to the recorded process groups and every process of the cluster, up to `graceMs`, then SIGKILL to what is
+ * left; returns how many there were.
  */
 export async function stopClusterProcesses(root: string, graceMs = 5_000): Promise<number> {
-  for (const pgid of recordedGroups(root)) {
-    try {
-      process.kill(-pgid, 'SIGTERM');
-    } catch {
-      // gone
-    }
-  }
   const signal = (pids: number[], sig: NodeJS.Signals) => {
     for (const pid of pids) {
       try {
@@ -81,19 +74,20 @@ export async function stopClusterProcesses(root: string, graceMs = 5_000): Promi
       }
     }
   };
+  const found = new Set([...recordedGroups(root), ...clusterProcesses(root)]);
+  signal(recordedGroups(root).map((pgid) => -pgid), 'SIGTERM');
   signal(clusterProcesses(root), 'SIGTERM');
   const until = Date.now() + graceMs;
   while (Date.now() < until && clusterProcesses(root).length > 0) await sleep(100);
   // A process can fork between a scan and a signal: scan until none is left.
-  let killed = 0;
   for (let round = 0; round < 20; round++) {
     const left = clusterProcesses(root);
     if (left.length === 0) break;
-    killed += left.length;
+    for (const pid of left) found.add(pid);
     signal(left, 'SIGKILL');
     await sleep(100);
   }
-  return killed;
+  return found.size;
 }
 
 /** Removes the cluster's processes, mounts and per-run files (`keep` names files to leave, e.g. logs). */

@@ -415,13 +415,13 @@ export async function down(opts: { root?: string; log?: (m: string) => void; kee
   }
   if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
   const left = await removeClusterLeftovers(root, opts.keepLogs ? ['logs'] : []);
-  const extra = [left.processes > 0 ? `${left.processes} left-over processes` : '',
-    left.mounts > 0 ? `${left.mounts} mounts` : ''].filter(Boolean);
+  const extra = [left.processes > 0 ? `stopped ${left.processes} more of its processes` : '',
+    left.mounts > 0 ? `removed ${left.mounts} mounts` : ''].filter(Boolean);
   if (!state && extra.length === 0) {
     log('no cluster is running here');
     return;
   }
-  log(`stopped ${state?.processes.length ?? 0} processes${extra.length > 0 ? `, removed ${extra.join(' and ')}` : ''}` +
+  log(`stopped ${state?.processes.length ?? 0} processes${extra.length > 0 ? `, then ${extra.join(', ')}` : ''}` +
     ` in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 }
 

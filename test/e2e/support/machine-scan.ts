@@ -10,10 +10,12 @@ export interface ProcessId {
   command: string;
 }
 
+/** A live process's parent and start time; undefined for one that is gone or has exited (a zombie not yet reaped). */
 function stat(pid: number): { ppid: number; start: string } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
     return { ppid: Number(fields[1]), start: fields[19] ?? '' };
   } catch {
     return undefined;
@@ -34,7 +36,10 @@ function command(pid: number): string {
 
 /** The processes in the trees under `roots`, and every process whose environment or command line names `root`. */
 export function processesOf(rootPids: readonly number[], root: string): ProcessId[] {
-  const all = pids().map((pid) => ({ pid, ...stat(pid) })).filter((p) => p.start !== undefined);
+  const all = pids().flatMap((pid) => {
+    const s = stat(pid);
+    return s ? [{ pid, ...s }] : [];
+  });
   const picked = new Set<number>(rootPids.filter((pid) => all.some((p) => p.pid === pid)));
   for (const p of all) {
     let env = '';
@@ -48,7 +53,7 @@ export function processesOf(rootPids: readonly number[], root: string): ProcessI
   for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
-      if (!picked.has(p.pid) && p.ppid !== undefined && picked.has(p.ppid)) {
+      if (!picked.has(p.pid) && picked.has(p.ppid)) {
         picked.add(p.pid);
         grew = true;
       }
