@@ -33,7 +33,7 @@ exec chroot "$T/root" "$@"`;
 
 /**
  * The command line that runs `command args…` with `binds` mounted, in a mount namespace of its own; `scratch` is an
- * existing directory of the cluster's (only mounted over inside the namespace). With `privateTmp`, /tmp is an empty
+ * existing directory of the cluster's, holding no bind source (it is mounted over inside the namespace). With `privateTmp`, /tmp is an empty
  * tmpfs of its own, mounted last (a container's /tmp: the 3.x entrypoint writes /tmp/multus.kubeconfig before moving
  * it to the node, so two of them must never share one). Sources are host paths, bound before the chroot.
  */
