@@ -15,10 +15,13 @@ import { groupsDir } from './agent/container-groups.ts';
 
 export const CLUSTER_ENV = 'MTR_CLUSTER_ROOT';
 
-/** What a run writes under the root; all of it is removed by `down` and again by `up` before it starts. */
+/**
+ * What a run writes under the root; all of it is removed by `down` and again by `up` before it starts. `tmp/` is for
+ * the tests' own per-run files (a service account's token for an in-cluster run, a proxy's kubeconfig).
+ */
 export const PER_RUN_FILES = ['state.json', 'etcd', 'nodes', 'logs', 'pods', 'netns', 'pgroups', 'minted-tokens',
   'rotator-output.log', 'kubeconfig', 'controller-manager.kubeconfig', 'scheduler.kubeconfig', 'kwok.kubeconfig',
-  'kwok.yaml', 'kwok-workdir'] as const;
+  'kwok.yaml', 'kwok-workdir', 'tmp'] as const;
 
 /** Pids whose environment carries CLUSTER_ENV=<root> (never this process). */
 export function clusterProcesses(root: string): number[] {

@@ -1,7 +1,7 @@
 // A TCP proxy on loopback between the rotator and the API server, for injecting network faults: cut every open
 // connection (a dropped exec stream or watch), or refuse new ones for a while (the API server unreachable). TLS passes
 // through untouched, so the rotator still verifies the API server's certificate (which names 127.0.0.1).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -46,7 +46,8 @@ export async function startFaultProxy(env: ClusterEnv): Promise<FaultProxy> {
   const port = (server.address() as net.AddressInfo).port;
   const doc = YAML.parse(readFileSync(env.kubeconfig, 'utf8')) as { clusters: { cluster: { server: string } }[] };
   for (const c of doc.clusters) c.cluster.server = `https://127.0.0.1:${port}`;
-  const kubeconfig = path.join(env.root, `kubeconfig-proxy-${port}`);
+  mkdirSync(path.join(env.root, 'tmp'), { recursive: true }); // per-run files: removed by cluster:down
+  const kubeconfig = path.join(env.root, 'tmp', `kubeconfig-proxy-${port}`);
   writeFileSync(kubeconfig, YAML.stringify(doc), { mode: 0o600 });
   const cut = () => {
     const n = sockets.size;

@@ -2,7 +2,6 @@
 // or "in-cluster" with another service account's token laid out where a pod would have it.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { repoRoot } from '../../../local-cluster/cluster.ts';
@@ -46,7 +45,9 @@ export async function inClusterEnv(env: ClusterEnv, namespace: string, name: str
     namespace,
     body: { spec: { audiences: [], expirationSeconds: 3600 } },
   });
-  const root = mkdtempSync(path.join(tmpdir(), 'mtr-sa-'));
+  // Under the cluster's root (its per-run tmp/, removed by cluster:down), never the machine's /tmp: it holds a token.
+  mkdirSync(path.join(env.root, 'tmp'), { recursive: true });
+  const root = mkdtempSync(path.join(env.root, 'tmp', 'sa-'));
   const dir = path.join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'token'), tr.status?.token ?? '', { mode: 0o600 });
