@@ -103,12 +103,14 @@ try {
 
   const rotate = ['node', 'scripts/rotate.ts', '--kubeconfig', env.kubeconfig, '--summary-namespace', NS,
     '--lease-namespace', NS, '--step-timeout', '30s'];
+  // The cluster's own variables (a second cluster's root and ports) are not the rotator's: it refuses unknown MTR_*.
+  const rotatorEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_CLUSTER_')));
   step('Dry run: what would be done (nothing changes)');
-  const dry = await $({ stdio: 'inherit', nothrow: true })`${rotate}`;
+  const dry = await $({ stdio: 'inherit', nothrow: true, env: rotatorEnv })`${rotate}`;
   echo(chalk.dim(`exit code ${dry.exitCode} (3: nodes need rotation)`));
 
   step('Executing: node by node, Multus first, then each dependent through the Eviction API');
-  const real = await $({ stdio: 'inherit', nothrow: true })`${[...rotate, '--execute', '--yes']}`;
+  const real = await $({ stdio: 'inherit', nothrow: true, env: rotatorEnv })`${[...rotate, '--execute', '--yes']}`;
   echo(chalk.dim(`exit code ${real.exitCode} (3: something is left for a person — here the budget-protected pod)`));
 
   step(`After the rotation: the pods that were stuck on ${expired} started by themselves (nobody touched them)`);
@@ -128,7 +130,7 @@ try {
   echo(execution.split('\n').slice(0, 60).join('\n'));
 
   step('After: a second dry run');
-  await $({ stdio: 'inherit', nothrow: true })`${rotate}`;
+  await $({ stdio: 'inherit', nothrow: true, env: rotatorEnv })`${rotate}`;
 } finally {
   if (!cluster.reused) {
     step('Shutting the cluster down');
