@@ -19,7 +19,8 @@ mount -t tmpfs -o size=64m,mode=755 mtr-ns "$T"
 mkdir "$T/upper" "$T/work" "$T/root"
 mount -t overlay mtr-ns -o "lowerdir=/,upperdir=$T/upper,workdir=$T/work" "$T/root"
 mount --make-unbindable "$T"
-for m in $(awk '$5 == "/" { r = $1 } $5 != "/" && $2 == r { print $5 }' /proc/self/mountinfo); do
+awk '$5 == "/" { r = $1 } $5 != "/" && $2 == r { gsub(/\\\\040/, " ", $5); print $5 }' /proc/self/mountinfo |
+while IFS= read -r m; do
   case "$m" in "$T"|"$T"/*) continue ;; esac
   mount --rbind "$m" "$T/root$m"
 done
