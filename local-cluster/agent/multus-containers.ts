@@ -271,8 +271,7 @@ export class MultusContainers {
     const binds: Bind[] = [[dirs.cniConf, CONTAINER.cniConf], [dirs.cniBin, CONTAINER.cniBin], [r.saDir,
       CONTAINER.serviceAccount], [binDir, CONTAINER.multusBin]];
     if (program === 'v4-thick-daemon') binds.push(...this.#thickSetup(dirs, podDir, binDir));
-    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { scratch: dirs.scratch,
-      privateTmp: true });
+    const { command, args: argv } = inMountNamespace(binds, exe, exeArgs, { scratch: dirs.scratch, privateTmp: true });
     const env = this.#env(r, r.pod.spec?.containers?.[0]);
     const logs = path.join(this.#o.root, 'logs');
     mkdirSync(logs, { recursive: true });
