@@ -83,6 +83,8 @@ export class MultusContainers {
   readonly #custom: CustomObjectsApi;
   readonly #running = new Map<string, Running>();
   readonly #distroless = new Set<string>();
+  /** Set by stop(): the agent is shutting down, and no container starts again. */
+  #stopped = false;
 
   constructor(o: MultusContainersOptions) {
     this.#o = o;
@@ -93,7 +95,7 @@ export class MultusContainers {
   reconcile(pod: V1Pod): void {
     const meta = pod.metadata;
     const node = pod.spec?.nodeName;
-    if (!meta?.uid || !meta.name || !meta.namespace || !node || !this.#o.dirs(node)) return;
+    if (this.#stopped || !meta?.uid || !meta.name || !meta.namespace || !node || !this.#o.dirs(node)) return;
     if (meta.annotations?.['sim.mtr.local/image'] === 'distroless') void this.#makeDistroless(pod);
     if (meta.deletionTimestamp || pod.status?.phase !== 'Running') {
       if (meta.deletionTimestamp) this.forget(meta.uid);
@@ -147,6 +149,7 @@ export class MultusContainers {
 
   /** The agent's shutdown: every container stopped (SIGTERM to its process group, SIGKILL after `graceMs`). */
   async stop(graceMs = 3_000): Promise<void> {
+    this.#stopped = true;
     const children = [...this.#running.values()].flatMap((r) => (r.child ? [r.child] : []));
     for (const uid of [...this.#running.keys()]) this.forget(uid);
     const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;

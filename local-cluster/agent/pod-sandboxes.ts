@@ -36,6 +36,8 @@ export class PodSandboxes {
   readonly #dirs: (node: string) => NodeDirs | undefined;
   readonly #log: SandboxLog;
   readonly #pods = new Map<string, SandboxState>();
+  /** Set by stop(): the agent is shutting down, and no sandbox is made again. */
+  #stopped = false;
 
   constructor(kc: KubeConfig, root: string, dirs: (node: string) => NodeDirs | undefined, log: SandboxLog) {
     this.#root = root;
@@ -49,7 +51,7 @@ export class PodSandboxes {
   reconcile(pod: V1Pod): void {
     const meta = pod.metadata;
     const node = pod.spec?.nodeName;
-    if (!meta?.uid || !meta.name || !meta.namespace || !node || pod.spec?.hostNetwork) return;
+    if (this.#stopped || !meta?.uid || !meta.name || !meta.namespace || !node || pod.spec?.hostNetwork) return;
     if (!this.#dirs(node)) return;
     const annotation = meta.annotations?.[SANDBOX_ANNOTATION];
     let state = this.#pods.get(meta.uid);
@@ -97,6 +99,7 @@ export class PodSandboxes {
 
   /** The agent's shutdown: no more steps, and no network namespace left behind. */
   stop(): void {
+    this.#stopped = true;
     for (const s of this.#pods.values()) this.#clearTimer(s);
     this.#pods.clear();
     removeAllNetns(this.#root);
@@ -126,7 +129,10 @@ export class PodSandboxes {
       if (command === 'ADD') state.ref.netns = await addNetns(this.#root, state.ref.uid);
       if (command === 'DEL' && !state.ref.netns) state.ref.netns = existingNetns(this.#root, state.ref.uid);
       const out = await runCni(dirs, command, state.ref);
-      if (this.#pods.get(state.ref.uid) !== state) return;
+      if (this.#pods.get(state.ref.uid) !== state) {
+        if (this.#stopped) removeNetns(this.#root, state.ref.uid); // made while the agent was shutting down
+        return;
+      }
       const who = `${state.ref.namespace}/${state.ref.name} on ${state.node}`;
       if (out.ok) {
         const value = command === 'ADD' ? 'ready' : 'released';

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { repoRoot } from '../../../local-cluster/cluster.ts';
@@ -24,11 +24,12 @@ const offset = ('offset' in suiteOffset ? suiteOffset.offset : 0) + 8;
 /** The mount points the agent used to create on the host's root; none may appear. */
 const HOST_MOUNT_POINTS = [...Object.values(HOST), ...Object.values(CONTAINER), '/host'];
 
-function cli(command: 'up' | 'down', root: string): Promise<{ stdout: string; stderr: string }> {
+function cli(command: 'up' | 'down', root: string, nodes: number): Promise<{ stdout: string; stderr: string }> {
   return run(process.execPath, [path.join(repoRoot, 'local-cluster', 'cli.ts'), command], {
     cwd: repoRoot,
     timeout: 600_000,
-    env: { ...process.env, MTR_CLUSTER_DIR: root, MTR_CLUSTER_PORT_OFFSET: String(offset), CLUSTER_NODES: '2' },
+    env: { ...process.env, MTR_CLUSTER_DIR: root, MTR_CLUSTER_PORT_OFFSET: String(offset),
+      CLUSTER_NODES: String(nodes) },
   });
 }
 
@@ -39,32 +40,40 @@ function pod(name: string, node: string): V1Pod {
   };
 }
 
-test('cluster:down leaves no process, mount, network namespace, mount point or file of its cluster', async (t) => {
+/** A second cluster of `count` nodes in a temporary root, removed (down, then its directory) after the test. */
+async function secondCluster(t: TestContext, count: number) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mtr-leftovers-'));
-  const absentBefore = HOST_MOUNT_POINTS.filter((p) => !existsSync(p));
   t.after(async () => {
-    await cli('down', root).catch(() => undefined);
+    await cli('down', root, count).catch(() => undefined);
     rmSync(root, { recursive: true, force: true });
   });
-  await cli('up', root);
+  await cli('up', root, count);
   const kc = new KubeConfig();
   kc.loadFromFile(path.join(root, 'kubeconfig'));
-  const core = kc.makeApiClient(CoreV1Api);
   const nodes = readState(root)?.nodes ?? [];
-  assert.equal(nodes.length, 2);
+  assert.equal(nodes.length, count);
+  return { root, core: kc.makeApiClient(CoreV1Api), nodes };
+}
 
-  // Two pods per node, each Ready only after CNI ADD through Multus; then one per node deleted (CNI DEL).
-  const names = nodes.flatMap((node, i) => [`keep-${i}`, `gone-${i}`].map((name) => ({ name, node })));
-  for (const { name, node } of names) await core.createNamespacedPod({ namespace: 'default', body: pod(name, node) });
-  const ready = async () => {
-    const pods = (await core.listNamespacedPod({ namespace: 'default' })).items;
-    return names.every(({ name }) =>
-      pods.some((p) =>
+/** Creates the pods and waits until each is Ready: only after CNI ADD through Multus, in a network namespace. */
+async function createReady(core: CoreV1Api, pods: { name: string; node: string }[]): Promise<void> {
+  for (const { name, node } of pods) await core.createNamespacedPod({ namespace: 'default', body: pod(name, node) });
+  await waitFor('the pods to be Ready', async () => {
+    const items = (await core.listNamespacedPod({ namespace: 'default' })).items;
+    return pods.every(({ name }) =>
+      items.some((p) =>
         p.metadata?.name === name && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
       )
     );
-  };
-  await waitFor('the pods to be Ready', ready, 120_000, 250);
+  }, 120_000, 250);
+}
+
+test('cluster:down leaves no process, mount, network namespace, mount point or file of its cluster', async (t) => {
+  const absentBefore = HOST_MOUNT_POINTS.filter((p) => !existsSync(p));
+  const { root, core, nodes } = await secondCluster(t, 2);
+
+  // Two pods per node; then one per node deleted (CNI DEL).
+  await createReady(core, nodes.flatMap((node, i) => [`keep-${i}`, `gone-${i}`].map((name) => ({ name, node }))));
   const uids = new Map((await core.listNamespacedPod({ namespace: 'default' })).items
     .map((p) => [p.metadata?.name ?? '', p.metadata?.uid ?? '']));
   for (const i of nodes.keys()) await core.deleteNamespacedPod({ name: `gone-${i}`, namespace: 'default' });
@@ -92,7 +101,7 @@ test('cluster:down leaves no process, mount, network namespace, mount point or f
   assert.ok(orphans.length >= nodes.length, 'the Multus containers outlive the killed agent (down has work to do)');
 
   const started = Date.now();
-  const out = await cli('down', root);
+  const out = await cli('down', root, nodes.length);
   t.diagnostic(`cluster:down took ${((Date.now() - started) / 1000).toFixed(1)} s: ${out.stderr.trim()}`);
 
   assert.deepEqual(stillRunning(processes).map((p) => `${p.pid} ${p.command}`), [], 'no process of it runs');
@@ -106,4 +115,23 @@ test('cluster:down leaves no process, mount, network namespace, mount point or f
   assert.deepEqual(HOST_MOUNT_POINTS.filter((p) => absentBefore.includes(p) && existsSync(p)), [],
     'no mount point made on the host');
   assert.deepEqual(readdirSync(root), ['pki'], 'of its files, only pki/ (the CA and keys, reused by the next up)');
+});
+
+test("the node agent's shutdown stops its Multus containers and frees its pods' network namespaces", async (t) => {
+  const { root, core, nodes } = await secondCluster(t, 1);
+  await createReady(core, nodes.map((node) => ({ name: 'keep-0', node })));
+  const state = readState(root);
+  const agent = state?.processes.find((p) => p.name === 'node-agent');
+  assert.ok(agent && alive(agent.pid), 'the node agent runs');
+  assert.equal(readdirSync(path.join(root, 'netns')).length, 1, "the pod's network namespace is held");
+  assert.ok(readdirSync(path.join(root, 'pgroups')).length >= 1, 'a Multus container runs');
+  // Everything `up` started but the agent, with whatever those started (a kwok exec, say).
+  const others = new Set(processesOf(state?.processes.filter((p) => p !== agent).map((p) => p.pid) ?? [], undefined)
+    .map((p) => p.pid));
+
+  process.kill(agent.pid, 'SIGTERM');
+  await waitFor('the node agent to stop', () => !alive(agent.pid), 15_000, 50);
+  const left = processesOf([], root).filter((p) => !others.has(p.pid));
+  assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], 'no process of the agent outlives it');
+  assert.deepEqual(readdirSync(path.join(root, 'netns')), [], 'no network namespace record left');
 });

@@ -34,14 +34,18 @@ function command(pid: number): string {
   }
 }
 
-/** The processes in the trees under `roots`, and every process whose environment or command line names `root`. */
-export function processesOf(rootPids: readonly number[], root: string): ProcessId[] {
+/**
+ * The processes in the trees under `rootPids`, and (unless `root` is undefined) every process whose environment or
+ * command line names `root`.
+ */
+export function processesOf(rootPids: readonly number[], root: string | undefined): ProcessId[] {
   const all = pids().flatMap((pid) => {
     const s = stat(pid);
     return s ? [{ pid, ...s }] : [];
   });
   const picked = new Set<number>(rootPids.filter((pid) => all.some((p) => p.pid === pid)));
   for (const p of all) {
+    if (root === undefined) break;
     let env = '';
     try {
       env = readFileSync(`/proc/${p.pid}/environ`, 'latin1');
