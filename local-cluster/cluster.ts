@@ -271,7 +271,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   }
   if (existing) log('found a half-stopped cluster; stopping what is left of it first');
   // Whatever an earlier run of this root left (a killed `up` or agent, say) goes first: processes, mounts, files.
-  await down({ root, log: existing ? log : () => undefined });
+  await down({ root, log, quiet: true });
 
   const { bin, data, multus } = buildBinaries(log);
   const problem = await portProblem([
@@ -397,10 +397,12 @@ async function whileAlive<T>(p: ProcessRecord, root: string, work: Promise<T>): 
 
 /**
  * Stops the recorded processes, then removes everything else of this cluster (cluster-scope.ts): processes that
- * outlived them (Multus containers of a killed agent, say), mounts (the pods' network namespaces), per-run files.
- * `keepLogs` leaves <root>/logs, for a failed `up` to be read.
+ * outlived them (Multus containers and network namespace holders of a killed agent, say), mounts, per-run files.
+ * `keepLogs` leaves <root>/logs, for a failed `up` to be read; `quiet` says nothing when nothing was found.
  */
-export async function down(opts: { root?: string; log?: (m: string) => void; keepLogs?: boolean } = {}): Promise<void> {
+export async function down(
+  opts: { root?: string; log?: (m: string) => void; keepLogs?: boolean; quiet?: boolean } = {},
+): Promise<void> {
   const root = opts.root ?? defaultRoot;
   const log = opts.log ?? ((m: string) => process.stderr.write(`[cluster] ${m}\n`));
   const started = Date.now();
@@ -418,7 +420,7 @@ export async function down(opts: { root?: string; log?: (m: string) => void; kee
   const extra = [left.processes > 0 ? `stopped ${left.processes} more of its processes` : '',
     left.mounts > 0 ? `removed ${left.mounts} mounts` : ''].filter(Boolean);
   if (!state && extra.length === 0) {
-    log('no cluster is running here');
+    if (!opts.quiet) log('no cluster is running here');
     return;
   }
   log(`stopped ${state?.processes.length ?? 0} processes${extra.length > 0 ? `, then ${extra.join(', ')}` : ''}` +
