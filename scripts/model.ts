@@ -148,6 +148,20 @@ export interface PodFacts {
   createdAt: Millis;
   /** What limits the nodes the scheduler may put the pod's replacement on; absent when nothing does. */
   placement?: PlacementFacts;
+  /** The first container's waiting reason (ContainerCreating while its sandbox fails). */
+  waiting?: string;
+  /** The pod's last FailedCreatePodSandBox Event, when the scan found one (scan/sandbox-failures.ts). */
+  sandboxFailure?: SandboxFailure;
+}
+
+/** A kubelet FailedCreatePodSandBox Event: why the pod's network could not be set up. */
+export interface SandboxFailure {
+  message: string;
+  /** When it was last seen. */
+  at: Millis;
+  count: number;
+  /** The message names Multus's `Unauthorized`: the node's token was rejected during CNI ADD. */
+  unauthorized: boolean;
 }
 
 /** One nodeSelectorTerm: its requirements are ANDed. */
@@ -259,6 +273,11 @@ export interface PodVerdict {
   override?: string;
   /** Budgets that cover the pod. */
   pdbs?: string[];
+  /**
+   * Broken nodes (other than its own, schedulable) where the pod's replacement could land: it is evicted only once
+   * every one of them is repaired (scripts/plan/evict-limits.ts).
+   */
+  brokenTargets?: string[];
 }
 
 export interface NodeStep {
@@ -271,10 +290,30 @@ export interface NodeStep {
   /** Pods on the node that are not dependents under the --dependents policy: not in `pods`, only counted. */
   nonDependentPods?: number;
   /**
+   * A broken node (its token invalid or expired): repaired in this run's parallel waves whatever --max-nodes says;
+   * restarting its Multus pod disrupts nothing that is not broken already.
+   */
+  repair?: true;
+  /** Runs in a row whose step for this node failed, from the previous summary: such a node goes after the rest. */
+  failedRuns?: number;
+  /** What the outage did to the node's pods, by evidence (scripts/plan/outage-verdicts.ts). */
+  outage?: OutageVerdict[];
+  /**
    * Acted on ahead of --expiring-within by pacing (scripts/plan/pacing.ts): the token is still healthy, but the fleet
    * cannot wait. The executor rotates it if the token it finds is still the one planned (same expiry).
    */
   paced?: true;
+}
+
+/** What a rejected token did to one pod, and why: Multus reads its kubeconfig only during CNI ADD and DEL. */
+export interface OutageVerdict {
+  namespace: string;
+  name: string;
+  uid: string;
+  effect: 'stuck' | 'untouched' | 'waiting';
+  reason: string;
+  /** For a stuck pod: its last FailedCreatePodSandBox Event. */
+  sandboxFailure?: SandboxFailure;
 }
 
 export interface NodeDeferral {
@@ -292,6 +331,8 @@ export interface RestartPlan {
   deferred: NodeDeferral[];
   /** Nodes that need nothing, each with why. */
   skipped: NodeDeferral[];
+  /** Every broken node (invalid or expired token) found, planned or not: nothing is evicted toward one. */
+  broken?: string[];
   /** Plan-level advice, e.g. tokens that live shorter than the schedule can keep up with. */
   advisories: string[];
   /** How many nodes the fleet's expiry dates require of this run, and whether every deadline can be met. */
@@ -405,7 +446,27 @@ export interface NodeExecution {
   };
   tokenBefore?: TokenRef;
   tokenAfter?: TokenRef;
+  /** When the node's fresh token was proven (a repaired or rotated node). */
+  freshAt?: Millis;
+  /** The repair wave (1-based) of a broken node. */
+  wave?: number;
+  /** Runs in a row whose step for this node failed, this one included (0 when it did not fail). */
+  failedRuns?: number;
+  /** The pods that were stuck in ContainerCreating on the node, watched after the repair. */
+  stuckPods?: StuckPodRecovery[];
   pods: PodExecution[];
+}
+
+export interface StuckPodRecovery {
+  namespace: string;
+  name: string;
+  uid: string;
+  outcome: 'started' | 'not-started' | 'gone';
+  /** From the fresh token until the pod was seen Running. */
+  startedMs?: number;
+  reason: string;
+  /** A pod that did not start: its last sandbox Event. */
+  lastEvent?: string;
 }
 
 export interface LeaseInfo {

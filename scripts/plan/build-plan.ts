@@ -4,6 +4,8 @@ import type { Config } from '../config/config.ts';
 import type { MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts, PodFacts, RestartPlan,
   StatefulSetFacts, TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
+import { applyEvictLimits } from './evict-limits.ts';
+import { outageVerdicts } from './outage-verdicts.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
 import { shortLifetimeRefusal } from './short-lifetime.ts';
@@ -36,6 +38,8 @@ export interface PlanInput {
    * expiring nodes are planned (up to --max-nodes).
    */
   pacing?: PacingOptions;
+  /** Runs in a row each node's step failed (the previous summary): such nodes go after the rest. */
+  failedRuns?: ReadonlyMap<string, number>;
 }
 
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
@@ -47,12 +51,25 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** invalid and expired first, then expiring; within each, exp ascending (none first), then node, then Multus pod. */
-export function compareFindings(a: NodeFinding, b: NodeFinding): number {
+/** Whether the node is broken: its token is already rejected, so restarting its Multus pod disrupts nothing more. */
+export function isBroken(f: Pick<NodeFinding, 'class'>): boolean {
+  return URGENT.has(f.class);
+}
+
+/**
+ * invalid and expired first, then expiring; within each, nodes that failed in earlier runs last (fewest failures
+ * first), then exp ascending (none first), then node, then Multus pod.
+ */
+export function compareFindings(a: NodeFinding, b: NodeFinding, failedRuns?: ReadonlyMap<string, number>): number {
   const ga = URGENT.has(a.class) ? 0 : 1;
   const gb = URGENT.has(b.class) ? 0 : 1;
   if (ga !== gb) {
     return ga - gb;
+  }
+  const fa = failedRuns?.get(a.node) ?? 0;
+  const fb = failedRuns?.get(b.node) ?? 0;
+  if (fa !== fb) {
+    return fa - fb;
   }
   const ea = a.exp ?? Number.NEGATIVE_INFINITY;
   const eb = b.exp ?? Number.NEGATIVE_INFINITY;
@@ -119,17 +136,20 @@ export function buildPlan(input: PlanInput): RestartPlan {
       skipped.push(defer(f, f.reason));
     }
   }
-  actionable.sort(compareFindings);
+  const failedRuns = input.failedRuns;
+  actionable.sort((a, b) => compareFindings(a, b, failedRuns));
   skipped.sort((a, b) => cmp(a.node, b.node) || cmp(a.class, b.class) || cmp(a.reason, b.reason));
 
   const chosen: NodeFinding[] = [];
   const deferred: NodeDeferral[] = [];
   const planned = new Set<string>();
-  // Nodes whose grant is too short for the cadence are never restarted (./short-lifetime.ts): pacing counts without
-  // them, so that they do not pull healthy nodes forward in their place.
+  // Broken nodes are all repaired in this run, and nodes whose grant is too short for the cadence are never restarted
+  // (./short-lifetime.ts): pacing spreads only the preventive rotations, so neither pulls healthy nodes forward.
   const cadence = { expiringWithinMs: config.expiringWithinMs, intervalMs: config.scheduleIntervalMs };
   const pacing = input.pacing === undefined ? undefined
-    : pace(input.findings.filter((f) => shortLifetimeRefusal(f, cadence) === undefined), input.now, input.pacing);
+    : pace(input.findings.filter((f) => !isBroken(f) && shortLifetimeRefusal(f, cadence) === undefined), input.now,
+      input.pacing);
+  let preventive = 0;
   const capNote = pacing?.warning === undefined ? ''
     : `; pacing: ${pacing.shortfall} token(s) will expire before a run reaches them (see the plan's advisories)`;
   for (const f of actionable) {
@@ -138,24 +158,29 @@ export function buildPlan(input: PlanInput): RestartPlan {
       deferred.push(defer(f, why.reason, why.override));
     } else if (planned.has(f.node)) {
       deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
-    } else if (chosen.length >= config.maxNodes) {
-      deferred.push(defer(f, `cap of ${config.maxNodes} nodes per run reached${capNote}`, '--max-nodes'));
+    } else if (!isBroken(f) && preventive >= config.maxNodes) {
+      deferred.push(
+        defer(f, `cap of ${config.maxNodes} preventive rotations per run reached${capNote}`, '--max-nodes'),
+      );
     } else {
       chosen.push(f);
       planned.add(f.node);
+      if (!isBroken(f)) preventive += 1;
     }
   }
   // Pacing: healthy tokens that expire first join this run when later runs could not rotate the fleet in time.
   const paced = new Set<string>();
   if (pacing !== undefined) {
     const target = Math.min(pacing.dueThisRun, config.maxNodes);
-    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined).sort(compareFindings);
+    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined)
+      .sort((a, b) => compareFindings(a, b, failedRuns));
     for (const f of healthy) {
-      if (chosen.length >= target) break;
+      if (preventive >= target) break;
       if (planned.has(f.node) || blocker(f, nodes, multus, config) !== undefined) continue;
       chosen.push(f);
       planned.add(f.node);
       paced.add(f.node);
+      preventive += 1;
     }
   }
 
@@ -183,12 +208,10 @@ export function buildPlan(input: PlanInput): RestartPlan {
     : new Map(input.statefulSets.map((s) => [s.uid, s]));
 
   const steps: NodeStep[] = chosen.map((f) => {
+    const onNode = (podsByNode.get(f.node) ?? []).filter((p) => p.uid !== f.multusPod.uid);
     const dependents: PodFacts[] = [];
     let others = 0;
-    for (const p of podsByNode.get(f.node) ?? []) {
-      if (p.uid === f.multusPod.uid) {
-        continue;
-      }
+    for (const p of onNode) {
       if (isDependent(p, config.dependents)) {
         dependents.push(p);
       } else {
@@ -210,6 +233,12 @@ export function buildPlan(input: PlanInput): RestartPlan {
     if (f.exp !== undefined) {
       step.exp = f.exp;
     }
+    if (isBroken(f)) {
+      step.repair = true;
+      step.outage = outageVerdicts(onNode);
+    }
+    const streak = failedRuns?.get(f.node) ?? 0;
+    if (streak > 0) step.failedRuns = streak;
     if (paced.has(f.node) && pacing !== undefined) {
       step.paced = true;
       step.reason = `paced ahead of --expiring-within: ${f.reason}; ${pacing.tokens} token(s) of the fleet expire by ` +
@@ -221,7 +250,10 @@ export function buildPlan(input: PlanInput): RestartPlan {
     return step;
   });
 
-  const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])],
+  const broken = input.findings.filter(isBroken).map((f) => f.node).sort(cmp);
+  applyEvictLimits({ steps, maxNodes: config.maxNodes, broken, ...(nodes ? { nodes } : {}),
+    pods: new Map([...podsByNode.values()].flat().map((p) => [p.uid, p])) });
+  const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])], broken,
     skipped: paced.size === 0 ? skipped : skipped.filter((d) => !paced.has(d.node)) };
   if (pacing !== undefined) {
     plan.pacing = { ...pacing, pulledForward: paced.size };

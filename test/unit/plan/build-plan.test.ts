@@ -30,16 +30,30 @@ describe('buildPlan: node order', () => {
       ['i0', 'ia', 'ib', 'x1', 'x2', 'i1', 'e0', 'e2', 'e1'],
     );
   });
-  it('caps at maxNodes and defers the rest, in the same order, with the flag', () => {
-    const p = plan({ findings, config: { ...config, maxNodes: 4 } });
+  it('repairs every broken node whatever --max-nodes says; the cap limits preventive rotations, in order', () => {
+    const p = plan({ findings, config: { ...config, maxNodes: 2 } });
     assert.deepEqual(
-      p.steps.map((s) => s.node),
-      ['i0', 'ia', 'ib', 'x1'],
+      p.steps.map((s) => [s.node, s.repair === true]),
+      [['i0', true], ['ia', true], ['ib', true], ['x1', true], ['x2', true], ['i1', true], ['e0', false], ['e2',
+        false]],
     );
     assert.deepEqual(
       p.deferred.map((d) => [d.node, d.reason, d.override]),
-      ['x2', 'i1', 'e0', 'e2', 'e1'].map((n) => [n, 'cap of 4 nodes per run reached', '--max-nodes']),
+      [['e1', 'cap of 2 preventive rotations per run reached', '--max-nodes']],
     );
+    assert.deepEqual(p.broken, ['i0', 'i1', 'ia', 'ib', 'x1', 'x2']);
+  });
+  it('puts nodes that failed in earlier runs after the rest, fewest failures first, broken and preventive alike', () => {
+    const failedRuns = new Map([['i0', 3], ['ia', 1], ['e0', 1]]);
+    const p = plan({ findings, failedRuns });
+    assert.deepEqual(
+      p.steps.map((s) => s.node),
+      ['ib', 'x1', 'x2', 'i1', 'ia', 'i0', 'e2', 'e1', 'e0'],
+    );
+    assert.deepEqual(p.steps.filter((s) => s.failedRuns).map((s) => [s.node, s.failedRuns]), [['ia', 1], ['i0', 3], [
+      'e0',
+      1,
+    ]]);
   });
   it('is deterministic whatever the input order', () => {
     const base = plan({ findings, config: { ...config, maxNodes: 5 } });
@@ -70,14 +84,13 @@ describe('buildPlan: deferred and skipped', () => {
     });
     assert.deepEqual(
       p.steps.map((s) => s.node),
-      ['c'],
+      ['c', 'd'],
     );
     assert.deepEqual(
       p.deferred.map((d) => [d.node, d.reason]),
       [
         ['a', 'node a is NotReady; its pods could not start again until it recovers'],
         ['b', 'node b was not found; nothing is restarted on a node that may be gone'],
-        ['d', 'cap of 1 nodes per run reached'],
       ],
     );
     assert.equal(p.deferred[0]?.override, undefined);

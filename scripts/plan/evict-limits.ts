@@ -1,0 +1,64 @@
+// Two limits on evictions, applied to the pod verdicts once every step is planned. Pure.
+//   - --max-nodes limits the nodes whose workloads are evicted: broken nodes are all repaired, but only the first
+//     --max-nodes steps (plan order) evict anything; the others' restartable pods are skipped, with the flag.
+//   - Repair first, evict after: a pod's replacement must not land on a node that is still broken, where it could not
+//     start. Each restartable pod carries the broken, schedulable nodes (not its own) it fits; the executor evicts it
+//     only once every one of them is repaired, and the planner refuses it now when one of them is not planned.
+import type { NodeFacts, NodeStep, PodFacts, PodVerdict } from '../model.ts';
+import { fits } from './placement.ts';
+
+export interface EvictLimitsInput {
+  steps: NodeStep[];
+  maxNodes: number;
+  /** The pods of the planned nodes, by UID (for their placement). */
+  pods: ReadonlyMap<string, PodFacts>;
+  /** Broken nodes found (planned or not). */
+  broken: readonly string[];
+  nodes?: ReadonlyMap<string, NodeFacts>;
+}
+
+/** The broken, Ready, schedulable nodes other than the pod's own where its replacement could land. */
+export function brokenTargets(pod: PodFacts, broken: readonly NodeFacts[]): string[] {
+  return broken.filter((n) => n.name !== pod.nodeName && n.ready && !n.unschedulable && fits(pod, n))
+    .map((n) => n.name);
+}
+
+function skip(v: PodVerdict, reason: string, override?: string): PodVerdict {
+  const { brokenTargets: _, ...rest } = v;
+  return { ...rest, action: 'skip', reason, ...(override ? { override } : {}) };
+}
+
+export function applyEvictLimits(input: EvictLimitsInput): void {
+  const planned = new Set(input.steps.map((s) => s.node));
+  const broken = input.nodes === undefined ? []
+    : input.broken.flatMap((b) => {
+      const n = input.nodes?.get(b);
+      return n ? [n] : [];
+    });
+  let evicting = 0;
+  for (const step of input.steps) {
+    if (!step.pods.some((v) => v.action === 'restart')) continue;
+    if (evicting >= input.maxNodes) {
+      step.pods = step.pods.map((v) =>
+        v.action !== 'restart' ? v
+          : skip(v, `not evicted: the cap of ${input.maxNodes} nodes whose workloads are evicted per run is reached ` +
+            '(the token is repaired all the same; a later run may evict it)', '--max-nodes')
+      );
+      continue;
+    }
+    evicting += 1;
+    step.pods = step.pods.map((v) => {
+      const pod = input.pods.get(v.uid);
+      if (v.action !== 'restart' || pod === undefined) return v;
+      const targets = brokenTargets(pod, broken);
+      if (targets.length === 0) return v;
+      const unplanned = targets.filter((t) => !planned.has(t));
+      if (unplanned.length > 0) {
+        return skip(v, `not evicted: its replacement could land on broken node(s) ${unplanned.slice(0, 3).join(', ')}` +
+          `${unplanned.length > 3 ? ` and ${unplanned.length - 3} more` : ''} that this run does not repair, where ` +
+          'it could not start; repair first, evict after');
+      }
+      return { ...v, brokenTargets: targets };
+    });
+  }
+}
