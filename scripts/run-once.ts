@@ -12,16 +12,18 @@ import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
-import { ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding,
+import { ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding, type PodFacts,
   type RestartPlan, type RunInfo } from './model.ts';
-import { buildPlan } from './plan/build-plan.ts';
+import { buildPlan, isBroken } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
+import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns } from './report/failure-streaks.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
 import { scanStatefulSets } from './scan/statefulsets.ts';
+import { sandboxFailuresByPod, withSandboxFailures } from './scan/sandbox-failures.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
@@ -30,6 +32,8 @@ export interface RunDeps {
   reader: ClusterReader;
   /** Writes the summary ConfigMap, or the facts one (read-modify-write). */
   writeSummary: (namespace: string, name: string, build: BuildData, component?: ConfigMapComponent) => Promise<void>;
+  /** Reads the summary ConfigMap's data before planning: the memory between runs (failure streaks). */
+  readSummary?: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
   /** Pushes the run's metrics (when --pushgateway is set). */
   pushMetrics?: (url: string, body: string) => Promise<void>;
   via: 'local' | 'in-cluster';
@@ -100,7 +104,10 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   };
   const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit); // scan/reread.ts
-  const scanned = await scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() });
+  const [scanned, failedRuns] = await Promise.all([
+    scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() }),
+    previousFailures(deps),
+  ]);
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
     classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs })
@@ -118,6 +125,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     now: judgedAt,
     advisories: lifetimeAdvisories(findings, { expiringWithinMs: config.expiringWithinMs,
       intervalMs: config.scheduleIntervalMs }),
+    failedRuns,
     pacing: { intervalMs: config.scheduleIntervalMs, nodeTimeMs: config.nodeTimeMs, runDeadlineMs: config.runDeadlineMs,
       maxNodes: config.maxNodes, marginMs: config.expiringWithinMs, window: config.window },
   };
@@ -129,7 +137,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length, nodes: planned.size });
 
   // On a cordoned node, a pod whose volume is local can only come back there: look its claims' volumes up.
-  const pods = await resolveClaimAffinity(reader, workloads.pods, scanned.context.nodeFacts);
+  const warnings = [...scanned.warnings];
+  const pods = await stuckEvidence(reader,
+    await resolveClaimAffinity(reader, workloads.pods, scanned.context.nodeFacts), findings, warnings, emit);
   // A StatefulSet with a pending revision would bring an evicted pod back changed: read the dependents' sets.
   const statefulSets = await scanStatefulSets(reader, pods);
   const plan = buildPlan({ ...planInput, pods, pdbs: workloads.pdbs, statefulSets });
@@ -141,7 +151,6 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
 
-  const warnings = [...scanned.warnings];
   const interrupt = deps.signal ?? new AbortController().signal;
   let execution: ExecutionReport | undefined;
   let leaseHeld = false;
@@ -167,6 +176,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason };
       }
     }
+  }
+  const failuresNow = nextFailedRuns(failedRuns, execution, declined ? 'dry-run' : config.mode);
+  if (execution) {
+    execution = { ...execution, nodes: execution.nodes.map((n) =>
+      n.outcome === 'failed' ? { ...n, failedRuns: failuresNow.get(n.node) ?? 1 } : n
+    ) };
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
   let exitCode: number = failedToAct ??
@@ -216,6 +231,39 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
       leaseHeld }) : undefined;
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
+}
+
+/** Runs in a row each node failed, from the previous summary; none when it cannot be read (a warning is not needed:
+ * the summary write that follows says what is wrong with the ConfigMap). */
+async function previousFailures(deps: RunDeps): Promise<Map<string, number>> {
+  if (!deps.readSummary) return new Map();
+  try {
+    return readFailedRuns((await deps.readSummary(deps.config.summaryNamespace, deps.config.summaryName))?.[
+      FAILED_RUNS_KEY
+    ]);
+  } catch {
+    return new Map();
+  }
+}
+
+/**
+ * When a node is broken, which of its pods the rejected token keeps in ContainerCreating: the kubelet's
+ * FailedCreatePodSandBox Events, one list by reason. Nothing is listed when no node is broken; a list that fails is a
+ * warning (the pods are then not known to be stuck), never fatal.
+ */
+async function stuckEvidence(reader: ClusterReader, pods: PodFacts[], findings: readonly NodeFinding[],
+  warnings: string[], emit: Emit): Promise<PodFacts[]> {
+  if (!reader.listSandboxFailures || !findings.some(isBroken) || !pods.some((p) => p.phase === 'Pending')) return pods;
+  try {
+    return withSandboxFailures(pods, sandboxFailuresByPod(await reader.listSandboxFailures()));
+  } catch (err) {
+    const message =
+      `could not list FailedCreatePodSandBox Events (${describeError(err)}): pods stuck by the rejected ` +
+      'token are not told apart; grant list on events (rbac.yaml)';
+    warnings.push(message);
+    emit({ type: 'warning', message });
+    return pods;
+  }
 }
 
 /**

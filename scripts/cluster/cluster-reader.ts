@@ -2,8 +2,8 @@
 // use the in-memory fake of the same interface in test/unit/support/fake-cluster.ts. Raw API objects stop here or in
 // scan/to-facts.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, CoreV1Api, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node, type V1Pod,
-  type V1PodDisruptionBudget, type V1StatefulSet, type V1TokenReview } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type CoreV1Event, OpenidApi, PolicyV1Api, WellKnownApi, type KubeConfig, type V1Node,
+  type V1Pod, type V1PodDisruptionBudget, type V1StatefulSet, type V1TokenReview } from '@kubernetes/client-node';
 import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
@@ -46,6 +46,11 @@ export interface ClusterReader {
   serviceAccountUid(namespace: string, name: string): Promise<string | undefined>;
   /** A ConfigMap's data (the facts of the last reads); undefined when it does not exist. Optional: none, no reuse. */
   configMapData?(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /**
+   * The kubelet's FailedCreatePodSandBox Events, cluster-wide (one list by reason; `involvedObject.name` narrows it to
+   * one pod). Optional: without it, no pod is known to be stuck by a rejected token.
+   */
+  listSandboxFailures?(opts?: { namespace?: string; pod?: string }): Promise<CoreV1Event[]>;
 }
 
 const PAGE = 500;
@@ -78,6 +83,12 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
     },
     listPdbs() {
       return paged((cont) => policy.listPodDisruptionBudgetForAllNamespaces({ limit: PAGE, _continue: cont }));
+    },
+    listSandboxFailures(opts = {}) {
+      const fieldSelector = `reason=FailedCreatePodSandBox${opts.pod ? `,involvedObject.name=${opts.pod}` : ''}`;
+      const path = opts.namespace ? `/api/v1/namespaces/${encodeURIComponent(opts.namespace)}/events`
+        : '/api/v1/events';
+      return paged((cont) => raw<CoreV1Event>(path, { fieldSelector, limit: PAGE, continue: cont }));
     },
     async claimNodeTerms(namespace, claim) {
       try {

@@ -7,7 +7,7 @@ import type { RunMode } from '../model.ts';
 export type DependentsPolicy =
   | 'secondary-networks' // pods with the k8s.v1.cni.cncf.io/networks annotation (default)
   | 'all' // every pod on the pod network
-  | 'none'; // restart only the Multus pod
+  | 'none'; // restart only the Multus pod (default): a Running pod does not need the token, a stuck one retries
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
@@ -79,6 +79,8 @@ export interface Config {
   restartKinds: readonly string[];
 
   // acting (part 2)
+  /** Broken nodes whose Multus pods are restarted at once, in each repair wave. */
+  repairWaveSize: number;
   stepTimeoutMs: number;
   runDeadlineMs: number;
   onFailure: FailurePolicy;
@@ -112,10 +114,11 @@ export const DEFAULTS = {
   expiringWithinMs: 24 * 3600_000,
   maxNodes: 10,
   scheduleIntervalMs: 3600_000,
-  dependents: 'secondary-networks',
+  dependents: 'none',
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
   restartKinds: ['ReplicaSet', 'StatefulSet'],
+  repairWaveSize: 100,
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',

@@ -1,6 +1,9 @@
 // Walks the plan in two passes, so that replacements can land. First, every planned node's Multus pod is restarted
-// and its fresh token proven, node by node in plan order; only then are dependents evicted, node by node. Evicting
-// earlier could push a replacement onto another planned node that is still broken, where it cannot start.
+// and its fresh token proven: the broken nodes in parallel waves of --repair-wave-size (each wave proven fresh before
+// the next starts; a wave in which most nodes fail stops the run; a single failing node never stops it), then the
+// preventive rotations node by node in plan order. Only then are dependents evicted, node by node, and none toward a
+// node that is still broken: evicting earlier could push a replacement onto a broken node, where it cannot start.
+// Meanwhile the pods the outage kept in ContainerCreating are watched until they start (stuck-pods.ts).
 // Before each node of each pass it checks the gates — the signal (SIGTERM, lost lease), the run's deadline (a node is
 // only started if its step timeout fits before it), the maintenance window — and after a failed node it stops unless
 // --on-failure continue. A Multus pod that does not come back stops the run whatever --on-failure says. An
@@ -9,9 +12,12 @@
 import { windowContains } from '../config/maintenance-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
+import { holdBackTowardBroken } from '../plan/evict-limits.ts';
+import { planWaves, waveStopsRun } from '../plan/waves.ts';
 import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus,
   type MultusPhase } from './restart-node.ts';
 import type { StepDeps } from './step-deps.ts';
+import { stuckPodWatcher } from './stuck-pods.ts';
 
 export interface ExecuteOptions {
   /** Epoch ms after which no node is started (the run's --deadline from its start). */
@@ -53,39 +59,76 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
     deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
       ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
     if (deps.signal.aborted) stoppedBecause ??= String(deps.signal.reason ?? 'stopped');
-    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop') {
+    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop' && !step.repair) {
+      // A broken node that fails is reported and never blocks the others: only a wave that mostly fails stops the run.
       stoppedBecause ??= `node ${step.node} failed and --on-failure is stop`;
     }
   };
-
-  // Pass 1: every node's Multus pod, each new token proven fresh.
+  const stuck = stuckPodWatcher(deps);
   const fresh: { i: number; step: NodeStep; phase: Extract<MultusPhase, { kind: 'fresh' }> }[] = [];
+  const multus = async (i: number, step: NodeStep): Promise<MultusPhase> => {
+    deps.emit({ type: 'node-started', node: step.node, index: i + 1, of: plan.steps.length });
+    try {
+      return await restartMultus(step, deps);
+    } catch (err) {
+      const reason = unexpected(err);
+      return { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
+        execution: { node: step.node, outcome: 'failed', reason, pods: podsNotStarted(step, reason) } };
+    }
+  };
+  const settle = (i: number, step: NodeStep, phase: MultusPhase, wave?: number): boolean => {
+    if (phase.kind === 'fresh') {
+      fresh.push({ i, step, phase });
+      if (phase.freshAt !== undefined) stuck.add(step, phase.freshAt);
+      return true;
+    }
+    nodes[i] = wave === undefined ? phase.execution : { ...phase.execution, wave };
+    if (phase.stopRun && !step.repair) stoppedBecause ??= phase.stopRun;
+    afterNode(step, phase.execution);
+    return phase.execution.outcome !== 'failed';
+  };
+
+  // Pass 1a: the broken nodes, in parallel waves, each wave's tokens proven fresh before the next.
+  const waves = planWaves(plan.steps, deps.config.repairWaveSize);
+  const waveOf = new Map<number, number>();
+  for (const [w, wave] of waves.entries()) {
+    stoppedBecause ??= gate(deps, deps.now(), opts);
+    if (stoppedBecause) {
+      for (const i of wave) nodes[i] = notStarted(plan.steps[i] as NodeStep, `not started: ${stoppedBecause}`);
+      continue;
+    }
+    const waveStarted = deps.now();
+    deps.emit({ type: 'wave-started', wave: w + 1, of: waves.length, nodes: wave.length });
+    const phases = await Promise.all(wave.map((i) => multus(i, plan.steps[i] as NodeStep)));
+    let failed = 0;
+    for (const [k, i] of wave.entries()) {
+      waveOf.set(i, w + 1);
+      const phase = phases[k] as MultusPhase;
+      if (!settle(i, plan.steps[i] as NodeStep, phase, w + 1)) failed += 1;
+    }
+    deps.emit({ type: 'wave-finished', wave: w + 1, nodes: wave.length, failed, ms: deps.now() - waveStarted });
+    if (waveStopsRun(wave.length, failed)) {
+      stoppedBecause ??= `${failed} of the ${wave.length} broken nodes of repair wave ${w + 1} failed: a fault ` +
+        'common to them (an image that cannot be pulled, a broken DaemonSet) is likely; nothing more is restarted';
+    }
+  }
+
+  // Pass 1b: preventive rotations, node by node, paced as before.
   for (const [i, step] of plan.steps.entries()) {
+    if (step.repair) continue;
     stoppedBecause ??= gate(deps, deps.now(), opts);
     if (stoppedBecause) {
       nodes[i] = notStarted(step, `not started: ${stoppedBecause}`);
       continue;
     }
-    deps.emit({ type: 'node-started', node: step.node, index: i + 1, of: plan.steps.length });
-    let phase: MultusPhase;
-    try {
-      phase = await restartMultus(step, deps);
-    } catch (err) {
-      const reason = unexpected(err);
-      phase = { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
-        execution: { node: step.node, outcome: 'failed', reason, pods: podsNotStarted(step, reason) } };
-    }
-    if (phase.kind === 'fresh') {
-      fresh.push({ i, step, phase });
-      continue;
-    }
-    nodes[i] = phase.execution;
-    if (phase.stopRun) stoppedBecause ??= phase.stopRun;
-    afterNode(step, phase.execution);
+    settle(i, step, await multus(i, step));
   }
 
-  // Pass 2: the dependents of every node whose token is fresh.
-  for (const { i, step, phase } of fresh) {
+  // Pass 2: the dependents of every node whose token is fresh; none toward a node that is still broken.
+  const repaired = new Set(fresh.map((f) => f.step.node));
+  fresh.sort((a, b) => a.i - b.i);
+  for (const { i, step: planned, phase } of fresh) {
+    const step = holdBackTowardBroken(planned, repaired);
     // The deadline and the window were checked for this node in pass 1; the signal and a failure since are not.
     const why = stoppedBecause ?? (deps.signal.aborted ? String(deps.signal.reason ?? 'stopped') : undefined) ??
       (phase.dryRun === undefined ? gate(deps, deps.now(), opts) : undefined);
@@ -104,6 +147,14 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
       nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, reason, pods), reason);
     }
     afterNode(step, nodes[i]);
+  }
+  const recovered = await stuck.finish();
+  for (const [i, n] of nodes.entries()) {
+    const wave = waveOf.get(i);
+    const pods = recovered.get(n.node);
+    if (wave !== undefined || pods !== undefined) {
+      nodes[i] = { ...n, ...(wave !== undefined ? { wave } : {}), ...(pods ? { stuckPods: pods } : {}) };
+    }
   }
   if (stoppedBecause) deps.emit({ type: 'execution-stopped', reason: stoppedBecause });
   return { mode: deps.config.mode, startedAt, finishedAt: deps.now(), nodes,

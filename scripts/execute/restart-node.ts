@@ -29,7 +29,8 @@ const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at t
 /** After restartMultus: either the node is finished (skipped, refused, failed), or its token is fresh. */
 export type MultusPhase =
   | { kind: 'done'; execution: NodeExecution; /** Why nothing more may be started in this run. */ stopRun?: string }
-  | { kind: 'fresh'; startedAt: number; tokenBefore: TokenRef; tokenAfter?: TokenRef;
+  | { kind: 'fresh'; startedAt: number; tokenBefore: TokenRef; tokenAfter?: TokenRef; /** Token proven. */
+    freshAt?: number;
     multus?: NonNullable<NodeExecution['multus']>; /** --server-dry-run: what the API server said of the delete. */
     dryRun?: string };
 
@@ -147,7 +148,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   }
   const tokenMs = deps.now() - readyAt;
   deps.emit({ type: 'token-fresh', node: step.node, fingerprint: after.fingerprint ?? '', tokenMs });
-  return { kind: 'fresh', startedAt, tokenBefore, tokenAfter, multus: { ...multus, tokenMs } };
+  return { kind: 'fresh', startedAt, tokenBefore, tokenAfter, freshAt: deps.now(), multus: { ...multus, tokenMs } };
 }
 
 /**
@@ -199,7 +200,7 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
   pods: PodExecution[], why?: string): Promise<NodeExecution> {
   const base = { node: step.node, startedAt: phase.startedAt, finishedAt: deps.now(), tokenBefore: phase.tokenBefore,
     ...(phase.tokenAfter ? { tokenAfter: phase.tokenAfter } : {}), ...(phase.multus ? { multus: phase.multus } : {}),
-    pods };
+    ...(phase.freshAt !== undefined ? { freshAt: phase.freshAt } : {}), pods };
   if (phase.dryRun !== undefined) return { ...base, outcome: 'dry-run', reason: phase.dryRun };
   const troubled = pods.filter((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
   // A pod that failed (its replacement not Ready in time) fails the node: --on-failure stop ends the run.

@@ -19,6 +19,8 @@ export type RunEvent =
   | { type: 'lease-held'; namespace: string; name: string; heldBy: string; since?: string }
   | { type: 'lease-released'; namespace: string; name: string }
   | { type: 'node-started'; node: string; index: number; of: number }
+  | { type: 'wave-started'; wave: number; of: number; nodes: number }
+  | { type: 'wave-finished'; wave: number; nodes: number; failed: number; ms: number }
   | { type: 'multus-restarted'; node: string; oldPod: string; newPod: string; readyMs: number }
   | { type: 'token-fresh'; node: string; fingerprint: string; tokenMs: number }
   | { type: 'pod-evicted'; namespace: string; name: string; node: string; attempts: number }

@@ -63,6 +63,11 @@ function text(e: RunEvent): string {
       return `lease ${e.namespace}/${e.name} released`;
     case 'node-started':
       return `[${e.index}/${e.of}] ${e.node}: starting`;
+    case 'wave-started':
+      return `repair wave ${e.wave}/${e.of}: restarting Multus on ${e.nodes} broken node(s) at once`;
+    case 'wave-finished':
+      return `repair wave ${e.wave}: ${e.nodes - e.failed} of ${e.nodes} node(s) fresh, ${e.failed} failed, ` +
+        `in ${(e.ms / 1000).toFixed(1)} s`;
     case 'multus-restarted':
       return `${e.node}: Multus pod ${e.oldPod} → ${e.newPod}, Ready after ${e.readyMs} ms`;
     case 'token-fresh':

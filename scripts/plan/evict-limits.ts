@@ -62,3 +62,18 @@ export function applyEvictLimits(input: EvictLimitsInput): void {
     });
   }
 }
+
+/**
+ * The step as the executor runs its evictions: a pod whose replacement could land on a broken node that this run did
+ * not repair (its repair failed, or was not reached) is not evicted. Pure.
+ */
+export function holdBackTowardBroken(step: NodeStep, repaired: ReadonlySet<string>): NodeStep {
+  if (!step.pods.some((v) => v.action === 'restart' && v.brokenTargets?.some((n) => !repaired.has(n)))) return step;
+  return { ...step, pods: step.pods.map((v) => {
+    const still = v.action === 'restart' ? (v.brokenTargets ?? []).filter((n) => !repaired.has(n)) : [];
+    return still.length === 0 ? v
+      : skip(v, `not evicted: its replacement could land on broken node(s) ${still.slice(0, 3).join(', ')}` +
+        `${still.length > 3 ? ` and ${still.length - 3} more` : ''} whose repair did not succeed in this run, where ` +
+        'it could not start; repair first, evict after');
+  }) };
+}

@@ -4,6 +4,7 @@
 // summary-history.ts, and the trimming that keeps it under a ConfigMap's size fit-summary.ts.
 import { stringify } from 'yaml';
 import type { ExecutionReport, NodeFinding, ReadCounts, RestartPlan, RunInfo } from '../model.ts';
+import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns, renderFailedRuns } from './failure-streaks.ts';
 import { fitSummary, type Shape } from './fit-summary.ts';
 import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
 import { historyEntry, readHistory } from './summary-history.ts';
@@ -46,6 +47,9 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
       .map(([k, n]) => `${k}=${n}`)
       .join(','),
     ...(input.reads === undefined ? {} : { 'nodes-read': String(input.reads.read) }),
+    [FAILED_RUNS_KEY]: renderFailedRuns(
+      nextFailedRuns(readFailedRuns(input.previous?.[FAILED_RUNS_KEY]), execution, run.mode),
+    ),
   };
 
   // summary.yaml is its body (memoised: rendering thousands of nodes is the expensive part) followed by the notes on

@@ -89,7 +89,13 @@ export function toPodFacts(pod: V1Pod): PodFacts {
     deleting: Boolean(pod.metadata?.deletionTimestamp),
     createdAt: time(pod.metadata?.creationTimestamp),
     ...withPlacement(pod),
+    ...withWaiting(pod),
   };
+}
+
+function withWaiting(pod: V1Pod): { waiting?: string } {
+  const waiting = pod.status?.containerStatuses?.[0]?.state?.waiting?.reason;
+  return waiting ? { waiting } : {};
 }
 
 function withPlacement(pod: V1Pod): { placement?: PlacementFacts } {

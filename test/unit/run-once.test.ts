@@ -14,6 +14,7 @@ function deps(c: FakeCluster, config: Partial<Config> = {}) {
     reader: c.reader,
     writer: c.writer,
     writeSummary: c.writeSummary,
+    readSummary: c.readSummary,
     via: 'local' as const,
     identity: 'test',
     now: c.now,
@@ -32,7 +33,7 @@ test('an error thrown half-way through a node: the summary records the pod alrea
   c.fail('evict', new TypeError("Cannot read properties of undefined (reading 'status')"), {
     target: `apps/${second}`,
   });
-  const result = await runOnce(deps(c));
+  const result = await runOnce(deps(c, { dependents: 'secondary-networks' }));
   assert.equal(result.exitCode, 6);
   const node = result.execution?.nodes[0];
   assert.equal(node?.outcome, 'failed');
@@ -89,14 +90,39 @@ test('a dry run changes nothing and takes no lease, writes the summary, and exit
   assert.equal(c.summaryWrites, 1);
 });
 
-test('--execute rotates the node and its dependents, writes the summary, releases the lease: exit 0', async () => {
+test('--execute rotates the node and its dependents (--dependents secondary-networks), writes the summary, releases the lease: exit 0', async () => {
   const c = expiredNode();
-  const result = await runOnce(deps(c));
+  const result = await runOnce(deps(c, { dependents: 'secondary-networks' }));
   assert.equal(result.exitCode, 0, result.outcome);
   assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
   assert.deepEqual(changes(c).map((x) => x.split(' ')[0]), ['delete', 'evict']);
   assert.equal(c.summary?.['exit-code'], '0');
   assert.equal(c.lease()?.spec?.holderIdentity, undefined, 'released');
+});
+
+test('by default (--dependents none), the node is repaired and no pod is evicted', async () => {
+  const c = expiredNode();
+  const result = await runOnce(deps(c));
+  assert.equal(result.exitCode, 0, result.outcome);
+  assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
+  assert.deepEqual(changes(c).map((x) => x.split(' ')[0]), ['delete']);
+});
+
+test('every broken node is repaired in one run whatever --max-nodes says, in parallel waves', async () => {
+  const c = new FakeCluster();
+  for (const n of ['node-a', 'node-b', 'node-c', 'node-d', 'node-e']) c.addNode(n, { tokenExpiresInMs: -HOUR });
+  const emitted: RunEvent[] = [];
+  const result = await runOnce({ ...deps(c, { maxNodes: 1, repairWaveSize: 2 }), emit: (e) => emitted.push(e) });
+  assert.equal(result.exitCode, 0, result.outcome);
+  assert.deepEqual(result.execution?.nodes.map((n) => [n.node, n.outcome, n.wave]), [
+    ['node-a', 'rotated', 1],
+    ['node-b', 'rotated', 1],
+    ['node-c', 'rotated', 2],
+    ['node-d', 'rotated', 2],
+    ['node-e', 'rotated', 3],
+  ]);
+  assert.deepEqual(emitted.filter((e) => e.type === 'wave-finished').map((e) => e.type === 'wave-finished' && e.nodes),
+    [2, 2, 1]);
 });
 
 test('nothing to rotate: --execute takes no lease and exits 0', async () => {
@@ -133,7 +159,8 @@ test('SIGTERM while acting: the next node is not started, the lease is released,
   c.addNode('node-b', { tokenExpiresInMs: -HOUR });
   const sigterm = new AbortController();
   c.after(1000, () => sigterm.abort('interrupted by SIGTERM')); // while node-a's new Multus pod is starting
-  const result = await runOnce({ ...deps(c), signal: sigterm.signal });
+  // Waves of one: the second broken node would be the next wave.
+  const result = await runOnce({ ...deps(c, { repairWaveSize: 1 }), signal: sigterm.signal });
   assert.equal(result.exitCode, 130);
   assert.deepEqual(result.execution?.nodes.map((n) => n.outcome), ['failed', 'not-started']);
   assert.equal(changes(c).length, 1, "only node-a's Multus pod was deleted");
@@ -145,7 +172,7 @@ test('the lease taken over mid-run: acting stops at the next renewal, the next n
   const c = expiredNode();
   c.addNode('node-b', { tokenExpiresInMs: -HOUR });
   let held: LeaseHandle | undefined;
-  const base = deps(c);
+  const base = deps(c, { repairWaveSize: 1 });
   c.after(1000, (x) => { // another run takes the lease; this run's next renewal finds out
     x.setLease({ holder: 'usurper', renewTime: x.now() });
     void held?.renew();

@@ -575,6 +575,11 @@ export class FakeCluster {
 
   // ── the summary ConfigMap ──
 
+  /** RunDeps.readSummary (scripted summary.read failures are left for writeSummary). */
+  readonly readSummary = async (): Promise<Record<string, string> | undefined> => {
+    return this.summary && { ...this.summary };
+  };
+
   /** RunDeps.writeSummary: read, build, write; scripted 409s are retried like upsertSummary does (5 attempts). */
   readonly writeSummary = async (_namespace: string, name: string, build: BuildData): Promise<void> => {
     if (name.endsWith('-facts')) { // the facts of the last reads (scan/known-store.ts): a ConfigMap of their own

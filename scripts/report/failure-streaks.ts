@@ -1,0 +1,40 @@
+// How many runs in a row each node's step failed: the summary's `failed-runs.yaml` is the memory between runs. A node
+// that failed last time is planned after the rest (plan/build-plan.ts), so that it never blocks the fleet; the count
+// is in the summary and in a metric to alert on. Pure.
+import { parseDocument, stringify } from 'yaml';
+import type { ExecutionReport, RunMode } from '../model.ts';
+
+export const FAILED_RUNS_KEY = 'failed-runs.yaml';
+
+/** The previous summary's counts; anything malformed is dropped (a person may have edited the ConfigMap). */
+export function readFailedRuns(text: string | undefined): Map<string, number> {
+  const counts = new Map<string, number>();
+  if (!text) return counts;
+  const doc = parseDocument(text);
+  const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return counts;
+  for (const [node, n] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof n === 'number' && Number.isInteger(n) && n > 0) counts.set(node, n);
+  }
+  return counts;
+}
+
+/**
+ * This run's counts: a node whose step failed counts one more; a node rotated (or partly) starts again at zero; a
+ * node this run did not act on keeps its count. A dry run changes nothing.
+ */
+export function nextFailedRuns(previous: ReadonlyMap<string, number>, execution: ExecutionReport | undefined,
+  mode: RunMode): Map<string, number> {
+  const next = new Map(previous);
+  if (mode !== 'execute' || execution === undefined) return next;
+  for (const n of execution.nodes) {
+    if (n.outcome === 'failed') next.set(n.node, (previous.get(n.node) ?? 0) + 1);
+    else if (n.outcome === 'rotated' || n.outcome === 'partial') next.delete(n.node);
+  }
+  return next;
+}
+
+export function renderFailedRuns(counts: ReadonlyMap<string, number>): string {
+  const sorted = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return sorted.length === 0 ? '{}\n' : stringify(Object.fromEntries(sorted));
+}
