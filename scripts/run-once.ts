@@ -18,12 +18,14 @@ import { buildPlan, isBroken } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns } from './report/failure-streaks.ts';
 import { renderMetrics } from './report/metrics.ts';
+import { daemonSetEvent } from './report/daemonset-event.ts';
+import { describeRepair, repairEventSpec, repairTotals } from './report/repair-totals.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
 import { scanStatefulSets } from './scan/statefulsets.ts';
-import { sandboxFailuresByPod, withSandboxFailures } from './scan/sandbox-failures.ts';
+import { stuckEvidence } from './scan/stuck-evidence.ts';
 import { scanNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
 
@@ -147,7 +149,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
     if (config.mode === 'execute' && deps.writer) {
-      await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), plan.pacing.warning, emit);
+      await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), {
+        reason: 'MultusTokenRotationCannotKeepUp',
+        type: 'Warning',
+        action: 'Plan',
+        note: plan.pacing.warning,
+      }, emit);
     }
   }
 
@@ -182,6 +189,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     execution = { ...execution, nodes: execution.nodes.map((n) =>
       n.outcome === 'failed' ? { ...n, failedRuns: failuresNow.get(n.node) ?? 1 } : n
     ) };
+  }
+  if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
+    const totals = repairTotals(plan, execution, startedAt);
+    emit({ type: 'repair-finished', message: describeRepair(totals) });
+    await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairEventSpec(totals), emit);
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
   let exitCode: number = failedToAct ??
@@ -218,7 +230,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   if (config.pushgatewayUrl && deps.pushMetrics) {
     try {
       await deps.pushMetrics(config.pushgatewayUrl,
-        renderMetrics({ findings, run: info, execution, pacing: plan.pacing, now: info.finishedAt }));
+        renderMetrics({ findings, run: info, execution, pacing: plan.pacing, now: info.finishedAt,
+          repair: repairTotals(plan, execution, startedAt), failedRuns: failuresNow }));
       emit({ type: 'metrics-pushed', url: config.pushgatewayUrl });
     } catch (err) {
       const message = `the metrics could not be pushed to ${config.pushgatewayUrl}: ${describeError(err)}`;
@@ -243,46 +256,6 @@ async function previousFailures(deps: RunDeps): Promise<Map<string, number>> {
     ]);
   } catch {
     return new Map();
-  }
-}
-
-/**
- * When a node is broken, which of its pods the rejected token keeps in ContainerCreating: the kubelet's
- * FailedCreatePodSandBox Events, one list by reason. Nothing is listed when no node is broken; a list that fails is a
- * warning (the pods are then not known to be stuck), never fatal.
- */
-async function stuckEvidence(reader: ClusterReader, pods: PodFacts[], findings: readonly NodeFinding[],
-  warnings: string[], emit: Emit): Promise<PodFacts[]> {
-  if (!reader.listSandboxFailures || !findings.some(isBroken) || !pods.some((p) => p.phase === 'Pending')) return pods;
-  try {
-    return withSandboxFailures(pods, sandboxFailuresByPod(await reader.listSandboxFailures()));
-  } catch (err) {
-    const message =
-      `could not list FailedCreatePodSandBox Events (${describeError(err)}): pods stuck by the rejected ` +
-      'token are not told apart; grant list on events (rbac.yaml)';
-    warnings.push(message);
-    emit({ type: 'warning', message });
-    return pods;
-  }
-}
-
-/**
- * The pacing shortfall as a Warning Event on the Multus DaemonSet (`kubectl describe ds` shows it), every run until
- * fixed. Only when the run acts: a dry run writes nothing but its summary. A failed write is a warning, never fatal.
- */
-async function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], note: string,
-  emit: Emit): Promise<void> {
-  const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
-  if (pod === undefined) return;
-  const regarding = pod.controller?.kind === 'DaemonSet'
-    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name,
-      uid: pod.controller.uid }
-    : { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid };
-  try {
-    await writer.event({ regarding, reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan',
-      note: note.slice(0, 1000) });
-  } catch (err) {
-    emit({ type: 'warning', message: `could not write the pacing Event (${describeError(err)})` });
   }
 }
 

@@ -63,6 +63,8 @@ function text(e: RunEvent): string {
       return `lease ${e.namespace}/${e.name} released`;
     case 'node-started':
       return `[${e.index}/${e.of}] ${e.node}: starting`;
+    case 'repair-finished':
+      return `repair: ${e.message}`;
     case 'wave-started':
       return `repair wave ${e.wave}/${e.of}: restarting Multus on ${e.nodes} broken node(s) at once`;
     case 'wave-finished':

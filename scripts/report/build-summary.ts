@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { ExecutionReport, NodeFinding, ReadCounts, RestartPlan, RunInfo } from '../model.ts';
 import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns, renderFailedRuns } from './failure-streaks.ts';
 import { fitSummary, type Shape } from './fit-summary.ts';
+import { repairTotals } from './repair-totals.ts';
 import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
 import { historyEntry, readHistory } from './summary-history.ts';
 
@@ -36,7 +37,8 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
   const current = historyEntry(run, findings, plan, execution);
   const history = [current, ...previous.entries].slice(0, Math.max(1, input.historyLimit));
   const facts = { run, findings, plan, execution, warnings: [...input.warnings, ...previous.warnings],
-    ...(input.reads === undefined ? {} : { reads: input.reads }) };
+    ...(input.reads === undefined ? {} : { reads: input.reads }),
+    repair: repairTotals(plan, execution, run.startedAt) };
 
   const flat: Record<string, string> = {
     'last-run': iso(run.startedAt) ?? '',
@@ -47,6 +49,8 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
       .map(([k, n]) => `${k}=${n}`)
       .join(','),
     ...(input.reads === undefined ? {} : { 'nodes-read': String(input.reads.read) }),
+    repair: `found=${facts.repair.brokenFound},repaired=${facts.repair.repaired},failed=${facts.repair.failed},` +
+      `stuck=${facts.repair.stuckPods},started=${facts.repair.stuckStarted}`,
     [FAILED_RUNS_KEY]: renderFailedRuns(
       nextFailedRuns(readFailedRuns(input.previous?.[FAILED_RUNS_KEY]), execution, run.mode),
     ),

@@ -5,6 +5,7 @@
 // compare with Prometheus's time().
 import type { ExecutionReport, NodeFinding, NodeOutcome, PacingSummary, PodOutcome, RunInfo,
   TokenClass } from '../model.ts';
+import type { RepairTotals } from './repair-totals.ts';
 import { earliestExpiry } from './summary-entries.ts';
 
 export interface MetricsInput {
@@ -13,6 +14,10 @@ export interface MetricsInput {
   execution?: ExecutionReport;
   /** The plan's pacing (plan.pacing): whether every token can be rotated before it expires. */
   pacing?: PacingSummary;
+  /** The repair's totals (report/repair-totals.ts). */
+  repair?: RepairTotals;
+  /** Runs in a row each node's step failed, this run included (report/failure-streaks.ts). */
+  failedRuns?: ReadonlyMap<string, number>;
   /** Milliseconds since the epoch; accepted like the other pure stages, no sample depends on it. */
   now: number;
 }
@@ -148,8 +153,31 @@ export function renderMetrics(input: MetricsInput): string {
       ),
     ),
     ...pacingGauges(input.pacing),
+    ...repairGauges(input.repair, input.failedRuns),
   ];
   return lines.join('\n') + '\n';
+}
+
+function repairGauges(r: RepairTotals | undefined, failedRuns: ReadonlyMap<string, number> | undefined): string[] {
+  const streaks = [...(failedRuns ?? new Map<string, number>()).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  return [
+    ...gauge('broken_nodes', 'Broken nodes (token invalid or expired) of the last run: found, repaired, failed.', [
+      { labels: { state: 'found' }, value: r?.brokenFound ?? 0 },
+      { labels: { state: 'repaired' }, value: r?.repaired ?? 0 },
+      { labels: { state: 'failed' }, value: r?.failed ?? 0 },
+    ]),
+    ...gauge('repair_last_fresh_token_seconds',
+      "From the last run's start until its last broken node's token was fresh.",
+      r?.lastFreshTokenMs === undefined ? [] : [{ value: r.lastFreshTokenMs / 1000 }]),
+    ...gauge('stuck_pods',
+      'Pods the rejected token kept in ContainerCreating on the repaired nodes: all, and those that started.', [
+      { labels: { state: 'stuck' }, value: r?.stuckPods ?? 0 },
+      { labels: { state: 'started' }, value: r?.stuckStarted ?? 0 },
+      { labels: { state: 'not-started' }, value: r?.stuckNotStarted.length ?? 0 },
+    ]),
+    ...gauge('node_failed_runs', 'Runs in a row whose step for this node failed (only nodes that failed).',
+      streaks.map(([node, n]) => ({ labels: { node }, value: n }))),
+  ];
 }
 
 function pacingGauges(p: PacingSummary | undefined): string[] {
@@ -202,6 +230,13 @@ export const ALERT_RULES_YAML = `groups:
         annotations:
           summary: "{{ $value }} Multus token(s) will expire before the rotator can reach them"
           description: "At the rotator's --max-nodes, --deadline / --node-time and schedule, not every token can be rotated before it expires (multus_token_rotator_pacing_first_miss_timestamp_seconds says when the first one does; multus_token_rotator_pacing_needed_nodes_per_run says what would suffice). Raise --max-nodes or run more often: the plan's advisories in the summary ConfigMap say by how much. Raised days ahead, as soon as the fleet's expiry dates make it certain."
+      - alert: MultusTokenNodeRepairFailing
+        expr: max by (node) (multus_token_rotator_node_failed_runs) >= 3
+        labels:
+          severity: warning
+        annotations:
+          summary: "The rotator failed to repair node {{ $labels.node }} {{ $value }} runs in a row"
+          description: "That node's new Multus pod does not write a fresh token. Other nodes are not held back (it goes last in each run). Read the node's entry in the summary ConfigMap and the MultusTokenRotationFailed Events on the node."
       - alert: MultusTokenRotatorNotRunning
         expr: time() - max(multus_token_rotator_last_run_timestamp_seconds) > 3 * 3600
         for: 10m

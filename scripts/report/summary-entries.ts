@@ -1,9 +1,10 @@
 // The pieces of summary.yaml: each fact of the run (finding, step, pod verdict, node and pod execution) as a plain,
 // compact record, and the lists collapsed or truncated to a given shape. Pure; the size fitting is fit-summary.ts.
-import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOutcome, NodeStep, PodExecution,
-  ReadCounts, PodVerdict, RestartPlan, RunInfo, TokenClass, TokenRef } from '../model.ts';
+import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOutcome, NodeStep, OutageVerdict,
+  PodExecution, PodVerdict, ReadCounts, RestartPlan, RunInfo, TokenClass, TokenRef } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import type { RepairTotals } from './repair-totals.ts';
 
 /** Node outcomes that mean the node's step ran: these keep their details when the summary is trimmed. */
 export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'partial', 'failed']);
@@ -86,9 +87,30 @@ function stepEntry(s: NodeStep, podLimit: number): Record<string, unknown> {
     reason: s.reason,
     expires: isoSeconds(s.exp),
     multusPod: `${s.multusPod.namespace}/${s.multusPod.name}`,
+    repair: s.repair,
+    failedRuns: s.failedRuns,
     pods,
     podsNotShown: hidden > 0 ? countActions(s.pods.slice(podLimit)) : undefined,
     nonDependentPods: s.nonDependentPods,
+    outage: s.outage === undefined ? undefined : outageEntry(s.outage, podLimit),
+  });
+}
+
+/** What the outage did to the node's pods: the stuck ones named, the others counted with why. */
+function outageEntry(verdicts: readonly OutageVerdict[], limit: number): Record<string, unknown> {
+  const of = (effect: OutageVerdict['effect']) => verdicts.filter((v) => v.effect === effect);
+  const group = (list: readonly OutageVerdict[]) =>
+    list.length === 0 ? undefined :
+      compact({ count: list.length, reason: list[0]?.reason,
+        pods: list.slice(0, limit).map((v) => `${v.namespace}/${v.name}`) });
+  return compact({
+    hurt: of('stuck').length === 0 ? undefined :
+      compact({ count: of('stuck').length, reason: of('stuck')[0]?.reason,
+        pods: of('stuck').slice(0, limit).map((v) =>
+          compact({ pod: `${v.namespace}/${v.name}`, sandboxEvent: v.sandboxFailure?.message })
+        ) }),
+    untouched: group(of('untouched')),
+    notAttributed: group(of('waiting')),
   });
 }
 
@@ -141,6 +163,12 @@ function nodeRunEntry(n: NodeExecution, collapse: boolean, podLimit: number): Re
       : compact({ oldPod: m.oldPod, newPod: m.newPod, readyMs: m.readyMs, tokenMs: m.tokenMs }),
     tokenBefore: tokenEntry(n.tokenBefore),
     tokenAfter: tokenEntry(n.tokenAfter),
+    wave: n.wave,
+    failedRuns: n.failedRuns,
+    stuckPods: n.stuckPods?.slice(0, podLimit).map((p) =>
+      compact({ pod: `${p.namespace}/${p.name}`, outcome: p.outcome, startedMs: p.startedMs, reason: p.reason,
+        lastEvent: p.lastEvent })
+    ),
     pods: listed.slice(0, podLimit).map(podRunEntry),
     podsNotShown: hidden.length > 0 ? countOutcomes(hidden) : undefined,
   });
@@ -183,6 +211,8 @@ export interface SummaryFacts {
   warnings: readonly string[];
   /** Which nodes' files the scan read (the others were judged from their last read). */
   reads?: ReadCounts;
+  /** The repair's totals (report/repair-totals.ts), when the run found broken nodes. */
+  repair?: RepairTotals;
 }
 
 /** Which nodes the scan read, and why (a full read of a big fleet lists its first nodes only when collapsed). */
@@ -228,6 +258,8 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
       skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
       advisories: plan.advisories,
     }),
+    repair: facts.repair === undefined || facts.repair.brokenFound === 0 ? undefined
+      : compact({ ...facts.repair, stuckNotStarted: facts.repair.stuckNotStarted.slice(0, limit) }),
     execution: execution === undefined ? undefined : executionEntry(execution, collapse, limit),
     warnings: facts.warnings,
   });

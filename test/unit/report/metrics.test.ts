@@ -148,7 +148,8 @@ describe('ALERT_RULES_YAML', () => {
     assert.deepEqual(
       [...rules.keys()],
       ['MultusTokenExpiringSoon', 'MultusTokenInvalidOrExpired', 'MultusTokenRotationCannotKeepUp',
-        'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing', 'MultusTokenRotatorJobFailed'],
+        'MultusTokenNodeRepairFailing', 'MultusTokenRotatorNotRunning', 'MultusTokenRotatorFailing',
+        'MultusTokenRotatorJobFailed'],
     );
     for (const r of rules.values()) {
       assert.ok(typeof r.expr === 'string' && r.expr.length > 0, r.alert);
@@ -157,6 +158,8 @@ describe('ALERT_RULES_YAML', () => {
     }
   });
   it('has the thresholds asked for', () => {
+    assert.match(rules.get('MultusTokenNodeRepairFailing')?.expr ?? '',
+      /^max by \(node\) \(multus_token_rotator_node_failed_runs\) >= 3$/);
     assert.match(rules.get('MultusTokenExpiringSoon')?.expr ?? '',
       /earliest_token_expiry_timestamp_seconds\) - time\(\) < 12 \* 3600$/);
     const invalid = rules.get('MultusTokenInvalidOrExpired');
@@ -174,7 +177,7 @@ describe('ALERT_RULES_YAML', () => {
     const written = new Set(
       renderMetrics({ findings, run, execution, now: NOW,
         pacing: { capacityPerRun: 10, limitedBy: '--max-nodes', intervalMs: 3_600_000, nodeTimeMs: 300_000, tokens: 1,
-          dueThisRun: 1, pulledForward: 0, shortfall: 0 } })
+          dueThisRun: 1, pulledForward: 0, shortfall: 0 }, failedRuns: new Map([['node-a', 3]]) })
         .split('\n')
         .flatMap((l) => /^# TYPE (\S+)/.exec(l)?.slice(1) ?? []),
     );
@@ -182,6 +185,20 @@ describe('ALERT_RULES_YAML', () => {
     assert.ok(used.size >= 4);
     for (const name of used) {
       assert.ok(written.has(name), name);
+    }
+  });
+});
+
+describe('repair metrics', () => {
+  it('broken nodes found, repaired, failed; time to the last fresh token; stuck pods; failure streaks by node', () => {
+    const text = renderMetrics({ findings: [], run: makeRun(), now: NOW,
+      repair: { brokenFound: 6, repaired: 5, failed: 1, lastFreshTokenMs: 42_000, stuckPods: 4, stuckStarted: 3,
+        stuckNotStarted: [{ pod: 'ns/p', node: 'n1', reason: 'not started' }] }, failedRuns: new Map([['n1', 2]]) });
+    for (const line of ['multus_token_rotator_broken_nodes{state="found"} 6',
+      'multus_token_rotator_broken_nodes{state="repaired"} 5', 'multus_token_rotator_broken_nodes{state="failed"} 1',
+      'multus_token_rotator_repair_last_fresh_token_seconds 42', 'multus_token_rotator_stuck_pods{state="started"} 3',
+      'multus_token_rotator_stuck_pods{state="not-started"} 1', 'multus_token_rotator_node_failed_runs{node="n1"} 2']) {
+      assert.ok(text.split('\n').includes(line), line);
     }
   });
 });

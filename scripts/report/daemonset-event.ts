@@ -1,0 +1,22 @@
+// A run-level Event (the pacing shortfall, the repair's totals) on the Multus DaemonSet, where `kubectl describe ds`
+// shows it; on the first Multus pod when there is no DaemonSet. Only when the run acts. A failed write is a warning,
+// never fatal.
+import type { ClusterWriter } from '../cluster/cluster-writer.ts';
+import { describeError } from '../cluster/api-errors.ts';
+import type { Emit } from '../log/events.ts';
+import type { MultusPodFacts } from '../model.ts';
+
+export async function daemonSetEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[],
+  e: { reason: string; type: 'Normal' | 'Warning'; action: string; note: string }, emit: Emit): Promise<void> {
+  const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
+  if (pod === undefined) return;
+  const regarding = pod.controller?.kind === 'DaemonSet'
+    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name,
+      uid: pod.controller.uid }
+    : { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  try {
+    await writer.event({ regarding, reason: e.reason, type: e.type, action: e.action, note: e.note.slice(0, 1000) });
+  } catch (err) {
+    emit({ type: 'warning', message: `could not write the ${e.reason} Event (${describeError(err)})` });
+  }
+}
