@@ -55,12 +55,13 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
   const startedAt = deps.now();
   const nodes: NodeExecution[] = new Array<NodeExecution>(plan.steps.length);
   let stoppedBecause: string | undefined;
-  const afterNode = (step: NodeStep, result: NodeExecution) => {
+  const afterNode = (step: NodeStep, result: NodeExecution, repairing = false) => {
     deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
       ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
     if (deps.signal.aborted) stoppedBecause ??= String(deps.signal.reason ?? 'stopped');
-    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop' && !step.repair) {
-      // A broken node that fails is reported and never blocks the others: only a wave that mostly fails stops the run.
+    else if (result.outcome === 'failed' && deps.config.onFailure === 'stop' && !repairing) {
+      // A broken node whose repair fails is reported and never blocks the others: only a wave that mostly fails stops
+      // the run. A failed eviction (a replacement that did not come back) stops it, repair or not.
       stoppedBecause ??= `node ${step.node} failed and --on-failure is stop`;
     }
   };
@@ -84,7 +85,7 @@ export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: Execu
     }
     nodes[i] = wave === undefined ? phase.execution : { ...phase.execution, wave };
     if (phase.stopRun && !step.repair) stoppedBecause ??= phase.stopRun;
-    afterNode(step, phase.execution);
+    afterNode(step, phase.execution, step.repair === true);
     return phase.execution.outcome !== 'failed';
   };
 

@@ -128,7 +128,8 @@ export function renderPlanTable(input: RenderPlanInput): string {
   }
   plan.steps.forEach((step, i) => {
     const exp = step.exp === undefined ? '' : `, expires ${formatTime(step.exp * 1000)}`;
-    out.push(`  ${i + 1}. ${color('bold', step.node)}  ${step.class}${exp}: ${step.reason}`);
+    const tag = step.repair ? 'repair, ' : '';
+    out.push(`  ${i + 1}. ${color('bold', step.node)}  ${tag}${step.class}${exp}: ${step.reason}`);
     const rows: Cell[][] = [
       [
         { text: 'restart', style: 'green' },
@@ -147,6 +148,16 @@ export function renderPlanTable(input: RenderPlanInput): string {
         color('dim',
           `     ${step.nonDependentPods} other pod(s) on the node do not depend on Multus and are left alone`),
       );
+    }
+    const hurt = (step.outage ?? []).filter((v) => v.effect === 'stuck');
+    const untouched = (step.outage ?? []).filter((v) => v.effect === 'untouched');
+    if (hurt.length > 0) {
+      out.push(`     hurt by the outage: ${hurt.length} pod(s) stuck in ContainerCreating ` +
+        `(${hurt.slice(0, 5).map((v) => `${v.namespace}/${v.name}`).join(', ')}${hurt.length > 5 ? ', …' : ''}): ` +
+        'they start by themselves once the token is fresh');
+    }
+    if (untouched.length > 0) {
+      out.push(color('dim', `     not touched: ${untouched.length} Running pod(s): ${untouched[0]?.reason ?? ''}`));
     }
   });
 

@@ -74,7 +74,8 @@ describe('faults', () => {
       await ageToken(t, a, -60);
       await ageToken(t, b, -30);
       const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json',
-        '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '90s', '--lease-ttl', '60s']);
+        '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '90s', '--lease-ttl', '60s',
+        '--dependents', 'secondary-networks']);
       await run.waitForEvent('pod-evicted');
       // Stop the real kube-apiserver process for 3 s, then start it again with the same flags.
       await restartProcess(env.root, 'kube-apiserver', 3000);
@@ -97,7 +98,8 @@ describe('faults', () => {
     const proxy = await startFaultProxy(env);
     t.after(() => proxy.close());
     const run = startRotator(['--kubeconfig', proxy.kubeconfig, '--execute', '--yes', '-o', 'json',
-      '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '90s', '--lease-ttl', '60s']);
+      '--summary-namespace', ns, '--lease-namespace', ns, '--step-timeout', '90s', '--lease-ttl', '60s', '--dependents',
+      'secondary-networks']);
     await run.waitForEvent('multus-restarted');
     proxy.outage(2000); // cuts the open watch and refuses connections for 2 s
     await run.waitForEvent('pod-evicted');
@@ -175,7 +177,7 @@ describe('faults', () => {
     const bUid = (await podOn(b)).metadata?.uid;
     holdEntrypoint(t, env, a);
     const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json', '--summary-namespace',
-      ns, '--lease-namespace', ns, '--step-timeout', '60s', '--lease-ttl', '3s']);
+      ns, '--lease-namespace', ns, '--step-timeout', '60s', '--lease-ttl', '3s', '--repair-wave-size', '1']);
     await run.waitForEvent('multus-restarted');
     const coord = env.kc.makeApiClient(CoordinationV1Api);
     const lease = await coord.readNamespacedLease({ name: 'multus-token-rotator', namespace: ns });

@@ -70,7 +70,7 @@ describe('cordoned nodes and pinned pods', () => {
       t.after(() => execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'uncordon', node], { stdio: 'pipe' }));
       await ageNodeToken(t, env, node, -60);
 
-      const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
+      const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--dependents', 'secondary-networks']);
       const step = (JSON.parse(run.stdout) as Result).plan.steps.find((s) => s.node === node);
       const verdict = (app: string) => step?.pods.find((p) => p.name.startsWith(`${app}-`));
       assert.equal(verdict('db')?.action, 'refused', run.stderr.slice(-2000));

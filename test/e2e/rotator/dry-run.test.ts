@@ -203,7 +203,7 @@ describe('dry run: plan and report', () => {
     }, 60_000);
     writeNodeFile(t, env.root, node, multusKubeconfig(await boundToken(env, await podOn(node), 3600)));
 
-    const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
+    const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--dependents', 'secondary-networks']);
     const step = parse(run.stdout).plan.steps.find((s) => s.node === node);
     assert.ok(step, `a step for ${node}: ${run.stderr}`);
     const verdict = (prefix: string) => step.pods.find((p) => p.namespace === ns && p.name.startsWith(prefix));

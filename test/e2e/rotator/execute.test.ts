@@ -66,7 +66,7 @@ describe('execute', () => {
       await ageToken(t, second, 3600);
 
       const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns,
-        '--lease-namespace', ns, '--step-timeout', '20s']);
+        '--lease-namespace', ns, '--step-timeout', '20s', '--dependents', 'secondary-networks']);
       const result = parse(run.stdout);
       const lines = logLines(run.stderr);
       assert.deepEqual(result.execution?.nodes.map((n) => n.node), [first, second], run.stderr);
@@ -153,8 +153,10 @@ describe('execute', () => {
     const bMultus = (await podOn(b)).metadata?.uid;
     // Node a's new Multus pod will be slow to write its token: the run is caught waiting for it.
     const release = holdEntrypoint(t, env, a);
+    // Waves of one: node b, broken too, would be the next wave.
     const run = startRotator(['--kubeconfig', env.kubeconfig, '--execute', '--yes', '-o', 'json', '--summary-namespace',
-      ns, '--lease-namespace', ns, '--step-timeout', '60s']);
+      ns, '--lease-namespace', ns, '--step-timeout', '60s', '--repair-wave-size', '1', '--dependents',
+      'secondary-networks']);
     await run.waitForEvent('multus-restarted', (l) => l.node === a);
     await new Promise((r) => setTimeout(r, 500));
     run.kill('SIGTERM');
@@ -198,7 +200,8 @@ describe('execute', () => {
     const pods = await settled(env, ns, 2);
     await ageToken(t, node, -60);
     const multus = (await podOn(node)).metadata?.uid;
-    const run = await runLocal(env, ['--server-dry-run', '-o', 'json', '--summary-namespace', ns]);
+    const run = await runLocal(env, ['--server-dry-run', '-o', 'json', '--summary-namespace', ns, '--dependents',
+      'secondary-networks']);
     const n = parse(run.stdout).execution?.nodes[0];
     assert.equal(n?.outcome, 'dry-run', run.stderr);
     assert.equal(n?.pods.find((p) => p.name.startsWith('ok-'))?.outcome, 'dry-run');
@@ -221,7 +224,8 @@ describe('execute', () => {
     await ageToken(t, node, -60);
     execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', path.join(repoRoot, 'rbac.yaml')]);
     const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
-    const run = await runRotator(['--execute', '--yes', '-o', 'json', '--step-timeout', '20s'], saEnv);
+    const run = await runRotator(['--execute', '--yes', '-o', 'json', '--step-timeout', '20s', '--dependents',
+      'secondary-networks'], saEnv);
     const n = parse(run.stdout).execution?.nodes.find((x) => x.node === node);
     assert.equal(n?.outcome, 'rotated', run.stderr);
     assert.equal(n?.pods.find((p) => p.name.startsWith('svc-'))?.outcome, 'evicted');

@@ -47,3 +47,14 @@ test("a wave's Multus pods are restarted at once: every delete of the wave befor
   const firstFresh = events.indexOf('token-fresh');
   assert.equal(events.slice(0, firstFresh).filter((e) => e === 'node-started').length, 3, events.join(' '));
 });
+
+test('on a repaired node, a replacement that does not come back still stops the evictions and, with --on-failure stop, the run', async () => {
+  const c = broken('node-a', 'node-b');
+  c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2, readyAfterMs: 'never' });
+  c.addReplicaSet('apps', 'api', { node: 'node-b', replicas: 1 });
+  const report = await executePlan(repairPlan(c, 'node-a', 'node-b'),
+    await c.stepDeps({ config: { stepTimeoutMs: 60 * SECOND } }), far(c));
+  assert.deepEqual(report.nodes[0]?.pods.map((p) => p.outcome), ['failed', 'not-started']);
+  assert.match(report.stoppedBecause ?? '', /node-a failed and --on-failure is stop/);
+  assert.equal(c.calls.filter((x) => x.startsWith('evict apps/api')).length, 0, "node b's pods are not evicted");
+});
