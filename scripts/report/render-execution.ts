@@ -86,6 +86,15 @@ function nodeLines(n: NodeExecution, i: number, color: Colorize): string[] {
   if (n.tokenBefore !== undefined || n.tokenAfter !== undefined) {
     out.push(`     Token ${token(n.tokenBefore)} → ${token(n.tokenAfter)}`);
   }
+  const stuck = n.stuckPods ?? [];
+  if (stuck.length > 0) {
+    const started = stuck.filter((p) => p.outcome === 'started');
+    const slowest = Math.max(0, ...started.map((p) => p.startedMs ?? 0));
+    const others = stuck.filter((p) => p.outcome !== 'started').map((p) => `${p.namespace}/${p.name} (${p.reason})`);
+    out.push(`     ${started.length} of ${stuck.length} stuck pod(s) started by themselves` +
+      `${started.length > 0 ? `, the slowest ${(slowest / 1000).toFixed(1)} s after the fresh token` : ''}` +
+      `${others.length > 0 ? `; not started: ${others.join(', ')}` : ''}`);
+  }
   if (n.pods.length > 0) {
     out.push(
       ...table(['OUTCOME', 'POD', 'ATTEMPTS', 'EVICT', 'GONE', 'READY', 'REPLACEMENT', 'REASON'], n.pods.map(podRow),

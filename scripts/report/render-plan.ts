@@ -146,7 +146,7 @@ export function renderPlanTable(input: RenderPlanInput): string {
     if (step.nonDependentPods !== undefined && step.nonDependentPods > 0) {
       out.push(
         color('dim',
-          `     ${step.nonDependentPods} other pod(s) on the node do not depend on Multus and are left alone`),
+          `     ${step.nonDependentPods} other pod(s) on the node are not evicted under --dependents and are left alone`),
       );
     }
     const hurt = (step.outage ?? []).filter((v) => v.effect === 'stuck');
@@ -191,7 +191,7 @@ export function renderPlanTable(input: RenderPlanInput): string {
   out.push('');
   if (mode === 'execute') {
     out.push(
-      plan.steps.length === 0 ? 'Nothing to execute.' : `Executing ${plan.steps.length} step(s), one node at a time.`,
+      plan.steps.length === 0 ? 'Nothing to execute.' : executing(plan),
     );
   } else {
     const what = mode === 'server-dry-run'
@@ -228,4 +228,12 @@ export function renderJson(value: unknown): string {
 /** `-o yaml`: keys sorted, no line folding. */
 export function renderYaml(value: unknown): string {
   return stringify(sortKeys(value), { lineWidth: 0 });
+}
+
+function executing(plan: RestartPlan): string {
+  const repair = plan.steps.filter((s) => s.repair).length;
+  if (repair === 0) return `Executing ${plan.steps.length} step(s), one node at a time.`;
+  const rest = plan.steps.length - repair;
+  return `Executing ${plan.steps.length} step(s): ${repair} broken node(s) repaired in parallel waves` +
+    (rest === 0 ? '.' : `, then ${rest} one node at a time.`);
 }

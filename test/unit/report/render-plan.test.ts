@@ -77,7 +77,7 @@ describe('renderPlanTable', () => {
       ],
     );
     assert.match(text, /refused\s+shop\/cache-1\s+has emptyDir volumes \(data\) \(override: --allow-local-storage\)/);
-    assert.match(text, /4 other pod\(s\) on the node do not depend on Multus/);
+    assert.match(text, /4 other pod\(s\) on the node are not evicted under --dependents/);
   });
   it('lists deferred, skipped and advisories, then closes with how to act', () => {
     const order = ['Plan', 'Deferred', 'Skipped', 'Advisories'].map((h) => lines.indexOf(h));
