@@ -13,7 +13,7 @@ import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
 import { withRetry } from './cluster/retry.ts';
-import { readSummary, upsertSummary } from './cluster/summary-store.ts';
+import { upsertSummary } from './cluster/summary-store.ts';
 import { parseSettings, resolveNamespaces } from './config/parse-config.ts';
 import type { ConfigProblem } from './config/rules.ts';
 import { usage } from './config/usage.ts';
@@ -100,7 +100,6 @@ async function main(): Promise<number> {
         }
         : undefined,
       writeSummary: (ns, name, build, component) => upsertSummary(connection.kc, ns, name, build, component),
-      readSummary: (ns, name) => readSummary(connection.kc, ns, name),
       pushMetrics: (url, body) => pushMetrics(url, 'multus-token-rotator', body),
       via: connection.via,
       identity: connection.identity,

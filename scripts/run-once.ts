@@ -12,14 +12,14 @@ import { executePlan } from './execute/execute-plan.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
-import { ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding, type PodFacts,
-  type RestartPlan, type RunInfo } from './model.ts';
-import { buildPlan, isBroken } from './plan/build-plan.ts';
+import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } from './model.ts';
+import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
-import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns } from './report/failure-streaks.ts';
+import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
+import { previousFailures } from './report/previous-failures.ts';
 import { renderMetrics } from './report/metrics.ts';
-import { daemonSetEvent } from './report/daemonset-event.ts';
-import { describeRepair, repairEventSpec, repairTotals } from './report/repair-totals.ts';
+import { daemonSetEvent, pacingEventSpec } from './report/daemonset-event.ts';
+import { repairEventSpec, repairTotals } from './report/repair-totals.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
@@ -34,8 +34,6 @@ export interface RunDeps {
   reader: ClusterReader;
   /** Writes the summary ConfigMap, or the facts one (read-modify-write). */
   writeSummary: (namespace: string, name: string, build: BuildData, component?: ConfigMapComponent) => Promise<void>;
-  /** Reads the summary ConfigMap's data before planning: the memory between runs (failure streaks). */
-  readSummary?: (namespace: string, name: string) => Promise<Record<string, string> | undefined>;
   /** Pushes the run's metrics (when --pushgateway is set). */
   pushMetrics?: (url: string, body: string) => Promise<void>;
   via: 'local' | 'in-cluster';
@@ -108,7 +106,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit); // scan/reread.ts
   const [scanned, failedRuns] = await Promise.all([
     scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() }),
-    previousFailures(deps),
+    previousFailures(reader, config),
   ]);
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
@@ -149,12 +147,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
     if (config.mode === 'execute' && deps.writer) {
-      await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), {
-        reason: 'MultusTokenRotationCannotKeepUp',
-        type: 'Warning',
-        action: 'Plan',
-        note: plan.pacing.warning,
-      }, emit);
+      await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), pacingEventSpec(plan.pacing.warning),
+        emit);
     }
   }
 
@@ -185,15 +179,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   const failuresNow = nextFailedRuns(failedRuns, execution, declined ? 'dry-run' : config.mode);
-  if (execution) {
-    execution = { ...execution, nodes: execution.nodes.map((n) =>
-      n.outcome === 'failed' ? { ...n, failedRuns: failuresNow.get(n.node) ?? 1 } : n
-    ) };
-  }
+  execution = withFailedRuns(execution, failuresNow);
   if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
-    const totals = repairTotals(plan, execution, startedAt);
-    emit({ type: 'repair-finished', message: describeRepair(totals) });
-    await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairEventSpec(totals), emit);
+    const spec = repairEventSpec(repairTotals(plan, execution, startedAt));
+    emit({ type: 'repair-finished', message: spec.note });
+    await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), spec, emit);
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
   let exitCode: number = failedToAct ??
@@ -248,16 +238,6 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
 
 /** Runs in a row each node failed, from the previous summary; none when it cannot be read (a warning is not needed:
  * the summary write that follows says what is wrong with the ConfigMap). */
-async function previousFailures(deps: RunDeps): Promise<Map<string, number>> {
-  if (!deps.readSummary) return new Map();
-  try {
-    return readFailedRuns((await deps.readSummary(deps.config.summaryNamespace, deps.config.summaryName))?.[
-      FAILED_RUNS_KEY
-    ]);
-  } catch {
-    return new Map();
-  }
-}
 
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
 async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],

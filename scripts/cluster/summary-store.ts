@@ -37,15 +37,3 @@ export async function upsertSummary(kc: KubeConfig, namespace: string, name: str
     }
   }
 }
-
-/** The summary's current data (the memory between runs), or undefined when there is none yet. */
-export async function readSummary(kc: KubeConfig, namespace: string,
-  name: string): Promise<Record<string, string> | undefined> {
-  const core = kc.makeApiClient(CoreV1Api);
-  try {
-    return (await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))).data;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}

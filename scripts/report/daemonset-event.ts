@@ -6,8 +6,15 @@ import { describeError } from '../cluster/api-errors.ts';
 import type { Emit } from '../log/events.ts';
 import type { MultusPodFacts } from '../model.ts';
 
-export async function daemonSetEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[],
-  e: { reason: string; type: 'Normal' | 'Warning'; action: string; note: string }, emit: Emit): Promise<void> {
+export interface EventSpecLite {
+  reason: string;
+  type: 'Normal' | 'Warning';
+  action: string;
+  note: string;
+}
+
+export async function daemonSetEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], e: EventSpecLite,
+  emit: Emit): Promise<void> {
   const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
   if (pod === undefined) return;
   const regarding = pod.controller?.kind === 'DaemonSet'
@@ -19,4 +26,9 @@ export async function daemonSetEvent(writer: ClusterWriter, multusPods: readonly
   } catch (err) {
     emit({ type: 'warning', message: `could not write the ${e.reason} Event (${describeError(err)})` });
   }
+}
+
+/** The pacing shortfall, every run until fixed. */
+export function pacingEventSpec(warning: string): EventSpecLite {
+  return { reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan', note: warning };
 }

@@ -38,3 +38,12 @@ export function renderFailedRuns(counts: ReadonlyMap<string, number>): string {
   const sorted = [...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return sorted.length === 0 ? '{}\n' : stringify(Object.fromEntries(sorted));
 }
+
+/** The execution with each failed node's count of runs in a row. */
+export function withFailedRuns(execution: ExecutionReport | undefined, counts: ReadonlyMap<string, number>):
+  | ExecutionReport
+  | undefined {
+  return execution &&
+    { ...execution,
+      nodes: execution.nodes.map((n) => (n.outcome === 'failed' ? { ...n, failedRuns: counts.get(n.node) ?? 1 } : n)) };
+}

@@ -14,7 +14,6 @@ function deps(c: FakeCluster, config: Partial<Config> = {}) {
     reader: c.reader,
     writer: c.writer,
     writeSummary: c.writeSummary,
-    readSummary: c.readSummary,
     via: 'local' as const,
     identity: 'test',
     now: c.now,

@@ -575,11 +575,6 @@ export class FakeCluster {
 
   // ── the summary ConfigMap ──
 
-  /** RunDeps.readSummary (scripted summary.read failures are left for writeSummary). */
-  readonly readSummary = async (): Promise<Record<string, string> | undefined> => {
-    return this.summary && { ...this.summary };
-  };
-
   /** RunDeps.writeSummary: read, build, write; scripted 409s are retried like upsertSummary does (5 attempts). */
   readonly writeSummary = async (_namespace: string, name: string, build: BuildData): Promise<void> => {
     if (name.endsWith('-facts')) { // the facts of the last reads (scan/known-store.ts): a ConfigMap of their own
@@ -776,7 +771,8 @@ export class FakeCluster {
     },
     serviceAccountUid: async (namespace,
       name) => (namespace === MULTUS_NS && name === MULTUS_SA.name ? this.multusSaUid : undefined),
-    configMapData: async (_namespace, name) => (name.endsWith('-facts') && this.facts ? { ...this.facts } : undefined),
+    configMapData: async (_namespace, name) =>
+      name.endsWith('-facts') ? (this.facts ? { ...this.facts } : undefined) : this.summary && { ...this.summary },
   };
 
   readonly writer: ClusterWriter = {
