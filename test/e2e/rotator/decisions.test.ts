@@ -55,7 +55,7 @@ describe('issue 17 item 2: a StatefulSet with a pending revision', () => {
       await ageNodeToken(t, env, node, -120);
 
       const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns,
-        '--lease-namespace', ns, '--step-timeout', '60s']);
+        '--lease-namespace', ns, '--step-timeout', '60s', '--dependents', 'secondary-networks']);
       const result = JSON.parse(run.stdout) as Result;
       const step = result.plan.steps.find((s) => s.node === node);
       const verdict = step?.pods.find((p) => p.name === 'held-0');
