@@ -38,6 +38,10 @@ export interface Config {
   container: string;
   /** The kubeconfig's path inside the Multus container. */
   kubeconfigPath: string;
+  /** The Multus DaemonSets: only their pods are read and restarted (rbac.yaml's policies admit only those). */
+  daemonsets: readonly string[];
+  /** The host directory holding that file: what a reader pod mounts (rbac.yaml's policy admits only this one). */
+  hostDir: string;
 
   // cluster access (local runs)
   kubeconfig?: string;
@@ -102,6 +106,8 @@ export const DEFAULTS = {
   selector: 'app=multus',
   container: 'kube-multus',
   kubeconfigPath: '/host/etc/cni/net.d/multus.d/multus.kubeconfig',
+  daemonsets: ['kube-multus-ds'],
+  hostDir: '/etc/cni/net.d/multus.d',
   concurrency: 16,
   readTimeoutMs: 15_000,
   maxFileBytes: 64 * 1024,

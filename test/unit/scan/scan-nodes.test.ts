@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { ClusterReader } from '../../../scripts/cluster/cluster-reader.ts';
-import { scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
+import { outsideLayout, scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 
@@ -14,7 +14,8 @@ const NOW_S = NOW / 1000;
 const PATH = '/host/etc/cni/net.d/multus.d/multus.kubeconfig';
 const cfg: ScanConfig = { namespace: 'kube-system', selector: 'app=multus', container: 'kube-multus',
   kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox',
-  rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000 };
+  rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000, daemonsets: ['kube-multus-ds'],
+  hostDir: '/etc/cni/net.d/multus.d' };
 
 let key: CryptoKey;
 let jwks: { keys: JWK[] };
@@ -152,3 +153,19 @@ test('a key id the JWKS lacks: the JWKS is read again, once per run, and the tok
     const { findings } = await plan(r);
     assert.equal(findings[0]?.class, 'healthy', findings[0]?.reason);
   });
+test('a pod the selector finds but no configured DaemonSet owns is not read, and the reason names MTR_DAEMONSETS', () => {
+  const pod = (owner?: { kind: string; name: string }) => ({
+    metadata: { name: 'kube-multus-ds-amd64-x7k2p',
+      ...(owner ? { ownerReferences: [{ ...owner, apiVersion: 'apps/v1', uid: 'u', controller: true }] } : {}) },
+  });
+  assert.equal(outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds' }), cfg), undefined);
+  assert.match(outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds-amd64' }), cfg) ?? '',
+    /belongs to DaemonSet kube-multus-ds-amd64, not to one of --daemonsets \(kube-multus-ds\).*add kube-multus-ds-amd64 to MTR_DAEMONSETS/);
+  assert.equal(
+    outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds-amd64' }), {
+      daemonsets: ['kube-multus-ds-amd64', 'kube-multus-ds-arm64'],
+    }),
+    undefined,
+  );
+  assert.match(outsideLayout(pod(), cfg) ?? '', /belongs to no controller/);
+});
