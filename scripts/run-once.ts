@@ -9,6 +9,7 @@ import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } fr
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
+import { checkGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
@@ -43,6 +44,8 @@ export interface RunDeps {
   holder?: string;
   /** Fires on SIGTERM/SIGINT: nothing new is started, the lease is released, the summary is written. */
   signal?: AbortSignal;
+  /** In-cluster: before --execute changes anything, prove rbac.yaml's guard rails are in force (fail closed). */
+  guardRails?: GuardRailsDeps;
   /** Asked before acting, with the plan (an interactive --execute without --yes); false changes nothing. */
   confirm?: (plan: RestartPlan, findings: NodeFinding[]) => Promise<boolean>;
 }
@@ -149,8 +152,17 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   let failedToAct: number | undefined;
   if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
     declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
+    const guard = declined || config.mode !== 'execute' || !deps.guardRails || !plan.steps[0] ? undefined
+      : await checkGuardRails(deps.guardRails, config, plan.steps[0]);
+    if (guard) emit({ type: 'guard-rails', ok: guard.ok, reason: guard.ok ? 'checked with dry runs' : guard.reason });
     if (declined) {
       warnings.push('not confirmed: nothing was changed');
+    } else if (guard?.ok === false) {
+      // A setup error: nothing was changed, exit 4 (EXIT.CLUSTER), the one line says what to fix.
+      failedToAct = EXIT.CLUSTER;
+      warnings.push(guard.reason);
+      const now = deps.now();
+      execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: guard.reason };
     } else {
       try {
         ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));

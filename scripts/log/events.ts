@@ -25,6 +25,7 @@ export type RunEvent =
   | { type: 'pod-done'; namespace: string; name: string; outcome: string; reason: string }
   | { type: 'node-finished'; node: string; outcome: string; reason: string; ms: number }
   | { type: 'execution-stopped'; reason: string }
+  | { type: 'guard-rails'; ok: boolean; reason: string }
   | { type: 'metrics-pushed'; url: string }
   | { type: 'warning'; message: string }
   | { type: 'run-finished'; exitCode: number; outcome: string; ms: number };
