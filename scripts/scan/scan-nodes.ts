@@ -64,16 +64,16 @@ export function groupMultusPods(pods: readonly V1Pod[]): MultusPodGroup[] {
 }
 
 /**
- * Why the job must not read (nor restart) this pod: it is not a pod of the configured Multus DaemonSets, the only
- * pods rbac.yaml's policies let the job exec into or delete. Undefined when it is one.
+ * Why the job must not read (nor restart) this pod: a DaemonSet other than the configured Multus DaemonSets owns it,
+ * and rbac.yaml's policies let the job exec into and delete only their pods. Undefined otherwise (a pod without a
+ * DaemonSet is read as before, and never restarted: execute/multus-guard.ts).
  */
 export function outsideLayout(pod: V1Pod, cfg: Pick<ScanConfig, 'daemonsets'>): string | undefined {
   const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true);
-  if (owner?.kind === 'DaemonSet' && cfg.daemonsets.includes(owner.name)) return undefined;
-  const what = owner ? `${owner.kind} ${owner.name}` : 'no controller';
-  return `the pod ${pod.metadata?.name ?? ''} matches --selector but belongs to ${what}, not to one of --daemonsets ` +
-    `(${cfg.daemonsets.join(',')}), the only pods rbac.yaml lets the job read and restart` +
-    (owner?.kind === 'DaemonSet' ? `: add ${owner.name} to MTR_DAEMONSETS in the layout ConfigMap (rbac.yaml)` : '');
+  if (owner?.kind !== 'DaemonSet' || cfg.daemonsets.includes(owner.name)) return undefined;
+  return `the pod ${pod.metadata?.name ?? ''} matches --selector but belongs to DaemonSet ${owner.name}, not to one ` +
+    `of --daemonsets (${cfg.daemonsets.join(',')}), the only DaemonSets whose pods rbac.yaml lets the job read and ` +
+    `restart: add ${owner.name} to MTR_DAEMONSETS in the layout ConfigMap (rbac.yaml)`;
 }
 
 async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig,
