@@ -57,7 +57,7 @@ test('the create policy pins the reader image, the host directory and the mount 
 
 test('the exec policy pins the exact path and the containers the job execs into (from the layout)', () => {
   const exec = policy('multus-token-rotator-exec');
-  assert.ok(exec.includes("['cat', params.data.MTR_KUBECONFIG_PATH]"), 'exactly cat of the configured path');
+  assert.ok(exec.includes("['cat', string(params.data.MTR_KUBECONFIG_PATH)]"), 'exactly cat of the configured path');
   assert.equal(layout.MTR_KUBECONFIG_PATH, DEFAULTS.kubeconfigPath);
   assert.ok(!exec.includes('endsWith'), 'no suffix match');
   assert.ok(exec.includes('params.data.MTR_CONTAINER') && exec.includes(`'${READER_CONTAINER}'`));
