@@ -58,7 +58,10 @@ export interface ProbeTarget {
 function answerOf(err: unknown): ProbeAnswer {
   const status = statusCode(err);
   const message = statusMessage(err) ?? describeError(err);
-  return status === 403 ? { outcome: 'refused', status, message }
+  // RBAC answers 403; a policy's validation answers 422 (its reason defaults to Invalid) or 403. A 422 that names no
+  // policy is the API server's own validation: it proves nothing about the guard rails.
+  const byPolicy = status === 422 && /ValidatingAdmissionPolicy '/.test(message);
+  return status === 403 || byPolicy ? { outcome: 'refused', status, message }
     : status === undefined ? { outcome: 'error', message } : { outcome: 'error', status, message };
 }
 

@@ -29,7 +29,9 @@ import { inClusterEnv, runRotator } from '../support/run-rotator.ts';
 
 const env = clusterEnv();
 const admin = env.kc.makeApiClient(CoreV1Api);
-const JOB_NS = 'mtr-layouts';
+// Fresh names each run: a deleted namespace lingers while the namespace controller empties it.
+const STAMP = Date.now().toString(36);
+const JOB_NS = `mtr-layouts-${STAMP}`;
 const SA = 'multus-token-rotator';
 const ca = readFileSync(path.join(env.root, 'pki', 'ca.crt'));
 const NODE = env.nodes[0] ?? '';
@@ -53,15 +55,15 @@ const LAYOUTS: LayoutCase[] = [
   { what: "upstream v3.7's DaemonSet per architecture",
     daemonsets: [{ name: 'kube-multus-ds-amd64', arch: 'amd64' }, { name: 'kube-multus-ds-arm64', arch: 'arm64' }],
     labels: { tier: 'node', app: 'multus', name: 'multus' }, cniDir: '/etc/cni/net.d',
-    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: 'mtr-lp-v37',
+    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: `mtr-lp-v37-${STAMP}`,
       MTR_DAEMONSETS: 'kube-multus-ds-amd64,kube-multus-ds-arm64,kube-multus-ds-ppc64le,kube-multus-ds-s390x' } },
   { what: 'a Helm-style label', daemonsets: [{ name: 'multus', arch: 'amd64' }],
     labels: { 'app.kubernetes.io/name': 'multus', 'app.kubernetes.io/instance': 'multus' }, cniDir: '/etc/cni/net.d',
-    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: 'mtr-lp-helm', MTR_SELECTOR: 'app.kubernetes.io/name=multus',
+    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: `mtr-lp-helm-${STAMP}`, MTR_SELECTOR: 'app.kubernetes.io/name=multus',
       MTR_DAEMONSETS: 'multus' } },
   { what: "k3s/RKE2's CNI directory", daemonsets: [{ name: 'rke2-multus', arch: 'amd64' }],
     labels: { app: 'rke2-multus' }, cniDir: K3S_CNI,
-    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: 'mtr-lp-k3s', MTR_SELECTOR: 'app=rke2-multus',
+    layout: { ...DEFAULT_LAYOUT, MTR_NAMESPACE: `mtr-lp-k3s-${STAMP}`, MTR_SELECTOR: 'app=rke2-multus',
       MTR_DAEMONSETS: 'rke2-multus', MTR_HOST_DIR: `${K3S_CNI}/multus.d` } },
 ];
 
@@ -112,24 +114,34 @@ async function install(layout: Layout, probePod: V1Pod, opts: { keepParamRefName
     sa = saKubeconfig(token);
   }
   if (opts.keepParamRefNamespace) return;
-  await waitFor(`rbac.yaml in force for ${layout.MTR_NAMESPACE}`,
-    async () =>
-      judgeGuardRails(await probeGuardRails(sa, target(probePod, layout)), { jobNamespace: JOB_NS,
-        target: target(probePod, layout) }).ok, 60_000);
+  let last = '';
+  await waitFor(`rbac.yaml in force for ${layout.MTR_NAMESPACE}`, async () => {
+    const v = judgeGuardRails(await probeGuardRails(sa, target(probePod, layout)), { jobNamespace: JOB_NS,
+      target: target(probePod, layout) });
+    last = v.ok ? '' : v.reason;
+    return v.ok;
+  }, 60_000).catch((err: unknown) => {
+    throw new Error(`${String(err)}; last verdict: ${last}`);
+  });
 }
 
 async function daemonSetPod(c: LayoutCase, ds: { name: string; arch: string }): Promise<V1Pod> {
   const ns = c.layout.MTR_NAMESPACE;
   await env.kc.makeApiClient(AppsV1Api).createNamespacedDaemonSet({ namespace: ns, body: {
     metadata: { name: ds.name, labels: c.labels },
-    spec: { selector: { matchLabels: c.labels }, template: { metadata: { labels: c.labels }, spec: {
-      hostNetwork: true,
-      nodeSelector: { 'kubernetes.io/hostname': NODE, 'kubernetes.io/arch': ds.arch },
-      tolerations: [{ operator: 'Exists' }],
-      containers: [{ name: c.layout.MTR_CONTAINER, image: 'app:1',
-        volumeMounts: [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }] }],
-      volumes: [{ name: 'cni', hostPath: { path: c.cniDir } }],
-    } } },
+    // The layout's labels plus one of the test's own, so that a look-alike pod with only the layout's labels (what
+    // MTR_SELECTOR matches) is not adopted by the DaemonSet.
+    spec: { selector: { matchLabels: { ...c.labels, 'mtr-test/ds': ds.name } }, template: {
+      metadata: { labels: { ...c.labels, 'mtr-test/ds': ds.name } },
+      spec: {
+        hostNetwork: true,
+        nodeSelector: { 'kubernetes.io/hostname': NODE, 'kubernetes.io/arch': ds.arch },
+        tolerations: [{ operator: 'Exists' }],
+        containers: [{ name: c.layout.MTR_CONTAINER, image: 'app:1',
+          volumeMounts: [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }] }],
+        volumes: [{ name: 'cni', hostPath: { path: c.cniDir } }],
+      },
+    } },
   } });
   let pod: V1Pod | undefined;
   await waitFor(`a Ready pod of DaemonSet ${ns}/${ds.name}`, async () => {
@@ -149,13 +161,17 @@ after(async () => {
 });
 
 for (const c of LAYOUTS) {
-  describe(`least privilege with ${c.what} (job installed in ${JOB_NS})`, () => {
+  describe(`least privilege with ${c.what} (the job installed in another namespace)`, () => {
     const ns = c.layout.MTR_NAMESPACE;
     let multus: V1Pod;
     before(async () => {
       await admin.createNamespace({ body: { metadata: { name: ns } } });
       await waitFor(`${ns}'s default service account`, () =>
         admin.readNamespacedServiceAccount({ name: 'default', namespace: ns }).then(() => true, () => false), 30_000);
+      // The one-field case "another service account" names kube-system's generic-garbage-collector: give it one here,
+      // so that the policy, not the ServiceAccount admission plugin, is what refuses it.
+      await admin.createNamespacedServiceAccount({ namespace: ns,
+        body: { metadata: { name: 'generic-garbage-collector' } } });
       const [first, ...others] = c.daemonsets;
       multus = await daemonSetPod(c, first ?? { name: '', arch: '' });
       for (const ds of others) {
@@ -219,7 +235,7 @@ for (const c of LAYOUTS) {
       );
     });
 
-    test('delete: its Multus pod is allowed (dry run); a pod with its labels but no DaemonSet is refused', async (t) => {
+    test('delete: its Multus pod is allowed (dry run); a pod MTR_SELECTOR matches but no DaemonSet owns is refused', async (t) => {
       const core = sa.makeApiClient(CoreV1Api);
       await core.deleteNamespacedPod({ name: multus.metadata?.name ?? '', namespace: ns, dryRun: 'All' });
       await admin.createNamespacedPod({ namespace: ns,
@@ -237,7 +253,7 @@ for (const c of LAYOUTS) {
   });
 }
 
-describe(`fail closed: in-cluster --execute (job in ${JOB_NS}) without its guard rails changes nothing, exit 4`, () => {
+describe(`fail closed: in-cluster --execute (job in another namespace) without its guard rails changes nothing, exit 4`, () => {
   const setupLine = (stderr: string) =>
     stderr.split('\n').filter((l) => l.includes('"event":"guard-rails"')).map((l) =>
       JSON.parse(l) as { ok: boolean; reason: string }
