@@ -169,3 +169,27 @@ test('a pod of a DaemonSet not in --daemonsets is not read, and the reason names
   );
   assert.equal(outsideLayout(pod(), cfg), undefined, 'a bare pod is read as before (and never restarted)');
 });
+
+test(
+  "k3s's CNI directory: the reader pod mounts it only when --host-dir says so; otherwise the reason names MTR_HOST_DIR",
+  async () => {
+    const K3S = '/var/lib/rancher/k3s/agent/etc/cni/net.d';
+    const pod = multusPod('kube-multus-ds-aaaaa', 'u-a', NOW - 3600_000, false); // not Running: exec fails
+    const c = pod.spec?.containers[0];
+    if (c) c.volumeMounts = [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }];
+    if (pod.spec) pod.spec.volumes = [{ name: 'cni', hostPath: { path: K3S } }];
+    const mounted: string[] = [];
+    const r = reader([pod], await tokenFor(pod, 3600), []);
+    r.readViaReaderPod = async (o) => {
+      mounted.push(o.hostPath);
+      return { ok: false, kind: 'failed', reason: 'not in this test' };
+    };
+    const wrong = await scanNodes(r, cfg, () => undefined);
+    assert.equal(wrong.nodes[0]?.file.status, 'unreadable');
+    assert.match(wrong.nodes[0]?.file.status === 'unreadable' ? wrong.nodes[0].file.reason : '',
+      /keeps the file in \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\/multus\.d on the host, not in --host-dir \/etc\/cni\/net\.d\/multus\.d.*set MTR_HOST_DIR to \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\/multus\.d/);
+    assert.deepEqual(mounted, [], 'no reader pod the policy would refuse');
+    await scanNodes(r, { ...cfg, hostDir: `${K3S}/multus.d` }, () => undefined);
+    assert.deepEqual(mounted, [K3S], "the reader pod mounts the DaemonSet's directory");
+  },
+);
