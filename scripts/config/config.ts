@@ -111,7 +111,7 @@ export const DEFAULTS = {
   concurrency: 16,
   readTimeoutMs: 15_000,
   maxFileBytes: 64 * 1024,
-  // Pinned by digest: rbac.yaml's admission policy admits a reader pod of exactly this image (change both together).
+  // Pinned by digest: rbac.yaml's layout ConfigMap (MTR_READER_IMAGE) holds the same; its policy admits only that one.
   readerImage:
     'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e',
   rereadEveryMs: 3600_000,
