@@ -9,12 +9,13 @@ import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } fr
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
-import { checkGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
+import { pacingEvent } from './execute/pacing-event.ts';
+import { GuardRailsMissing, requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
-import { ACTIONABLE_CLASSES, type ExecutionReport, type MultusPodFacts, type LeaseInfo, type NodeFinding,
-  type RestartPlan, type RunInfo } from './model.ts';
+import { ACTIONABLE_CLASSES, type ExecutionReport, type LeaseInfo, type NodeFinding, type RestartPlan,
+  type RunInfo } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { renderMetrics } from './report/metrics.ts';
@@ -44,7 +45,7 @@ export interface RunDeps {
   holder?: string;
   /** Fires on SIGTERM/SIGINT: nothing new is started, the lease is released, the summary is written. */
   signal?: AbortSignal;
-  /** In-cluster: before --execute changes anything, prove rbac.yaml's guard rails are in force (fail closed). */
+  /** In-cluster --execute: prove rbac.yaml's guard rails before changing anything (fail closed, exit 4). */
   guardRails?: GuardRailsDeps;
   /** Asked before acting, with the plan (an interactive --execute without --yes); false changes nothing. */
   confirm?: (plan: RestartPlan, findings: NodeFinding[]) => Promise<boolean>;
@@ -152,17 +153,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   let failedToAct: number | undefined;
   if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
     declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
-    const guard = declined || config.mode !== 'execute' || !deps.guardRails || !plan.steps[0] ? undefined
-      : await checkGuardRails(deps.guardRails, config, plan.steps[0]);
-    if (guard) emit({ type: 'guard-rails', ok: guard.ok, reason: guard.ok ? 'checked with dry runs' : guard.reason });
     if (declined) {
       warnings.push('not confirmed: nothing was changed');
-    } else if (guard?.ok === false) {
-      // A setup error: nothing was changed, exit 4 (EXIT.CLUSTER), the one line says what to fix.
-      failedToAct = EXIT.CLUSTER;
-      warnings.push(guard.reason);
-      const now = deps.now();
-      execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: guard.reason };
     } else {
       try {
         ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
@@ -171,8 +163,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         // while acting on a node are the executor's: it reports them as that node's failure.
         const reason = `acting could not start: ${describeError(err)}`;
         const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER
-          : EXIT.ERROR;
+        failedToAct = err instanceof GuardRailsMissing || isForbidden(answer) || statusCode(answer) === 401 ||
+            isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
         warnings.push(reason);
         emit({ type: 'warning', message: reason });
         const now = deps.now();
@@ -230,31 +222,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
-/**
- * The pacing shortfall as a Warning Event on the Multus DaemonSet (`kubectl describe ds` shows it), every run until
- * fixed. Only when the run acts: a dry run writes nothing but its summary. A failed write is a warning, never fatal.
- */
-async function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], note: string,
-  emit: Emit): Promise<void> {
-  const pod = multusPods.find((p) => p.controller?.kind === 'DaemonSet') ?? multusPods[0];
-  if (pod === undefined) return;
-  const regarding = pod.controller?.kind === 'DaemonSet'
-    ? { kind: 'DaemonSet', apiVersion: 'apps/v1', namespace: pod.namespace, name: pod.controller.name,
-      uid: pod.controller.uid }
-    : { kind: 'Pod', apiVersion: 'v1', namespace: pod.namespace, name: pod.name, uid: pod.uid };
-  try {
-    await writer.event({ regarding, reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan',
-      note: note.slice(0, 1000) });
-  } catch (err) {
-    emit({ type: 'warning', message: `could not write the pacing Event (${describeError(err)})` });
-  }
-}
-
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
 async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],
   startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
   const { config, emit } = deps;
   if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
+  if (config.mode === 'execute' && deps.guardRails) await requireGuardRails(deps.guardRails, config, plan, emit);
   let signal = deps.signal;
   let lease: LeaseInfo | undefined;
   let release = async () => undefined as void;

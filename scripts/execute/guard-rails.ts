@@ -4,7 +4,8 @@
 // allowed. Anything else is one line naming what is missing and the rbac.yaml value that changes it (exit 4).
 import { describeError } from '../cluster/api-errors.ts';
 import type { Config } from '../config/config.ts';
-import type { NodeStep } from '../model.ts';
+import type { Emit } from '../log/events.ts';
+import type { NodeStep, RestartPlan } from '../model.ts';
 import type { GuardRailProbes, PolicyFacts, PolicyName, ProbeAnswer,
   ProbeTarget } from '../cluster/guard-rail-probes.ts';
 
@@ -86,6 +87,21 @@ export async function checkGuardRails(g: GuardRailsDeps,
   } catch (err) {
     return { ok: false, reason: `guard rails not in force: could not ask the API server (${describeError(err)})` };
   }
+}
+
+/** A guard rail is not in force: the run must not act (exit 4). Its message is the one setup line. */
+export class GuardRailsMissing extends Error {
+  override name = 'GuardRailsMissing';
+}
+
+/** The gate of an acting run, before anything changes: emits the verdict, throws GuardRailsMissing when it fails. */
+export async function requireGuardRails(g: GuardRailsDeps, config: Parameters<typeof checkGuardRails>[1],
+  plan: RestartPlan, emit: Emit): Promise<void> {
+  const step = plan.steps[0];
+  if (!step) return;
+  const v = await checkGuardRails(g, config, step);
+  emit({ type: 'guard-rails', ok: v.ok, reason: v.ok ? 'checked with dry runs' : v.reason });
+  if (!v.ok) throw new GuardRailsMissing(v.reason);
 }
 
 export function judgeGuardRails(p: GuardRailProbes, ctx: GuardContext): GuardVerdict {
