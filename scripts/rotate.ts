@@ -10,6 +10,7 @@ import { kubeClusterReader } from './cluster/cluster-reader.ts';
 import { describeError, isNetworkError, statusCode } from './cluster/api-errors.ts';
 import { connect, describeCertificateFailure, type Connection } from './cluster/connect.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
+import { probeGuardRails } from './cluster/guard-rail-probes.ts';
 import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
 import { withRetry } from './cluster/retry.ts';
@@ -89,6 +90,11 @@ async function main(): Promise<number> {
       acquireLease: (opts) => withRetry(() => acquireLease(connection.kc, opts)),
       holder: makeHolderIdentity(),
       signal: stop.signal,
+      // The guard rails (rbac.yaml's policies) narrow the job's service account; a local run acts with a person's own
+      // rights, which they do not narrow.
+      ...(connection.via === 'in-cluster'
+        ? { guardRails: { jobNamespace: connection.namespace, probe: (t) => probeGuardRails(connection.kc, t) } }
+        : {}),
       confirm: config.mode === 'execute' && !config.yes && interactive
         ? async (plan, findings) => {
           progress?.stop();

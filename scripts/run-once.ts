@@ -9,6 +9,8 @@ import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } fr
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
+import { pacingEvent } from './execute/pacing-event.ts';
+import { GuardRailsMissing, requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
@@ -18,8 +20,8 @@ import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { previousFailures } from './report/previous-failures.ts';
 import { renderMetrics } from './report/metrics.ts';
-import { daemonSetEvent, pacingEventSpec } from './report/daemonset-event.ts';
-import { repairEventSpec, repairTotals } from './report/repair-totals.ts';
+import { repairEvent } from './report/daemonset-event.ts';
+import { repairTotals } from './report/repair-totals.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
@@ -47,6 +49,8 @@ export interface RunDeps {
   holder?: string;
   /** Fires on SIGTERM/SIGINT: nothing new is started, the lease is released, the summary is written. */
   signal?: AbortSignal;
+  /** In-cluster --execute: prove rbac.yaml's guard rails before changing anything (fail closed, exit 4). */
+  guardRails?: GuardRailsDeps;
   /** Asked before acting, with the plan (an interactive --execute without --yes); false changes nothing. */
   confirm?: (plan: RestartPlan, findings: NodeFinding[]) => Promise<boolean>;
 }
@@ -147,8 +151,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
     if (config.mode === 'execute' && deps.writer) {
-      await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), pacingEventSpec(plan.pacing.warning),
-        emit);
+      await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), plan.pacing.warning, emit);
     }
   }
 
@@ -169,8 +172,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         // while acting on a node are the executor's: it reports them as that node's failure.
         const reason = `acting could not start: ${describeError(err)}`;
         const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = isForbidden(answer) || statusCode(answer) === 401 || isNetworkError(answer) ? EXIT.CLUSTER
-          : EXIT.ERROR;
+        failedToAct = err instanceof GuardRailsMissing || isForbidden(answer) || statusCode(answer) === 401 ||
+            isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
         warnings.push(reason);
         emit({ type: 'warning', message: reason });
         const now = deps.now();
@@ -181,9 +184,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const failuresNow = nextFailedRuns(failedRuns, execution, declined ? 'dry-run' : config.mode);
   execution = withFailedRuns(execution, failuresNow);
   if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
-    const spec = repairEventSpec(repairTotals(plan, execution, startedAt));
-    emit({ type: 'repair-finished', message: spec.note });
-    await daemonSetEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), spec, emit);
+    await repairEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairTotals(plan, execution, startedAt),
+      emit);
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
   let exitCode: number = failedToAct ??
@@ -236,14 +238,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
-/** Runs in a row each node failed, from the previous summary; none when it cannot be read (a warning is not needed:
- * the summary write that follows says what is wrong with the ConfigMap). */
-
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
 async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],
   startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
   const { config, emit } = deps;
   if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
+  if (config.mode === 'execute' && deps.guardRails) await requireGuardRails(deps.guardRails, config, plan, emit);
   let signal = deps.signal;
   let lease: LeaseInfo | undefined;
   let release = async () => undefined as void;

@@ -38,6 +38,10 @@ export interface Config {
   container: string;
   /** The kubeconfig's path inside the Multus container. */
   kubeconfigPath: string;
+  /** The Multus DaemonSets: only their pods are read and restarted (rbac.yaml's policies admit only those). */
+  daemonsets: readonly string[];
+  /** The host directory holding that file: what a reader pod mounts (rbac.yaml's policy admits only this one). */
+  hostDir: string;
 
   // cluster access (local runs)
   kubeconfig?: string;
@@ -104,10 +108,12 @@ export const DEFAULTS = {
   selector: 'app=multus',
   container: 'kube-multus',
   kubeconfigPath: '/host/etc/cni/net.d/multus.d/multus.kubeconfig',
+  daemonsets: ['kube-multus-ds'],
+  hostDir: '/etc/cni/net.d/multus.d',
   concurrency: 16,
   readTimeoutMs: 15_000,
   maxFileBytes: 64 * 1024,
-  // Pinned by digest: rbac.yaml's admission policy admits a reader pod of exactly this image (change both together).
+  // Pinned by digest: rbac.yaml's layout ConfigMap (MTR_READER_IMAGE) holds the same; its policy admits only that one.
   readerImage:
     'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e',
   rereadEveryMs: 3600_000,

@@ -79,6 +79,21 @@ const absolutePath = text((t) => (t.startsWith('/') && !t.includes('\0') ? undef
   : `must be an absolute path inside the container but is "${t}"`),
   `give an absolute path, e.g. ${DEFAULTS.kubeconfigPath}`);
 
+const hostDir = text((t) => (t.startsWith('/') && !t.includes('\0') && !t.split('/').includes('..') &&
+    t.length > 1 ? undefined : `must be an absolute directory on the node (not /) but is "${t}"`),
+  `give the host directory holding the Multus kubeconfig, e.g. ${DEFAULTS.hostDir}`);
+
+const daemonsets = list(
+  (t) => {
+    const bad = t.split(',').map((k) => k.trim()).filter((k) => k !== '' && dnsSubdomain(k) !== undefined);
+    return t.trim() === '' ? 'must name at least one DaemonSet'
+      : bad.length === 0 ? undefined
+      : `has entries that are not DaemonSet names: ${bad.map((b) => `"${b}"`).join(', ')}`;
+  },
+  `give the Multus DaemonSets' names, comma-separated, e.g. ${DEFAULTS.daemonsets.join(',')} (upstream v3.7: ` +
+    'kube-multus-ds-amd64,kube-multus-ds-arm64,…)',
+);
+
 const pinnedImage = text((t) => {
   if (/\s/.test(t)) return `must be an image reference without spaces but is "${t}"`;
   // A tag can be moved to other content; the admission policy in rbac.yaml admits one digest.
@@ -128,6 +143,12 @@ export const FLAGS: readonly FlagRow[] = [
   setting({ flag: 'kubeconfig-path', arg: 'PATH', key: 'kubeconfigPath', coerce: absolutePath,
     default: DEFAULTS.kubeconfigPath, shown: DEFAULTS.kubeconfigPath,
     help: "path of Multus' kubeconfig inside that container" }),
+  setting({ flag: 'daemonsets', arg: 'NAMES', key: 'daemonsets', coerce: daemonsets, default: DEFAULTS.daemonsets,
+    shown: DEFAULTS.daemonsets.join(','),
+    help: 'the Multus DaemonSets (comma-separated): only their pods are read and restarted; rbac.yaml admits these' }),
+  setting({ flag: 'host-dir', arg: 'DIR', key: 'hostDir', coerce: hostDir, default: DEFAULTS.hostDir,
+    shown: DEFAULTS.hostDir,
+    help: 'host directory holding that kubeconfig (a reader pod mounts it read-only); rbac.yaml admits this one' }),
   // ── cluster access ──
   setting({ flag: 'kubeconfig', arg: 'FILE', key: 'kubeconfig', coerce: text(), shown: '$KUBECONFIG or ~/.kube/config',
     help: 'kubeconfig for reaching the cluster (local runs)' }),

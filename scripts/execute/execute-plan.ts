@@ -16,6 +16,7 @@ import { holdBackTowardBroken } from '../plan/evict-limits.ts';
 import { planWaves, waveStopsRun } from '../plan/waves.ts';
 import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus,
   type MultusPhase } from './restart-node.ts';
+import { withRunDeadline } from './run-deadline.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stuckPodWatcher } from './stuck-pods.ts';
 
@@ -51,7 +52,9 @@ function unexpected(err: unknown): string {
   return `unexpected error: ${describeError(err)}`;
 }
 
-export async function executePlan(plan: RestartPlan, deps: StepDeps, opts: ExecuteOptions): Promise<ExecutionReport> {
+export async function executePlan(plan: RestartPlan, given: StepDeps, opts: ExecuteOptions): Promise<ExecutionReport> {
+  // Every wait ends by the run's deadline (run-deadline.ts), so activeDeadlineSeconds never cuts a step.
+  const deps: StepDeps = { ...given, writer: withRunDeadline(given.writer, opts.deadline, given.now) };
   const startedAt = deps.now();
   const nodes: NodeExecution[] = new Array<NodeExecution>(plan.steps.length);
   let stoppedBecause: string | undefined;

@@ -28,6 +28,7 @@ export type RunEvent =
   | { type: 'node-finished'; node: string; outcome: string; reason: string; ms: number }
   | { type: 'execution-stopped'; reason: string }
   | { type: 'repair-finished'; message: string }
+  | { type: 'guard-rails'; ok: boolean; reason: string }
   | { type: 'metrics-pushed'; url: string }
   | { type: 'warning'; message: string }
   | { type: 'run-finished'; exitCode: number; outcome: string; ms: number };

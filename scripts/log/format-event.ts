@@ -15,8 +15,8 @@ const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
 
 export function formatEvent(e: RunEvent, format: LogFormat, now: number): string {
   if (format === 'json') {
-    return JSON.stringify({ time: new Date(now).toISOString(), level: LEVEL[e.type] ?? 'info', event: e.type,
-      ...withoutType(e) });
+    return JSON.stringify({ time: new Date(now).toISOString(),
+      level: e.type === 'guard-rails' && !e.ok ? 'error' : LEVEL[e.type] ?? 'info', event: e.type, ...withoutType(e) });
   }
   return text(e);
 }
@@ -82,6 +82,8 @@ function text(e: RunEvent): string {
       return `${e.node}: ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s${e.reason ? `: ${e.reason}` : ''}`;
     case 'execution-stopped':
       return `stopping: ${e.reason}`;
+    case 'guard-rails':
+      return e.ok ? `guard rails in force: ${e.reason}` : `setup error: ${e.reason}`;
     case 'metrics-pushed':
       return `metrics pushed to ${e.url}`;
     case 'warning':

@@ -5,6 +5,7 @@ import type { ClusterWriter } from '../cluster/cluster-writer.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { Emit } from '../log/events.ts';
 import type { MultusPodFacts } from '../model.ts';
+import { repairEventSpec, type RepairTotals } from './repair-totals.ts';
 
 export interface EventSpecLite {
   reason: string;
@@ -28,7 +29,10 @@ export async function daemonSetEvent(writer: ClusterWriter, multusPods: readonly
   }
 }
 
-/** The pacing shortfall, every run until fixed. */
-export function pacingEventSpec(warning: string): EventSpecLite {
-  return { reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning', action: 'Plan', note: warning };
+/** The repair's totals: in the log, and as the run's closing Event on the DaemonSet. */
+export async function repairEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], totals: RepairTotals,
+  emit: Emit): Promise<void> {
+  const spec = repairEventSpec(totals);
+  emit({ type: 'repair-finished', message: spec.note });
+  await daemonSetEvent(writer, multusPods, spec, emit);
 }

@@ -13,11 +13,12 @@ import { keyIdsOf, rereadVerdict } from './reread.ts';
 import { parseMultusKubeconfig } from './parse-kubeconfig.ts';
 import { mapLimit } from '../shared/map-limit.ts';
 import { hostMountFor, toMultusPodFacts, toNodeFacts } from './to-facts.ts';
+import { readerMount } from '../cluster/reader-pod.ts';
 import { podIsReady } from '../shared/pods.ts';
 
 export type ScanConfig = Pick<Config,
   'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' | 'readTimeoutMs' | 'maxFileBytes'
-    | 'readerImage' | 'rereadEveryMs' | 'expiringWithinMs'>;
+    | 'readerImage' | 'rereadEveryMs' | 'expiringWithinMs' | 'daemonsets' | 'hostDir'>;
 
 export interface NodesScan {
   nodes: NodeScan[];
@@ -62,11 +63,26 @@ export function groupMultusPods(pods: readonly V1Pod[]): MultusPodGroup[] {
   return groups;
 }
 
+/**
+ * Why the job must not read (nor restart) this pod: a DaemonSet other than the configured Multus DaemonSets owns it,
+ * and rbac.yaml's policies let the job exec into and delete only their pods. Undefined otherwise (a pod without a
+ * DaemonSet is read as before, and never restarted: execute/multus-guard.ts).
+ */
+export function outsideLayout(pod: V1Pod, cfg: Pick<ScanConfig, 'daemonsets'>): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller === true);
+  if (owner?.kind !== 'DaemonSet' || cfg.daemonsets.includes(owner.name)) return undefined;
+  return `the pod ${pod.metadata?.name ?? ''} matches --selector but belongs to DaemonSet ${owner.name}, not to one ` +
+    `of --daemonsets (${cfg.daemonsets.join(',')}), the only DaemonSets whose pods rbac.yaml lets the job read and ` +
+    `restart: add ${owner.name} to MTR_DAEMONSETS in the layout ConfigMap (rbac.yaml)`;
+}
+
 async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig,
   emit: Emit): Promise<{ read: FileRead; bytes?: Uint8Array }> {
   const node = pod.spec?.nodeName ?? '';
   const started = Date.now();
   const path = cfg.kubeconfigPath;
+  const outside = outsideLayout(pod, cfg);
+  if (outside) return { read: { status: 'unreadable', path, reason: outside } };
   const viaExec = await reader.execRead({ namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '',
     container: cfg.container, path, timeoutMs: cfg.readTimeoutMs, maxBytes: cfg.maxFileBytes });
   let result: ExecReadResult = viaExec;
@@ -78,6 +94,12 @@ async function readFile(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig,
     if (!mount) {
       return { read: { status: 'unreadable', path, reason: `${viaExec.reason}; and no hostPath volume of container ` +
         `${cfg.container} holds ${path}, so a reader pod cannot be used (check --kubeconfig-path)` } };
+    }
+    const hostDir = readerMount({ ...mount, filePath: path }).hostDir;
+    if (hostDir !== cfg.hostDir) {
+      return { read: { status: 'unreadable', path, reason: `${viaExec.reason}; and the Multus pod keeps the file in ` +
+        `${hostDir} on the host, not in --host-dir ${cfg.hostDir}, the one directory rbac.yaml lets a reader pod ` +
+        `mount: set MTR_HOST_DIR to ${hostDir} in the layout ConfigMap (rbac.yaml)` } };
     }
     emit({ type: 'exec-fallback', node, reason: viaExec.reason });
     via = 'reader-pod';

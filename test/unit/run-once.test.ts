@@ -205,3 +205,46 @@ test('a summary the run may not write (403) turns an otherwise clean run into ex
   assert.equal(result.exitCode, 4);
   assert.match(result.warnings.join('\n'), /forbidden: grant create\/get\/update on this ConfigMap/);
 });
+
+test('guard rails not in force (in-cluster --execute): nothing is changed, no lease, one setup line, exit 4', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2 });
+  const events: RunEvent[] = [];
+  const probed: string[] = [];
+  const result = await runOnce({ ...deps(c, { mode: 'execute' }), emit: (e: RunEvent) => events.push(e),
+    guardRails: { jobNamespace: 'platform', probe: async (t) => {
+      probed.push(`${t.pod.namespace}/${t.pod.name}@${t.pod.node}`);
+      return { hostRootPod: { outcome: 'allowed' }, foreignExec: { outcome: 'allowed' },
+        multusDelete: { outcome: 'allowed' }, readerPod: { outcome: 'allowed' }, policies: Object.fromEntries(
+          ['multus-token-rotator', 'multus-token-rotator-delete', 'multus-token-rotator-exec'].map((
+            n,
+          ) => [n, { policy: { state: 'no-api' }, binding: { state: 'no-api' } }]),
+        ) as never };
+    } } });
+  assert.equal(result.exitCode, 4);
+  assert.equal(probed.length, 1, 'asked once');
+  assert.match(probed[0] ?? '', /^kube-system\/.+@node-a$/);
+  assert.equal(c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict')).length, 0, 'nothing changed');
+  assert.equal(c.lease()?.spec?.holderIdentity, undefined, 'no lease taken');
+  const g = events.find((e) => e.type === 'guard-rails');
+  assert.ok(g?.type === 'guard-rails' && !g.ok);
+  assert.match(g.reason, /^guard rails not in force: .*Kubernetes 1\.30 or newer/);
+  assert.match(c.summary?.['summary.yaml'] ?? '', /guard rails not in force/);
+});
+
+test('guard rails in force: the run acts as before', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  const refused = { outcome: 'refused' as const, status: 403, message: "ValidatingAdmissionPolicy 'x' denied" };
+  const present = { policy: { state: 'present' as const },
+    binding: { state: 'present' as const, paramRef: { name: 'multus-token-rotator-layout', namespace: 'platform' } } };
+  const result = await runOnce({ ...deps(c, { mode: 'execute' }),
+    guardRails: { jobNamespace: 'platform',
+      probe: async () => ({ hostRootPod: refused, foreignExec: refused, multusDelete: { outcome: 'allowed' },
+        readerPod: { outcome: 'allowed' },
+        policies: { 'multus-token-rotator': present, 'multus-token-rotator-delete': present,
+          'multus-token-rotator-exec': present } }) } });
+  assert.equal(result.exitCode, 0);
+  assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
+});

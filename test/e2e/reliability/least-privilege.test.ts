@@ -1,14 +1,17 @@
-// Reliability: least privilege. rbac.yaml is applied, and every claim about what its service account may and may
+// Reliability: least privilege. rbac.yaml is installed into another namespace (mtr-platform, by the substitutions its
+// header gives: support/install-rbac.ts), and every claim about what its service account may and may
 // not do is proved by a real API call made with that account's own token: a refusal is a 403 from the API server
 // (SelfSubjectAccessReview is only a supplement, at the end). Writes that could succeed are sent with dryRun=All, so
-// a too-broad rule makes the test fail without changing the cluster.
+// a too-broad rule makes the test fail without changing the cluster. The other Multus layouts (upstream v3.7's
+// per-architecture DaemonSets, a Helm-style label, k3s's CNI directory) and the job refusing to act without its guard
+// rails: least-privilege-layouts.test.ts.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, Exec, KubeConfig, OpenidApi,
   RbacAuthorizationV1Api, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { kubectlPath, repoRoot } from '../../../local-cluster/cluster.ts';
@@ -18,10 +21,12 @@ import { isReady, multusPods } from '../../../local-cluster/seed/multus.ts';
 import { recordMintedToken } from '../../../local-cluster/seed/token-log.ts';
 import { readerPod } from '../../../scripts/cluster/reader-pod.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
+import { installRbac, installShippedRbac } from '../support/install-rbac.ts';
+import { ctr, execPath, execRefusals, messageOf, ONE_FIELD, readerRefusals } from '../support/privilege-cases.ts';
 
 const env = clusterEnv();
 const admin = env.kc.makeApiClient(CoreV1Api);
-const NS = 'multus-token-rotator';
+const NS = 'mtr-platform';
 const SA = 'multus-token-rotator';
 const SUMMARY = 'multus-token-rotator-summary';
 const LEASE = 'multus-token-rotator';
@@ -65,15 +70,6 @@ function raw(method: string, urlPath: string, body?: unknown,
 
 const errCode = (e: unknown) => (e as { code?: number }).code;
 
-/** The message of a Status body (JSON escapes <, > and &), or the body itself. */
-function messageOf(body: string): string {
-  try {
-    return (JSON.parse(body) as { message?: string }).message ?? body;
-  } catch {
-    return body;
-  }
-}
-
 /** The call is refused by the API server with 403 Forbidden. */
 async function forbidden(what: string, call: () => Promise<unknown>): Promise<void> {
   const err = await call().then(() => undefined, (e: unknown) => e);
@@ -107,7 +103,7 @@ async function multusPod(): Promise<V1Pod> {
 }
 
 before(async () => {
-  execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', path.join(repoRoot, 'rbac.yaml')]);
+  installRbac(env, NS);
   const tr = await admin.createNamespacedServiceAccountToken({ name: SA, namespace: NS,
     body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   token = tr.status?.token ?? '';
@@ -118,6 +114,22 @@ before(async () => {
   const core = sa.makeApiClient(CoreV1Api);
   await waitFor('the rbac.yaml rules in force',
     () => core.listPodForAllNamespaces({ limit: 1 }).then(() => true, () => false), 30_000);
+  // The policies reach admission through informers too: wait until a host-root pod is refused by them.
+  const hostRoot = readerPod(readerInput(env.nodes[0] ?? ''));
+  const v = hostRoot.spec?.volumes?.[0];
+  if (v?.hostPath) v.hostPath.path = '/';
+  await waitFor("rbac.yaml's policies in force",
+    () =>
+      core.createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: hostRoot }).then(() => false,
+        (e: unknown) =>
+          /ValidatingAdmissionPolicy 'multus-token-rotator'/.test(String((e as { body?: unknown }).body))), 30_000);
+});
+
+after(async () => {
+  // The other test files expect rbac.yaml as shipped (its cluster-scoped objects name the namespace
+  // multus-token-rotator); this install's namespace goes.
+  installShippedRbac(env);
+  await admin.deleteNamespace({ name: NS }).catch(() => undefined);
 });
 
 describe('least privilege: what the rbac.yaml service account CANNOT do (each a real call answered 403)', () => {
@@ -356,169 +368,13 @@ describe('least privilege: what the rbac.yaml service account CANNOT do (each a 
 });
 
 // RBAC allows creating pods in kube-system (for the reader pod); nothing in RBAC can say which pod. rbac.yaml's
-// admission policy admits exactly the pod scripts/cluster/reader-pod.ts builds. Each case below is that admitted pod
-// with ONE field changed, sent with dryRun=All (nothing starts), and must be refused by the rule that names that
-// field: a case that is refused for any other reason fails. The unchanged pod is admitted first, so each refusal
-// can only come from the field that differs.
+// admission policy admits exactly the pod scripts/cluster/reader-pod.ts builds. Each case (support/privilege-cases.ts)
+// is that admitted pod with ONE field changed, sent with dryRun=All (nothing starts), and must be refused by the rule
+// that names that field: a case that is refused for any other reason fails. The unchanged pod is admitted first, so
+// each refusal can only come from the field that differs.
 const readerInput = (node: string) => ({ namespace: 'kube-system', node, image: DEFAULTS.readerImage,
   hostPath: '/etc/cni/net.d', mountPath: '/host/etc/cni/net.d', filePath: DEFAULTS.kubeconfigPath,
   timeoutMs: DEFAULTS.readTimeoutMs });
-type Spec = NonNullable<V1Pod['spec']>;
-type Container = Spec['containers'][number];
-const ctr = (p: V1Pod): Container => p.spec?.containers[0] as Container;
-const RULE = {
-  containers: /exactly one container/,
-  name: /name mtr-reader-<8 hex>/,
-  image: /the image must be the pinned reader image/,
-  command: /the command must be sleep/,
-  volume: /one volume, the hostPath \/etc\/cni\/net\.d\/multus\.d/,
-  mount: /the one mount must be read-only/,
-  token: /no service-account token/,
-  host: /hostNetwork true/,
-  user: /the user must be uid 0/,
-  privilege: /not privileged, no privilege escalation/,
-  rootfs: /read-only root filesystem/,
-  confinement: /RuntimeDefault seccomp, no SELinux/,
-  extras: /no env, envFrom, hooks/,
-  placement: /placed by nodeName/,
-} as const;
-/** [what differs, how, the rule that must refuse it] */
-const ONE_FIELD: [string, (p: V1Pod) => void, RegExp][] = [
-  ["hostPath / (the node's root)", (p) => {
-    p.spec!.volumes![0]!.hostPath!.path = '/';
-  }, RULE.volume],
-  ['hostPath /etc/kubernetes (PKI, admin kubeconfig)', (p) => {
-    p.spec!.volumes![0]!.hostPath!.path = '/etc/kubernetes';
-  }, RULE.volume],
-  ["hostPath /etc/cni/net.d (the whole CNI directory: other plugins' kubeconfigs)", (p) => {
-    p.spec!.volumes![0]!.hostPath!.path = '/etc/cni/net.d';
-  }, RULE.volume],
-  ['hostPath type DirectoryOrCreate', (p) => {
-    p.spec!.volumes![0]!.hostPath!.type = 'DirectoryOrCreate';
-  }, RULE.volume],
-  ['a second volume (emptyDir)', (p) => {
-    p.spec!.volumes!.push({ name: 'scratch', emptyDir: {} });
-  }, RULE.volume],
-  ['another image (the same busybox by tag)', (p) => {
-    ctr(p).image = 'docker.io/library/busybox:1.37.0';
-  }, RULE.image],
-  ['another image (another digest)', (p) => {
-    ctr(p).image = `docker.io/library/busybox@sha256:${'0'.repeat(64)}`;
-  }, RULE.image],
-  ['another command (a shell)', (p) => {
-    ctr(p).command = ['sh', '-c', 'cat /host/etc/cni/net.d/multus.d/multus.kubeconfig; sleep 60'];
-  }, RULE.command],
-  ['the command plus args', (p) => {
-    ctr(p).args = ['extra'];
-  }, RULE.command],
-  ['no activeDeadlineSeconds', (p) => {
-    delete p.spec!.activeDeadlineSeconds;
-  }, RULE.command],
-  ['a day-long deadline (sleep 86400)', (p) => {
-    p.spec!.activeDeadlineSeconds = 86400;
-    ctr(p).command = ['sleep', '86400'];
-  }, RULE.command],
-  ['restartPolicy Always', (p) => {
-    p.spec!.restartPolicy = 'Always';
-  }, RULE.command],
-  ['a writable mount', (p) => {
-    ctr(p).volumeMounts![0]!.readOnly = false;
-  }, RULE.mount],
-  ['the mount at another path', (p) => {
-    ctr(p).volumeMounts![0]!.mountPath = '/host';
-  }, RULE.mount],
-  ['a subPath', (p) => {
-    ctr(p).volumeMounts![0]!.subPath = 'sub';
-  }, RULE.mount],
-  ['mount propagation HostToContainer', (p) => {
-    ctr(p).volumeMounts![0]!.mountPropagation = 'HostToContainer';
-  }, RULE.mount],
-  ['a service-account token (automount true)', (p) => {
-    p.spec!.automountServiceAccountToken = true;
-  }, RULE.token],
-  ['a powerful service account (generic-garbage-collector)', (p) => {
-    p.spec!.serviceAccountName = 'generic-garbage-collector';
-  }, RULE.token],
-  ['no hostNetwork (it could not start on a broken node)', (p) => {
-    p.spec!.hostNetwork = false;
-  }, RULE.host],
-  ['hostPID', (p) => {
-    p.spec!.hostPID = true;
-  }, RULE.host],
-  ['hostIPC', (p) => {
-    p.spec!.hostIPC = true;
-  }, RULE.host],
-  ['a host port', (p) => {
-    ctr(p).ports = [{ containerPort: 10250 }];
-  }, RULE.host],
-  ["another user (uid 1000: not the file's owner)", (p) => {
-    p.spec!.securityContext!.runAsUser = 1000;
-  }, RULE.user],
-  ["the image's default user (runAsUser unset)", (p) => {
-    delete p.spec!.securityContext!.runAsUser;
-  }, RULE.user],
-  ['supplemental group 0', (p) => {
-    p.spec!.securityContext!.supplementalGroups = [0];
-  }, RULE.user],
-  // The API server's own validation refuses privileged with allowPrivilegeEscalation false: both fields, one rule.
-  ['privileged (and escalation no longer forbidden)', (p) => {
-    ctr(p).securityContext!.privileged = true;
-    delete ctr(p).securityContext!.allowPrivilegeEscalation;
-  }, RULE.privilege],
-  ['a capability (DAC_READ_SEARCH: read any file)', (p) => {
-    ctr(p).securityContext!.capabilities!.add = ['DAC_READ_SEARCH'];
-  }, RULE.privilege],
-  ['capabilities not dropped', (p) => {
-    delete ctr(p).securityContext!.capabilities;
-  }, RULE.privilege],
-  ['privilege escalation allowed', (p) => {
-    ctr(p).securityContext!.allowPrivilegeEscalation = true;
-  }, RULE.privilege],
-  ['a writable root filesystem', (p) => {
-    ctr(p).securityContext!.readOnlyRootFilesystem = false;
-  }, RULE.rootfs],
-  ['seccomp Unconfined', (p) => {
-    p.spec!.securityContext!.seccompProfile = { type: 'Unconfined' };
-  }, RULE.confinement],
-  ['SELinux type spc_t (super-privileged container)', (p) => {
-    p.spec!.securityContext!.seLinuxOptions = { type: 'spc_t' };
-  }, RULE.confinement],
-  ['AppArmor Unconfined', (p) => {
-    ctr(p).securityContext!.appArmorProfile = { type: 'Unconfined' };
-  }, RULE.confinement],
-  ['environment from a Secret', (p) => {
-    ctr(p).envFrom = [{ secretRef: { name: 'any' } }];
-  }, RULE.extras],
-  ['stdin and a TTY', (p) => {
-    ctr(p).stdin = true;
-    ctr(p).tty = true;
-  }, RULE.extras],
-  ['a postStart hook', (p) => {
-    ctr(p).lifecycle = { postStart: { exec: { command: ['sh', '-c', 'id'] } } };
-  }, RULE.extras],
-  ['a second container', (p) => {
-    p.spec!.containers.push({ ...ctr(p), name: 'second' });
-  }, RULE.containers],
-  ['an init container', (p) => {
-    p.spec!.initContainers = [{ ...ctr(p), name: 'init' }];
-  }, RULE.containers],
-  ['another name (not mtr-reader-…)', (p) => {
-    p.metadata!.name = 'kube-multus-ds-abcde';
-  }, RULE.name],
-  ['an annotation', (p) => {
-    p.metadata!.annotations = { 'example.com/x': 'y' };
-  }, RULE.name],
-  ['a finalizer (a pod that cannot be deleted)', (p) => {
-    p.metadata!.finalizers = ['example.com/keep'];
-  }, RULE.name],
-  ['no nodeName (scheduled anywhere)', (p) => {
-    delete p.spec!.nodeName;
-  }, RULE.placement],
-  ['system-node-critical priority (the kubelet evicts others for it)', (p) => {
-    p.spec!.priorityClassName = 'system-node-critical';
-  }, RULE.placement],
-];
-
 describe('least privilege: the admission policy admits exactly the reader pod', () => {
   test('the reader pod the job builds is admitted (dry run)', async () => {
     await allowed('create the reader pod in kube-system (dry run)', () =>
@@ -528,20 +384,8 @@ describe('least privilege: the admission policy admits exactly the reader pod', 
   });
 
   test(`each pod differing from it by one field is refused by the rule for that field (${ONE_FIELD.length} cases)`, async () => {
-    const core = sa.makeApiClient(CoreV1Api);
-    const wrong: string[] = [];
-    for (const [what, change, rule] of ONE_FIELD) {
-      const pod = structuredClone(readerPod(readerInput(env.nodes[0] ?? '')));
-      change(pod);
-      const err = await core.createNamespacedPod({ namespace: 'kube-system', dryRun: 'All', body: pod })
-        .then(() => undefined, (e: unknown) => e);
-      const body = messageOf(String((err as { body?: unknown } | undefined)?.body ?? ''));
-      if (err === undefined) wrong.push(`${what}: ADMITTED`);
-      else if (!/ValidatingAdmissionPolicy 'multus-token-rotator'/.test(body) || !rule.test(body) ||
-        Object.values(RULE).some((r) => r !== rule && r.test(body))) {
-        wrong.push(`${what}: not refused for that one reason: ${body}`);
-      }
-    }
+    const wrong = await readerRefusals(sa.makeApiClient(CoreV1Api), 'kube-system',
+      readerPod(readerInput(env.nodes[0] ?? '')));
     assert.deepEqual(wrong, [], 'each one-field variant refused by its own rule');
   });
 });
@@ -559,43 +403,12 @@ describe('least privilege: exec and delete in the Multus namespace', () => {
       admin.deleteNamespacedPod({ name: 'mtr-lp-victim', namespace: 'kube-system', gracePeriodSeconds: 0 })
         .catch(() => undefined)
     );
-    const q = (o: { pod?: string; container?: string; command: string[]; extra?: string }) => {
-      const cmd = o.command.map((c) => `command=${encodeURIComponent(c)}`).join('&');
-      return raw('POST',
-        `/api/v1/namespaces/kube-system/pods/${o.pod ?? name}/exec?container=${o.container ?? 'kube-multus'}` +
-          `&${cmd}&stdout=true${o.extra ?? ''}`);
-    };
     const PATH = DEFAULTS.kubeconfigPath;
-    // Allowed: authorization and admission pass (a plain POST then wants a stream upgrade: not 403).
-    const ok = await q({ command: ['cat', PATH] });
-    assert.notEqual(ok.status, 403, `cat of the configured path in the Multus container: ${ok.body}`);
-    const cases: [string, Parameters<typeof q>[0], RegExp][] = [
-      ['cat of another kubeconfig in the CNI directory', {
-        command: ['cat', '/host/etc/cni/net.d/whereabouts.d/whereabouts.kubeconfig'],
-      }, /exact configured path/],
-      ['cat of a path that only ends like it', { command: ['cat', '/etc/kubernetes/admin.kubeconfig'] },
-        /exact configured path/],
-      ['the path through ..', {
-        command: ['cat', '/host/etc/cni/net.d/multus.d/../../../../etc/kubernetes/admin.kubeconfig'],
-      }, /exact configured path/],
-      ['a shell', { command: ['sh', '-c', `cat ${PATH}`] }, /exact configured path/],
-      ['cat with two files', { command: ['cat', PATH, '/etc/shadow'] }, /exact configured path/],
-      ['another container of the Multus pod', { container: 'install-cni', command: ['cat', PATH] },
-        /Multus pod's kube-multus container/],
-      ['a pod in kube-system that is not Multus', { pod: 'mtr-lp-victim', command: ['cat', PATH] },
-        /Multus pod's kube-multus container/],
-      ['stdin', { command: ['cat', PATH], extra: '&stdin=true' }, /no stdin, no TTY/],
-      ['a TTY', { command: ['cat', PATH], extra: '&tty=true' }, /no stdin, no TTY/],
-    ];
-    const wrong: string[] = [];
-    for (const [what, o, rule] of cases) {
-      const r = await q(o);
-      const msg = messageOf(r.body);
-      if (![403, 422].includes(r.status) || !/ValidatingAdmissionPolicy 'multus-token-rotator-exec'/.test(msg) ||
-        !rule.test(msg)) {
-        wrong.push(`${what}: ${r.status} ${msg.slice(0, 300)}`);
-      }
-    }
+    // Allowed: authorization and admission pass (a plain POST then wants a stream upgrade: 400, nothing runs).
+    const ok = await raw('POST', execPath('kube-system', name, 'kube-multus', { command: ['cat', PATH] }));
+    assert.equal(ok.status, 400, `cat of the configured path in the Multus container: ${ok.body}`);
+    assert.match(messageOf(ok.body), /Upgrade request required/);
+    const wrong = await execRefusals((p) => raw('POST', p), 'kube-system', name, 'kube-multus', PATH, 'mtr-lp-victim');
     assert.deepEqual(wrong, [], "each exec refused by the exec policy's rule for it");
   });
 

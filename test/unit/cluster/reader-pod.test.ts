@@ -1,5 +1,6 @@
 // The reader pod the job creates and the admission policy in rbac.yaml that admits only that shape must agree on
-// every pinned value: the image (by digest), the path read, the host directory, the names. The e2e test
+// every pinned value: the image (by digest), the path read, the host directory, the names. The policy reads them from
+// the layout ConfigMap (test/unit/manifests/layout.test.ts checks the layout against the job's defaults). The e2e test
 // (least-privilege.test.ts) sends the pod itself to the API server; this catches a drift before a cluster is needed.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,6 +20,9 @@ const docs = YAML.parseAllDocuments(readFileSync(path.join(root, 'rbac.yaml'), '
     spec: { validations?: { expression: string }[] };
   }
 );
+const layout = (docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'multus-token-rotator-layout') as {
+  data?: Record<string, string>;
+} | undefined)?.data ?? {};
 const policy = (name: string) => {
   const p = docs.find((d) => d.kind === 'ValidatingAdmissionPolicy' && d.metadata.name === name);
   assert.ok(p, `policy ${name} in rbac.yaml`);
@@ -28,14 +32,17 @@ const policy = (name: string) => {
 const input = { namespace: 'kube-system', node: 'n1', image: DEFAULTS.readerImage, hostPath: '/etc/cni/net.d',
   mountPath: '/host/etc/cni/net.d', filePath: DEFAULTS.kubeconfigPath, timeoutMs: DEFAULTS.readTimeoutMs };
 
-test('the create policy pins the reader image, the host directory and the mount the job uses', () => {
+test('the create policy pins the reader image, the host directory and the mount the job uses (from the layout)', () => {
   const create = policy('multus-token-rotator');
   const pod = readerPod(input, 'mtr-reader-0123abcd');
   const c = pod.spec?.containers[0];
   assert.match(DEFAULTS.readerImage, /@sha256:[0-9a-f]{64}$/);
-  assert.ok(create.includes(`'${c?.image}'`), 'the policy admits the default reader image');
-  assert.ok(create.includes(`'${pod.spec?.volumes?.[0]?.hostPath?.path}'`), 'the policy admits the host directory');
-  assert.ok(create.includes(`'${c?.volumeMounts?.[0]?.mountPath}'`), 'the policy admits the mount path');
+  assert.equal(layout.MTR_READER_IMAGE, c?.image, 'the layout admits the default reader image');
+  assert.ok(create.includes('object.spec.containers[0].image == params.data.MTR_READER_IMAGE'));
+  assert.equal(layout.MTR_HOST_DIR, pod.spec?.volumes?.[0]?.hostPath?.path, 'the layout admits the host directory');
+  assert.ok(create.includes("hostPath.?path.orValue('') == params.data.MTR_HOST_DIR"));
+  assert.equal(path.posix.dirname(layout.MTR_KUBECONFIG_PATH ?? ''), c?.volumeMounts?.[0]?.mountPath,
+    "the mount is the directory of the layout's kubeconfig path");
   assert.equal(pod.spec?.volumes?.[0]?.hostPath?.path, '/etc/cni/net.d/multus.d', 'only the directory of the file');
   assert.deepEqual(c?.command, ['sleep', String(pod.spec?.activeDeadlineSeconds)]);
   assert.ok((pod.spec?.activeDeadlineSeconds ?? 0) <= 300, "within the policy's deadline cap");
@@ -48,11 +55,13 @@ test('the create policy pins the reader image, the host directory and the mount 
   assert.ok(create.includes(`'${READER_NAME.source}'`), 'the policy admits the names the job gives its reader pods');
 });
 
-test('the exec policy pins the exact path and the containers the job execs into', () => {
+test('the exec policy pins the exact path and the containers the job execs into (from the layout)', () => {
   const exec = policy('multus-token-rotator-exec');
-  assert.ok(exec.includes(`['cat', '${DEFAULTS.kubeconfigPath}']`), 'exactly cat of the configured path');
+  assert.ok(exec.includes("['cat', string(params.data.MTR_KUBECONFIG_PATH)]"), 'exactly cat of the configured path');
+  assert.equal(layout.MTR_KUBECONFIG_PATH, DEFAULTS.kubeconfigPath);
   assert.ok(!exec.includes('endsWith'), 'no suffix match');
-  assert.ok(exec.includes(`'${DEFAULTS.container}'`) && exec.includes(`'${READER_CONTAINER}'`));
+  assert.ok(exec.includes('params.data.MTR_CONTAINER') && exec.includes(`'${READER_CONTAINER}'`));
+  assert.equal(layout.MTR_CONTAINER, DEFAULTS.container);
 });
 
 test('the deadline is bounded and the mount refuses a path outside the Multus mount', () => {

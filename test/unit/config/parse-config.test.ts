@@ -31,6 +31,8 @@ test('with nothing given, the defaults apply', () => {
     selector: DEFAULTS.selector,
     container: DEFAULTS.container,
     kubeconfigPath: DEFAULTS.kubeconfigPath,
+    daemonsets: DEFAULTS.daemonsets,
+    hostDir: DEFAULTS.hostDir,
     inCluster: false,
     concurrency: DEFAULTS.concurrency,
     readTimeoutMs: DEFAULTS.readTimeoutMs,

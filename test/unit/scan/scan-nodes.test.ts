@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { ClusterReader } from '../../../scripts/cluster/cluster-reader.ts';
-import { scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
+import { outsideLayout, scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 
@@ -14,7 +14,8 @@ const NOW_S = NOW / 1000;
 const PATH = '/host/etc/cni/net.d/multus.d/multus.kubeconfig';
 const cfg: ScanConfig = { namespace: 'kube-system', selector: 'app=multus', container: 'kube-multus',
   kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox',
-  rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000 };
+  rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000, daemonsets: ['kube-multus-ds'],
+  hostDir: '/etc/cni/net.d/multus.d' };
 
 let key: CryptoKey;
 let jwks: { keys: JWK[] };
@@ -152,3 +153,43 @@ test('a key id the JWKS lacks: the JWKS is read again, once per run, and the tok
     const { findings } = await plan(r);
     assert.equal(findings[0]?.class, 'healthy', findings[0]?.reason);
   });
+test('a pod of a DaemonSet not in --daemonsets is not read, and the reason names MTR_DAEMONSETS', () => {
+  const pod = (owner?: { kind: string; name: string }) => ({
+    metadata: { name: 'kube-multus-ds-amd64-x7k2p',
+      ...(owner ? { ownerReferences: [{ ...owner, apiVersion: 'apps/v1', uid: 'u', controller: true }] } : {}) },
+  });
+  assert.equal(outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds' }), cfg), undefined);
+  assert.match(outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds-amd64' }), cfg) ?? '',
+    /belongs to DaemonSet kube-multus-ds-amd64, not to one of --daemonsets \(kube-multus-ds\).*add kube-multus-ds-amd64 to MTR_DAEMONSETS/);
+  assert.equal(
+    outsideLayout(pod({ kind: 'DaemonSet', name: 'kube-multus-ds-amd64' }), {
+      daemonsets: ['kube-multus-ds-amd64', 'kube-multus-ds-arm64'],
+    }),
+    undefined,
+  );
+  assert.equal(outsideLayout(pod(), cfg), undefined, 'a bare pod is read as before (and never restarted)');
+});
+
+test(
+  "k3s's CNI directory: the reader pod mounts it only when --host-dir says so; otherwise the reason names MTR_HOST_DIR",
+  async () => {
+    const K3S = '/var/lib/rancher/k3s/agent/etc/cni/net.d';
+    const pod = multusPod('kube-multus-ds-aaaaa', 'u-a', NOW - 3600_000, false); // not Running: exec fails
+    const c = pod.spec?.containers[0];
+    if (c) c.volumeMounts = [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }];
+    if (pod.spec) pod.spec.volumes = [{ name: 'cni', hostPath: { path: K3S } }];
+    const mounted: string[] = [];
+    const r = reader([pod], await tokenFor(pod, 3600), []);
+    r.readViaReaderPod = async (o) => {
+      mounted.push(o.hostPath);
+      return { ok: false, kind: 'failed', reason: 'not in this test' };
+    };
+    const wrong = await scanNodes(r, cfg, () => undefined);
+    assert.equal(wrong.nodes[0]?.file.status, 'unreadable');
+    assert.match(wrong.nodes[0]?.file.status === 'unreadable' ? wrong.nodes[0].file.reason : '',
+      /keeps the file in \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\/multus\.d on the host, not in --host-dir \/etc\/cni\/net\.d\/multus\.d.*set MTR_HOST_DIR to \/var\/lib\/rancher\/k3s\/agent\/etc\/cni\/net\.d\/multus\.d/);
+    assert.deepEqual(mounted, [], 'no reader pod the policy would refuse');
+    await scanNodes(r, { ...cfg, hostDir: `${K3S}/multus.d` }, () => undefined);
+    assert.deepEqual(mounted, [K3S], "the reader pod mounts the DaemonSet's directory");
+  },
+);
