@@ -75,9 +75,10 @@ async function assertHangs(ns: string, name: string): Promise<void> {
 }
 
 /** The rotator, acting, with its lease and summary in the test's namespace. */
-async function rotate(ns: string): Promise<{ code: number; nodes: { node: string; outcome: string }[] }> {
+async function rotate(ns: string,
+  extra: string[] = []): Promise<{ code: number; nodes: { node: string; outcome: string }[] }> {
   const run = await runLocal(env, ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace',
-    ns, '--step-timeout', '30s']);
+    ns, '--step-timeout', '30s', ...extra]);
   const out = JSON.parse(run.stdout) as { execution?: { nodes: { node: string; outcome: string }[] } };
   return { code: run.code, nodes: out.execution?.nodes ?? [] };
 }
@@ -333,12 +334,15 @@ describe('the outage, decided by the real Multus', () => {
       await pod(ns, 'stuck', node);
       await assertHangs(ns, 'stuck');
 
-      const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns]);
+      // The renamed DaemonSet is one the job may read and restart only once it is listed (--daemonsets, issue 18).
+      const daemonsets = ['--daemonsets', `kube-multus-ds,${name}`];
+      const dry = await runLocal(env, ['-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns,
+        ...daemonsets]);
       const finding = (JSON.parse(dry.stdout) as { findings: { node: string; class: string; reason: string }[] })
         .findings.find((f) => f.node === node);
       assert.equal(finding?.class, 'expired', `judged like thin, not self-refreshing: ${finding?.reason}`);
 
-      const { nodes } = await rotate(ns);
+      const { nodes } = await rotate(ns, daemonsets);
       assert.equal(nodes.find((n) => n.node === node)?.outcome, 'rotated', JSON.stringify(nodes));
       const fresh = await multusPodOn(env, node);
       assert.notEqual(fresh.metadata?.uid, thick?.metadata?.uid, 'a new 3.9 pod');
