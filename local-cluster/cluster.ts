@@ -18,6 +18,7 @@ import { nodeCniDir, nodeDirs, nodeKubeconfigFile } from './node-paths.ts';
 import { portProblem } from './port-check.ts';
 import { clusterPorts, nodePort, offsetFromEnv, portLayout, type PortLayout } from './ports.ts';
 import { ensurePki, type Pki } from './pki.ts';
+import { startRealNodes, stopRealNodes } from './real-node/real-nodes.ts';
 import { alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState,
   type ProcessRecord } from './processes.ts';
 
@@ -42,6 +43,8 @@ export const HOST_CNI_DIR = '/host/etc/cni/net.d';
 export interface UpOptions {
   root?: string;
   nodes?: number;
+  /** Real worker nodes (kubelet + containerd, real-node/) beside the simulated ones; default 0. */
+  realNodes?: number;
   log?: (msg: string) => void;
 }
 
@@ -50,6 +53,7 @@ export interface ClusterHandle {
   kubeconfig: string;
   server: string;
   nodes: string[];
+  realNodes: string[];
   reused: boolean;
 }
 
@@ -267,7 +271,7 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
   const existing = readState(root);
   if (existing && existing.processes.length > 0 && existing.processes.every((p) => alive(p.pid))) {
     log(`a cluster is already running (started ${existing.startedAt}, ${existing.nodes.length} nodes); reusing it`);
-    return { root, kubeconfig, server, nodes: existing.nodes, reused: true };
+    return { root, kubeconfig, server, nodes: existing.nodes, realNodes: existing.realNodes ?? [], reused: true };
   }
   if (existing) log('found a half-stopped cluster; stopping what is left of it first');
   // Whatever an earlier run of this root left (a killed `up` or agent, say) goes first: processes, mounts, files.
@@ -368,9 +372,15 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
 
     await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));
     await whileAlive(agent, root, waitReady(kc, root, nodes, 120_000));
+    if ((opts.realNodes ?? 0) > 0) {
+      const real = await startRealNodes({ root, count: opts.realNodes ?? 0, offset: PORTS.offset, pki, server, kc,
+        multusBuild: multus, log, record });
+      state.realNodes = real.names;
+      writeState(root, state);
+    }
     log(`cluster ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${nodes.length} nodes; ` +
       `KUBECONFIG=${path.relative(process.cwd(), kubeconfig) || kubeconfig}`);
-    return { root, kubeconfig, server, nodes, reused: false };
+    return { root, kubeconfig, server, nodes, realNodes: state.realNodes ?? [], reused: false };
   } catch (err) {
     log(`bringing the cluster up failed: ${(err as Error).message}; logs in ${path.join(root, 'logs')}`);
     await down({ root, log, keepLogs: true });
@@ -411,6 +421,9 @@ export async function down(
   const tier = (p: ProcessRecord) =>
     p.name === 'etcd' ? 3 : p.name === 'kube-apiserver' ? 2
       : p.name.startsWith('kube-') ? 1 : 0;
+  // The real nodes first: their mount namespaces are found through their running kubelets.
+  const problems = await stopRealNodes(root, state?.processes ?? []);
+  if (problems.length > 0) log(`real nodes: could not undo: ${problems.join('; ')}`);
   const killed: string[] = [];
   for (const t of [0, 1, 2, 3]) {
     killed.push(...await stopProcesses(state?.processes.filter((p) => tier(p) === t) ?? []));

@@ -31,7 +31,8 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function signed(dir: string, name: string, subject: string, ext: string): void {
+/** A key and a certificate `name` for `subject`, signed by the CA in `dir` (kept if it exists). */
+export function signed(dir: string, name: string, subject: string, ext: string): void {
   if (existsSync(path.join(dir, `${name}.crt`))) return;
   openssl(['genrsa', '-out', `${name}.key`, '2048'], dir);
   openssl(['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`], dir);

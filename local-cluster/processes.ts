@@ -20,6 +20,8 @@ export interface ClusterState {
   nodes: string[];
   apiserver: string;
   processes: ProcessRecord[];
+  /** The real nodes (real-node/real-nodes.ts), if any. */
+  realNodes?: string[];
 }
 
 export function statePath(root: string): string {

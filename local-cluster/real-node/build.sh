@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Builds what a real worker node runs, from source through the Go module proxy:
+#   runc (cgo, -tags seccomp: needs Debian's libseccomp-dev), containerd, ctr, containerd-shim-runc-v2,
+#   the CNI plugins bridge, host-local and loopback, and the kubelet (the control plane's K8S_VERSION),
+#   pause (gcc -static of Kubernetes' build/pause/linux/pause.c, for the pause image), and Multus 4.x's install_multus
+#   (the init container of upstream's thin DaemonSet; build-multus.sh builds the rest of Multus).
+# Cached next to the control plane, keyed by the versions and this script. Prints the bin directory on stdout.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+. "$here/versions.env"
+# shellcheck source=../versions.env
+. "$here/../versions.env"
+# shellcheck source=../multus-versions.env
+. "$here/../multus-versions.env"
+key=$(cat "$here/build.sh" "$here/versions.env" "$here/../versions.env" "$here/../multus-versions.env" | sha256sum | cut -c1-12)
+cache_root=${MTR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/multus-token-rotator}
+out="$cache_root/real-node-$K8S_VERSION-runc-$RUNC_VERSION-containerd-$CONTAINERD_VERSION-cni-$CNI_PLUGINS_VERSION-$key"
+bin="$out/bin"
+if [ -f "$out/.complete" ]; then
+  echo "$bin"
+  exit 0
+fi
+command -v go >/dev/null || { echo "real-node/build.sh: Go is not installed; install Go >= 1.26" >&2; exit 1; }
+command -v gcc >/dev/null || { echo "real-node/build.sh: gcc is missing (runc's seccomp support and pause need it); apt-get install -y gcc" >&2; exit 1; }
+[ -f /usr/include/seccomp.h ] || { echo "real-node/build.sh: libseccomp-dev is missing (runc -tags seccomp needs it); apt-get install -y libseccomp-dev" >&2; exit 1; }
+log() { echo "[build-real-node $(date +%H:%M:%S)] $*" >&2; }
+start=$(date +%s)
+rm -rf "$out" && mkdir -p "$bin" "$out/src/kubelet"
+t=$(date +%s)
+log "go install runc@$RUNC_VERSION (cgo, seccomp)"
+(cd "$out/src" && CGO_ENABLED=1 GOBIN="$bin" go install -tags seccomp -trimpath -ldflags "-s -w" "github.com/opencontainers/runc@$RUNC_VERSION" >&2)
+log "runc: $(( $(date +%s) - t ))s"; t=$(date +%s)
+log "go install containerd@$CONTAINERD_VERSION (containerd, ctr, containerd-shim-runc-v2)"
+(cd "$out/src" && CGO_ENABLED=0 GOBIN="$bin" go install -trimpath -ldflags "-s -w" \
+  "github.com/containerd/containerd/v2/cmd/containerd@$CONTAINERD_VERSION" \
+  "github.com/containerd/containerd/v2/cmd/ctr@$CONTAINERD_VERSION" \
+  "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" >&2)
+log "containerd: $(( $(date +%s) - t ))s"; t=$(date +%s)
+log "go install CNI plugins@$CNI_PLUGINS_VERSION (bridge, host-local, loopback)"
+mkdir -p "$out/cni"
+(cd "$out/src" && CGO_ENABLED=0 GOBIN="$out/cni" go install -trimpath -ldflags "-s -w" \
+  "github.com/containernetworking/plugins/plugins/main/bridge@$CNI_PLUGINS_VERSION" \
+  "github.com/containernetworking/plugins/plugins/ipam/host-local@$CNI_PLUGINS_VERSION" \
+  "github.com/containernetworking/plugins/plugins/main/loopback@$CNI_PLUGINS_VERSION" >&2)
+log "CNI plugins: $(( $(date +%s) - t ))s"; t=$(date +%s)
+
+# The kubelet: cmd/kubelet/kubelet.go as main, in a module that pins every staging module (as ../build.sh does).
+src="$out/src/kubelet"
+minor_patch=${K8S_VERSION#v1.}
+staging_version="v0.$minor_patch"
+k8s_minor=${minor_patch%%.*}
+modjson=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION")
+modfile=$(echo "$modjson" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+k8sdir=$(echo "$modjson" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+[ -f "$modfile" ] && [ -d "$k8sdir" ] || { echo "real-node/build.sh: could not download k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
+staging=$(awk '/^require|^\t/ {print}' "$modfile" | grep -oE 'k8s\.io/[a-z0-9-]+ v0\.0\.0( |$)' | awk '{print $1}' | sort -u)
+{
+  echo "module mtr.local/kubelet"; echo; echo "go 1.26.0"; echo
+  echo "require k8s.io/kubernetes $K8S_VERSION"; echo
+  echo "replace ("
+  for m in $staging; do echo "	$m => $m $staging_version"; done
+  echo ")"
+} > "$src/go.mod"
+cp "$k8sdir/cmd/kubelet/kubelet.go" "$src/main.go" && chmod u+w "$src/main.go"
+log "go mod tidy (kubelet)"
+(cd "$src" && go mod tidy >&2)
+ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
+  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+log "go build kubelet $K8S_VERSION (about 4 min on 2 idle cores)"
+(cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/kubelet" . >&2)
+log "kubelet: $(( $(date +%s) - t ))s"; t=$(date +%s)
+
+log "gcc -static pause ($K8S_VERSION build/pause/linux/pause.c)"
+gcc -Os -static -Wall -o "$bin/pause" -DVERSION="$K8S_VERSION" "$k8sdir/build/pause/linux/pause.c" >&2
+strip "$bin/pause" 2>/dev/null || true
+log "go build install_multus (Multus $MULTUS_V4_VERSION)"
+mdir=$(cd "$out/src" && GOFLAGS=-mod=mod go mod download -json "gopkg.in/k8snetworkplumbingwg/multus-cni.v4@$MULTUS_V4_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+[ -d "$mdir" ] || { echo "real-node/build.sh: could not download Multus $MULTUS_V4_VERSION" >&2; exit 1; }
+cp -r "$mdir" "$out/src/multus-v4" && chmod -R u+w "$out/src/multus-v4" && rm -rf "$out/src/multus-v4/vendor"
+mkdir -p "$out/multus-v4"
+(cd "$out/src/multus-v4" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v4/" ./cmd/install_multus >&2)
+rm -rf "$out/src"
+touch "$out/.complete"
+log "done in $(( $(date +%s) - start ))s: $bin"
+echo "$bin"

@@ -1,0 +1,158 @@
+// The outage on a real node (kubelet + containerd + runc, local-cluster/real-node/): the paths the simulated nodes
+// only approximate. Upstream's Multus v4.2.2 thin manifest (deployments/multus-daemonset.yml) runs there with the
+// locally built distroless image; its real thin_entrypoint writes the node's file with a token the kubelet projected.
+//   - the rotator, as the rbac.yaml service account with its admission policies in force, reads that file through
+//     its real reader pod (the image has no shell: exec fails for real);
+//   - an expired token stops a new pod's sandbox: containerd calls the real Multus binary, which gets Unauthorized;
+//   - `--execute` restarts the Multus pod (with its grace period), the new file holds a kubelet-projected token, and
+//     the kubelet's own retries start the stuck pod (the rotator leaves a Pending pod alone).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { applyYaml, kubectlPath, PORTS, repoRoot } from '../../../local-cluster/cluster.ts';
+import { readState, waitFor } from '../../../local-cluster/processes.ts';
+import { realNodeImages, realNodeKubeconfigFile } from '../../../local-cluster/real-node/real-nodes.ts';
+import { REAL_DAEMONSET_SUFFIX, upstreamManifest } from '../../../local-cluster/real-node/upstream-multus.ts';
+import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
+import { isReady } from '../../../local-cluster/seed/multus.ts';
+import { multusKubeconfig } from '../../../local-cluster/seed/node-files.ts';
+import { boundToken } from '../../../local-cluster/seed/tokens.ts';
+import { DEFAULTS } from '../../../scripts/config/config.ts';
+import { inClusterEnv, runRotator } from '../support/run-rotator.ts';
+
+const env = clusterEnv();
+const core = env.kc.makeApiClient(CoreV1Api);
+const node = readState(env.root)?.realNodes?.[0] ?? '';
+const DS = `kube-multus-ds${REAL_DAEMONSET_SUFFIX}`;
+const images = node ? realNodeImages(env.root) : undefined;
+const readerRef = images ? `${images.busybox.name}@${images.busybox.digest}` : '';
+
+interface Finding {
+  node: string;
+  class: string;
+  reason: string;
+  readVia?: string;
+}
+interface Result {
+  findings: Finding[];
+  execution?: { nodes: { node: string; outcome: string; reason: string; multus?: { newUid?: string } }[] };
+}
+const parse = (s: string) => JSON.parse(s) as Result;
+
+/** rbac.yaml as shipped, except its reader image: the locally built busybox, pinned by its digest. */
+function applyRbac(readerImage: string): void {
+  const text = readFileSync(path.join(repoRoot, 'rbac.yaml'), 'utf8').replaceAll(DEFAULTS.readerImage, readerImage);
+  execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', '-'], { input: text, stdio: 'pipe' });
+}
+
+function claimsOf(file: string): Record<string, unknown> & { 'kubernetes.io'?: { pod?: { uid?: string } } } {
+  const token = /token: "?([A-Za-z0-9_.-]+)"?/.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+async function realMultusPod(): Promise<V1Pod | undefined> {
+  const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus',
+    fieldSelector: `spec.nodeName=${node}` });
+  return pods.items.find((p) => !p.metadata?.deletionTimestamp && isReady(p));
+}
+
+/** The node's Multus pod Ready, and the node's file holding a token bound to it. */
+async function multusSettled(what: string): Promise<V1Pod> {
+  let pod: V1Pod | undefined;
+  await waitFor(what, async () => {
+    pod = await realMultusPod();
+    try {
+      return pod !== undefined && claimsOf(realNodeKubeconfigFile(env.root, node))['kubernetes.io']?.pod?.uid ===
+          pod.metadata?.uid;
+    } catch {
+      return false;
+    }
+  }, 120_000, 250);
+  if (!pod) throw new Error('unreachable');
+  return pod;
+}
+
+describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet, containerd and runc', () => {
+  before(async () => {
+    assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
+    await applyYaml(env.kc,
+      upstreamManifest({ version: 'v4.2.2', file: 'multus-daemonset.yml', image: images.multusV4Thin.name,
+        apiserverPort: PORTS.apiserver }));
+    await multusSettled(`upstream's thin Multus Ready on ${node} with its token in the node's file`);
+  });
+  after(async () => {
+    await env.kc.makeApiClient(AppsV1Api).deleteNamespacedDaemonSet({ name: DS, namespace: 'kube-system' })
+      .catch(() => undefined);
+    execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', path.join(repoRoot, 'rbac.yaml')], {
+      stdio: 'pipe',
+    });
+  });
+
+  test('the reader pod, as the rotator creates it and rbac.yaml admits it, reads the distroless file', async () => {
+    applyRbac(readerRef);
+    const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
+    const run = await runRotator(['-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s'], saEnv);
+    const f = parse(run.stdout).findings.find((x) => x.node === node);
+    assert.equal(f?.readVia, 'reader-pod', run.stderr);
+    assert.equal(f?.class, 'healthy', f?.reason);
+    // The exec really failed (a distroless image: no cat), so the fallback was taken for a real reason.
+    assert.match(run.stderr, new RegExp(`${node}.*(exec|reader)`, 'i'));
+  });
+
+  test('an expired token stops a new pod; --execute repairs the node and the kubelet starts the pod', async (t) => {
+    const ns = await withNamespace(t, env);
+    const multus = await multusSettled('the node settled');
+    const file = realNodeKubeconfigFile(env.root, node);
+    // A token bound to the node's Multus pod, signed by the cluster's key, expired a minute ago.
+    writeFileSync(file, multusKubeconfig(await boundToken(env, multus, -60)), { mode: 0o600 });
+    await core.createNamespacedPod({ namespace: ns, body: {
+      metadata: { name: 'stuck' },
+      spec: { nodeName: node, terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'c', image: images?.busybox.name, imagePullPolicy: 'Never',
+          command: ['sleep', '3600'] }] },
+    } });
+    let message = '';
+    await waitFor('the sandbox refused by the real Multus binary (Unauthorized)', async () => {
+      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=stuck' });
+      message = events.items.find((e) => e.reason === 'FailedCreatePodSandBox')?.message ?? '';
+      return message !== '';
+    }, 90_000, 500);
+    assert.match(message, /Unauthorized/);
+    const stuck = await core.readNamespacedPod({ name: 'stuck', namespace: ns });
+    assert.equal(stuck.status?.phase, 'Pending');
+
+    // Watch the old Multus pod's deletion: the grace period the API server recorded for it.
+    let grace: number | undefined;
+    const watching = setInterval(() => {
+      void core.readNamespacedPod({ name: multus.metadata?.name ?? '', namespace: 'kube-system' })
+        .then((p) => {
+          grace ??= p.metadata?.deletionGracePeriodSeconds;
+        }, () => undefined);
+    }, 100);
+    t.after(() => clearInterval(watching));
+    applyRbac(readerRef);
+    const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
+    const run = await runRotator(['--execute', '--yes', '-o', 'json', '--reader-image', readerRef, '--read-timeout',
+      '30s', '--step-timeout', '90s'], saEnv);
+    clearInterval(watching);
+    const n = parse(run.stdout).execution?.nodes.find((x) => x.node === node);
+    assert.equal(n?.outcome, 'rotated', `${n?.reason ?? ''}\n${run.stderr}`);
+    assert.equal(grace, multus.spec?.terminationGracePeriodSeconds, 'the Multus pod was deleted with its grace period');
+
+    const fresh = await multusSettled('the new Multus pod Ready with its own token in the file');
+    assert.notEqual(fresh.metadata?.uid, multus.metadata?.uid);
+    const claims = claimsOf(file);
+    // Projected by the kubelet (not minted by a test): it carries the API server's warnafter claim of an extended
+    // token, and was issued after the new pod was created.
+    assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
+    assert.ok(Number(claims.iat) * 1000 >= new Date(fresh.metadata?.creationTimestamp ?? 0).getTime() - 1000);
+
+    await waitFor('the stuck pod Running (the kubelet retried its sandbox)', async () => {
+      const p = await core.readNamespacedPod({ name: 'stuck', namespace: ns });
+      return p.status?.phase === 'Running' && p.metadata?.uid === stuck.metadata?.uid;
+    }, 120_000, 500);
+  });
+});
