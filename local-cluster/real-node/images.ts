@@ -1,19 +1,28 @@
 // The images a real node runs, built here (no registry; pods use them because they are present):
 //   pause   the sandbox image: Kubernetes' pause.c, compiled by real-node/build.sh
 //   busybox the rotator's reader image: Debian's busybox-static, its applets, a passwd and group file
-//   multus  Multus 4.x thin, distroless as upstream's (no shell): thin_entrypoint, install_multus and the multus binary
+//   multus  Multus 4.x thin, distroless as upstream's (no shell): thin_entrypoint, install_multus and the multus binary;
+//           Multus 3.x thin: entrypoint.sh and the multus binary on a Debian userland with bash and python3 (as
+//           upstream's python:slim base), copied from this machine (host-rootfs.ts)
 // Each is a reproducible one-layer OCI archive (oci-archive.ts).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { hostUserland } from './host-rootfs.ts';
 import { type BuiltImage, ociArchive } from './oci-archive.ts';
 
 export interface NodeImages {
   pause: BuiltImage;
   busybox: BuiltImage;
   multusV4Thin: BuiltImage;
+  multusV3: BuiltImage;
 }
+
+/** What Multus 3.x's entrypoint.sh runs (bash, coreutils, grep, sed, awk, python3). */
+const V3_PROGRAMS = ['bash', 'sh', 'cat', 'chmod', 'cp', 'date', 'echo', 'head', 'tail', 'ls', 'mkdir', 'mktemp', 'mv',
+  'rm', 'sleep', 'touch', 'tr', 'find', 'grep', 'awk', 'sed', 'readlink', 'dirname', 'basename', 'env', 'stat', 'test',
+  'python3'];
 
 const PASSWD = 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
@@ -53,12 +62,21 @@ function staticBusybox(): string {
   return file;
 }
 
+/** This machine's python3 standard library directory (e.g. /usr/lib/python3.11). */
+function pythonLib(): string {
+  const dir = execFileSync('/usr/bin/python3', ['-c', 'import os; print(os.path.dirname(os.__file__))']).toString()
+    .trim();
+  if (!dir) throw new Error('python3 is missing: the Multus 3.x image needs it; apt-get install -y python3');
+  return dir;
+}
+
 /**
  * Builds the images into `outDir`. `nodeBuild` is real-node/build.sh's output directory (bin/pause,
  * multus-v4/install_multus), `multusBuild` is build-multus.sh's.
  */
 export function buildNodeImages(
-  o: { nodeBuild: string; multusBuild: string; k8sVersion: string; multusV4Version: string; outDir: string },
+  o: { nodeBuild: string; multusBuild: string; k8sVersion: string; multusV3Version: string; multusV4Version: string;
+    outDir: string },
 ): NodeImages {
   mkdirSync(o.outDir, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), 'mtr-images-'));
@@ -96,7 +114,18 @@ export function buildNodeImages(
     const multusV4Thin = ociArchive({ rootfs: mRoot, name: `mtr.local/multus-cni:${o.multusV4Version}`,
       config: { Entrypoint: ['/thin_entrypoint'], WorkingDir: '/', Env: ['PATH=/usr/src/multus-cni/bin'] },
       outDir: o.outDir, file: 'multus-v4-thin' });
-    return { pause, busybox, multusV4Thin };
+
+    // Upstream's 3.x images/Dockerfile: python:slim, the binaries in /usr/src/multus-cni/bin, /entrypoint.sh.
+    const v3Root = tree('multus-v3');
+    base(v3Root);
+    hostUserland(v3Root, { programs: V3_PROGRAMS, dirs: [pythonLib()], links: [['/bin', 'usr/bin']] });
+    put(v3Root, 'usr/src/multus-cni/bin/multus', path.join(o.multusBuild, 'multus-v3', 'multus'));
+    put(v3Root, 'entrypoint.sh', path.join(o.multusBuild, 'multus-v3', 'entrypoint.sh'));
+    const multusV3 = ociArchive({ rootfs: v3Root, name: `mtr.local/multus-cni:${o.multusV3Version}`,
+      config: { Entrypoint: ['/entrypoint.sh'], WorkingDir: '/',
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, outDir: o.outDir,
+      file: 'multus-v3' });
+    return { pause, busybox, multusV4Thin, multusV3 };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -91,6 +91,7 @@ export async function startRealNodes(o: {
   const bin = buildRealNode();
   const images = buildNodeImages({ nodeBuild: path.dirname(bin), multusBuild: o.multusBuild,
     k8sVersion: pinned('versions.env', 'K8S_VERSION'),
+    multusV3Version: pinned('multus-versions.env', 'MULTUS_V3_VERSION'),
     multusV4Version: pinned('multus-versions.env', 'MULTUS_V4_VERSION'),
     outDir: path.join(o.root, 'real-nodes', 'images') });
   writeFileSync(imagesFile(o.root), JSON.stringify(images, null, 2) + '\n');
@@ -123,7 +124,7 @@ export async function startRealNodes(o: {
         return false;
       }
     }, 60_000, 100);
-    for (const img of [images.pause, images.busybox, images.multusV4Thin]) importImage(bin, s, img.archive);
+    for (const img of Object.values(images)) importImage(bin, s, img.archive);
   }
   const core = o.kc.makeApiClient(CoreV1Api);
   await waitFor('every real node to be Ready', async () => {
