@@ -3,7 +3,7 @@
 #   runc (cgo, -tags seccomp: needs Debian's libseccomp-dev), containerd, ctr, containerd-shim-runc-v2,
 #   the CNI plugins bridge, host-local and loopback, and the kubelet (the control plane's K8S_VERSION),
 #   pause (gcc -static of Kubernetes' build/pause/linux/pause.c, for the pause image), and Multus 4.x's install_multus
-#   (the init container of upstream's thin DaemonSet; build-multus.sh builds the rest of Multus).
+#   and passthru (the init container of upstream's thin DaemonSet copies both; build-multus.sh builds the rest).
 # Cached next to the control plane, keyed by the versions and this script. Prints the bin directory on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -83,6 +83,7 @@ mdir=$(cd "$out/src" && GOFLAGS=-mod=mod go mod download -json "gopkg.in/k8snetw
 cp -r "$mdir" "$out/src/multus-v4" && chmod -R u+w "$out/src/multus-v4" && rm -rf "$out/src/multus-v4/vendor"
 mkdir -p "$out/multus-v4"
 (cd "$out/src/multus-v4" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v4/" ./cmd/install_multus >&2)
+(cd "$out/src/multus-v4" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v4/passthru" ./cmd/passthru-cni >&2)
 rm -rf "$out/src"
 touch "$out/.complete"
 log "done in $(( $(date +%s) - start ))s: $bin"

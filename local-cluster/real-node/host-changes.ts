@@ -110,7 +110,8 @@ function pidsIn(dirs: string[]): number[] {
 /** Kills what is left in the node's cgroups (the containers) and removes them. */
 async function removeCgroup(name: string): Promise<string[]> {
   const problems: string[] = [];
-  const trees = hierarchies().map((h) => path.join(CGROUP_V1, h, name)).filter((d) => existsSync(d));
+  // Every hierarchy, the unified one included: runc creates the pods' cgroups there too on a hybrid host.
+  const trees = readdirSync(CGROUP_V1).map((h) => path.join(CGROUP_V1, h, name)).filter((d) => existsSync(d));
   for (let attempt = 0; attempt < 50; attempt++) {
     const dirs = trees.filter((d) => existsSync(d)).flatMap((d) => treeDeepestFirst(d));
     const pids = pidsIn(dirs);

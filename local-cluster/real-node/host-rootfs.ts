@@ -31,7 +31,7 @@ export function hostUserland(root: string, o: { programs: string[]; dirs: string
   for (const p of o.programs) {
     // Debian's own programs, not whatever a user put first on PATH (pyenv shims, say).
     const file = p.startsWith('/') ? p
-      : execFileSync('sh', ['-c', `command -v ${p} || true`], { env: { PATH: DEBIAN_PATH } }).toString().trim();
+      : DEBIAN_PATH.split(':').map((d) => path.join(d, p)).find((f) => existsSync(f));
     if (!file) throw new Error(`${p} is not installed on this machine (needed for an image)`);
     files.add(file);
   }

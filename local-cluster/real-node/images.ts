@@ -1,7 +1,7 @@
 // The images a real node runs, built here (no registry; pods use them because they are present):
 //   pause   the sandbox image: Kubernetes' pause.c, compiled by real-node/build.sh
 //   busybox the rotator's reader image: Debian's busybox-static, its applets, a passwd and group file
-//   multus  Multus 4.x thin, distroless as upstream's (no shell): thin_entrypoint, install_multus and the multus binary;
+//   multus  Multus 4.x thin, distroless as upstream's (no shell): thin_entrypoint, install_multus, multus, passthru;
 //           Multus 3.x thin: entrypoint.sh and the multus binary on a Debian userland with bash and python3 (as
 //           upstream's python:slim base), copied from this machine (host-rootfs.ts)
 // Each is a reproducible one-layer OCI archive (oci-archive.ts).
@@ -109,6 +109,7 @@ export function buildNodeImages(
     put(mRoot, 'usr/src/multus-cni/bin/multus', path.join(v4, 'multus'));
     put(mRoot, 'usr/src/multus-cni/bin/thin_entrypoint', path.join(v4, 'thin_entrypoint'));
     put(mRoot, 'usr/src/multus-cni/bin/install_multus', path.join(o.nodeBuild, 'multus-v4', 'install_multus'));
+    put(mRoot, 'usr/src/multus-cni/bin/passthru', path.join(o.nodeBuild, 'multus-v4', 'passthru'));
     put(mRoot, 'thin_entrypoint', path.join(v4, 'thin_entrypoint'));
     put(mRoot, 'install_multus', path.join(o.nodeBuild, 'multus-v4', 'install_multus'));
     const multusV4Thin = ociArchive({ rootfs: mRoot, name: `mtr.local/multus-cni:${o.multusV4Version}`,
