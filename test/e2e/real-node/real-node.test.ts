@@ -20,6 +20,7 @@ import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-e
 import { isReady } from '../../../local-cluster/seed/multus.ts';
 import { multusKubeconfig } from '../../../local-cluster/seed/node-files.ts';
 import { boundToken } from '../../../local-cluster/seed/tokens.ts';
+import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
 import { inClusterEnv, runRotator } from '../support/run-rotator.ts';
 
@@ -92,14 +93,24 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
   });
 
   test('the reader pod, as the rotator creates it and rbac.yaml admits it, reads the distroless file', async () => {
+    // The image really has no cat: a real exec (as the cluster admin, no policy involved) fails in the runtime.
+    const multus = await multusSettled('the node settled');
+    const exec = await execRead(env.kc, { namespace: 'kube-system', pod: multus.metadata?.name ?? '',
+      container: 'kube-multus', command: ['cat', '/host/etc/cni/net.d/multus.d/multus.kubeconfig'], timeoutMs: 20_000,
+      maxBytes: 65536 });
+    assert.equal(exec.ok, false);
+    assert.match(exec.ok ? '' : exec.reason, /cat.*(not found|no such file)/i);
     applyRbac(readerRef);
     const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
     const run = await runRotator(['-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s'], saEnv);
     const f = parse(run.stdout).findings.find((x) => x.node === node);
     assert.equal(f?.readVia, 'reader-pod', run.stderr);
     assert.equal(f?.class, 'healthy', f?.reason);
-    // The exec really failed (a distroless image: no cat), so the fallback was taken for a real reason.
-    assert.match(run.stderr, new RegExp(`${node}.*(exec|reader)`, 'i'));
+    // The rotator's own exec is refused before it reaches the node: rbac.yaml's exec policy admits only pods named
+    // kube-multus-ds-xxxxx, and this DaemonSet is kube-multus-ds-real (the simulated nodes' keeps the name).
+    const events = run.stderr.split('\n').filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event?: string; node?: string });
+    assert.ok(events.some((e) => e.event === 'exec-fallback' && e.node === node), run.stderr);
   });
 
   test('an expired token stops a new pod; --execute repairs the node and the kubelet starts the pod', async (t) => {
