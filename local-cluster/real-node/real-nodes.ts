@@ -95,6 +95,7 @@ export async function startRealNodes(o: {
     multusV4Version: pinned('multus-versions.env', 'MULTUS_V4_VERSION'),
     outDir: path.join(o.root, 'real-nodes', 'images') });
   writeFileSync(imagesFile(o.root), JSON.stringify(images, null, 2) + '\n');
+  const imagesBuilt = Date.now();
   recordSysctls(o.root);
   const logDir = path.join(o.root, 'logs');
   const records: ProcessRecord[] = [];
@@ -115,6 +116,7 @@ export async function startRealNodes(o: {
     records.push(rec);
     o.record(rec);
   }
+  const launched = Date.now();
   for (const s of specs) {
     await waitFor(`${s.name}'s containerd`, () => {
       try {
@@ -135,7 +137,11 @@ export async function startRealNodes(o: {
       )
     );
   }, 120_000, 250);
-  o.log(`${specs.length} real node(s) Ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  const secs = (from: number, to = Date.now()) => `${((to - from) / 1000).toFixed(1)}s`;
+  o.log(
+    `${specs.length} real node(s) Ready in ${secs(started)}: build check and images ${secs(started, imagesBuilt)}, ` +
+      `Ready ${secs(launched)} after launch`,
+  );
   return { names: specs.map((s) => s.name), images, records };
 }
 
