@@ -46,8 +46,16 @@ const multus = new MultusContainers({ kc, root, multusDir, apiserverPort, caFile
   dirs, log });
 const sandboxes = new PodSandboxes(kc, root, dirs, log);
 
-/** A Multus pod is one that runs a Multus image (the DaemonSet's, or a test's own). */
-const isMultus = (pod: V1Pod) => pod.spec?.containers?.some((c) => /\/multus-cni:/.test(c.image ?? '')) === true;
+/**
+ * A Multus pod is one labelled as Multus (`app` or `name` starting with `multus`, as in every upstream manifest and the
+ * tests' own pods) or run by a DaemonSet named for Multus — not judged by its image name: upstream's v3.7 manifest
+ * runs `docker.io/nfvpe/multus:stable` in per-architecture DaemonSets (kube-multus-ds-amd64, …).
+ */
+const isMultus = (pod: V1Pod) => {
+  const labels = pod.metadata?.labels ?? {};
+  return [labels.app, labels.name].some((v) => v?.startsWith('multus') === true) ||
+    pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet' && o.name.includes('multus')) === true;
+};
 const onPod = (pod: V1Pod) => {
   if (isMultus(pod)) multus.reconcile(pod);
   sandboxes.reconcile(pod);

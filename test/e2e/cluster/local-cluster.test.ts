@@ -8,7 +8,7 @@ import { AppsV1Api, AuthenticationV1Api, CoreV1Api, OpenidApi, PolicyV1Api, type
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose';
 import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { fileBoundTo } from '../../../local-cluster/cluster.ts';
-import { waitFor } from '../../../local-cluster/processes.ts';
+import { readState, waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
 import { readNodeFile } from '../../../local-cluster/seed/node-files.ts';
@@ -44,7 +44,9 @@ async function catOnPod(pod: V1Pod): Promise<string> {
 describe('local cluster', () => {
   test('every node is Ready and runs a Ready Multus pod of the DaemonSet', async () => {
     const nodes = await core.listNode();
-    assert.deepEqual(nodes.items.map((n) => n.metadata?.name).sort(), [...env.nodes].sort());
+    // The real nodes (REAL_NODES) run no Multus until a test deploys one (test/e2e/real-node/).
+    const real = readState(env.root)?.realNodes ?? [];
+    assert.deepEqual(nodes.items.map((n) => n.metadata?.name).sort(), [...env.nodes, ...real].sort());
     for (const n of nodes.items) {
       assert.equal(n.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', `${n.metadata?.name} Ready`);
     }

@@ -1,5 +1,5 @@
 // The outage on a real node (kubelet + containerd + runc, local-cluster/real-node/): the paths the simulated nodes
-// only approximate. Upstream's Multus v4.2.2 thin manifest (deployments/multus-daemonset.yml) runs there with the
+// only approximate. Upstream's Multus v4.2.2 thin manifest (deployments/multus-daemonset.yml; v3.9.3's too) runs there with the
 // locally built distroless image; its real thin_entrypoint writes the node's file with a token the kubelet projected.
 //   - the rotator, as the rbac.yaml service account with its admission policies in force, reads that file through
 //     its real reader pod (the image has no shell: exec fails for real);
@@ -22,7 +22,7 @@ import { multusKubeconfig } from '../../../local-cluster/seed/node-files.ts';
 import { boundToken } from '../../../local-cluster/seed/tokens.ts';
 import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
-import { inClusterEnv, runRotator } from '../support/run-rotator.ts';
+import { inClusterEnv, runLocal, runRotator } from '../support/run-rotator.ts';
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
@@ -76,6 +76,16 @@ async function multusSettled(what: string): Promise<V1Pod> {
   return pod;
 }
 
+/** Deletes the real nodes' DaemonSet and waits until its pods are gone (the next one takes the same name). */
+async function removeRealDaemonSet(): Promise<void> {
+  await env.kc.makeApiClient(AppsV1Api).deleteNamespacedDaemonSet({ name: DS, namespace: 'kube-system' })
+    .catch(() => undefined);
+  await waitFor(`the pods of ${DS} gone`, async () => {
+    const pods = await core.listNamespacedPod({ namespace: 'kube-system', fieldSelector: `spec.nodeName=${node}` });
+    return !pods.items.some((p) => p.metadata?.name?.startsWith(`${DS}-`));
+  }, 60_000, 250);
+}
+
 describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet, containerd and runc', () => {
   before(async () => {
     assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
@@ -85,8 +95,7 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
     await multusSettled(`upstream's thin Multus Ready on ${node} with its token in the node's file`);
   });
   after(async () => {
-    await env.kc.makeApiClient(AppsV1Api).deleteNamespacedDaemonSet({ name: DS, namespace: 'kube-system' })
-      .catch(() => undefined);
+    await removeRealDaemonSet();
     execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', path.join(repoRoot, 'rbac.yaml')], {
       stdio: 'pipe',
     });
@@ -165,5 +174,27 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
       const p = await core.readNamespacedPod({ name: 'stuck', namespace: ns });
       return p.status?.phase === 'Running' && p.metadata?.uid === stuck.metadata?.uid;
     }, 120_000, 500);
+  });
+});
+
+describe('a real node: upstream Multus v3.9.3 thin (bash and python3 in the image)', () => {
+  before(async () => {
+    assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
+    await applyYaml(env.kc,
+      upstreamManifest({ version: 'v3.9.3', file: 'multus-daemonset.yml', image: images.multusV3.name,
+        apiserverPort: PORTS.apiserver }));
+  });
+  after(removeRealDaemonSet);
+
+  test("its entrypoint.sh writes the node's file, which the rotator reads through a real exec", async () => {
+    const multus = await multusSettled(`upstream's 3.9.3 Multus Ready on ${node} with its token in the node's file`);
+    // Written by the real entrypoint.sh in the container, with the pod's projected token.
+    const claims = claimsOf(realNodeKubeconfigFile(env.root, node));
+    assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
+    const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s']);
+    const f = parse(run.stdout).findings.find((x) => x.node === node);
+    assert.equal(f?.readVia, 'exec', run.stderr);
+    assert.equal(f?.class, 'healthy', f?.reason);
+    assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
   });
 });
