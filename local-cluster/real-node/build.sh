@@ -3,7 +3,8 @@
 #   runc (cgo, -tags seccomp: needs Debian's libseccomp-dev), containerd, ctr, containerd-shim-runc-v2,
 #   the CNI plugins bridge, host-local and loopback, and the kubelet (the control plane's K8S_VERSION),
 #   pause (gcc -static of Kubernetes' build/pause/linux/pause.c, for the pause image), and Multus 4.x's install_multus
-#   and passthru (the init container of upstream's thin DaemonSet copies both; build-multus.sh builds the rest).
+#   and passthru (the init container of upstream's thin DaemonSet copies both; build-multus.sh builds the rest), and
+#   Multus 3.7's thin binary and entrypoint.sh (the seed's version line; build-multus.sh builds 3.9 and 4.x).
 # Cached next to the control plane, keyed by the versions and this script. Prints the bin directory on stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -84,6 +85,13 @@ cp -r "$mdir" "$out/src/multus-v4" && chmod -R u+w "$out/src/multus-v4" && rm -r
 mkdir -p "$out/multus-v4"
 (cd "$out/src/multus-v4" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v4/" ./cmd/install_multus >&2)
 (cd "$out/src/multus-v4" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v4/passthru" ./cmd/passthru-cni >&2)
+log "go build Multus $MULTUS_V37_VERSION (thin CNI binary)"
+mdir=$(cd "$out/src" && GOFLAGS=-mod=mod go mod download -json "gopkg.in/k8snetworkplumbingwg/multus-cni.v3@$MULTUS_V37_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+[ -d "$mdir" ] || { echo "real-node/build.sh: could not download Multus $MULTUS_V37_VERSION" >&2; exit 1; }
+cp -r "$mdir" "$out/src/multus-v37" && chmod -R u+w "$out/src/multus-v37" && rm -rf "$out/src/multus-v37/vendor"
+mkdir -p "$out/multus-v3.7"
+(cd "$out/src/multus-v37" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "-s -w" -o "$out/multus-v3.7/multus" ./cmd/ >&2)
+cp "$mdir/images/entrypoint.sh" "$out/multus-v3.7/entrypoint.sh" && chmod 755 "$out/multus-v3.7/entrypoint.sh"
 rm -rf "$out/src"
 touch "$out/.complete"
 log "done in $(( $(date +%s) - start ))s: $bin"

@@ -17,6 +17,7 @@ export interface NodeImages {
   busybox: BuiltImage;
   multusV4Thin: BuiltImage;
   multusV3: BuiltImage;
+  multusV37: BuiltImage;
 }
 
 /** What Multus 3.x's entrypoint.sh runs (bash, coreutils, grep, sed, awk, python3). */
@@ -75,8 +76,8 @@ function pythonLib(): string {
  * multus-v4/install_multus), `multusBuild` is build-multus.sh's.
  */
 export function buildNodeImages(
-  o: { nodeBuild: string; multusBuild: string; k8sVersion: string; multusV3Version: string; multusV4Version: string;
-    outDir: string },
+  o: { nodeBuild: string; multusBuild: string; k8sVersion: string; multusV3Version: string; multusV37Version: string;
+    multusV4Version: string; outDir: string },
 ): NodeImages {
   mkdirSync(o.outDir, { recursive: true });
   const work = mkdtempSync(path.join(tmpdir(), 'mtr-images-'));
@@ -116,17 +117,21 @@ export function buildNodeImages(
       config: { Entrypoint: ['/thin_entrypoint'], WorkingDir: '/', Env: ['PATH=/usr/src/multus-cni/bin'] },
       outDir: o.outDir, file: 'multus-v4-thin' });
 
-    // Upstream's 3.x images/Dockerfile: python:slim, the binaries in /usr/src/multus-cni/bin, /entrypoint.sh.
-    const v3Root = tree('multus-v3');
-    base(v3Root);
-    hostUserland(v3Root, { programs: V3_PROGRAMS, dirs: [pythonLib()], links: [['/bin', 'usr/bin']] });
-    put(v3Root, 'usr/src/multus-cni/bin/multus', path.join(o.multusBuild, 'multus-v3', 'multus'));
-    put(v3Root, 'entrypoint.sh', path.join(o.multusBuild, 'multus-v3', 'entrypoint.sh'));
-    const multusV3 = ociArchive({ rootfs: v3Root, name: `mtr.local/multus-cni:${o.multusV3Version}`,
-      config: { Entrypoint: ['/entrypoint.sh'], WorkingDir: '/',
-        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, outDir: o.outDir,
-      file: 'multus-v3' });
-    return { pause, busybox, multusV4Thin, multusV3 };
+    // Upstream's 3.x images/Dockerfile: python:slim (3.9; centos7 for 3.7), the binary in /usr/src/multus-cni/bin,
+    // /entrypoint.sh.
+    const v3Image = (file: string, dir: string, version: string) => {
+      const root = tree(file);
+      base(root);
+      hostUserland(root, { programs: V3_PROGRAMS, dirs: [pythonLib()], links: [['/bin', 'usr/bin']] });
+      put(root, 'usr/src/multus-cni/bin/multus', path.join(dir, 'multus'));
+      put(root, 'entrypoint.sh', path.join(dir, 'entrypoint.sh'));
+      return ociArchive({ rootfs: root, name: `mtr.local/multus-cni:${version}`,
+        config: { Entrypoint: ['/entrypoint.sh'], WorkingDir: '/',
+          Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, outDir: o.outDir, file });
+    };
+    const multusV3 = v3Image('multus-v3', path.join(o.multusBuild, 'multus-v3'), o.multusV3Version);
+    const multusV37 = v3Image('multus-v3.7', path.join(o.nodeBuild, 'multus-v3.7'), o.multusV37Version);
+    return { pause, busybox, multusV4Thin, multusV3, multusV37 };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 // The files of one real node: containerd's and the kubelet's configuration, the node's credentials, its CNI network
 // (a bridge of its own, the node IP on it), and the launcher that runs containerd and the kubelet in a mount
 // namespace of their own, where the node's directories appear at the paths both expect.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { Pki } from '../pki.ts';
@@ -34,6 +34,9 @@ export const NODE_MOUNTS = [
   ['run-multus', '/run/multus'],
 ] as const;
 
+/** Where every registry points: a closed port on loopback (port 9, discard, has no listener here). */
+const NO_REGISTRY = 'https://127.0.0.1:9';
+
 export const socketPath = (s: RealNodeSpec) => path.join(s.dir, 'containerd.sock');
 
 function containerdConfig(s: RealNodeSpec, bin: string): string {
@@ -59,6 +62,10 @@ state = ${q(path.join(s.dir, 'containerd', 'state'))}
   snapshotter = "overlayfs"
   [plugins."io.containerd.cri.v1.images".pinned_images]
     sandbox = ${q(s.pauseImage)}
+  # No registry is reached: every registry resolves to a closed loopback port, so a missing image fails at once
+  # instead of a DNS lookup or a connection off this machine.
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = ${q(path.join(s.dir, 'certs.d'))}
 [plugins."io.containerd.cri.v1.runtime"]
   enable_selinux = false
   disable_apparmor = true
@@ -146,6 +153,9 @@ export function writeNodeFiles(s: RealNodeSpec,
     'current-context': 'local',
   }), { mode: 0o600 });
   writeFileSync(path.join(s.dir, 'containerd.toml'), containerdConfig(s, o.bin));
+  mkdirSync(path.join(s.dir, 'certs.d', '_default'), { recursive: true });
+  writeFileSync(path.join(s.dir, 'certs.d', '_default', 'hosts.toml'),
+    `server = "${NO_REGISTRY}"\n\n[host."${NO_REGISTRY}"]\n  capabilities = ["pull", "resolve"]\n`);
   writeFileSync(path.join(s.dir, 'kubelet.yaml'),
     kubeletConfig(s, o.pki, { cert: pkiFile(`${subjectName}-serving.crt`),
       key: pkiFile(`${subjectName}-serving.key`) }));

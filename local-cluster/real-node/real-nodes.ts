@@ -92,6 +92,7 @@ export async function startRealNodes(o: {
   const images = buildNodeImages({ nodeBuild: path.dirname(bin), multusBuild: o.multusBuild,
     k8sVersion: pinned('versions.env', 'K8S_VERSION'),
     multusV3Version: pinned('multus-versions.env', 'MULTUS_V3_VERSION'),
+    multusV37Version: pinned('real-node/versions.env', 'MULTUS_V37_VERSION'),
     multusV4Version: pinned('multus-versions.env', 'MULTUS_V4_VERSION'),
     outDir: path.join(o.root, 'real-nodes', 'images') });
   writeFileSync(imagesFile(o.root), JSON.stringify(images, null, 2) + '\n');

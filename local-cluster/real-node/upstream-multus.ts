@@ -1,4 +1,5 @@
-// Upstream's Multus deployment manifests, as shipped in the Multus module (deployments/*.yml), made to run on the
+// Upstream's Multus deployment manifests, as shipped in the Multus module (deployments/*.yml; images/*.yml in 3.7),
+// made to run on the
 // real nodes. Changed, and only this:
 //   - the image: the locally built one (images.ts), as no registry is reached;
 //   - the API server address: KUBERNETES_SERVICE_HOST=::1 and the local port (Multus writes https://[host]:port into
@@ -39,14 +40,14 @@ interface DaemonSet {
 }
 
 /**
- * Upstream's `deployments/<file>` of Multus `version` (e.g. v4.2.2, multus-daemonset.yml: the thin plugin), with
+ * Upstream's `<file>` of Multus `version` (e.g. v4.2.2, deployments/multus-daemonset.yml: the thin plugin), with
  * every Multus image replaced by `image` and the changes above. Returns the YAML documents, ready to apply.
  */
 export function upstreamManifest(o: { version: string; file: string; image: string; apiserverPort: number }): string {
   const major = /^v(\d+)\./.exec(o.version)?.[1];
   if (!major) throw new Error(`Multus version ${o.version} is not vX.Y.Z`);
   const dir = moduleDir(`gopkg.in/k8snetworkplumbingwg/multus-cni.v${major}@${o.version}`);
-  const docs = YAML.parseAllDocuments(readFileSync(path.join(dir, 'deployments', o.file), 'utf8'));
+  const docs = YAML.parseAllDocuments(readFileSync(path.join(dir, o.file), 'utf8'));
   const out: string[] = [];
   for (const doc of docs) {
     const obj = doc.toJS() as DaemonSet | null;

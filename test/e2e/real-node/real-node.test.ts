@@ -90,7 +90,7 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
   before(async () => {
     assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
     await applyYaml(env.kc,
-      upstreamManifest({ version: 'v4.2.2', file: 'multus-daemonset.yml', image: images.multusV4Thin.name,
+      upstreamManifest({ version: 'v4.2.2', file: 'deployments/multus-daemonset.yml', image: images.multusV4Thin.name,
         apiserverPort: PORTS.apiserver }));
     await multusSettled(`upstream's thin Multus Ready on ${node} with its token in the node's file`);
   });
@@ -177,24 +177,29 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
   });
 });
 
-describe('a real node: upstream Multus v3.9.3 thin (bash and python3 in the image)', () => {
-  before(async () => {
-    assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
-    await applyYaml(env.kc,
-      upstreamManifest({ version: 'v3.9.3', file: 'multus-daemonset.yml', image: images.multusV3.name,
-        apiserverPort: PORTS.apiserver }));
-  });
-  after(removeRealDaemonSet);
+/** Upstream's 3.x thin manifest runs on the real node: entrypoint.sh writes the file, the rotator execs cat. */
+function thin3x(version: string, file: string, image: () => string): void {
+  describe(`a real node: upstream Multus ${version} thin (bash and python3 in the image)`, () => {
+    before(async () => {
+      assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
+      await applyYaml(env.kc, upstreamManifest({ version, file, image: image(), apiserverPort: PORTS.apiserver }));
+    });
+    after(removeRealDaemonSet);
 
-  test("its entrypoint.sh writes the node's file, which the rotator reads through a real exec", async () => {
-    const multus = await multusSettled(`upstream's 3.9.3 Multus Ready on ${node} with its token in the node's file`);
-    // Written by the real entrypoint.sh in the container, with the pod's projected token.
-    const claims = claimsOf(realNodeKubeconfigFile(env.root, node));
-    assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
-    const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s']);
-    const f = parse(run.stdout).findings.find((x) => x.node === node);
-    assert.equal(f?.readVia, 'exec', run.stderr);
-    assert.equal(f?.class, 'healthy', f?.reason);
-    assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
+    test("its entrypoint.sh writes the node's file, which the rotator reads through a real exec", async () => {
+      const multus = await multusSettled(`upstream's ${version} Multus Ready on ${node} with its token in the file`);
+      // Written by the real entrypoint.sh in the container, with the pod's projected token.
+      const claims = claimsOf(realNodeKubeconfigFile(env.root, node));
+      assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reader-image', readerRef]);
+      const f = parse(run.stdout).findings.find((x) => x.node === node);
+      assert.equal(f?.readVia, 'exec', run.stderr);
+      assert.equal(f?.class, 'healthy', f?.reason);
+      assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
+    });
   });
-});
+}
+
+thin3x('v3.9.3', 'deployments/multus-daemonset.yml', () => images?.multusV3.name ?? '');
+// 3.7.2 ships its manifest under images/ (one DaemonSet; v3.7's per-architecture ones are not on the module proxy).
+thin3x('v3.7.2', 'images/multus-daemonset.yml', () => images?.multusV37.name ?? '');
