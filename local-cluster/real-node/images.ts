@@ -20,10 +20,10 @@ export interface NodeImages {
   multusV37: BuiltImage;
 }
 
-/** What Multus 3.x's entrypoint.sh runs (bash, coreutils, grep, sed, awk, python3). */
+/** What Multus 3.x's entrypoint.sh runs (bash, coreutils, grep, sed, awk, python3; `python` in 3.7). */
 const V3_PROGRAMS = ['bash', 'sh', 'cat', 'chmod', 'cp', 'date', 'echo', 'head', 'tail', 'ls', 'mkdir', 'mktemp', 'mv',
-  'rm', 'sleep', 'touch', 'tr', 'find', 'grep', 'awk', 'sed', 'readlink', 'dirname', 'basename', 'env', 'stat', 'test',
-  'python3'];
+  'rm', 'sleep', 'base64', 'tty', 'touch', 'tr', 'find', 'grep', 'awk', 'sed', 'readlink', 'dirname', 'basename', 'env',
+  'stat', 'test', 'python3'];
 
 const PASSWD = 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
@@ -119,10 +119,10 @@ export function buildNodeImages(
 
     // Upstream's 3.x images/Dockerfile: python:slim (3.9; centos7 for 3.7), the binary in /usr/src/multus-cni/bin,
     // /entrypoint.sh.
-    const v3Image = (file: string, dir: string, version: string) => {
+    const v3Image = (file: string, dir: string, version: string, links: [string, string][] = []) => {
       const root = tree(file);
       base(root);
-      hostUserland(root, { programs: V3_PROGRAMS, dirs: [pythonLib()], links: [['/bin', 'usr/bin']] });
+      hostUserland(root, { programs: V3_PROGRAMS, dirs: [pythonLib()], links: [['/bin', 'usr/bin'], ...links] });
       put(root, 'usr/src/multus-cni/bin/multus', path.join(dir, 'multus'));
       put(root, 'entrypoint.sh', path.join(dir, 'entrypoint.sh'));
       return ociArchive({ rootfs: root, name: `mtr.local/multus-cni:${version}`,
@@ -130,7 +130,11 @@ export function buildNodeImages(
           Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, outDir: o.outDir, file });
     };
     const multusV3 = v3Image('multus-v3', path.join(o.multusBuild, 'multus-v3'), o.multusV3Version);
-    const multusV37 = v3Image('multus-v3.7', path.join(o.nodeBuild, 'multus-v3.7'), o.multusV37Version);
+    // 3.7's entrypoint runs `python` (centos7's, 2.7; its code also runs on 3), as Debian's python-is-python3 gives.
+    const multusV37 = v3Image('multus-v3.7', path.join(o.nodeBuild, 'multus-v3.7'), o.multusV37Version, [[
+      '/usr/bin/python',
+      'python3',
+    ]]);
     return { pause, busybox, multusV4Thin, multusV3, multusV37 };
   } finally {
     rmSync(work, { recursive: true, force: true });
