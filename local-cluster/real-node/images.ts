@@ -18,6 +18,7 @@ export interface NodeImages {
   multusV4Thin: BuiltImage;
   multusV3: BuiltImage;
   multusV37: BuiltImage;
+  multusV4Thick: BuiltImage;
 }
 
 /** What Multus 3.x's entrypoint.sh runs (bash, coreutils, grep, sed, awk, python3; `python` in 3.7). */
@@ -135,7 +136,22 @@ export function buildNodeImages(
       '/usr/bin/python',
       'python3',
     ]]);
-    return { pause, busybox, multusV4Thin, multusV3, multusV37 };
+
+    // Upstream's 4.x images/Dockerfile.thick: debian:stable-slim (its init container runs `sh -c cp …`), the
+    // binaries in /usr/src/multus-cni/bin, entrypoint multus-daemon.
+    const thickRoot = tree('multus-v4-thick');
+    base(thickRoot);
+    hostUserland(thickRoot, { programs: ['sh', 'cp', 'cat', 'ls'], dirs: [],
+      links: [['/bin', 'usr/bin'], ['/var/run', '../run']] }); // the daemon finds the pods' netns at /var/run/netns
+    mkdirSync(path.join(thickRoot, 'run'), { recursive: true });
+    put(thickRoot, 'usr/src/multus-cni/bin/multus-daemon', path.join(v4, 'multus-daemon'));
+    put(thickRoot, 'usr/src/multus-cni/bin/multus-shim', path.join(v4, 'multus-shim'));
+    put(thickRoot, 'usr/src/multus-cni/bin/passthru', path.join(o.nodeBuild, 'multus-v4', 'passthru'));
+    const multusV4Thick = ociArchive({ rootfs: thickRoot, name: `mtr.local/multus-cni:${o.multusV4Version}-thick`,
+      config: { Entrypoint: ['/usr/src/multus-cni/bin/multus-daemon'], WorkingDir: '/',
+        Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, outDir: o.outDir,
+      file: 'multus-v4-thick' });
+    return { pause, busybox, multusV4Thin, multusV3, multusV37, multusV4Thick };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -24,14 +24,16 @@ export interface RealNodeSpec {
 
 /** The host paths the node sees at its own directories (inside its mount namespace). */
 export const NODE_MOUNTS = [
+  // The node's own /run first (containerd's sockets and shims, the pods' network namespaces, Multus's sockets): the
+  // thick daemon removes and re-creates /run/multus, which a mount point would not allow.
+  ['run', '/run'],
   ['net.d', '/etc/cni/net.d'],
   ['cni-bin', '/opt/cni/bin'],
   ['var-lib-cni', '/var/lib/cni'],
   ['kubelet', '/var/lib/kubelet'],
   ['log', '/var/log'],
-  ['run-containerd', '/run/containerd'],
-  ['netns', '/run/netns'],
-  ['run-multus', '/run/multus'],
+  // The thick plugin's host path (upstream's multus-daemonset-thick.yml).
+  ['etc-cni-multus', '/etc/cni/multus'],
 ] as const;
 
 /** Where every registry points: a closed port on loopback (port 9, discard, has no listener here). */
@@ -162,8 +164,10 @@ export function writeNodeFiles(s: RealNodeSpec,
   writeFileSync(path.join(s.dir, 'net.d', '10-bridge.conflist'), bridgeConflist(s));
 
   const mounts = NODE_MOUNTS.map(([src, target]) => `mount --bind ${JSON.stringify(path.join(s.dir, src))} ${target}`);
-  // Bidirectional propagation (upstream's install-multus-binary init container) needs a shared mount.
-  mounts.push('mount --make-shared /opt/cni/bin');
+  // Shared within the node's namespace, as systemd makes a real node's root: Bidirectional (upstream's
+  // install-multus-binary) and HostToContainer (the thick daemon's /hostroot) need it. The host's mounts are copies
+  // made by unshare: nothing propagates back to them.
+  mounts.push('mount --make-rshared /');
   const script = [
     'set -e',
     ...mounts,

@@ -223,3 +223,40 @@ function thin3x(version: string, file: string, image: () => string): void {
 thin3x('v3.9.3', 'deployments/multus-daemonset.yml', () => images?.multusV3.name ?? '');
 // 3.7.2 ships its manifest under images/ (one DaemonSet; v3.7's per-architecture ones are not on the module proxy).
 thin3x('v3.7.2', 'images/multus-daemonset.yml', () => images?.multusV37.name ?? '');
+
+describe('a real node: upstream Multus v4.2.2 thick (multus-daemon, multus-shim)', () => {
+  before(async () => {
+    assert.ok(node && images, 'the cluster has no real node: start it with REAL_NODES=1 (the e2e suite does)');
+    await applyYaml(env.kc,
+      upstreamManifest({ version: 'v4.2.2', file: 'deployments/multus-daemonset-thick.yml',
+        image: images.multusV4Thick.name, apiserverPort: PORTS.apiserver }));
+  });
+  after(removeRealDaemonSet);
+
+  test('pods get their network through the daemon whatever file lies on the node; the rotator leaves it alone',
+    async (t) => {
+      await waitFor(`upstream's thick Multus Ready on ${node}`, async () => (await realMultusPod()) !== undefined,
+        120_000, 250);
+      const ns = await withNamespace(t, env);
+      // A stale thin-plugin file on the node: the thick plugin never reads it.
+      const multus = await realMultusPod();
+      if (!multus) throw new Error('unreachable');
+      writeFileSync(realNodeKubeconfigFile(env.root, node), multusKubeconfig(await boundToken(env, multus, -60)), {
+        mode: 0o600,
+      });
+      await core.createNamespacedPod({ namespace: ns, body: {
+        metadata: { name: 'through-thick' },
+        spec: { nodeName: node, terminationGracePeriodSeconds: 0,
+          containers: [{ name: 'c', image: images?.busybox.name, imagePullPolicy: 'Never',
+            command: ['sleep', '3600'] }] },
+      } });
+      await waitFor('the pod Running with an address on the node bridge', async () => {
+        const p = await core.readNamespacedPod({ name: 'through-thick', namespace: ns });
+        return p.status?.phase === 'Running' && (p.status.podIP ?? '').startsWith('172.29.');
+      }, 60_000, 250);
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reader-image', readerRef]);
+      const f = parse(run.stdout).findings.find((x) => x.node === node);
+      assert.equal(f?.class, 'self-refreshing', `${f?.reason ?? ''}\n${run.stderr}`);
+      assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
+    });
+});
