@@ -1,11 +1,13 @@
 // The outage on a real node (kubelet + containerd + runc, local-cluster/real-node/): the paths the simulated nodes
-// only approximate. Upstream's Multus v4.2.2 thin manifest (deployments/multus-daemonset.yml; v3.9.3's too) runs there with the
-// locally built distroless image; its real thin_entrypoint writes the node's file with a token the kubelet projected.
-//   - the rotator, as the rbac.yaml service account with its admission policies in force, reads that file through
-//     its real reader pod (the image has no shell: exec fails for real);
-//   - an expired token stops a new pod's sandbox: containerd calls the real Multus binary, which gets Unauthorized;
-//   - `--execute` restarts the Multus pod (with its grace period), the new file holds a kubelet-projected token, and
-//     the kubelet's own retries start the stuck pod (the rotator leaves a Pending pod alone).
+// only approximate, with upstream's own manifests (real-node/upstream-multus.ts: image names, API server address and
+// DaemonSet name/placement changed only) and locally built images.
+//   - 4.2.2 thin (distroless): the image has no cat; the rotator, as the rbac.yaml service account with its admission
+//     policies in force, reads the node's file through its real reader pod;
+//   - 4.2.2, 3.9.3 and 3.7.2 thin: an expired token stops a new pod's sandbox (containerd calls the real Multus
+//     binary, which gets Unauthorized); `--execute` restarts the Multus pod with its grace period, the new file holds
+//     a kubelet-projected token, and the kubelet's own retries start the stuck pod (the rotator leaves a Pending pod
+//     alone);
+//   - 4.2.2 thick: pods get their network through the daemon whatever file lies on the node; the rotator leaves it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
