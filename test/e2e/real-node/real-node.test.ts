@@ -26,6 +26,9 @@ import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
 import { inClusterEnv, runLocal, runRotator, type RotatorRun } from '../support/run-rotator.ts';
 
+// Every run reads every node (--reread-every 0s): the tests change a node's file behind its unchanged Multus pod,
+// which a run would otherwise judge from the previous run's summary.
+
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
 const node = readState(env.root)?.realNodes?.[0] ?? '';
@@ -168,7 +171,8 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
     assert.match(exec.ok ? '' : exec.reason, /cat.*(not found|no such file)/i);
     applyRbac(readerRef);
     const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
-    const run = await runRotator(['-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s'], saEnv);
+    const run = await runRotator(['-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s', '--reread-every',
+      '0s'], saEnv);
     const f = parse(run.stdout).findings.find((x) => x.node === node);
     assert.equal(f?.readVia, 'reader-pod', run.stderr);
     assert.equal(f?.class, 'healthy', f?.reason);
@@ -185,7 +189,7 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
       applyRbac(readerRef);
       const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
       return runRotator(['--execute', '--yes', '-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s',
-        '--step-timeout', '90s'], saEnv);
+        '--reread-every', '0s', '--step-timeout', '90s'], saEnv);
     });
   });
 });
@@ -204,7 +208,8 @@ function thin3x(version: string, file: string, image: () => string): void {
       // Written by the real entrypoint.sh in the container, with the pod's projected token.
       const claims = claimsOf(realNodeKubeconfigFile(env.root, node));
       assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
-      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reader-image', readerRef]);
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--reader-image',
+        readerRef]);
       const f = parse(run.stdout).findings.find((x) => x.node === node);
       assert.equal(f?.readVia, 'exec', run.stderr);
       assert.equal(f?.class, 'healthy', f?.reason);
@@ -217,7 +222,7 @@ function thin3x(version: string, file: string, image: () => string): void {
       await outageRepaired(t,
         () =>
           runLocal(env, ['--execute', '--yes', '-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s',
-            '--step-timeout', '90s']));
+            '--reread-every', '0s', '--step-timeout', '90s']));
     });
   });
 }
@@ -256,7 +261,8 @@ describe('a real node: upstream Multus v4.2.2 thick (multus-daemon, multus-shim)
         const p = await core.readNamespacedPod({ name: 'through-thick', namespace: ns });
         return p.status?.phase === 'Running' && (p.status.podIP ?? '').startsWith('172.29.');
       }, 60_000, 250);
-      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reader-image', readerRef]);
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--reader-image',
+        readerRef]);
       const f = parse(run.stdout).findings.find((x) => x.node === node);
       assert.equal(f?.class, 'self-refreshing', `${f?.reason ?? ''}\n${run.stderr}`);
       assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
