@@ -10,7 +10,7 @@ import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { fileBoundTo } from '../../../local-cluster/cluster.ts';
 import { readState, waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
-import { startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
+import { restoreNodeFileAfter, startDistrolessMultus } from '../../../local-cluster/seed/multus.ts';
 import { readNodeFile } from '../../../local-cluster/seed/node-files.ts';
 
 const env = clusterEnv();
@@ -176,4 +176,24 @@ describe('local cluster', () => {
     assert.equal(res.ok, false);
     assert.match(res.ok ? '' : res.reason, /exec into .* failed/);
   });
+
+  test("a Multus pod of upstream v3.7's image (nfvpe/multus: no multus-cni in its name) runs on a simulated node",
+    async (t) => {
+      const node = env.nodes[env.nodes.length - 2] ?? '';
+      const ns = await withNamespace(t, env);
+      restoreNodeFileAfter(t, env, node);
+      await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'multus' } } });
+      // Shaped like upstream v3.7's per-architecture DaemonSet's pods (labels, image, command, args).
+      const pod = await core.createNamespacedPod({ namespace: ns, body: {
+        metadata: { name: 'kube-multus-ds-amd64-v37', labels: { tier: 'node', app: 'multus', name: 'multus' } },
+        spec: { nodeName: node, serviceAccountName: 'multus', hostNetwork: true,
+          containers: [{ name: 'kube-multus', image: 'docker.io/nfvpe/multus:stable', command: ['/entrypoint.sh'],
+            args: ['--multus-conf-file=auto', '--cni-version=0.3.1'],
+            volumeMounts: [{ name: 'cni', mountPath: '/host/etc/cni/net.d' }] }],
+          volumes: [{ name: 'cni', hostPath: { path: '/etc/cni/net.d' } }] },
+      } });
+      // Its entrypoint ran: the node's file now holds this pod's token.
+      await waitFor(`${node}'s file written by the v3.7-shaped pod`,
+        () => fileBoundTo(env.root, node) === pod.metadata?.uid, 30_000);
+    });
 });
