@@ -136,6 +136,23 @@ async function removeCgroup(name: string): Promise<string[]> {
   return problems;
 }
 
+/** Every mount point of every process on the machine (each mount namespace's), from /proc/<pid>/mountinfo. */
+function mountPointsElsewhere(): Set<string> {
+  const points = new Set<string>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      for (const line of readFileSync(`/proc/${e}/mountinfo`, 'utf8').split('\n')) {
+        const point = line.split(' ')[4];
+        if (point) points.add(point.replace(/\\040/g, ' '));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return points;
+}
+
 /** Undoes everything recorded, last first. Returns what could not be undone. */
 export async function undoHostChanges(root: string): Promise<string[]> {
   const c = readHostChanges(root);
@@ -155,7 +172,11 @@ export async function undoHostChanges(root: string): Promise<string[]> {
       problems.push(`sysctl ${key}=${value}: ${(err as Error).message}`);
     }
   }
+  const inUse = mountPointsElsewhere();
   for (const d of [...c.createdDirs].reverse()) {
+    // Another cluster's real node may be using it as a mount point in its own namespace: removing it would detach
+    // that mount there. It stays, empty, for that cluster.
+    if (inUse.has(d)) continue;
     try {
       if (statSync(d).isDirectory()) rmdirSync(d);
     } catch (err) {

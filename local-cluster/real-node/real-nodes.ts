@@ -183,6 +183,9 @@ export async function stopRealNodes(root: string, processes: ProcessRecord[]): P
       }
     }
   }
+  // Until the node's namespaces are gone, their mount points count as in use (host-changes.ts keeps those).
+  await waitFor("the real nodes' processes to exit",
+    () => namespaces.every((ns) => sameMountNamespace(ns).length === 0), 10_000, 100).catch(() => undefined);
   const changes = readHostChanges(root);
   const problems = await undoHostChanges(root);
   if (changes.bridges.length > 0) rmSync(path.join(root, 'real-nodes'), { recursive: true, force: true });
