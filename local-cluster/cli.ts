@@ -2,9 +2,7 @@
 // nodes beside them (kubelet + containerd, local-cluster/real-node/; default 0); MTR_CLUSTER_PORT_OFFSET picks the
 // ports (ports.ts) and MTR_CLUSTER_DIR the root, for a second cluster beside the first.
 import { MAX_NODE_PORTS, offsetFromEnv } from './ports.ts';
-
-/** Real nodes a cluster may have (each takes a bridge and subnet of its port offset's eight). */
-const MAX_REAL_NODES = 8;
+import { MAX_REAL_NODES } from './real-node/real-nodes.ts';
 
 const command = process.argv[2];
 if (command !== 'up' && command !== 'down') {

@@ -373,8 +373,8 @@ export async function up(opts: UpOptions = {}): Promise<ClusterHandle> {
     await applyYaml(kc, readFileSync(path.join(here, 'manifests', 'multus.yaml'), 'utf8'));
     await whileAlive(agent, root, waitReady(kc, root, nodes, 120_000));
     if ((opts.realNodes ?? 0) > 0) {
-      const real = await startRealNodes({ root, count: opts.realNodes ?? 0, offset: PORTS.offset, pki, server, kc,
-        multusBuild: multus, log, record });
+      const real = await startRealNodes({ root, count: opts.realNodes ?? 0, simulated: count, ports: PORTS, pki, server,
+        kc, multusBuild: multus, log, record });
       state.realNodes = real.names;
       writeState(root, state);
     }

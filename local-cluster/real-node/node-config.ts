@@ -16,7 +16,6 @@ export interface RealNodeSpec {
   subnet: string;
   nodeIP: string;
   kubeletPort: number;
-  healthzPort: number;
   /** The cgroup root, in every v1 hierarchy. */
   cgroupRoot: string;
   pauseImage: string;
@@ -93,8 +92,7 @@ function kubeletConfig(s: RealNodeSpec, pki: Pki, serving: { cert: string; key: 
     address: s.nodeIP,
     port: s.kubeletPort,
     readOnlyPort: 0,
-    healthzBindAddress: '127.0.0.1',
-    healthzPort: s.healthzPort,
+    healthzPort: 0, // no health endpoint: one port per node
     tlsCertFile: serving.cert,
     tlsPrivateKeyFile: serving.key,
     authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: pki.caCert } },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Pki } from '../pki.ts';
+import { nodePort, type PortLayout } from '../ports.ts';
 import { startProcess, stopProcesses, waitFor, type ProcessRecord } from '../processes.ts';
 import { createBridge, createCgroupRoot, ensureDir, readHostChanges, recordSysctls,
   undoHostChanges } from './host-changes.ts';
@@ -31,20 +32,29 @@ export function realNodeKubeconfigFile(root: string, name: string): string {
   return path.join(root, 'real-nodes', name, 'net.d', 'multus.d', 'multus.kubeconfig');
 }
 
-/** Ports, bridge and subnet of node `i` of the cluster with port offset `offset` (at most 8 real nodes each). */
-export function realNodeSpec(root: string, offset: number, i: number, pauseImage: string): RealNodeSpec {
-  if (i >= 8 || offset < 0 || offset > 30) throw new Error(`real node ${i} at port offset ${offset}: out of range`);
-  const net = `172.29.${offset * 8 + i}`;
+/** Real nodes a cluster may have: each takes one of its port offset's eight bridges and subnets. */
+export const MAX_REAL_NODES = 8;
+
+/**
+ * Port, bridge and subnet of real node `i` of a cluster with `simulated` simulated nodes: its kubelet listens on the
+ * node port after theirs (ports.ts), on the node IP. Subnets 172.20.0.0/24 … 172.27.255.0/24, eight per port offset.
+ */
+export function realNodeSpec(root: string, ports: PortLayout, simulated: number, i: number,
+  pauseImage: string): RealNodeSpec {
+  if (!Number.isInteger(i) || i < 0 || i >= MAX_REAL_NODES) {
+    throw new RangeError(`real node ${i}: a cluster has at most ${MAX_REAL_NODES}`);
+  }
+  const x = ports.offset * MAX_REAL_NODES + i;
+  const net = `172.${20 + (x >> 8)}.${x & 255}`;
   const name = realNodeName(i);
   return {
     name,
     dir: path.join(root, 'real-nodes', name),
-    bridge: `mtr${offset}rn${i}`,
+    bridge: `mtr${ports.offset}rn${i}`,
     subnet: `${net}.0/24`,
     nodeIP: `${net}.1`,
-    kubeletPort: 31250 + offset * 20 + 2 * i,
-    healthzPort: 31251 + offset * 20 + 2 * i,
-    cgroupRoot: `/mtr-${offset}-${name}`,
+    kubeletPort: nodePort(ports, simulated + i),
+    cgroupRoot: `/mtr-${ports.offset}-${name}`,
     pauseImage,
   };
 }
@@ -78,7 +88,9 @@ export function importImage(bin: string, spec: RealNodeSpec, archive: string): v
 export async function startRealNodes(o: {
   root: string;
   count: number;
-  offset: number;
+  /** The simulated nodes' count: the real nodes' kubelets take the node ports after theirs. */
+  simulated: number;
+  ports: PortLayout;
   pki: Pki;
   server: string;
   kc: KubeConfig;
@@ -100,7 +112,8 @@ export async function startRealNodes(o: {
   recordSysctls(o.root);
   const logDir = path.join(o.root, 'logs');
   const records: ProcessRecord[] = [];
-  const specs = Array.from({ length: o.count }, (_, i) => realNodeSpec(o.root, o.offset, i, images.pause.name));
+  const specs = Array.from({ length: o.count },
+    (_, i) => realNodeSpec(o.root, o.ports, o.simulated, i, images.pause.name));
   for (const s of specs) {
     for (const [src, target] of NODE_MOUNTS) {
       mkdirSync(path.join(s.dir, src), { recursive: true });

@@ -3,14 +3,14 @@
 // DaemonSet name/placement changed only) and locally built images.
 //   - 4.2.2 thin (distroless): the image has no cat; the rotator, as the rbac.yaml service account with its admission
 //     policies in force, reads the node's file through its real reader pod;
-//   - 4.2.2, 3.9.3 and 3.7.2 thin: an expired token stops a new pod's sandbox (containerd calls the real Multus
+//   - 4.2.2, 3.9.3 and 3.7.2 thin, each with the rotator as the rbac.yaml account: an expired token stops a new pod's sandbox (containerd calls the real Multus
 //     binary, which gets Unauthorized); `--execute` restarts the Multus pod with its grace period, the new file holds
 //     a kubelet-projected token, and the kubelet's own retries start the stuck pod (the rotator leaves a Pending pod
 //     alone);
 //   - 4.2.2 thick: pods get their network through the daemon whatever file lies on the node; the rotator leaves it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { AppsV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
@@ -25,9 +25,6 @@ import { boundToken } from '../../../local-cluster/seed/tokens.ts';
 import { execRead } from '../../../scripts/cluster/exec-read.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
 import { inClusterEnv, runLocal, runRotator, type RotatorRun } from '../support/run-rotator.ts';
-
-// Every run reads every node (--reread-every 0s): the tests change a node's file behind its unchanged Multus pod,
-// which a run would otherwise judge from the previous run's summary.
 
 const env = clusterEnv();
 const core = env.kc.makeApiClient(CoreV1Api);
@@ -48,9 +45,17 @@ interface Result {
 }
 const parse = (s: string) => JSON.parse(s) as Result;
 
-/** rbac.yaml as shipped, except its reader image: the locally built busybox, pinned by its digest. */
+/** Both Multus DaemonSets: the simulated nodes' and the real nodes' (upstream's, renamed). */
+const DAEMONSETS = `kube-multus-ds,${DS}`;
+
+/**
+ * rbac.yaml as shipped, except its layout: the reader image (the locally built busybox, pinned by its digest) and
+ * the real nodes' DaemonSet beside the simulated nodes' (MTR_DAEMONSETS), as an operator would set them.
+ */
 function applyRbac(readerImage: string): void {
-  const text = readFileSync(path.join(repoRoot, 'rbac.yaml'), 'utf8').replaceAll(DEFAULTS.readerImage, readerImage);
+  const text = readFileSync(path.join(repoRoot, 'rbac.yaml'), 'utf8').replaceAll(DEFAULTS.readerImage, readerImage)
+    .replace(/^( {2}MTR_DAEMONSETS:) kube-multus-ds$/m, `$1 ${DAEMONSETS}`);
+  assert.ok(text.includes(DAEMONSETS), 'rbac.yaml has no MTR_DAEMONSETS: kube-multus-ds line to extend');
   execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, 'apply', '-f', '-'], { input: text, stdio: 'pipe' });
 }
 
@@ -63,6 +68,18 @@ async function realMultusPod(): Promise<V1Pod | undefined> {
   const pods = await core.listNamespacedPod({ namespace: 'kube-system', labelSelector: 'app=multus',
     fieldSelector: `spec.nodeName=${node}` });
   return pods.items.find((p) => !p.metadata?.deletionTimestamp && isReady(p));
+}
+
+/**
+ * The rotator as the rbac.yaml service account, in-cluster, with the admission policies in force; every run reads
+ * every node (--reread-every 0s): the tests change a node's file behind its unchanged Multus pod, which a run would
+ * otherwise judge from the previous run's summary.
+ */
+async function asRotatorAccount(args: string[]): Promise<RotatorRun> {
+  applyRbac(readerRef);
+  const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
+  return runRotator([...args, '--reader-image', readerRef, '--read-timeout', '30s', '--reread-every', '0s',
+    '--daemonsets', DAEMONSETS], saEnv);
 }
 
 /** The node's Multus pod Ready, and the node's file holding a token bound to it. */
@@ -169,28 +186,18 @@ describe('a real node: upstream Multus v4.2.2 thin (distroless), a real kubelet,
       maxBytes: 65536 });
     assert.equal(exec.ok, false);
     assert.match(exec.ok ? '' : exec.reason, /cat.*(not found|no such file)/i);
-    applyRbac(readerRef);
-    const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
-    const run = await runRotator(['-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s', '--reread-every',
-      '0s'], saEnv);
+    const run = await asRotatorAccount(['-o', 'json']);
     const f = parse(run.stdout).findings.find((x) => x.node === node);
     assert.equal(f?.readVia, 'reader-pod', run.stderr);
     assert.equal(f?.class, 'healthy', f?.reason);
-    // The rotator's own exec is refused before it reaches the node: rbac.yaml's exec policy admits only pods named
-    // kube-multus-ds-xxxxx, and this DaemonSet is kube-multus-ds-real (the simulated nodes' keeps the name).
+    // The rotator's own exec (admitted: kube-multus-ds-real is in MTR_DAEMONSETS) failed on the node.
     const events = run.stderr.split('\n').filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { event?: string; node?: string });
     assert.ok(events.some((e) => e.event === 'exec-fallback' && e.node === node), run.stderr);
   });
 
   test('an expired token stops a new pod; --execute repairs the node and the kubelet starts the pod', async (t) => {
-    // As the rbac.yaml service account, with the admission policies in force.
-    await outageRepaired(t, async () => {
-      applyRbac(readerRef);
-      const saEnv = await inClusterEnv(env, 'multus-token-rotator', 'multus-token-rotator');
-      return runRotator(['--execute', '--yes', '-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s',
-        '--reread-every', '0s', '--step-timeout', '90s'], saEnv);
-    });
+    await outageRepaired(t, () => asRotatorAccount(['--execute', '--yes', '-o', 'json', '--step-timeout', '90s']));
   });
 });
 
@@ -208,8 +215,8 @@ function thin3x(version: string, file: string, image: () => string): void {
       // Written by the real entrypoint.sh in the container, with the pod's projected token.
       const claims = claimsOf(realNodeKubeconfigFile(env.root, node));
       assert.ok((claims['kubernetes.io'] as { warnafter?: number }).warnafter, JSON.stringify(Object.keys(claims)));
-      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--reader-image',
-        readerRef]);
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--daemonsets',
+        DAEMONSETS, '--reader-image', readerRef]);
       const f = parse(run.stdout).findings.find((x) => x.node === node);
       assert.equal(f?.readVia, 'exec', run.stderr);
       assert.equal(f?.class, 'healthy', f?.reason);
@@ -217,12 +224,7 @@ function thin3x(version: string, file: string, image: () => string): void {
     });
 
     test('an expired token stops a new pod; --execute repairs the node and the kubelet starts the pod', async (t) => {
-      // Locally (cluster admin): rbac.yaml's exec policy admits only pods named kube-multus-ds-xxxxx, and reading a
-      // 3.x file takes an exec (this DaemonSet is kube-multus-ds-real).
-      await outageRepaired(t,
-        () =>
-          runLocal(env, ['--execute', '--yes', '-o', 'json', '--reader-image', readerRef, '--read-timeout', '30s',
-            '--reread-every', '0s', '--step-timeout', '90s']));
+      await outageRepaired(t, () => asRotatorAccount(['--execute', '--yes', '-o', 'json', '--step-timeout', '90s']));
     });
   });
 }
@@ -248,6 +250,7 @@ describe('a real node: upstream Multus v4.2.2 thick (multus-daemon, multus-shim)
       // A stale thin-plugin file on the node: the thick plugin never reads it.
       const multus = await realMultusPod();
       if (!multus) throw new Error('unreachable');
+      mkdirSync(path.dirname(realNodeKubeconfigFile(env.root, node)), { recursive: true });
       writeFileSync(realNodeKubeconfigFile(env.root, node), multusKubeconfig(await boundToken(env, multus, -60)), {
         mode: 0o600,
       });
@@ -257,12 +260,16 @@ describe('a real node: upstream Multus v4.2.2 thick (multus-daemon, multus-shim)
           containers: [{ name: 'c', image: images?.busybox.name, imagePullPolicy: 'Never',
             command: ['sleep', '3600'] }] },
       } });
-      await waitFor('the pod Running with an address on the node bridge', async () => {
+      // The node IP is the bridge's .1: the pod's address is in the same /24.
+      const nodeIP = (await core.readNode({ name: node })).status?.addresses?.find((x) => x.type === 'InternalIP')
+        ?.address ?? '';
+      const subnet = nodeIP.replace(/\.1$/, '.');
+      await waitFor(`the pod Running with an address on the node bridge (${subnet}0/24)`, async () => {
         const p = await core.readNamespacedPod({ name: 'through-thick', namespace: ns });
-        return p.status?.phase === 'Running' && (p.status.podIP ?? '').startsWith('172.29.');
+        return p.status?.phase === 'Running' && (p.status.podIP ?? '').startsWith(subnet) && subnet !== '.';
       }, 60_000, 250);
-      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--reader-image',
-        readerRef]);
+      const run = await runLocal(env, ['-o', 'json', '--read-timeout', '30s', '--reread-every', '0s', '--daemonsets',
+        DAEMONSETS, '--reader-image', readerRef]);
       const f = parse(run.stdout).findings.find((x) => x.node === node);
       assert.equal(f?.class, 'self-refreshing', `${f?.reason ?? ''}\n${run.stderr}`);
       assert.equal((await realMultusPod())?.metadata?.uid, multus.metadata?.uid);
