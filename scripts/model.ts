@@ -412,6 +412,8 @@ export interface PodExecution {
   /** From acceptance until the replacement was Ready. */
   replacementReadyMs?: number;
   replacement?: { name: string; uid: string };
+  /** A ReplicaSet pod replaced while it was still terminating (its grace period is not waited for). */
+  oldTerminating?: true;
 }
 
 export type NodeOutcome =

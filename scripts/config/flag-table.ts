@@ -198,7 +198,9 @@ export const FLAGS: readonly FlagRow[] = [
     default: DEFAULTS.repairWaveSize, shown: String(DEFAULTS.repairWaveSize),
     help: 'broken nodes (token invalid or expired) whose Multus pods are restarted at once, per wave (1..1000)' }),
   setting({ flag: 'step-timeout', arg: 'DURATION', key: 'stepTimeoutMs', coerce: duration(),
-    default: DEFAULTS.stepTimeoutMs, shown: '5m', help: 'time allowed for one node (shorter than --deadline)' }),
+    default: DEFAULTS.stepTimeoutMs, shown: '5m',
+    help: 'time allowed for a Multus restart (its fresh token proven), and for each dependent (plus its grace ' +
+      'period when its controller waits for the old pod); shorter than --deadline' }),
   setting({ flag: 'deadline', arg: 'DURATION', key: 'runDeadlineMs', coerce: duration(),
     default: DEFAULTS.runDeadlineMs, shown: '50m', help: 'stop starting new nodes after this time' }),
   setting({ flag: 'on-failure', arg: 'POLICY', key: 'onFailure', coerce: oneOf<FailurePolicy>(['stop', 'continue']),

@@ -5,7 +5,8 @@
 // node that is still broken: evicting earlier could push a replacement onto a broken node, where it cannot start.
 // Meanwhile the pods the outage kept in ContainerCreating are watched until they start (stuck-pods.ts).
 // Before each node of each pass it checks the gates — the signal (SIGTERM, lost lease), the run's deadline (a node is
-// only started if its step timeout fits before it), the maintenance window — and after a failed node it stops unless
+// only started if its step timeout fits before it; each dependent only if its own wait budget does, pod-budget.ts),
+// the maintenance window — and after a failed node it stops unless
 // --on-failure continue. A Multus pod that does not come back stops the run whatever --on-failure says. An
 // unexpected error fails the node it happened on, keeps what was done so far, and stops the run. Whatever is not
 // reached is reported "not-started", with why.
@@ -144,7 +145,7 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     }
     const pods: PodExecution[] = [];
     try {
-      nodes[i] = await restartDependents(step, phase, deps, pods);
+      nodes[i] = await restartDependents(step, phase, deps, pods, opts.deadline);
     } catch (err) {
       const reason = unexpected(err);
       stoppedBecause ??= `node ${step.node}: ${reason}`;

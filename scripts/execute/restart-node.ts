@@ -152,13 +152,12 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
 }
 
 /**
- * The dependents of a node whose token is fresh, one at a time, in plan order. Each result is pushed to `pods` as
- * it is known, so that what was done survives an error thrown half-way (the executor reports it).
+ * The dependents of a node whose token is fresh, one at a time, in plan order, each with its own wait budget
+ * (pod-budget.ts) that must fit before `runDeadline`, the run's --deadline. Each result is pushed to `pods` as it is
+ * known, so that what was done survives an error thrown half-way (the executor reports it).
  */
 export async function restartDependents(step: NodeStep, phase: Extract<MultusPhase, { kind: 'fresh' }>, deps: StepDeps,
-  pods: PodExecution[] = []): Promise<NodeExecution> {
-  const dependentsStarted = deps.now();
-  const stepDeadline = dependentsStarted + deps.config.stepTimeoutMs;
+  pods: PodExecution[] = [], runDeadline = Number.POSITIVE_INFINITY): Promise<NodeExecution> {
   const pdbs = await listPdbs(deps);
   // Set once an eviction went wrong (above all: a replacement that did not come back): nothing more is evicted on
   // this node, so that one run never takes more than one pod from a workload whose pods cannot start.
@@ -168,9 +167,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
     let r: PodExecution;
     if (v.action === 'restart' && !halted) {
       if (deps.signal.aborted) halted = String(deps.signal.reason ?? 'stopped');
-      else if (deps.now() >= stepDeadline) {
-        halted = `the node's --step-timeout (${Math.round(deps.config.stepTimeoutMs / 1000)} s) ran out`;
-      } else if (window && !windowContains(window, deps.now())) {
+      else if (window && !windowContains(window, deps.now())) {
         halted = `outside the maintenance window (${window.text})`;
       }
     }
@@ -186,7 +183,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
           note: `not restarted after the Multus token rotation on node ${step.node}: ${v.reason}` });
       }
     } else {
-      r = await restartPod(v, pdbs, deps, stepDeadline);
+      r = await restartPod(v, pdbs, deps, runDeadline);
       if (r.outcome === 'failed') halted = `${r.namespace}/${r.name} failed; nothing more is evicted on this node`;
     }
     deps.emit({ type: 'pod-done', namespace: r.namespace, name: r.name, outcome: r.outcome, reason: r.reason });

@@ -1,5 +1,8 @@
-// One dependent pod: look again, evict it (with retries on 429), wait for the old pod to be gone (NotFound or a new
-// UID) and for its controller to have as many Ready pods as before. Every wait is a watch.
+// One dependent pod: look again, evict it (with retries on 429), and wait until its controller has as many Ready pods
+// as before. A ReplicaSet's replacement does not wait for the old pod, so the old one may still be terminating (a long
+// grace period) when the pod counts as replaced; any other controller's replacement comes only once the old pod is
+// gone (NotFound or a new UID), which is waited for first. The pod has its own wait budget (pod-budget.ts), started
+// only if it fits before the run's deadline. Every wait is a watch.
 import type { V1Pod } from '@kubernetes/client-node';
 import { resolveClaimAffinity } from '../scan/claim-affinity.ts';
 import { toPodFacts } from '../scan/to-facts.ts';
@@ -8,6 +11,7 @@ import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { podVerdict } from '../plan/pod-filters.ts';
 import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
 import { evictWithRetry } from './evict-with-retry.ts';
+import { podBudget } from './pod-budget.ts';
 import type { StepDeps } from './step-deps.ts';
 
 /**
@@ -24,8 +28,9 @@ export function siblingSelector(pod: V1Pod, ownerKind: string): string | undefin
   return undefined;
 }
 
+/** `runDeadline`: epoch ms by which the pod's wait must be over (the run's --deadline); its budget must fit before. */
 export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[], deps: StepDeps,
-  podDeadline: number): Promise<PodExecution> {
+  runDeadline: number): Promise<PodExecution> {
   const { writer, config } = deps;
   const base = { namespace: verdict.namespace, name: verdict.name, uid: verdict.uid };
   const dryRun = config.mode === 'server-dry-run';
@@ -44,6 +49,12 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   }
   const owner = controllerOf(pod);
   if (!owner) return { ...base, outcome: 'skipped', reason: 'has no controller (re-checked); never evicted' };
+  const budget = podBudget(pod, owner.kind, config.stepTimeoutMs);
+  if (deps.now() + budget.ms > runDeadline) {
+    return { ...base, outcome: 'not-started',
+      reason: `not evicted: the run's deadline (--deadline) leaves no room for its wait budget of ${budget.text}` };
+  }
+  const podDeadline = deps.now() + budget.ms;
   const ownedReady = (pods: ReadonlyMap<string, V1Pod>, exclude: string) =>
     [...pods.values()].filter((p) =>
       p.metadata?.uid !== exclude && !p.metadata?.deletionTimestamp && controllerOf(p)?.uid === owner.uid &&
@@ -55,10 +66,11 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const siblings = siblingSelector(pod, owner.kind);
   const census = (pods: ReadonlyMap<string, V1Pod>) => ({
     ready: new Set(ownedReady(pods, '').map((p) => p.metadata?.uid)),
+    // A ReplicaSet's terminating pod is already replaced (by a pod counted here if it is not Ready yet).
     unreadyOthers:
       [...pods.values()].filter((p) =>
-        p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid &&
-        !podIsReady(p)
+        p.metadata?.uid !== verdict.uid && controllerOf(p)?.uid === owner.uid && !podIsReady(p) &&
+        !(owner.kind === 'ReplicaSet' && p.metadata?.deletionTimestamp)
       ).length,
   });
   const near = await writer.waitForPods({ namespace: ns, labelSelector: siblings, timeoutMs: 30_000,
@@ -121,22 +133,35 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     reason: 'MultusTokenEvicted', type: 'Normal', action: 'Evict',
     note: `evicted so that it is recreated after the Multus pod on node ${pod.spec?.nodeName} got a fresh token` });
   const result: PodExecution = { ...base, outcome: 'evicted', reason: '', attempts, evictMs: evicted.ms };
+  let oldStill = false;
   try {
-    await writer.waitForPods({ namespace: ns, fieldSelector: `metadata.name=${verdict.name}`, signal: deps.signal,
-      timeoutMs: Math.max(1000, podDeadline - deps.now()), what: `evicted pod ${ns}/${verdict.name} to be gone`,
-      until: (pods) => ([...pods.values()].some((p) => p.metadata?.uid === verdict.uid) ? undefined : true) });
-    result.goneMs = deps.now() - accepted;
+    if (budget.waitsForGone) {
+      await writer.waitForPods({ namespace: ns, fieldSelector: `metadata.name=${verdict.name}`, signal: deps.signal,
+        timeoutMs: Math.max(1000, podDeadline - deps.now()), what: `evicted pod ${ns}/${verdict.name} to be gone`,
+        until: (pods) => ([...pods.values()].some((p) => p.metadata?.uid === verdict.uid) ? undefined : true) });
+      result.goneMs = deps.now() - accepted;
+    }
     const replacement = await writer.waitForPods({ namespace: ns, labelSelector: siblings, signal: deps.signal,
       timeoutMs: Math.max(1000, podDeadline - deps.now()),
       what: `a Ready replacement for ${ns}/${verdict.name} (${owner.kind} ${owner.name} back to ${target} Ready)`,
       until: (pods) => {
         const ready = ownedReady(pods, verdict.uid);
         if (ready.length < Math.max(1, target)) return undefined;
-        return ready.find((p) => !readyBefore.has(p.metadata?.uid));
+        const found = ready.find((p) => !readyBefore.has(p.metadata?.uid));
+        if (found && !budget.waitsForGone) {
+          oldStill = [...pods.values()].some((p) => p.metadata?.uid === verdict.uid);
+          if (!oldStill) result.goneMs ??= deps.now() - accepted;
+        }
+        return found;
       } });
     result.replacementReadyMs = deps.now() - accepted;
     result.replacement = { name: replacement.metadata?.name ?? '', uid: replacement.metadata?.uid ?? '' };
-    result.reason = `replaced by ${result.replacement.name}, Ready after ${result.replacementReadyMs} ms`;
+    result.reason = `replaced by ${result.replacement.name}, Ready after ${result.replacementReadyMs} ms` +
+      (oldStill ?
+        `; the old pod is still terminating (grace period ${
+          pod.spec?.terminationGracePeriodSeconds ?? 30
+        } s), which its ReplicaSet does not wait for` : '');
+    if (oldStill) result.oldTerminating = true;
     return result;
   } catch (err) {
     if (err instanceof WaitAborted) {

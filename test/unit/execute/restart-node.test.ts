@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { restartDependents, restartMultus, type MultusPhase } from '../../../scripts/execute/restart-node.ts';
 import type { NodeStep } from '../../../scripts/model.ts';
-import { FakeCluster, HOUR, SECOND, type ReadyAfter } from '../support/fake-cluster.ts';
+import { FakeCluster, HOUR, MINUTE, SECOND, type ReadyAfter } from '../support/fake-cluster.ts';
 
 function cluster(opts: { tokenExpiresInMs?: number } = {}) {
   const c = new FakeCluster();
@@ -170,12 +170,36 @@ test('a pod the plan blocked is reported blocked with an Event, and the node is 
   assert.ok(c.events.some((e) => e.reason === 'MultusTokenEvictionBlocked' && e.regarding.name === step.pods[0]?.name));
 });
 
-test("the node's --step-timeout running out between evictions leaves the rest not started", async () => {
-  const { c, deps, step, phase } = await rotated({ web: 30 * SECOND, stepTimeoutMs: 30 * SECOND });
-  const node = await restartDependents(step, phase, deps);
+test('each dependent has its own wait budget: a slow first one leaves the next its whole --step-timeout', async () => {
+  // Each replacement takes 25 s of a 30 s --step-timeout: one budget shared by the node would fail the second.
+  const { c, step, phase } = await rotated();
+  c.controller('ReplicaSet', 'web').readyAfterMs = 25 * SECOND;
+  c.controller('ReplicaSet', 'api').readyAfterMs = 25 * SECOND;
+  const deps = await c.stepDeps({ config: { stepTimeoutMs: 30 * SECOND } });
+  const node = await restartDependents(step, phase, deps, [], c.now() + HOUR);
+  assert.deepEqual(node.pods.map((p) => [p.outcome, p.replacementReadyMs]), [['evicted', 25 * SECOND], ['evicted',
+    25 * SECOND]]);
+  assert.equal(node.outcome, 'rotated');
+});
+
+test("a StatefulSet dependent's budget is --step-timeout plus its grace period: a 6-minute stop does not fail the node",
+  async () => {
+    const { c } = cluster();
+    c.addStatefulSet('apps', 'db', { node: 'node-a', terminationMs: 6 * MINUTE });
+    const deps = await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } });
+    const step = c.step('node-a');
+    const node = await restartDependents(step, fresh(await restartMultus(step, deps)), deps, [], c.now() + HOUR);
+    assert.equal(node.outcome, 'rotated', node.reason);
+    assert.deepEqual(node.pods.map((p) => [p.outcome, p.goneMs]), [['evicted', 6 * MINUTE]]);
+  });
+
+test("a dependent whose budget no longer fits before the run's deadline is not evicted; the node is partial", async () => {
+  const { c, deps, step, phase } = await rotated({ web: 30 * SECOND });
+  const node = await restartDependents(step, phase, deps, [], c.now() + 5 * MINUTE + 10 * SECOND);
   assert.deepEqual(node.pods.map((p) => p.outcome), ['evicted', 'not-started']);
-  assert.match(node.pods[1]?.reason ?? '', /--step-timeout \(30 s\) ran out/);
+  assert.match(node.pods[1]?.reason ?? '', /the run's deadline \(--deadline\) leaves no room for its wait budget/);
   assert.deepEqual(evictions(c), ['evict apps/web']);
+  assert.equal(node.outcome, 'partial');
 });
 
 test("a stop signal between evictions leaves the rest not started, with the signal's reason", async () => {

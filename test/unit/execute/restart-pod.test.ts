@@ -6,7 +6,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { PdbFacts, PodVerdict } from '../../../scripts/model.ts';
 import { restartPod } from '../../../scripts/execute/restart-pod.ts';
 import { toPdbFacts } from '../../../scripts/scan/to-facts.ts';
-import { FakeCluster, MINUTE, SECOND, type ReadyAfter } from '../support/fake-cluster.ts';
+import { FakeCluster, HOUR, MINUTE, SECOND, type ReadyAfter } from '../support/fake-cluster.ts';
 
 function verdict(pod: V1Pod): PodVerdict {
   return { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid!, action: 'restart',
@@ -107,7 +107,7 @@ test('a pod recreated under the same name between the check and the eviction is 
     // After the re-check, right before the eviction: someone deletes db-0 and its StatefulSet recreates it.
     c.before('evict', (x) => x.removePod(judged));
     const deps = await c.stepDeps();
-    const result = await restartPod(verdict(pod!), [], deps, c.now() + 5 * MINUTE);
+    const result = await restartPod(verdict(pod!), [], deps, c.now() + HOUR);
     const now = c.pod('demo', 'db-0');
     assert.ok(now && now.metadata!.uid !== judged, 'db-0 was recreated with a new UID');
     assert.equal(now.metadata!.deletionTimestamp, undefined, 'the newer db-0 is not evicted');
@@ -128,7 +128,7 @@ test('a StatefulSet pod is waited for until it is gone, then replaced under the 
   c.addNode('node-a', { tokenExpiresInMs: -1 });
   const [pod] = c.addStatefulSet('demo', 'db', { node: 'node-a', terminationMs: 4 * SECOND });
   const deps = await c.stepDeps();
-  const result = await restartPod(verdict(pod!), [], deps, c.now() + 5 * MINUTE);
+  const result = await restartPod(verdict(pod!), [], deps, c.now() + HOUR);
   assert.equal(result.outcome, 'evicted');
   assert.equal(result.goneMs, 4 * SECOND);
   assert.equal(result.replacementReadyMs, 7 * SECOND);
@@ -160,4 +160,44 @@ test('--server-dry-run asks the Eviction API with dryRun and waits for no replac
   assert.equal(result.outcome, 'dry-run');
   assert.deepEqual(c.calls, ['evict-dry-run demo/' + pod.metadata!.name]);
   assert.ok(c.pods.has(pod.metadata!.uid!));
+});
+
+// ── slow-terminating dependents: each pod's own wait budget (issue 17 item 5) ──
+
+test('a ReplicaSet pod counts as replaced once its replacement is Ready, while it is still terminating (10 min grace)',
+  async () => {
+    const c = new FakeCluster();
+    c.addNode('node-a', { tokenExpiresInMs: -1 });
+    const [pod] = c.addReplicaSet('demo', 'web', { node: 'node-a', replicas: 2, terminationMs: 10 * MINUTE });
+    const { result } = await restart(c, pod!);
+    assert.equal(result.outcome, 'evicted', result.reason);
+    assert.equal(result.replacementReadyMs, 3 * SECOND);
+    assert.equal(result.oldTerminating, true);
+    assert.equal(result.goneMs, undefined);
+    assert.match(result.reason, /the old pod is still terminating \(grace period 600 s\)/);
+    assert.ok(c.pods.get(pod!.metadata!.uid!)?.metadata?.deletionTimestamp, 'the old pod is still there, terminating');
+  });
+
+test('a sibling terminating and no longer Ready, its replacement Ready, does not make the ReplicaSet look short',
+  async () => {
+    const c = new FakeCluster();
+    c.addNode('node-a', { tokenExpiresInMs: -1 });
+    const [other, pod] = c.addReplicaSet('demo', 'web', { node: 'node-a', replicas: 2, terminationMs: 10 * MINUTE });
+    c.removePod(other!.metadata!.uid!); // deleted by someone: terminating for 10 min, its replacement created at once
+    c.setReady(other!.metadata!.uid!, false); // its containers are being stopped
+    const deps = await c.stepDeps();
+    await deps.sleep(5 * SECOND); // the replacement is Ready
+    const result = await restartPod(verdict(pod!), [], deps, c.now() + HOUR);
+    assert.equal(result.outcome, 'evicted', result.reason);
+  });
+
+test("a pod whose wait budget does not fit before the run's deadline is not evicted, saying so", async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -1 });
+  const [pod] = c.addStatefulSet('demo', 'db', { node: 'node-a', terminationMs: 10 * MINUTE });
+  const deps = await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } });
+  const result = await restartPod(verdict(pod!), [], deps, c.now() + 8 * MINUTE);
+  assert.equal(result.outcome, 'not-started');
+  assert.match(result.reason, /the run's deadline \(--deadline\) leaves no room for its wait budget of 15m .*grace/);
+  assert.deepEqual(c.calls, []);
 });

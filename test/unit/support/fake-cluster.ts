@@ -404,6 +404,8 @@ export class FakeCluster {
       spec: {
         nodeName: opts.node,
         containers: [container],
+        // As the API server defaults it (30 s), or long enough for the controller's terminationMs.
+        terminationGracePeriodSeconds: Math.max(30, Math.ceil(ctl.terminationMs / 1000)),
         ...(ctl.kind === 'DaemonSet' ?
           { serviceAccountName: MULTUS_SA.name, volumes: [{ name: 'cni', hostPath: { path: '/etc/cni/net.d' } }] } :
           {}),
