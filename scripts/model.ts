@@ -347,6 +347,8 @@ export interface PacingReport {
   limitedBy: '--max-nodes' | '--deadline / --node-time';
   intervalMs: number;
   nodeTimeMs: number;
+  /** Where nodeTimeMs comes from: --node-time, measured by earlier runs, or the --step-timeout before any did. */
+  nodeTimeFrom?: string;
   /** Nodes whose token has a deadline: invalid, expired, or expiring at a known time. */
   tokens: number;
   /** The fewest nodes this run must act on so that later runs can keep every token out of the margin. */
@@ -448,6 +450,11 @@ export interface NodeExecution {
   };
   tokenBefore?: TokenRef;
   tokenAfter?: TokenRef;
+  /**
+   * The time this run worked on the node: its Multus restart and fresh token, then its dependents, without the time
+   * spent on other nodes in between (pacing's measured node time, report/node-times.ts).
+   */
+  workMs?: number;
   /** When the node's fresh token was proven (a repaired or rotated node). */
   freshAt?: Millis;
   /** The repair wave (1-based) of a broken node. */

@@ -18,7 +18,8 @@ import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } fr
 import { buildPlan } from './plan/build-plan.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
-import { previousFailures } from './report/previous-failures.ts';
+import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
+import { outcomeOf } from './report/run-outcome.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { repairEvent } from './report/daemonset-event.ts';
 import { repairTotals } from './report/repair-totals.ts';
@@ -67,30 +68,6 @@ export interface RunResult {
   soft?: SoftOutcome;
 }
 
-function outcomeOf(findings: NodeFinding[], plan: RestartPlan, exitCode: number, execution: ExecutionReport | undefined,
-  leaseHeld: boolean): string {
-  if (leaseHeld) return 'another run holds the lease; nothing was changed';
-  if (exitCode === EXIT.INTERRUPTED) {
-    return `interrupted${execution?.stoppedBecause ? `: ${execution.stoppedBecause}` : ''}`;
-  }
-  const parts: string[] = [];
-  if (execution) {
-    const count = (o: string) => execution.nodes.filter((n) => n.outcome === o).length;
-    for (const o of ['rotated', 'partial', 'failed', 'dry-run', 'skipped', 'not-started']) {
-      if (count(o) > 0) parts.push(`${count(o)} node(s) ${o}`);
-    }
-    if (execution.stoppedBecause) parts.push(`stopped: ${execution.stoppedBecause}`);
-  } else if (plan.steps.length > 0) {
-    parts.push(`${plan.steps.length} node(s) need rotation`);
-  }
-  if (plan.deferred.length > 0) parts.push(`${plan.deferred.length} deferred`);
-  const unreadable = findings.filter((f) => f.class === 'unreadable').length;
-  if (unreadable > 0) parts.push(`${unreadable} unreadable`);
-  if (parts.length > 0) return parts.join(', ');
-  if (exitCode === EXIT.OK) return findings.length === 0 ? 'no Multus nodes found' : 'all tokens healthy';
-  return 'attention needed';
-}
-
 export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const { config, reader, emit } = deps;
   const startedAt = deps.now();
@@ -108,9 +85,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   };
   const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit); // scan/reread.ts
-  const [scanned, failedRuns] = await Promise.all([
+  const [scanned, memory] = await Promise.all([
     scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() }),
-    previousFailures(reader, config),
+    readRunMemory(reader, config),
   ]);
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
@@ -129,9 +106,10 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     now: judgedAt,
     advisories: lifetimeAdvisories(findings, { expiringWithinMs: config.expiringWithinMs,
       intervalMs: config.scheduleIntervalMs }),
-    failedRuns,
-    pacing: { intervalMs: config.scheduleIntervalMs, nodeTimeMs: config.nodeTimeMs, runDeadlineMs: config.runDeadlineMs,
-      maxNodes: config.maxNodes, marginMs: config.expiringWithinMs, window: config.window },
+    failedRuns: memory.failedRuns,
+    pacing: { intervalMs: config.scheduleIntervalMs, ...pacingNodeTime(config, memory.nodeTimes),
+      runDeadlineMs: config.runDeadlineMs, maxNodes: config.maxNodes, marginMs: config.expiringWithinMs,
+      window: config.window },
   };
   // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed.
   const planned = new Set(buildPlan(planInput).steps.map((s) => s.node));
@@ -181,7 +159,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       }
     }
   }
-  const failuresNow = nextFailedRuns(failedRuns, execution, declined ? 'dry-run' : config.mode);
+  const failuresNow = nextFailedRuns(memory.failedRuns, execution, declined ? 'dry-run' : config.mode);
   execution = withFailedRuns(execution, failuresNow);
   if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
     await repairEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairTotals(plan, execution, startedAt),

@@ -70,8 +70,11 @@ export interface Config {
   maxNodes: number;
   /** Time between scheduled runs (the CronJob's schedule): pacing plans every token's rotation from it. */
   scheduleIntervalMs: number;
-  /** Assumed time to rotate one node; a run rotates at most runDeadlineMs / nodeTimeMs nodes. Default: stepTimeoutMs. */
-  nodeTimeMs: number;
+  /**
+   * Pacing's time to rotate one node (a run rotates at most runDeadlineMs / nodeTimeMs nodes). Unset: what earlier runs
+   * measured (report/run-memory.ts), or stepTimeoutMs before any did.
+   */
+  nodeTimeMs?: number;
   dependents: DependentsPolicy;
   allowLocalStorage: boolean;
   /** Pods with this annotation set to "true" are never restarted. */

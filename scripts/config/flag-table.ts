@@ -179,8 +179,9 @@ export const FLAGS: readonly FlagRow[] = [
   setting({ flag: 'schedule-interval', arg: 'DURATION', key: 'scheduleIntervalMs', coerce: cronInterval,
     default: DEFAULTS.scheduleIntervalMs, shown: '1h',
     help: "time between scheduled runs (the CronJob schedule); pacing plans every token's rotation from it" }),
-  setting({ flag: 'node-time', arg: 'DURATION', key: 'nodeTimeMs', coerce: duration(), shown: 'the --step-timeout',
-    help: 'assumed time to rotate one node; a run rotates at most --deadline / --node-time nodes' }),
+  setting({ flag: 'node-time', arg: 'DURATION', key: 'nodeTimeMs', coerce: duration(), shown: 'measured',
+    help: 'time to rotate one node, for pacing (a run rotates at most --deadline / node time nodes); default: ' +
+      'measured by earlier runs (the summary keeps them), the --step-timeout until one is' }),
   setting({ flag: 'dependents', arg: 'POLICY', key: 'dependents',
     coerce: oneOf<DependentsPolicy>(['secondary-networks', 'all', 'none']), default: DEFAULTS.dependents,
     shown: DEFAULTS.dependents,

@@ -104,7 +104,6 @@ export function applyRules(c: RuleContext, s: Partial<Settings>): void {
       'lower --step-timeout or raise --deadline',
     );
   }
-  s.nodeTimeMs ??= s.stepTimeoutMs;
 }
 
 /**

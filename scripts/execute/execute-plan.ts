@@ -71,10 +71,20 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
   };
   const stuck = stuckPodWatcher(deps);
   const fresh: { i: number; step: NodeStep; phase: Extract<MultusPhase, { kind: 'fresh' }> }[] = [];
+  // The time spent on each node (its Multus phase, then its dependents), by plan index: pacing's measured node time.
+  const work = new Map<number, number>();
+  const timed = async <T>(i: number, fn: () => Promise<T>): Promise<T> => {
+    const t0 = deps.now();
+    try {
+      return await fn();
+    } finally {
+      work.set(i, (work.get(i) ?? 0) + deps.now() - t0);
+    }
+  };
   const multus = async (i: number, step: NodeStep): Promise<MultusPhase> => {
     deps.emit({ type: 'node-started', node: step.node, index: i + 1, of: plan.steps.length });
     try {
-      return await restartMultus(step, deps);
+      return await timed(i, () => restartMultus(step, deps));
     } catch (err) {
       const reason = unexpected(err);
       return { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
@@ -145,7 +155,7 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     }
     const pods: PodExecution[] = [];
     try {
-      nodes[i] = await restartDependents(step, phase, deps, pods, opts.deadline);
+      nodes[i] = await timed(i, () => restartDependents(step, phase, deps, pods, opts.deadline));
     } catch (err) {
       const reason = unexpected(err);
       stoppedBecause ??= `node ${step.node}: ${reason}`;
@@ -157,9 +167,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
   for (const [i, n] of nodes.entries()) {
     const wave = waveOf.get(i);
     const pods = recovered.get(n.node);
-    if (wave !== undefined || pods !== undefined) {
-      nodes[i] = { ...n, ...(wave !== undefined ? { wave } : {}), ...(pods ? { stuckPods: pods } : {}) };
-    }
+    const workMs = work.get(i);
+    nodes[i] = { ...n, ...(wave !== undefined ? { wave } : {}), ...(pods ? { stuckPods: pods } : {}),
+      ...(workMs !== undefined ? { workMs } : {}) };
   }
   if (stoppedBecause) deps.emit({ type: 'execution-stopped', reason: stoppedBecause });
   return { mode: deps.config.mode, startedAt, finishedAt: deps.now(), nodes,

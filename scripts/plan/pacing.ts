@@ -17,8 +17,10 @@ import type { Millis, NodeFinding, PacingReport, TokenClass } from '../model.ts'
 export interface PacingOptions {
   /** Time between scheduled runs (the CronJob's schedule): --schedule-interval. */
   intervalMs: number;
-  /** Assumed time to rotate one node (Multus restart and every dependent): --node-time. */
+  /** Time to rotate one node (Multus restart and every dependent): --node-time, or measured (report/run-memory.ts). */
   nodeTimeMs: number;
+  /** Where nodeTimeMs comes from, for the plan. */
+  nodeTimeFrom?: string;
   /** How long one run may go on starting nodes: --deadline. */
   runDeadlineMs: number;
   /** --max-nodes. */
@@ -68,7 +70,8 @@ export function pace(findings: readonly NodeFinding[], now: Millis, o: PacingOpt
   }
   deadlines.sort((a, b) => a - b);
   const base: PacingReport = { capacityPerRun: C, limitedBy, intervalMs: I, nodeTimeMs: o.nodeTimeMs,
-    tokens: deadlines.length, dueThisRun: 0, shortfall: 0 };
+    ...(o.nodeTimeFrom === undefined ? {} : { nodeTimeFrom: o.nodeTimeFrom }), tokens: deadlines.length, dueThisRun: 0,
+    shortfall: 0 };
   if (deadlines.length === 0) return base;
   const lastExpiry = deadlines[deadlines.length - 1] as number;
 

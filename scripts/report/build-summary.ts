@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { ExecutionReport, NodeFinding, ReadCounts, RestartPlan, RunInfo } from '../model.ts';
 import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns, renderFailedRuns } from './failure-streaks.ts';
 import { fitSummary, type Shape } from './fit-summary.ts';
+import { nextNodeTimes, NODE_TIMES_KEY, readNodeTimes, renderNodeTimes } from './node-times.ts';
 import { repairTotals } from './repair-totals.ts';
 import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
 import { historyEntry, readHistory } from './summary-history.ts';
@@ -53,6 +54,9 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
       `stuck=${facts.repair.stuckPods},started=${facts.repair.stuckStarted}`,
     [FAILED_RUNS_KEY]: renderFailedRuns(
       nextFailedRuns(readFailedRuns(input.previous?.[FAILED_RUNS_KEY]), execution, run.mode),
+    ),
+    [NODE_TIMES_KEY]: renderNodeTimes(
+      nextNodeTimes(readNodeTimes(input.previous?.[NODE_TIMES_KEY]), execution, run.mode),
     ),
   };
 

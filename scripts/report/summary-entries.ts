@@ -158,6 +158,7 @@ function nodeRunEntry(n: NodeExecution, collapse: boolean, podLimit: number): Re
     reason: n.reason,
     startedAt: iso(n.startedAt),
     finishedAt: iso(n.finishedAt),
+    workMs: n.workMs,
     multus: m === undefined
       ? undefined
       : compact({ oldPod: m.oldPod, newPod: m.newPod, readyMs: m.readyMs, tokenMs: m.tokenMs }),
@@ -257,6 +258,9 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
       skipped: skippedList.slice(0, limit).map(deferralEntry),
       skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
       advisories: plan.advisories,
+      pacing: plan.pacing === undefined ? undefined :
+        compact({ perRun: plan.pacing.capacityPerRun, limitedBy: plan.pacing.limitedBy,
+          nodeTime: formatDuration(plan.pacing.nodeTimeMs), nodeTimeFrom: plan.pacing.nodeTimeFrom }),
     }),
     repair: facts.repair === undefined || facts.repair.brokenFound === 0 ? undefined
       : compact({ ...facts.repair, stuckNotStarted: facts.repair.stuckNotStarted.slice(0, limit) }),

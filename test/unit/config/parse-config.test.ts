@@ -42,7 +42,6 @@ test('with nothing given, the defaults apply', () => {
     expiringWithinMs: DEFAULTS.expiringWithinMs,
     maxNodes: DEFAULTS.maxNodes,
     scheduleIntervalMs: DEFAULTS.scheduleIntervalMs,
-    nodeTimeMs: DEFAULTS.stepTimeoutMs,
     dependents: DEFAULTS.dependents,
     allowLocalStorage: false,
     optOutAnnotation: DEFAULTS.optOutAnnotation,
