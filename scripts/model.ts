@@ -274,6 +274,11 @@ export interface PodVerdict {
   /** Budgets that cover the pod. */
   pdbs?: string[];
   /**
+   * Not restarted now for a reason that passes by itself (a cordon lifted, the cap of nodes whose workloads are
+   * evicted, a broken node repaired): the run records it as work left for a later run (report/left-work.ts).
+   */
+  later?: true;
+  /**
    * Broken nodes (other than its own, schedulable) where the pod's replacement could land: it is evicted only once
    * every one of them is repaired (scripts/plan/evict-limits.ts).
    */
@@ -282,6 +287,11 @@ export interface PodVerdict {
 
 export interface NodeStep {
   node: string;
+  /**
+   * Finishes what an earlier run left (plan/finish-steps.ts): the node's token is healthy, its Multus pod is not
+   * restarted, only the dependents that run left are evicted. `since`: when that run started.
+   */
+  finish?: { since: Millis };
   class: TokenClass;
   reason: string;
   exp?: number;
@@ -333,6 +343,8 @@ export interface RestartPlan {
   skipped: NodeDeferral[];
   /** Every broken node (invalid or expired token) found, planned or not: nothing is evicted toward one. */
   broken?: string[];
+  /** What this run makes of the dependents earlier runs left (plan/finish-steps.ts), one entry a node. */
+  leftWork?: LeftWorkVerdict[];
   /** Plan-level advice, e.g. tokens that live shorter than the schedule can keep up with. */
   advisories: string[];
   /** How many nodes the fleet's expiry dates require of this run, and whether every deadline can be met. */
@@ -416,6 +428,38 @@ export interface PodExecution {
   replacement?: { name: string; uid: string };
   /** A ReplicaSet pod replaced while it was still terminating (its grace period is not waited for). */
   oldTerminating?: true;
+  /** Not restarted for a reason that passes by itself (the plan's verdict said so): work left for a later run. */
+  later?: true;
+}
+
+/** A dependent a run left for a later one (report/left-work.ts). */
+export interface LeftPod {
+  namespace: string;
+  name: string;
+  uid: string;
+  reason: string;
+}
+
+/** The dependents a run left on one node, kept in the summary until a run finishes them. */
+export interface LeftNode {
+  /** When the run that first left them started. */
+  since: Millis;
+  pods: LeftPod[];
+}
+
+/** What a run makes of one node's left dependents. */
+export interface LeftWorkVerdict {
+  node: string;
+  since: Millis;
+  /** Pods recorded. */
+  pods: number;
+  /**
+   * finishing: a finish step evicts them (the token is healthy); in-rotation: the node's rotation step covers them;
+   * waiting: kept until the node's token is rotated; done: gone or replaced since; dropped: nothing will evict them
+   * (--dependents none, the node gone).
+   */
+  status: 'finishing' | 'in-rotation' | 'waiting' | 'done' | 'dropped';
+  reason: string;
 }
 
 export type NodeOutcome =
@@ -424,6 +468,7 @@ export type NodeOutcome =
   | 'failed' // the node's step failed (Multus did not come back Ready, or its new token is not fresh and bound)
   | 'skipped' // the re-check right before acting found nothing to do, or the node changed
   | 'not-started' // the run ended before this node
+  | 'finished' // a finish step: the dependents an earlier run left are restarted (the token was already healthy)
   | 'dry-run'; // --server-dry-run
 
 export interface TokenRef {

@@ -24,6 +24,7 @@ import { renderMetrics } from './report/metrics.ts';
 import { repairEvent } from './report/daemonset-event.ts';
 import { repairTotals } from './report/repair-totals.ts';
 import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
+import { leftThisRun } from './report/left-work.ts';
 import { softOutcome } from './report/soft-exit.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
@@ -107,12 +108,14 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     advisories: lifetimeAdvisories(findings, { expiringWithinMs: config.expiringWithinMs,
       intervalMs: config.scheduleIntervalMs }),
     failedRuns: memory.failedRuns,
+    leftWork: memory.leftWork,
     pacing: { intervalMs: config.scheduleIntervalMs, ...pacingNodeTime(config, memory.nodeTimes),
       runDeadlineMs: config.runDeadlineMs, maxNodes: config.maxNodes, marginMs: config.expiringWithinMs,
       window: config.window },
   };
-  // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed.
-  const planned = new Set(buildPlan(planInput).steps.map((s) => s.node));
+  // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed (and the pods of
+  // nodes where an earlier run left work: plan/finish-steps.ts looks for them).
+  const planned = new Set([...buildPlan(planInput).steps.map((s) => s.node), ...memory.leftWork.keys()]);
   const multusUids = new Set(scanned.nodes.map((n) => n.multusPod.uid));
   const workloads = early !== undefined ? narrowWorkloads(await early, planned, multusUids)
     : await scanWorkloads(reader, planned, multusUids);
@@ -173,6 +176,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
     identity: deps.identity, exitCode, outcome });
+  let recorded = true; // the summary holds what this run leaves for the next (report/left-work.ts)
   try {
     await deps.writeSummary(config.summaryNamespace, config.summaryName, (previous) =>
       buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution,
@@ -188,6 +192,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         '--summary-namespace NS with an existing namespace'
       : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
+    recorded = false;
     warnings.push(
       `the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`,
     );
@@ -210,7 +215,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     }
   }
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  const soft = exitCode === runCode ?
+  // Work left for later is only soft when the next run will find it: not when the summary could not be written.
+  const soft = exitCode === runCode && (recorded || leftThisRun(plan, execution) === 0) ?
     softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
       leaseHeld }) : undefined;
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };

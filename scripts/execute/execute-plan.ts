@@ -17,6 +17,7 @@ import { holdBackTowardBroken } from '../plan/evict-limits.ts';
 import { planWaves, waveStopsRun } from '../plan/waves.ts';
 import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus,
   type MultusPhase } from './restart-node.ts';
+import { finishPhase, finishRefusal } from './finish-left.ts';
 import { withRunDeadline } from './run-deadline.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stuckPodWatcher } from './stuck-pods.ts';
@@ -128,9 +129,14 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     }
   }
 
-  // Pass 1b: preventive rotations, node by node, paced as before.
+  // Pass 1b: preventive rotations, node by node, paced as before. A finish step restarts no Multus pod: its
+  // dependents wait for pass 2 like every other node's (finish-left.ts).
   for (const [i, step] of plan.steps.entries()) {
     if (step.repair) continue;
+    if (step.finish) {
+      fresh.push({ i, step, phase: finishPhase(step, deps) });
+      continue;
+    }
     stoppedBecause ??= gate(deps, deps.now(), opts);
     if (stoppedBecause) {
       nodes[i] = notStarted(step, `not started: ${stoppedBecause}`);
@@ -149,7 +155,15 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
       (phase.dryRun === undefined ? gate(deps, deps.now(), opts) : undefined);
     if (why) {
       stoppedBecause ??= why;
-      nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, why));
+      nodes[i] = phase.finishing ? notStarted(step, `not started: ${why}`)
+        : await finishNode(step, phase, deps, podsNotStarted(step, why));
+      afterNode(step, nodes[i]);
+      continue;
+    }
+    const refused = phase.finishing && phase.dryRun === undefined
+      ? await finishRefusal(step, deps).catch((err: unknown) => unexpected(err)) : undefined;
+    if (refused) {
+      nodes[i] = { node: step.node, outcome: 'skipped', reason: refused, pods: [] };
       afterNode(step, nodes[i]);
       continue;
     }

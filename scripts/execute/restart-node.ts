@@ -32,7 +32,8 @@ export type MultusPhase =
   | { kind: 'fresh'; startedAt: number; tokenBefore: TokenRef; tokenAfter?: TokenRef; /** Token proven. */
     freshAt?: number;
     multus?: NonNullable<NodeExecution['multus']>; /** --server-dry-run: what the API server said of the delete. */
-    dryRun?: string };
+    dryRun?: string; /** A finish step (finish-left.ts): no Multus restart, the dependents an earlier run left. */
+    finishing?: { since: number } };
 
 export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<MultusPhase> {
   const { writer, config } = deps;
@@ -176,7 +177,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
         reason: `not evicted: ${halted}` };
     } else if (v.action !== 'restart') {
       r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
-        reason: v.reason };
+        reason: v.reason, ...(v.later ? { later: true as const } : {}) };
       if (v.action === 'blocked') {
         await deps.event({ regarding: { kind: 'Pod', namespace: v.namespace, name: v.name, uid: v.uid },
           reason: 'MultusTokenEvictionBlocked', type: 'Warning', action: 'Evict',
@@ -202,20 +203,24 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
   const troubled = pods.filter((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
   // A pod that failed (its replacement not Ready in time) fails the node: --on-failure stop ends the run.
   const outcome = why !== undefined || pods.some((p) => p.outcome === 'failed') ? 'failed'
-    : troubled.length > 0 ? 'partial' : 'rotated';
+    : troubled.length > 0 ? 'partial' : phase.finishing ? 'finished' : 'rotated';
   const { tokenBefore, tokenAfter } = phase;
-  const reason = why !== undefined ? `token rotated; then ${why}`
+  const evicted = pods.filter((p) => p.outcome === 'evicted').length;
+  const done = phase.finishing ? `finishing what the run of ${new Date(phase.finishing.since).toISOString()} left`
+    : 'token rotated';
+  const reason = why !== undefined ? `${done}; then ${why}`
+    : outcome === 'finished' ? `${done}: ${evicted} pod(s) restarted`
     : outcome === 'rotated'
-    ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${
-      pods.filter((p) => p.outcome === 'evicted').length
-    } pod(s) restarted`
-    : `token rotated; ${troubled.length} dependent pod(s) not restarted: ${
+    ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${evicted} pod(s) restarted`
+    : `${done}; ${troubled.length} dependent pod(s) not restarted: ${
       troubled.map((p) => `${p.namespace}/${p.name} (${p.outcome})`).join(', ')
     }`;
   const nodeRef = { kind: 'Node', name: step.node, apiVersion: 'v1' };
+  const good = outcome === 'rotated' || outcome === 'finished';
   await deps.event({ regarding: nodeRef, reason: outcome === 'rotated' ? 'MultusTokenRotated'
+    : outcome === 'finished' ? 'MultusTokenRotationFinished'
     : outcome === 'failed' ? 'MultusTokenRotationFailed' : 'MultusTokenRotationPartial',
-    type: outcome === 'rotated' ? 'Normal' : 'Warning', action: 'Restart', note: reason });
+    type: good ? 'Normal' : 'Warning', action: 'Restart', note: reason });
   return { ...base, outcome, reason };
 }
 
@@ -226,7 +231,8 @@ export function notStarted(step: NodeStep, why: string, from: readonly PodExecut
     ...step.pods.filter((v) => !known.has(v.uid)).map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid,
       outcome: v.action === 'restart' ? 'not-started' as const
         : (v.action === 'blocked' ? 'blocked' as const : 'skipped' as const),
-      reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason })
+      reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason,
+      ...(v.action !== 'restart' && v.later ? { later: true as const } : {}) })
     )];
 }
 

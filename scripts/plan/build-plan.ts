@@ -1,10 +1,11 @@
 // Classified nodes + pods + budgets + config + now → an ordered, capped list of node steps, each with a verdict for
 // every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
 import type { Config } from '../config/config.ts';
-import type { MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts, PodFacts, RestartPlan,
-  StatefulSetFacts, TokenClass } from '../model.ts';
+import type { LeftNode, LeftWorkVerdict, MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts,
+  PodFacts, RestartPlan, StatefulSetFacts, TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { applyEvictLimits } from './evict-limits.ts';
+import { finishStep, sortLeftWork } from './finish-steps.ts';
 import { outageVerdicts } from './outage-verdicts.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
@@ -40,6 +41,8 @@ export interface PlanInput {
   pacing?: PacingOptions;
   /** Runs in a row each node's step failed (the previous summary): such nodes go after the rest. */
   failedRuns?: ReadonlyMap<string, number>;
+  /** The dependents earlier runs left (the previous summary): finished once the node's token is healthy. */
+  leftWork?: ReadonlyMap<string, LeftNode>;
 }
 
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
@@ -184,12 +187,16 @@ export function buildPlan(input: PlanInput): RestartPlan {
     }
   }
 
+  // Work earlier runs left on nodes this run does not rotate (./finish-steps.ts).
+  const left = input.leftWork === undefined || input.leftWork.size === 0 ? undefined
+    : sortLeftWork({ leftWork: input.leftWork, findings: input.findings, planned, dependents: config.dependents });
+
   // One pass over the pods, keeping only those on planned nodes; budgets grouped by namespace once.
   const podsByNode = new Map<string, PodFacts[]>();
-  for (const node of planned) {
+  for (const node of [...planned, ...(left?.candidates.keys() ?? [])]) {
     podsByNode.set(node, []);
   }
-  if (planned.size > 0) {
+  if (podsByNode.size > 0) {
     for (const pod of input.pods) {
       podsByNode.get(pod.nodeName)?.push(pod);
     }
@@ -207,6 +214,9 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const statefulSets = input.statefulSets === undefined ? undefined
     : new Map(input.statefulSets.map((s) => [s.uid, s]));
 
+  const verdictOf = (p: PodFacts) =>
+    podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}),
+      ...(statefulSets ? { statefulSets } : {}) });
   const steps: NodeStep[] = chosen.map((f) => {
     const onNode = (podsByNode.get(f.node) ?? []).filter((p) => p.uid !== f.multusPod.uid);
     const dependents: PodFacts[] = [];
@@ -224,10 +234,7 @@ export function buildPlan(input: PlanInput): RestartPlan {
       class: f.class,
       reason: f.reason,
       multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
-      pods: dependents.map((p) =>
-        podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}),
-          ...(statefulSets ? { statefulSets } : {}) })
-      ),
+      pods: dependents.map(verdictOf),
       nonDependentPods: others,
     };
     if (f.exp !== undefined) {
@@ -250,11 +257,22 @@ export function buildPlan(input: PlanInput): RestartPlan {
     return step;
   });
 
+  // Finish steps after the rotations: the cap of nodes whose workloads are evicted counts them last.
+  const leftWork: LeftWorkVerdict[] = [...(left?.verdicts ?? [])];
+  for (const [node, c] of left?.candidates ?? []) {
+    const r = finishStep(c.finding, c.left, podsByNode.get(node) ?? [], config.dependents, verdictOf);
+    if (r.step) steps.push(r.step);
+    leftWork.push(r.verdict);
+  }
+  const finishing = new Set(steps.filter((s) => s.finish).map((s) => s.node));
+
   const broken = input.findings.filter(isBroken).map((f) => f.node).sort(cmp);
   applyEvictLimits({ steps, maxNodes: config.maxNodes, broken, ...(nodes ? { nodes } : {}),
     pods: new Map([...podsByNode.values()].flat().map((p) => [p.uid, p])) });
   const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])], broken,
-    skipped: paced.size === 0 ? skipped : skipped.filter((d) => !paced.has(d.node)) };
+    skipped: paced.size + finishing.size === 0 ? skipped
+      : skipped.filter((d) => !paced.has(d.node) && !finishing.has(d.node)) };
+  if (leftWork.length > 0) plan.leftWork = leftWork.sort((a, b) => cmp(a.node, b.node));
   if (pacing !== undefined) {
     plan.pacing = { ...pacing, pulledForward: paced.size };
     if (pacing.warning !== undefined) plan.advisories.push(pacing.warning);

@@ -23,9 +23,10 @@ export function brokenTargets(pod: PodFacts, broken: readonly NodeFacts[]): stri
     .map((n) => n.name);
 }
 
+/** Each of these limits passes by itself (a later run's cap, a broken node repaired): the pod is left for later. */
 function skip(v: PodVerdict, reason: string, override?: string): PodVerdict {
   const { brokenTargets: _, ...rest } = v;
-  return { ...rest, action: 'skip', reason, ...(override ? { override } : {}) };
+  return { ...rest, action: 'skip', reason, ...(override ? { override } : {}), later: true };
 }
 
 export function applyEvictLimits(input: EvictLimitsInput): void {

@@ -29,6 +29,8 @@ export interface FilterRefusal {
   reason: string;
   override?: string;
   pdbs?: string[];
+  /** The refusal passes by itself (a cordon lifted): the pod is work left for a later run. */
+  later?: true;
 }
 
 /** Facts about the pod derived from the context, computed at most once per pod. */
@@ -192,7 +194,7 @@ export const POD_FILTERS: readonly PodFilter[] = [
         ? undefined
         : { action: 'refused', reason: `can only run on node ${pod.nodeName} (${why}), which is cordoned ` +
           '(unschedulable): its replacement could not be scheduled anywhere; uncordon the node and the next run ' +
-          'restarts it' };
+          'restarts it', later: true };
     },
   },
   {

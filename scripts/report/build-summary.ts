@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { ExecutionReport, NodeFinding, ReadCounts, RestartPlan, RunInfo } from '../model.ts';
 import { FAILED_RUNS_KEY, nextFailedRuns, readFailedRuns, renderFailedRuns } from './failure-streaks.ts';
 import { fitSummary, type Shape } from './fit-summary.ts';
+import { LEFT_WORK_KEY, leftPodCount, nextLeftWork, readLeftWork, renderLeftWork } from './left-work.ts';
 import { nextNodeTimes, NODE_TIMES_KEY, readNodeTimes, renderNodeTimes } from './node-times.ts';
 import { repairTotals } from './repair-totals.ts';
 import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
@@ -55,6 +56,7 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
     [FAILED_RUNS_KEY]: renderFailedRuns(
       nextFailedRuns(readFailedRuns(input.previous?.[FAILED_RUNS_KEY]), execution, run.mode),
     ),
+    ...leftWorkKeys(input),
     [NODE_TIMES_KEY]: renderNodeTimes(
       nextNodeTimes(readNodeTimes(input.previous?.[NODE_TIMES_KEY]), execution, run.mode),
     ),
@@ -113,4 +115,16 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
     ),
     render,
   });
+}
+
+/**
+ * The dependents this run leaves for the next (left-work.yaml, read back by report/run-memory.ts), and their count in
+ * a flat key: `pods=N,nodes=M` (`,notRecorded=K` beyond what one ConfigMap holds).
+ */
+function leftWorkKeys(input: SummaryInput): Record<string, string> {
+  const { run, plan, execution } = input;
+  const left = nextLeftWork(readLeftWork(input.previous?.[LEFT_WORK_KEY]), plan, execution, run.mode, run.startedAt);
+  const rendered = renderLeftWork(left);
+  return { [LEFT_WORK_KEY]: rendered.text, 'left-work': `pods=${leftPodCount(left) - rendered.dropped},` +
+    `nodes=${left.size}${rendered.dropped > 0 ? `,notRecorded=${rendered.dropped}` : ''}` };
 }

@@ -94,7 +94,9 @@ export function exitCodeForRun(
   if (plan.steps.some((s) => s.pods.some((p) => LEFT_OVER.has(p.action)))) {
     return EXIT.ATTENTION;
   }
-  if (nodes.some((n) => NODE_LEFT_OVER.has(n.outcome) || n.pods.some((p) => POD_LEFT_OVER.has(p.outcome)))) {
+  // A pod left for a later run (a cap, a cordon, a broken node not yet repaired) is work left: the summary records it
+  // and the next run finishes it (report/left-work.ts).
+  if (nodes.some((n) => NODE_LEFT_OVER.has(n.outcome) || n.pods.some((p) => POD_LEFT_OVER.has(p.outcome) || p.later))) {
     return EXIT.ATTENTION;
   }
   if (execution !== undefined) {

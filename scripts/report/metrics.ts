@@ -41,6 +41,7 @@ const NODE_OUTCOMES: Readonly<Record<NodeOutcome, true>> = {
   failed: true,
   skipped: true,
   'not-started': true,
+  finished: true,
   'dry-run': true,
 };
 const POD_OUTCOMES: Readonly<Record<PodOutcome, true>> = {

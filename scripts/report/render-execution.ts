@@ -17,6 +17,7 @@ const NODE_STYLE: Readonly<Record<NodeOutcome, Style>> = {
   failed: 'red',
   skipped: 'dim',
   'not-started': 'yellow',
+  finished: 'green',
   'dry-run': 'cyan',
 };
 
@@ -31,7 +32,8 @@ const POD_STYLE: Readonly<Record<PodOutcome, Style>> = {
 };
 
 /** Order of the counts in the closing line: what was done, then what was not. */
-const NODE_ORDER: readonly NodeOutcome[] = ['rotated', 'partial', 'failed', 'dry-run', 'skipped', 'not-started'];
+const NODE_ORDER: readonly NodeOutcome[] = ['rotated', 'finished', 'partial', 'failed', 'dry-run', 'skipped',
+  'not-started'];
 const POD_ORDER: readonly PodOutcome[] = ['evicted', 'already-gone', 'dry-run', 'blocked', 'failed', 'skipped',
   'not-started'];
 

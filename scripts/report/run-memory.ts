@@ -5,18 +5,22 @@
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { Config } from '../config/config.ts';
 import { formatDuration } from '../shared/durations.ts';
+import type { LeftNode } from '../model.ts';
 import { FAILED_RUNS_KEY, readFailedRuns } from './failure-streaks.ts';
+import { LEFT_WORK_KEY, readLeftWork } from './left-work.ts';
 import { measuredNodeTime, NODE_TIMES_KEY, readNodeTimes, type NodeTimeSample } from './node-times.ts';
 
 export interface RunMemory {
   failedRuns: Map<string, number>;
+  leftWork: Map<string, LeftNode>;
   nodeTimes: NodeTimeSample[];
 }
 
 export async function readRunMemory(reader: ClusterReader,
   config: Pick<Config, 'summaryNamespace' | 'summaryName'>): Promise<RunMemory> {
   const data = await reader.configMapData?.(config.summaryNamespace, config.summaryName).catch(() => undefined);
-  return { failedRuns: readFailedRuns(data?.[FAILED_RUNS_KEY]), nodeTimes: readNodeTimes(data?.[NODE_TIMES_KEY]) };
+  return { failedRuns: readFailedRuns(data?.[FAILED_RUNS_KEY]), leftWork: readLeftWork(data?.[LEFT_WORK_KEY]),
+    nodeTimes: readNodeTimes(data?.[NODE_TIMES_KEY]) };
 }
 
 /**

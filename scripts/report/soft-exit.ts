@@ -2,7 +2,10 @@
 // kube_job_status_failed alerts on it; two outcomes are expected in a healthy hourly job and should not page anyone:
 //   locked    another run held the lease (exit 5): that run is doing the work;
 //   deferred  nothing is wrong, work is left for later runs by design (exit 3 only because of nodes beyond
-//             --max-nodes, a run outside --window, or a --deadline that left no room for a node).
+//             --max-nodes, a run outside --window, a --deadline that left no room for a node or a dependent, or
+//             dependents held back by the cap of nodes whose workloads are evicted or until a broken node is
+//             repaired). Left dependents are recorded in the summary and the next run finishes them; when the
+//             summary could not be written, that promise is not kept and the run is not soft (run-once.ts).
 // --exit-zero-on (MTR_EXIT_ZERO_ON; cronjob.yaml sets "deferred,locked") turns those into 0 for the process only:
 // the summary, its exit-code key and the Pushgateway metric keep the real code. Every other code still fails the Job.
 // (A podFailurePolicy cannot do this: its only non-failing action, Ignore, starts another pod at once.)
@@ -10,12 +13,17 @@ import type { SoftOutcome } from '../config/config.ts';
 import type { ExecutionReport, NodeExecution, NodeFinding, RestartPlan, RunMode } from '../model.ts';
 import { EXIT, exitCodeForRun, type RunExitOptions } from './exit-codes.ts';
 
-/** What the executor writes when a gate, not a fault, left a node or a pod for a later run (execute-plan.ts). */
-const LATER = /outside the maintenance window|deadline \(--deadline\)/;
+/**
+ * What the executor and the planner write when a gate or a cap, not a fault, left a node or a pod for a later run
+ * (execute-plan.ts, pod-budget.ts, plan/evict-limits.ts). The summary records such pods and the next run finishes them
+ * (report/left-work.ts), so the promise is kept; a cordoned node or a budget needs a person, and is not by design.
+ */
+const LATER =
+  /outside the maintenance window|deadline \(--deadline\)|nodes whose workloads are evicted per run|repair first, evict after/;
 
 function byDesign(n: NodeExecution): NodeExecution | undefined {
   if (n.outcome === 'not-started' && LATER.test(n.reason)) return undefined;
-  const later = n.pods.filter((p) => p.outcome === 'not-started' && LATER.test(p.reason));
+  const later = n.pods.filter((p) => (p.outcome === 'not-started' || p.later === true) && LATER.test(p.reason));
   if (later.length === 0) return n;
   const pods = n.pods.filter((p) => !later.includes(p));
   const troubled = pods.some((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');

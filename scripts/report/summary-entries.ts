@@ -7,7 +7,7 @@ import { formatDuration } from '../shared/durations.ts';
 import type { RepairTotals } from './repair-totals.ts';
 
 /** Node outcomes that mean the node's step ran: these keep their details when the summary is trimmed. */
-export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'partial', 'failed']);
+export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'finished', 'partial', 'failed']);
 
 /** Nodes that stay listed one by one when the per-node list has to be collapsed. */
 const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
@@ -88,6 +88,7 @@ function stepEntry(s: NodeStep, podLimit: number): Record<string, unknown> {
     expires: isoSeconds(s.exp),
     multusPod: `${s.multusPod.namespace}/${s.multusPod.name}`,
     repair: s.repair,
+    finishes: s.finish === undefined ? undefined : `what the run of ${iso(s.finish.since)} left`,
     failedRuns: s.failedRuns,
     pods,
     podsNotShown: hidden > 0 ? countActions(s.pods.slice(podLimit)) : undefined,
@@ -258,6 +259,9 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
       skipped: skippedList.slice(0, limit).map(deferralEntry),
       skippedNotShown: skippedHidden.length > 0 ? countClasses(skippedHidden) : undefined,
       advisories: plan.advisories,
+      leftWork: plan.leftWork?.slice(0, limit).map((l) =>
+        compact({ node: l.node, status: l.status, pods: l.pods, since: iso(l.since), reason: l.reason })
+      ),
       pacing: plan.pacing === undefined ? undefined :
         compact({ perRun: plan.pacing.capacityPerRun, limitedBy: plan.pacing.limitedBy,
           nodeTime: formatDuration(plan.pacing.nodeTimeMs), nodeTimeFrom: plan.pacing.nodeTimeFrom }),

@@ -107,13 +107,13 @@ describe('renderMetrics', () => {
     assert.equal(got.get('multus_token_rotator_run_pods{outcome="blocked"}'), '1');
     assert.equal(got.get('multus_token_rotator_run_pods{outcome="not-started"}'), '1');
     assert.equal(got.get('multus_token_rotator_run_pods{outcome="failed"}'), '0');
-    assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_nodes{')).length, 6);
+    assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_nodes{')).length, 7); // finished included
     assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_pods{')).length, 7);
   });
   it('writes every outcome as 0 without an execution report', () => {
     const g = samples(renderMetrics({ findings, run: makeRun(), now: NOW }));
     const outcomes = [...g].filter(([k]) => /_run_(nodes|pods)\{/.test(k));
-    assert.equal(outcomes.length, 13);
+    assert.equal(outcomes.length, 14);
     assert.ok(outcomes.every(([, v]) => v === '0'));
   });
   it('does not depend on now', () => {
