@@ -4,12 +4,14 @@
 // the dependents: it evicts them, without restarting Multus again, and says so.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { kubectlPath } from '../../../local-cluster/cluster.ts';
 import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { holdEntrypoint, multusPodOn } from '../../../local-cluster/seed/multus.ts';
 import { ageNodeToken } from '../../../local-cluster/seed/tokens.ts';
-import { deployment, settled } from '../../../local-cluster/seed/workloads.ts';
+import { deployment, NETWORKS, settled } from '../../../local-cluster/seed/workloads.ts';
 import { runLocal, startRotator } from '../support/run-rotator.ts';
 
 const env = clusterEnv();
@@ -70,8 +72,45 @@ describe('work left behind', () => {
     assert.equal(next.code, 0, next.stderr.slice(-2000));
     assert.equal((await multusPodOn(env, node)).metadata?.uid, multus, 'Multus was not restarted again');
     const after = await core.listNamespacedPod({ namespace: ns });
-    assert.ok(!after.items.some((p) => p.metadata?.uid === pod?.metadata?.uid && !p.metadata.deletionTimestamp));
+    assert.ok(!after.items.some((p) => p.metadata?.uid === pod?.metadata?.uid && !p.metadata?.deletionTimestamp));
     const last = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
     assert.equal(last.data?.['left-work'], 'pods=0,nodes=0');
   });
+
+  test('refused on a cordoned node, where it can only run: recorded, and restarted by the run after the uncordon',
+    async (t) => {
+      const node = env.nodes[2] ?? '';
+      const ns = await withNamespace(t, env);
+      await env.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace: ns, body: {
+        metadata: { name: 'pinned' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'pinned' } },
+          template: { metadata: { labels: { app: 'pinned' }, annotations: NETWORKS },
+            spec: { nodeSelector: { 'kubernetes.io/hostname': node },
+              containers: [{ name: 'app', image: 'pinned:1' }] } } },
+      } });
+      const [pod] = await settled(env, ns, 1);
+      const kubectl = (...a: string[]) =>
+        execFileSync(kubectlPath(), ['--kubeconfig', env.kubeconfig, ...a], { stdio: 'pipe' });
+      kubectl('cordon', node);
+      t.after(() => kubectl('uncordon', node));
+      await ageNodeToken(t, env, node, -60);
+      const args = ['--execute', '--yes', '-o', 'json', '--summary-namespace', ns, '--lease-namespace', ns,
+        '--dependents', 'secondary-networks', '--step-timeout', '60s'];
+
+      const first = await runLocal(env, args);
+      const refused = parse(first.stdout).execution?.nodes.find((n) => n.node === node);
+      assert.equal(refused?.outcome, 'rotated', first.stderr.slice(-3000));
+      assert.match(refused?.pods.find((p) => p.uid === pod?.metadata?.uid)?.reason ?? '', /which is cordoned/);
+      assert.equal(first.code, 3);
+      const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
+      assert.equal(cm.data?.['left-work'], 'pods=1,nodes=1');
+
+      kubectl('uncordon', node);
+      const next = await runLocal(env, args);
+      const done = parse(next.stdout).execution?.nodes.find((n) => n.node === node);
+      assert.equal(done?.outcome, 'finished', next.stderr.slice(-3000));
+      assert.equal(done?.pods.find((p) => p.uid === pod?.metadata?.uid)?.outcome, 'evicted', done?.reason);
+      assert.equal(next.code, 0);
+      await settled(env, ns, 1); // its replacement runs on the node again
+    });
 });
