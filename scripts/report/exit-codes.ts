@@ -30,7 +30,7 @@ const MEANINGS: ReadonlyArray<readonly [keyof typeof EXIT, string]> = [
   ['ERROR', 'unexpected error'],
   ['USAGE', 'invalid flags or environment; nothing was contacted'],
   ['ATTENTION',
-    "a node needs rotation this run did not do (dry run, deferred, blocked, refused, manual), a node's file could not be read, or at this cap and schedule some token will expire before a run reaches it (pacing)"],
+    "a node needs rotation this run did not do (dry run, deferred, blocked, refused, manual), a dependent was left for a later run (the summary records it), a node's file could not be read, or at this cap and schedule some token will expire before a run reaches it (pacing)"],
   ['CLUSTER', 'the cluster could not be reached or a required permission is missing'],
   ['LOCKED', 'another run holds the lease'],
   ['FAILED', 'acting on a node failed'],
