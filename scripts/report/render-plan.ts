@@ -128,10 +128,14 @@ export function renderPlanTable(input: RenderPlanInput): string {
   }
   plan.steps.forEach((step, i) => {
     const exp = step.exp === undefined ? '' : `, expires ${formatTime(step.exp * 1000)}`;
-    const tag = step.repair ? 'repair, ' : '';
+    const tag = step.repair ? 'repair, ' : step.finish ? 'finish, ' : '';
     out.push(`  ${i + 1}. ${color('bold', step.node)}  ${tag}${step.class}${exp}: ${step.reason}`);
     const rows: Cell[][] = [
-      [
+      step.finish ? [
+        { text: 'keep', style: 'dim' },
+        { text: `${step.multusPod.namespace}/${step.multusPod.name}` },
+        { text: "the Multus pod is not restarted: the node's token is healthy" },
+      ] : [
         { text: 'restart', style: 'green' },
         { text: `${step.multusPod.namespace}/${step.multusPod.name}` },
         { text: 'the Multus pod, first; the pods below wait until its replacement is Ready' },

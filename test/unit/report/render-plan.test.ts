@@ -114,6 +114,22 @@ describe('renderPlanTable', () => {
   });
 });
 
+describe('renderPlanTable: a finish step', () => {
+  it('keeps the Multus pod and says so: the node restarts only what an earlier run left', () => {
+    const finish: RestartPlan = makePlan({
+      steps: [{ node: 'node-h', class: 'healthy',
+        reason: 'finishes what the run of 2025-05-31T20:00Z left: 1 dependent pod(s) not evicted then',
+        multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-h', uid: 'm' }, finish: { since: NOW - 3600_000 },
+        pods: [{ namespace: 'shop', name: 'api-1', uid: '1', action: 'restart',
+          reason: 'attaches secondary networks' }] }],
+    });
+    const text = renderPlanTable({ findings, plan: finish, now: NOW, mode: 'execute' });
+    assert.match(text, /1\. node-h {2}finish, healthy: finishes what the run of/);
+    assert.match(text, /keep\s+kube-system\/kube-multus-ds-h\s+the Multus pod is not restarted/);
+    assert.doesNotMatch(text, /restart\s+kube-system\/kube-multus-ds-h/);
+  });
+});
+
 describe('renderJson and renderYaml', () => {
   it('sort keys at every level, drop undefined and round-trip', () => {
     const a = { plan: { steps: [], b: 1, a: 2 }, findings: [{ z: 1, node: 'n', skip: undefined }] };
