@@ -16,6 +16,7 @@ import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
 import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
+import { sortLeftWork } from './plan/finish-steps.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
@@ -114,8 +115,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       window: config.window },
   };
   // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed (and the pods of
-  // nodes where an earlier run left work: plan/finish-steps.ts looks for them).
-  const planned = new Set([...buildPlan(planInput).steps.map((s) => s.node), ...memory.leftWork.keys()]);
+  // healthy nodes where an earlier run left work: plan/finish-steps.ts looks for them there).
+  const rotating = new Set(buildPlan(planInput).steps.map((s) => s.node));
+  const planned = new Set([...rotating,
+    ...sortLeftWork({ leftWork: memory.leftWork, findings, planned: rotating, dependents: config.dependents })
+      .candidates.keys()]);
   const multusUids = new Set(scanned.nodes.map((n) => n.multusPod.uid));
   const workloads = early !== undefined ? narrowWorkloads(await early, planned, multusUids)
     : await scanWorkloads(reader, planned, multusUids);
