@@ -14,6 +14,7 @@ import { windowContains } from '../config/maintenance-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
 import { holdBackTowardBroken } from '../plan/evict-limits.ts';
+import { type MultusGuard, waveGuard } from './multus-guard.ts';
 import { planWaves, waveStopsRun } from '../plan/waves.ts';
 import { finishNode, notStarted as podsNotStarted, restartDependents, restartMultus,
   type MultusPhase } from './restart-node.ts';
@@ -82,10 +83,10 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
       work.set(i, (work.get(i) ?? 0) + deps.now() - t0);
     }
   };
-  const multus = async (i: number, step: NodeStep): Promise<MultusPhase> => {
+  const multus = async (i: number, step: NodeStep, guard?: MultusGuard): Promise<MultusPhase> => {
     deps.emit({ type: 'node-started', node: step.node, index: i + 1, of: plan.steps.length });
     try {
-      return await timed(i, () => restartMultus(step, deps));
+      return await timed(i, () => restartMultus(step, deps, guard));
     } catch (err) {
       const reason = unexpected(err);
       return { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
@@ -115,7 +116,8 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     }
     const waveStarted = deps.now();
     deps.emit({ type: 'wave-started', wave: w + 1, of: waves.length, nodes: wave.length });
-    const phases = await Promise.all(wave.map((i) => multus(i, plan.steps[i] as NodeStep)));
+    const guard = waveGuard(deps.writer); // one view of the DaemonSet for the whole wave, taken before its deletes
+    const phases = await Promise.all(wave.map((i) => multus(i, plan.steps[i] as NodeStep, guard)));
     let failed = 0;
     for (const [k, i] of wave.entries()) {
       waveOf.set(i, w + 1);

@@ -47,19 +47,47 @@ export function judgeMultusRestart(pod: V1Pod, ds: V1DaemonSet | undefined, revi
   return undefined;
 }
 
+type GuardReads = Pick<ClusterWriter, 'readDaemonSet' | 'listControllerRevisions'>;
+type DaemonSetView = [V1DaemonSet | undefined, V1ControllerRevision[]];
+/** Why the Multus pod must not be deleted now, or undefined. */
+export type MultusGuard = (pod: V1Pod) => Promise<string | undefined>;
+
 /** Reads the DaemonSet and its revisions, then judges. A read that fails refuses: nothing is deleted on a guess. */
-export async function multusRestartRefusal(pod: V1Pod, writer: Pick<ClusterWriter,
-  | 'readDaemonSet'
-  | 'listControllerRevisions'>): Promise<string | undefined> {
-  const owner = controllerOf(pod);
-  const ns = pod.metadata?.namespace ?? '';
-  if (owner?.kind !== 'DaemonSet') return judgeMultusRestart(pod, undefined, []);
-  try {
-    const [ds, revisions] = await Promise.all([writer.readDaemonSet(ns, owner.name),
-      writer.listControllerRevisions(ns)]);
-    return judgeMultusRestart(pod, ds, revisions);
-  } catch (err) {
-    return `its DaemonSet ${ns}/${owner.name} or its ControllerRevisions could not be read (${describeError(err)}); ` +
-      'grant get on daemonsets and list on controllerrevisions (apps) in this namespace (rbac.yaml)';
-  }
+export function multusRestartRefusal(pod: V1Pod, writer: GuardReads): Promise<string | undefined> {
+  return guardWith((ns, name) => Promise.all([writer.readDaemonSet(ns, name), writer.listControllerRevisions(ns)]))(
+    pod,
+  );
+}
+
+/**
+ * The guard of one repair wave: each DaemonSet is read once, when the wave's first node asks — before the wave's first
+ * delete — and every node of the wave is judged on that view. The wave's own deletes lower the DaemonSet's
+ * updatedNumberScheduled while their pods terminate; read after them, that looks like a rollout and refused the
+ * wave's later nodes.
+ */
+export function waveGuard(writer: GuardReads): MultusGuard {
+  const views = new Map<string, Promise<DaemonSetView>>();
+  return guardWith((ns, name) => {
+    const key = `${ns}/${name}`;
+    const view = views.get(key) ?? Promise.all([writer.readDaemonSet(ns, name), writer.listControllerRevisions(ns)]);
+    views.set(key, view);
+    return view;
+  });
+}
+
+function guardWith(read: (ns: string, name: string) => Promise<DaemonSetView>): MultusGuard {
+  return async (pod) => {
+    const owner = controllerOf(pod);
+    const ns = pod.metadata?.namespace ?? '';
+    if (owner?.kind !== 'DaemonSet') return judgeMultusRestart(pod, undefined, []);
+    try {
+      const [ds, revisions] = await read(ns, owner.name);
+      return judgeMultusRestart(pod, ds, revisions);
+    } catch (err) {
+      return `its DaemonSet ${ns}/${owner.name} or its ControllerRevisions could not be read (${
+        describeError(err)
+      }); ` +
+        'grant get on daemonsets and list on controllerrevisions (apps) in this namespace (rbac.yaml)';
+    }
+  };
 }

@@ -14,7 +14,7 @@ import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep
 import { scanMultusPod } from '../scan/scan-nodes.ts';
 import { toPdbFacts } from '../scan/to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
-import { multusRestartRefusal } from './multus-guard.ts';
+import { type MultusGuard, multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 
@@ -35,7 +35,9 @@ export type MultusPhase =
     dryRun?: string; /** A finish step (finish-left.ts): no Multus restart, the dependents an earlier run left. */
     finishing?: { since: number } };
 
-export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<MultusPhase> {
+/** `guard`: the Multus restart guard; a repair wave passes one that judges all its nodes on one view (waveGuard). */
+export async function restartMultus(step: NodeStep, deps: StepDeps,
+  guard: MultusGuard = (pod) => multusRestartRefusal(pod, deps.writer)): Promise<MultusPhase> {
   const { writer, config } = deps;
   const startedAt = deps.now();
   const stepDeadline = startedAt + config.stepTimeoutMs;
@@ -64,7 +66,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps): Promise<Mul
   }
   // Deleting the pod must bring back the same Multus, now: its DaemonSet exists, is not mid-rollout, and the pod
   // already runs the DaemonSet's current revision.
-  const refusal = await multusRestartRefusal(current, deps.writer);
+  const refusal = await guard(current);
   if (refusal) {
     const reason = `refused to restart the Multus pod ${mp.name}: ${refusal}`;
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',

@@ -48,6 +48,37 @@ test("a wave's Multus pods are restarted at once: every delete of the wave befor
   assert.equal(events.slice(0, firstFresh).filter((e) => e === 'node-started').length, 3, events.join(' '));
 });
 
+test("a wave's own deletes are no rollout: every node of a wave is judged on the DaemonSet as it was before them", async () => {
+  // While a wave's deleted Multus pods terminate, the DaemonSet's updatedNumberScheduled drops; a guard that read the
+  // DaemonSet after another node's delete called that "the middle of a rollout" and refused the node (seen in e2e).
+  const c = broken('node-a', 'node-b', 'node-c');
+  c.multusDaemonSet.terminationMs = 5 * SECOND; // Multus's grace period: the DaemonSet recreates after it
+  const deps = await c.stepDeps({ config: { repairWaveSize: 3, stepTimeoutMs: 60 * SECOND } });
+  const late = c.step('node-c').multusPod.name;
+  const order: string[] = [];
+  let release = () => {};
+  const othersDeleted = new Promise<void>((resolve) => (release = resolve));
+  const writer = { ...deps.writer, deletePod: async (...a: Parameters<typeof deps.writer.deletePod>) => {
+    order.push('delete');
+    const r = await deps.writer.deletePod(...a);
+    if (order.filter((x) => x === 'delete').length === 2) release();
+    return r;
+  }, readDaemonSet: async (...a: Parameters<typeof deps.writer.readDaemonSet>) => {
+    order.push('read DaemonSet');
+    return deps.writer.readDaemonSet(...a);
+  }, readPod: async (...a: Parameters<typeof deps.writer.readPod>) => {
+    if (a[1] === late) await othersDeleted; // node-c is looked at again only after node-a's and node-b's deletes
+    return deps.writer.readPod(...a);
+  } };
+  const report = await executePlan(repairPlan(c, 'node-a', 'node-b', 'node-c'), { ...deps, writer }, far(c));
+  assert.ok(order.indexOf('read DaemonSet') < order.indexOf('delete') &&
+    order.lastIndexOf('read DaemonSet') < order.indexOf('delete'), order.join(', '));
+  assert.deepEqual(report.nodes.map((n) => [n.node, n.outcome]), [['node-a', 'rotated'], ['node-b', 'rotated'], [
+    'node-c',
+    'rotated',
+  ]], JSON.stringify(report.nodes.map((n) => n.reason)));
+});
+
 test('on a repaired node, a replacement that does not come back still stops the evictions and, with --on-failure stop, the run', async () => {
   const c = broken('node-a', 'node-b');
   c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2, readyAfterMs: 'never' });

@@ -472,14 +472,16 @@ export class FakeCluster {
     const gone = () => {
       this.pods.delete(uid);
       this.bump();
+      // A StatefulSet recreates the same name, and a DaemonSet its node's pod, only once the old pod is gone.
       if (ctl?.recreates && ctl.kind === 'StatefulSet') {
         this.createPod(ctl, { node, ready: false, name: pod.metadata!.name });
       }
+      if (ctl?.recreates && ctl.kind === 'DaemonSet') this.createPod(ctl, { node, ready: false });
     };
     const terminationMs = ctl?.terminationMs ?? 0;
     pod.metadata!.deletionTimestamp = new Date(this.now());
     pod.metadata!.resourceVersion = this.bump();
-    if (ctl?.recreates && ctl.kind !== 'StatefulSet') this.createPod(ctl, { node, ready: false });
+    if (ctl?.recreates && ctl.kind === 'ReplicaSet') this.createPod(ctl, { node, ready: false });
     if (terminationMs > 0) this.after(terminationMs, gone);
     else gone();
   }
