@@ -1,4 +1,7 @@
 // npm run bench -- [--nodes 1000] [--pods-per-node 30] [--groups 4] [--naive-sample 100] [--runs 2] [--keep] [--reuse]
+// npm run bench -- --scenario outage [--nodes 1000] [--phases a,c,b] [--b-sample 60] [--b-bound 300] [--rotator PATH]
+//   the outage benchmark (bench/outage-bench.ts): the real DaemonSet controller, every node's token rejected at once,
+//   the time until every node's file is fresh by the rotator, and by `kubectl rollout restart` (maxUnavailable 1, 10%).
 //
 // Brings up a scale-mode local control plane (bench/scale-cluster.ts) on a PRIVATE root and port offset
 // (MTR_CLUSTER_DIR, default /tmp/mtr-bench; MTR_CLUSTER_PORT_OFFSET, default 200), then measures:
@@ -22,12 +25,15 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { rawLister } from '../scripts/cluster/raw-list.ts';
 
 process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench';
 process.env.MTR_CLUSTER_PORT_OFFSET ??= '200';
 const { scaleUp, scaleDown, benchNode, benchBin } = await import('./scale-cluster.ts');
 const { PORTS } = await import('../local-cluster/cluster.ts');
 const { readState, alive } = await import('../local-cluster/processes.ts');
+const { runOutage, cronjobEnv } = await import('./outage-bench.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -46,9 +52,22 @@ const { values: args } = parseArgs({ options: {
   'api-setup': { type: 'boolean', default: false },
   'skip-cronjob-run': { type: 'boolean', default: false },
   down: { type: 'boolean', default: false },
+  'small-objects': { type: 'boolean', default: false },
+  scenario: { type: 'string', default: 'scan' },
+  phases: { type: 'string', default: 'a,c,b' },
+  'b-sample': { type: 'string', default: '60' },
+  'b-bound': { type: 'string', default: '300' },
+  'outage-timeout': { type: 'string', default: '1200' },
+  rotator: { type: 'string' },
 } });
 const N = Number(args.nodes);
-const P = Number(args['pods-per-node']);
+const outage = args.scenario === 'outage';
+if (!['scan', 'outage'].includes(args.scenario)) {
+  process.stderr.write(`--scenario ${args.scenario}: not a scenario; give scan (default) or outage\n`);
+  process.exit(2);
+}
+// The outage bench has no workload pods: no ReplicaSet controller runs to replace what the rotator might evict.
+const P = outage ? 0 : Number(args['pods-per-node']);
 const root = path.resolve(process.env.MTR_CLUSTER_DIR);
 const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
@@ -235,6 +254,21 @@ async function runFloor(kubeconfig: string): Promise<FloorRun> {
   return { ...r, loadBefore, loadAfter: load(), requests: diff(before, await scrape()) };
 }
 
+/** The mean JSON size of the stored nodes, Multus pods and workload pods (a page of each), as listed. */
+async function objectSizes(kubeconfig: string): Promise<Record<string, number>> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const raw = rawLister(kc);
+  const mean = async (p: string, q: Record<string, string | number>) => {
+    const items = (await raw<unknown>(p, { limit: 200, ...q })).items;
+    return items.length ? Math.round(items.reduce<number>((n, i) => n + JSON.stringify(i).length, 0) / items.length)
+      : 0;
+  };
+  return { node: await mean('/api/v1/nodes', {}),
+    multusPod: await mean('/api/v1/namespaces/kube-system/pods', { labelSelector: 'app=multus' }),
+    workloadPod: await mean('/api/v1/namespaces/bench-000/pods', {}) };
+}
+
 function machine() {
   const cpu = os.cpus()[0]?.model ?? '?';
   return { cpus: os.cpus().length, cpu, memGiB: +(os.totalmem() / 2 ** 30).toFixed(1), kernel: os.release(),
@@ -256,126 +290,155 @@ try {
       groupOf: () => 0, setup: JSON.parse(readFileSync(path.join(root, 'setup.json'), 'utf8')), bin: '' };
   } else {
     cluster = await scaleUp({ root, nodes: N, podsPerNode: P, groups: Number(args.groups),
-      namespaces: Number(args.namespaces), concurrency: Number(args.concurrency), log, bulk: !args['api-setup'] });
+      namespaces: Number(args.namespaces), concurrency: Number(args.concurrency), log, bulk: !args['api-setup'],
+      multus: outage ? 'daemonset' : 'bare', realistic: !args['small-objects'] });
     writeFileSync(path.join(root, 'setup.json'), JSON.stringify(cluster.setup, null, 2));
   }
-  // Noise: what the API server serves with nobody but the simulators around, over 10 s.
-  const q0 = await scrape();
-  await sleep(10_000);
-  const idle = diff(q0, await scrape());
-  log(`idle requests in 10 s: ${JSON.stringify(idle)}`);
+  const sizes = await objectSizes(cluster.kubeconfig);
+  log(`object sizes (JSON bytes as the API server returns them): ${JSON.stringify(sizes)}`);
+  if (outage) {
+    if (!cluster.entrypoint) {
+      throw new Error('the outage bench needs the entrypoint simulator (a fresh cluster, no --reuse)');
+    }
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    const results = await runOutage({ kc, kubeconfig: cluster.kubeconfig, root, nodes: cluster.nodes,
+      entrypoint: cluster.entrypoint, kubectl: path.join(benchBin(), 'kubectl'),
+      rotator: path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')), repoRoot,
+      phases: args.phases.split(','), bSample: Number(args['b-sample']), bBoundS: Number(args['b-bound']),
+      timeoutS: Number(args['outage-timeout']), load, log });
+    const rotatorCommit = execFileSync('git', ['-C',
+      path.dirname(path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts'))), 'log', '-1',
+      '--format=%h %s']).toString().trim();
+    const doc = { date: new Date().toISOString(), machine: machine(), nodes: N, groups: Number(args.groups),
+      setup: cluster.setup, sizes, rotator: args.rotator ?? 'scripts/rotate.ts', rotatorCommit,
+      cronjobEnv: cronjobEnv(repoRoot), results, entrypointErrors: cluster.entrypoint.errors.slice(0, 20) };
+    writeFileSync(path.join(here, 'last-outage.json'), JSON.stringify(doc, null, 2) + '\n');
+    log(`wrote bench/last-outage.json (rotator at ${rotatorCommit})`);
+    process.exitCode = 0;
+  } else {
+    // Noise: what the API server serves with nobody but the simulators around, over 10 s.
+    const q0 = await scrape();
+    await sleep(10_000);
+    const idle = diff(q0, await scrape());
+    log(`idle requests in 10 s: ${JSON.stringify(idle)}`);
 
-  const runs: RotatorRun[] = [];
-  const floors: FloorRun[] = [];
-  for (let r = 0; r < Math.min(5, Number(args.runs)); r++) {
-    const run = await runRotator(cluster.kubeconfig);
-    log(`rotator run ${r + 1}: wall ${(run.wallMs / 1000).toFixed(2)} s, scan ${(run.scanMs / 1000).toFixed(2)} s ` +
-      `(reads ${(run.readsMs / 1000).toFixed(2)} s), plan ${run.planMs} ms, maxRSS ${
-        (run.maxRssKiB / 1024).toFixed(0)
-      } MiB, ` +
-      `exit ${run.exitCode}, ${run.nodeReads} reads, ${run.workloadPods} workload pods kept, ${run.steps} steps, ` +
-      `classes ${JSON.stringify(run.classes)}`);
-    log(
-      `  requests: ${JSON.stringify(run.requests)}; load ${JSON.stringify(run.loadBefore)} → ${
-        JSON.stringify(run.loadAfter)
-      }`,
-    );
-    runs.push(run);
-    // The floor right after, at the same concurrency, on the same cluster and load.
-    const floor = await runFloor(cluster.kubeconfig).catch((e: Error) => {
-      log(`floor ${r + 1} failed: ${e.message.slice(0, 300)}`);
-      return undefined;
-    });
-    if (!floor) continue;
-    log(`floor ${r + 1}: ${floor.reads} reads, ${floor.authenticated} authenticated, ${floor.failed} failed in ` +
-      `${(floor.readsMs / 1000).toFixed(2)} s (+ ${floor.listMs} ms list); rotator scan / floor = ` +
-      `${(run.scanMs / floor.readsMs).toFixed(2)}×; load ${JSON.stringify(floor.loadBefore)}`);
-    floors.push(floor);
-  }
-
-  // As the CronJob runs it: --max-nodes 10 and cronjob.yaml's heap cap — the figure its memory limit comes from.
-  let cronjobRun: RotatorRun | undefined;
-  if (!args['skip-cronjob-run']) {
-    const heap = /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
-    cronjobRun = await runRotator(cluster.kubeconfig, { label: 'as the CronJob (--max-nodes 10)', maxNodes: 10,
-      env: heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {} });
-    log(
-      `CronJob-like run (--max-nodes 10, heap cap ${heap ?? 'none'} MiB): scan ${
-        (cronjobRun.scanMs / 1000).toFixed(2)
-      } s, ` +
-        `maxRSS ${(cronjobRun.maxRssKiB / 1024).toFixed(0)} MiB, VmHWM ${(cronjobRun.hwmKiB / 1024).toFixed(0)} MiB, ` +
-        `exit ${cronjobRun.exitCode}, ${cronjobRun.workloadPods} workload pods kept; load ${
-          JSON.stringify(cronjobRun.loadBefore)
+    const runs: RotatorRun[] = [];
+    const floors: FloorRun[] = [];
+    for (let r = 0; r < Math.min(5, Number(args.runs)); r++) {
+      const run = await runRotator(cluster.kubeconfig);
+      log(`rotator run ${r + 1}: wall ${(run.wallMs / 1000).toFixed(2)} s, scan ${(run.scanMs / 1000).toFixed(2)} s ` +
+        `(reads ${(run.readsMs / 1000).toFixed(2)} s), plan ${run.planMs} ms, maxRSS ${
+          (run.maxRssKiB / 1024).toFixed(0)
+        } MiB, ` +
+        `exit ${run.exitCode}, ${run.nodeReads} reads, ${run.workloadPods} workload pods kept, ${run.steps} steps, ` +
+        `classes ${JSON.stringify(run.classes)}`);
+      log(
+        `  requests: ${JSON.stringify(run.requests)}; load ${JSON.stringify(run.loadBefore)} → ${
+          JSON.stringify(run.loadAfter)
         }`,
-    );
-    log(`  requests: ${JSON.stringify(cronjobRun.requests)}`);
+      );
+      runs.push(run);
+      // The floor right after, at the same concurrency, on the same cluster and load.
+      const floor = await runFloor(cluster.kubeconfig).catch((e: Error) => {
+        log(`floor ${r + 1} failed: ${e.message.slice(0, 300)}`);
+        return undefined;
+      });
+      if (!floor) continue;
+      log(`floor ${r + 1}: ${floor.reads} reads, ${floor.authenticated} authenticated, ${floor.failed} failed in ` +
+        `${(floor.readsMs / 1000).toFixed(2)} s (+ ${floor.listMs} ms list); rotator scan / floor = ` +
+        `${(run.scanMs / floor.readsMs).toFixed(2)}×; load ${JSON.stringify(floor.loadBefore)}`);
+      floors.push(floor);
+    }
+
+    // As the CronJob runs it: --max-nodes 10 and cronjob.yaml's heap cap — the figure its memory limit comes from.
+    let cronjobRun: RotatorRun | undefined;
+    if (!args['skip-cronjob-run']) {
+      const heap = /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
+      cronjobRun = await runRotator(cluster.kubeconfig, { label: 'as the CronJob (--max-nodes 10)', maxNodes: 10,
+        env: heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {} });
+      log(
+        `CronJob-like run (--max-nodes 10, heap cap ${heap ?? 'none'} MiB): scan ${
+          (cronjobRun.scanMs / 1000).toFixed(2)
+        } s, ` +
+          `maxRSS ${(cronjobRun.maxRssKiB / 1024).toFixed(0)} MiB, VmHWM ${
+            (cronjobRun.hwmKiB / 1024).toFixed(0)
+          } MiB, ` +
+          `exit ${cronjobRun.exitCode}, ${cronjobRun.workloadPods} workload pods kept; load ${
+            JSON.stringify(cronjobRun.loadBefore)
+          }`,
+      );
+      log(`  requests: ${JSON.stringify(cronjobRun.requests)}`);
+    }
+
+    let naive: Awaited<ReturnType<typeof runNaive>> | undefined;
+    if (!args['skip-naive']) {
+      const k = Math.min(N, Number(args['naive-sample']));
+      const step = N / k;
+      const sample = Array.from({ length: k }, (_, i) => benchNode(Math.floor(i * step)));
+      log(`naive loop on ${k} of ${N} nodes …`);
+      naive = await runNaive(cluster.kubeconfig, sample);
+      log(`naive: ${(naive.ms / 1000).toFixed(1)} s for ${naive.sample} nodes (${naive.ok} ok) = ` +
+        `${naive.perNodeMs.toFixed(0)} ms/node → ${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N} nodes`);
+      log(`  requests: ${JSON.stringify(naive.requests)}`);
+    }
+
+    log('planner alone: bench/plan-bench.ts …');
+    const planBench = execFileSync(process.execPath, [path.join(here, 'plan-bench.ts')], { cwd: repoRoot }).toString();
+    process.stderr.write(planBench);
+
+    const best = runs.reduce((a, b) => (a.scanMs <= b.scanMs ? a : b));
+    const bestIdx = runs.indexOf(best);
+    const floorOfBest = floors[bestIdx];
+    const result = { date: new Date().toISOString(), machine: machine(), nodes: N, podsPerNode: P,
+      groups: Number(args.groups), setup: cluster.setup, idleRequests10s: idle, rotatorRuns: runs, floors, cronjobRun,
+      sizes, naive, ratio: naive ? naive.extrapolatedMs / best.scanMs : undefined,
+      floorRatio: floorOfBest ? best.scanMs / floorOfBest.readsMs : undefined, planBench };
+    writeFileSync(path.join(here, 'last-run.json'), JSON.stringify(result, null, 2) + '\n');
+    const md = [
+      `# bench run ${result.date}`,
+      '',
+      `machine: ${JSON.stringify(result.machine)}`,
+      `cluster: ${N} nodes × ${P} pods, ${args.groups} kwok groups`,
+      `object sizes (JSON bytes): ${JSON.stringify(sizes)}`,
+      '',
+      `setup (s): ${JSON.stringify(cluster.setup)}`,
+      '',
+      '| run | scan s | node reads s | floor s (same load) | scan/floor | plan ms | whole run s | max RSS MiB | VmHWM MiB | exit | load 1m before/after | other API servers |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...[...runs, ...(cronjobRun ? [cronjobRun] : [])].map((r, i) =>
+        `| ${r.label === 'dry run' ? i + 1 : r.label} | ` +
+        `${(r.scanMs / 1000).toFixed(2)} | ${(r.readsMs / 1000).toFixed(2)} | ` +
+        `${floors[i] ? (floors[i].readsMs / 1000).toFixed(2) : '-'} | ${
+          floors[i] ? (r.scanMs / floors[i].readsMs).toFixed(2) : '-'
+        } | ` +
+        `${r.planMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${
+          (r.hwmKiB / 1024).toFixed(0)
+        } | ` +
+        `${r.exitCode} | ${r.loadBefore.loadavg1}/${r.loadAfter.loadavg1} | ${r.loadBefore.otherApiservers} |`
+      ),
+      '',
+      'requests (run 1):',
+      '',
+      ...Object.entries(runs[0]?.requests ?? {}).map(([k, v]) => `- ${k}: ${v}`),
+      '',
+      naive ?
+        `naive: ${naive.sample} nodes in ${(naive.ms / 1000).toFixed(1)} s (${naive.perNodeMs.toFixed(0)} ms/node) → ` +
+        `${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N}; ratio naive/rotator scan = ${
+          result.ratio?.toFixed(1)
+        }×` : '',
+      naive ? `naive requests: ${JSON.stringify(naive.requests)}` : '',
+      '',
+      '```',
+      planBench.trim(),
+      '```',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(here, 'last-run.md'), md);
+    log(`wrote bench/last-run.json and bench/last-run.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
-
-  let naive: Awaited<ReturnType<typeof runNaive>> | undefined;
-  if (!args['skip-naive']) {
-    const k = Math.min(N, Number(args['naive-sample']));
-    const step = N / k;
-    const sample = Array.from({ length: k }, (_, i) => benchNode(Math.floor(i * step)));
-    log(`naive loop on ${k} of ${N} nodes …`);
-    naive = await runNaive(cluster.kubeconfig, sample);
-    log(`naive: ${(naive.ms / 1000).toFixed(1)} s for ${naive.sample} nodes (${naive.ok} ok) = ` +
-      `${naive.perNodeMs.toFixed(0)} ms/node → ${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N} nodes`);
-    log(`  requests: ${JSON.stringify(naive.requests)}`);
-  }
-
-  log('planner alone: bench/plan-bench.ts …');
-  const planBench = execFileSync(process.execPath, [path.join(here, 'plan-bench.ts')], { cwd: repoRoot }).toString();
-  process.stderr.write(planBench);
-
-  const best = runs.reduce((a, b) => (a.scanMs <= b.scanMs ? a : b));
-  const bestIdx = runs.indexOf(best);
-  const floorOfBest = floors[bestIdx];
-  const result = { date: new Date().toISOString(), machine: machine(), nodes: N, podsPerNode: P,
-    groups: Number(args.groups), setup: cluster.setup, idleRequests10s: idle, rotatorRuns: runs, floors, cronjobRun,
-    naive, ratio: naive ? naive.extrapolatedMs / best.scanMs : undefined,
-    floorRatio: floorOfBest ? best.scanMs / floorOfBest.readsMs : undefined, planBench };
-  writeFileSync(path.join(here, 'last-run.json'), JSON.stringify(result, null, 2) + '\n');
-  const md = [
-    `# bench run ${result.date}`,
-    '',
-    `machine: ${JSON.stringify(result.machine)}`,
-    `cluster: ${N} nodes × ${P} pods, ${args.groups} kwok groups`,
-    '',
-    `setup (s): ${JSON.stringify(cluster.setup)}`,
-    '',
-    '| run | scan s | node reads s | floor s (same load) | scan/floor | plan ms | whole run s | max RSS MiB | VmHWM MiB | exit | load 1m before/after | other API servers |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...[...runs, ...(cronjobRun ? [cronjobRun] : [])].map((r, i) =>
-      `| ${r.label === 'dry run' ? i + 1 : r.label} | ` +
-      `${(r.scanMs / 1000).toFixed(2)} | ${(r.readsMs / 1000).toFixed(2)} | ` +
-      `${floors[i] ? (floors[i].readsMs / 1000).toFixed(2) : '-'} | ${
-        floors[i] ? (r.scanMs / floors[i].readsMs).toFixed(2) : '-'
-      } | ` +
-      `${r.planMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} | ${
-        (r.hwmKiB / 1024).toFixed(0)
-      } | ` +
-      `${r.exitCode} | ${r.loadBefore.loadavg1}/${r.loadAfter.loadavg1} | ${r.loadBefore.otherApiservers} |`
-    ),
-    '',
-    'requests (run 1):',
-    '',
-    ...Object.entries(runs[0]?.requests ?? {}).map(([k, v]) => `- ${k}: ${v}`),
-    '',
-    naive ?
-      `naive: ${naive.sample} nodes in ${(naive.ms / 1000).toFixed(1)} s (${naive.perNodeMs.toFixed(0)} ms/node) → ` +
-      `${(naive.extrapolatedMs / 1000).toFixed(0)} s for ${N}; ratio naive/rotator scan = ${
-        result.ratio?.toFixed(1)
-      }×` : '',
-    naive ? `naive requests: ${JSON.stringify(naive.requests)}` : '',
-    '',
-    '```',
-    planBench.trim(),
-    '```',
-    '',
-  ].join('\n');
-  writeFileSync(path.join(here, 'last-run.md'), md);
-  log(`wrote bench/last-run.json and bench/last-run.md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 } finally {
+  cluster?.entrypoint?.stop();
   if (!args.keep) await scaleDown(root, log);
   else {log(
       `cluster left running (--keep): KUBECONFIG=${

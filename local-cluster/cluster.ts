@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject,
   type V1Node } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { inMountNamespace } from './agent/mount-ns.ts';
+import { type Bind, inMountNamespace } from './agent/mount-ns.ts';
 import { removeClusterLeftovers } from './cluster-scope.ts';
 import { SANDBOX_ANNOTATION } from './agent/pod-sandboxes.ts';
 import { nodeCniDir, nodeDirs, nodeKubeconfigFile } from './node-paths.ts';
@@ -245,9 +245,10 @@ export function kwokDocuments(stages: string[]): string {
  */
 export function kwokCommand(
   o: { bin: string; cniDir: string; scratch: string; kubeconfig: string; config: string; pki: Pki; port: number;
-    manage: string; leaseSeconds: number },
+    manage: string; leaseSeconds: number; /** More host directories to show (the scale bench's node files). */
+    binds?: readonly Bind[] },
 ): { command: string; args: string[] } {
-  return inMountNamespace([[o.cniDir, HOST_CNI_DIR]], o.bin, [
+  return inMountNamespace([[o.cniDir, HOST_CNI_DIR], ...(o.binds ?? [])], o.bin, [
     `--kubeconfig=${o.kubeconfig}`,
     `--config=${o.config}`,
     o.manage,
