@@ -5,6 +5,8 @@
 // (the annotation READY_GATE, which the bench's kwok pod-ready stage waits for). It also creates the pod's kwok Exec,
 // so that `kubectl exec <pod> -- cat /host/etc/cni/net.d/…` reads this node's file (see per-node-files.ts).
 // One watch on the Multus pods, in the bench process: at 1,000 nodes the simulated nodes' real Multus is not needed.
+// startDelayMs models the container's start between binding and the entrypoint's write (the outage bench uses kwok's
+// own "general" pod-ready timing: 1 s plus up to 5 s of jitter).
 import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,7 +46,8 @@ function saUidOf(token: string): string {
 
 export function startEntrypointSim(
   o: { kc: KubeConfig; root: string; server: string; caData: string; namespace: string; selector: string;
-    concurrency?: number; log: (m: string) => void },
+    concurrency?: number; log: (m: string) => void; /** From binding to the entrypoint's write (container start). */
+    startDelayMs?: () => number },
 ): EntrypointSim {
   const core = o.kc.makeApiClient(CoreV1Api);
   const objects = KubernetesObjectApi.makeApiClient(o.kc);
@@ -62,6 +65,8 @@ export function startEntrypointSim(
     const uid = pod.metadata?.uid ?? '';
     const node = pod.spec?.nodeName ?? '';
     const sa = pod.spec?.serviceAccountName ?? 'multus';
+    const delay = o.startDelayMs?.() ?? 0;
+    if (delay > 0) await sleep(delay);
     for (let attempt = 0;; attempt++) {
       try {
         const tr = await core.createNamespacedServiceAccountToken({ namespace: o.namespace, name: sa, body: {

@@ -53,7 +53,6 @@ export interface OutageOptions {
   kubectl: string;
   /** The rotator's entry point (default: this worktree's scripts/rotate.ts). */
   rotator: string;
-  repoRoot: string;
   phases: string[];
   /** (b): stop after this many fresh nodes or this many seconds, whichever first, and extrapolate. */
   bSample: number;
@@ -186,14 +185,14 @@ async function phase(o: OutageOptions, name: string, act: () => { done: Promise<
 }
 
 function runRotator(o: OutageOptions): { done: Promise<number | undefined> } {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) =>
-    !k.startsWith('MTR_') &&
-    k !== 'NODE_OPTIONS'
-  )), ...cronjobEnv(o.repoRoot) };
+  // The settings of the cronjob.yaml that comes with the rotator measured (its checkout may be another branch's).
+  const rotatorRoot = path.dirname(path.dirname(o.rotator));
+  const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS');
+  const env = { ...Object.fromEntries(inherited), ...cronjobEnv(rotatorRoot) };
   const args = [o.rotator, '--kubeconfig', o.kubeconfig, '--summary-namespace', 'multus-token-rotator', '-o', 'json'];
-  o.log(`(a) rotator: node ${args.join(' ')} with cronjob.yaml's env ${JSON.stringify(cronjobEnv(o.repoRoot))}`);
-  const child = spawn(process.execPath, args, { cwd: path.dirname(path.dirname(o.rotator)), env,
-    stdio: ['ignore', 'pipe', 'pipe'], timeout: o.timeoutS * 1000, killSignal: 'SIGKILL' });
+  o.log(`(a) rotator: node ${args.join(' ')} with cronjob.yaml's env ${JSON.stringify(cronjobEnv(rotatorRoot))}`);
+  const child = spawn(process.execPath, args, { cwd: rotatorRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: o.timeoutS * 1000, killSignal: 'SIGKILL' });
   let stderr = '';
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => {

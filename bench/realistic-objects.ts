@@ -67,19 +67,19 @@ export function realisticNode(
     ] },
     spec: { podCIDR: o.podCIDR, podCIDRs: [o.podCIDR], providerID: `aws:///${zone}/i-${hex(o.name, 17)}` },
     status: {
-      addresses: [{ type: 'InternalIP', address: `10.0.${Math.floor(o.index / 250)}.${o.index % 250 + 1}` }, {
-        type: 'Hostname',
-        address: o.name,
-      }, { type: 'InternalDNS', address: `${o.name}.region-1.compute.internal` }],
+      // InternalIP: where the API server reaches the node's kwok (its --node-ip); kwok sets daemonEndpoints (its port).
+      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }, { type: 'Hostname', address: o.name }, {
+        type: 'InternalDNS',
+        address: `${o.name}.region-1.compute.internal`,
+      }],
       allocatable: { cpu: '32', 'ephemeral-storage': '95551679124', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0',
         memory: '256Gi', pods: '110' },
       capacity: { cpu: '32', 'ephemeral-storage': '103678844Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0',
         memory: '256Gi', pods: '110' },
       conditions: [cond('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
         cond('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-        cond('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-        cond('Ready', 'KubeletReady', 'kubelet is posting ready status', 'True')],
-      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+        cond('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'), // As a kubelet registers a node: not Ready yet (kwok's node-initialize stage makes it Ready and sets its port).
+        cond('Ready', 'KubeletNotReady', 'container runtime status check may not have completed yet')],
       images,
       nodeInfo: { machineID: hex(`m${o.name}`, 32), systemUUID: hex(`s${o.name}`, 32), bootID: hex(`b${o.name}`, 32),
         kernelVersion: '6.8.0-1021-aws', osImage: 'Ubuntu 24.04.1 LTS', containerRuntimeVersion: 'containerd://2.4.2',

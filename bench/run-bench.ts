@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
+import { PooledKubeConfig } from '../scripts/cluster/pooled-kube-config.ts';
 import { rawLister } from '../scripts/cluster/raw-list.ts';
 
 process.env.MTR_CLUSTER_DIR ??= '/tmp/mtr-bench';
@@ -300,19 +301,20 @@ try {
     if (!cluster.entrypoint) {
       throw new Error('the outage bench needs the entrypoint simulator (a fresh cluster, no --reuse)');
     }
-    const kc = new KubeConfig();
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
     const results = await runOutage({ kc, kubeconfig: cluster.kubeconfig, root, nodes: cluster.nodes,
       entrypoint: cluster.entrypoint, kubectl: path.join(benchBin(), 'kubectl'),
-      rotator: path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')), repoRoot,
+      rotator: path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')),
       phases: args.phases.split(','), bSample: Number(args['b-sample']), bBoundS: Number(args['b-bound']),
       timeoutS: Number(args['outage-timeout']), load, log });
     const rotatorCommit = execFileSync('git', ['-C',
       path.dirname(path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts'))), 'log', '-1',
       '--format=%h %s']).toString().trim();
     const doc = { date: new Date().toISOString(), machine: machine(), nodes: N, groups: Number(args.groups),
-      setup: cluster.setup, sizes, rotator: args.rotator ?? 'scripts/rotate.ts', rotatorCommit,
-      cronjobEnv: cronjobEnv(repoRoot), results, entrypointErrors: cluster.entrypoint.errors.slice(0, 20) };
+      setup: cluster.setup, sizes, rotator: args.rotator ?? 'scripts/rotate.ts', rotatorCommit, cronjobEnv: cronjobEnv(
+        path.dirname(path.dirname(path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')))),
+      ), results, entrypointErrors: cluster.entrypoint.errors.slice(0, 20) };
     writeFileSync(path.join(here, 'last-outage.json'), JSON.stringify(doc, null, 2) + '\n');
     log(`wrote bench/last-outage.json (rotator at ${rotatorCommit})`);
     process.exitCode = 0;

@@ -29,6 +29,7 @@ import { ensurePki } from '../local-cluster/pki.ts';
 import { alive, readState, startProcess, stopProcesses, waitFor, writeState, type ClusterState,
   type ProcessRecord } from '../local-cluster/processes.ts';
 import { mapLimit } from '../scripts/shared/map-limit.ts';
+import { PooledKubeConfig } from '../scripts/cluster/pooled-kube-config.ts';
 import { rawLister } from '../scripts/cluster/raw-list.ts';
 import { type EntrypointSim, READY_GATE, startEntrypointSim } from './entrypoint-sim.ts';
 import { KWOK_NODES_DIR, createPodExecs, cwdView, kwokWorkDir } from './per-node-files.ts';
@@ -74,17 +75,24 @@ export const benchNode = (i: number) => `bench-node-${String(i).padStart(5, '0')
 export const GROUP_LABEL = 'mtr-bench/kwok-group';
 const NETWORKS = { 'k8s.v1.cni.cncf.io/networks': 'macvlan-conf' };
 
-function kwokConfig(data: string): string {
+function kwokConfig(data: string, kubeletTiming: boolean): string {
   // No heartbeat stage and no node leases: no node lifecycle controller runs, so nothing marks a node NotReady, and
   // 1,000 nodes heartbeating would put a steady background load on a 2-core API server that is not the rotator's.
   // A Multus pod becomes Ready only once its node's file is written (READY_GATE, set by entrypoint-sim.ts).
+  // With kubeletTiming (the outage bench), a deleted pod goes as kwok's own "general" pod-delete stage has it: after
+  // 1 s up to its grace period (a random point before deletionTimestamp), as a kubelet stops a container that does
+  // not exit on SIGTERM at once — instead of at the instant the delete arrives.
   const gate =
     `((.metadata.labels // {}).app != "multus") or ((.metadata.annotations // {})["${READY_GATE}"] == "true")`;
   const stages = ['node-initialize.yaml', 'pod-ready.yaml', 'pod-complete.yaml', 'pod-delete.yaml'].map((f) => {
     const text = readFileSync(path.join(data, 'stage', f), 'utf8').trim();
-    if (f !== 'pod-ready.yaml') return text;
-    const doc = YAML.parse(text) as { spec: { selector: { matchExpressions: unknown[] } } };
-    doc.spec.selector.matchExpressions.push({ key: gate, operator: 'In', values: ['true'] });
+    const doc = YAML.parse(text) as { spec: { selector: { matchExpressions: unknown[] }; delay?: unknown } };
+    if (f === 'pod-ready.yaml') {
+      doc.spec.selector.matchExpressions.push({ key: gate, operator: 'In', values: ['true'] });
+    } else if (f === 'pod-delete.yaml' && kubeletTiming) {
+      doc.spec.delay = { durationMilliseconds: 1000,
+        jitterDurationFrom: { expressionFrom: '.metadata.deletionTimestamp' } };
+    } else return text;
     return YAML.stringify(doc).trim();
   });
   return kwokDocuments(stages);
@@ -254,7 +262,7 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
   kcFor('admin', kubeconfig);
   const kwokKubeconfig = kcFor('kwok', path.join(root, 'kwok.kubeconfig'));
   const kwokConfigFile = path.join(root, 'kwok.yaml');
-  writeFileSync(kwokConfigFile, kwokConfig(data));
+  writeFileSync(kwokConfigFile, kwokConfig(data, daemonset));
   const kwokWorkdir = path.join(root, 'kwok-workdir');
   mkdirSync(kwokWorkdir, { recursive: true });
   const view = cwdView(root); // every kwok shows this at /host/etc/cni/net.d (per-node-files.ts)
@@ -278,7 +286,7 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
       startProcess(root, 'kube-apiserver', exe('kube-apiserver'),
         apiserverArgs(pki, ['--max-requests-inflight=1600', '--max-mutating-requests-inflight=800'])),
     );
-    const kc = new KubeConfig();
+    const kc = new PooledKubeConfig();
     kc.loadFromFile(kubeconfig);
     const core = kc.makeApiClient(CoreV1Api);
     await waitFor('the API server to be ready', async () => {
@@ -289,6 +297,17 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
     await waitFor('the default namespace', async () =>
       (await core.listNamespace()).items.some((n) => n.metadata?.name === 'default'), 60_000, 250);
     if (daemonset) {
+      // The controllers start once the API server is ready as a whole (RBAC's bootstrap roles included).
+      await waitFor('the API server /readyz', () => {
+        try {
+          return execFileSync(exe('kubectl'), ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'], {
+            stdio: ['ignore', 'pipe', 'ignore'],
+            timeout: 5000,
+          }).toString().trim() === 'ok';
+        } catch {
+          return false;
+        }
+      }, 90_000, 250);
       record(
         startProcess(root, 'kube-controller-manager', exe('kube-controller-manager'),
           controllerManagerArgs(root, pki,
@@ -367,8 +386,8 @@ export async function scaleUp(o: ScaleOptions): Promise<ScaleCluster> {
     if (!daemonset) ds.spec.template.spec.nodeSelector = { 'mtr-bench/no-such-node': 'x' };
     const caData = readFileSync(pki.caCert).toString('base64');
     if (daemonset) {
-      entrypoint = startEntrypointSim({ kc, root, server, caData, namespace: 'kube-system', selector: 'app=multus',
-        log });
+      entrypoint = startEntrypointSim({ kc, root, server, caData, namespace: 'kube-system', selector: 'app=multus', log,
+        startDelayMs: () => 1000 + Math.random() * 5000 });
     }
     await applyYaml(kc, multusDocs.map((d) => YAML.stringify(d)).join('---\n'));
     const dsObj = await kc.makeApiClient(AppsV1Api).readNamespacedDaemonSet({ namespace: 'kube-system',
