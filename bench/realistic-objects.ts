@@ -93,6 +93,10 @@ export function realisticNode(
 
 /** What the API server and the kubelet add to a pod beyond the bench's minimal one. `pod` is changed in place. */
 export function makePodRealistic(pod: Record<string, any>, o: { ownerKind: string; created: string }): void {
+  // The bench builds many pods from one template: never change objects that another pod shares.
+  pod.spec = structuredClone(pod.spec);
+  pod.status = structuredClone(pod.status);
+  pod.metadata.labels = { ...pod.metadata.labels };
   const uid: string = pod.metadata.uid;
   const vol = `kube-api-access-${hex(uid, 5)}`;
   const mount = { name: vol, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true };
