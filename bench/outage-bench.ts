@@ -8,7 +8,7 @@
 // in every node's file names the old service account's UID, so TokenReview rejects it. A node's file is *fresh* once
 // it holds a token of the new service account; the entrypoint simulator records when each node's file got one.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
@@ -51,8 +51,10 @@ export interface OutageOptions {
   nodes: string[];
   entrypoint: EntrypointSim;
   kubectl: string;
-  /** The rotator's entry point (default: this worktree's scripts/rotate.ts). */
+  /** The rotator's entry point (default: this worktree's scripts/rotate.ts), for phase a. */
   rotator: string;
+  /** Another rotator's entry point (another branch's checkout), for phase a2. */
+  rotator2?: string;
   phases: string[];
   /** (b): stop after this many fresh nodes or this many seconds, whichever first, and extrapolate. */
   bSample: number;
@@ -184,13 +186,14 @@ async function phase(o: OutageOptions, name: string, act: () => { done: Promise<
   return result;
 }
 
-function runRotator(o: OutageOptions): { done: Promise<number | undefined> } {
+function runRotator(o: OutageOptions, rotator: string, tag: string): { done: Promise<number | undefined> } {
   // The settings of the cronjob.yaml that comes with the rotator measured (its checkout may be another branch's).
-  const rotatorRoot = path.dirname(path.dirname(o.rotator));
+  const rotatorRoot = path.dirname(path.dirname(rotator));
+  const summaryNs = tag === 'a' ? 'multus-token-rotator' : `mtr-bench-${tag}`; // each rotator its own summary
   const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('MTR_') && k !== 'NODE_OPTIONS');
   const env = { ...Object.fromEntries(inherited), ...cronjobEnv(rotatorRoot) };
-  const args = [o.rotator, '--kubeconfig', o.kubeconfig, '--summary-namespace', 'multus-token-rotator', '-o', 'json'];
-  o.log(`(a) rotator: node ${args.join(' ')} with cronjob.yaml's env ${JSON.stringify(cronjobEnv(rotatorRoot))}`);
+  const args = [rotator, '--kubeconfig', o.kubeconfig, '--summary-namespace', summaryNs, '-o', 'json'];
+  o.log(`(${tag}) rotator: node ${args.join(' ')} with cronjob.yaml's env ${JSON.stringify(cronjobEnv(rotatorRoot))}`);
   const child = spawn(process.execPath, args, { cwd: rotatorRoot, env, stdio: ['ignore', 'pipe', 'pipe'],
     timeout: o.timeoutS * 1000, killSignal: 'SIGKILL' });
   let stderr = '';
@@ -203,8 +206,8 @@ function runRotator(o: OutageOptions): { done: Promise<number | undefined> } {
   });
   return { done: new Promise((resolve) =>
     child.on('close', (c) => {
-      writeFileSync(path.join(o.root, 'outage-rotator.stderr'), stderr);
-      writeFileSync(path.join(o.root, 'outage-rotator.stdout'), stdout);
+      writeFileSync(path.join(o.root, `outage-rotator-${tag}.stderr`), stderr);
+      writeFileSync(path.join(o.root, `outage-rotator-${tag}.stdout`), stdout);
       resolve(c ?? -1);
     })
   ) };
@@ -217,14 +220,30 @@ function rolloutRestart(o: OutageOptions): { done: Promise<number | undefined> }
   return { done: new Promise(() => undefined) }; // a rollout has no end of its own: the files say when it is done
 }
 
+/** The commit of a rotator's checkout, and whether its working tree differs from it. */
+export function rotatorCommit(rotator: string): string {
+  const dir = path.dirname(rotator);
+  try {
+    const head = execFileSync('git', ['-C', dir, 'log', '-1', '--format=%h']).toString().trim();
+    const dirty = execFileSync('git', ['-C', dir, 'status', '--porcelain', '--untracked-files=no']).toString().trim();
+    return `at ${head}${dirty ? ' + uncommitted changes' : ''}`;
+  } catch {
+    const stamp = path.join(path.dirname(dir), 'COMMIT');
+    return existsSync(stamp) ? `at ${readFileSync(stamp, 'utf8').trim()} (snapshot)` : 'at an unknown commit';
+  }
+}
+
 export async function runOutage(o: OutageOptions): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
   for (const p of o.phases) {
-    if (p === 'a') {
+    if (p === 'a' || p === 'a2') {
+      const rotator = p === 'a' ? o.rotator : o.rotator2;
+      if (!rotator) throw new Error("phase a2 needs --rotator2 PATH (another checkout's scripts/rotate.ts)");
+      await o.kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: `mtr-bench-${p}` } } })
+        .catch(() => undefined);
       results.push(
-        await phase(o, '(a) rotator, one --execute run, cronjob.yaml settings', () => runRotator(o), {
-          timeoutS: o.timeoutS,
-        }),
+        await phase(o, `(${p}) rotator ${rotatorCommit(rotator)}, one --execute run, its cronjob.yaml's settings`, () =>
+          runRotator(o, rotator, p), { timeoutS: o.timeoutS }),
       );
     } else if (p === 'c') {
       await setMaxUnavailable(o.kc, '10%');
