@@ -38,6 +38,8 @@ export interface PhaseResult {
   /** Fresh nodes every 10 s since the start. */
   timeline: number[];
   exitCode?: number;
+  /** A rotator's run: start → its process's end. */
+  runEndMs?: number;
   wallMs: number;
   loadBefore: Load;
   loadAfter: Load;
@@ -129,7 +131,7 @@ async function waitSettled(kc: KubeConfig, n: number, log: (m: string) => void, 
 }
 
 async function phase(o: OutageOptions, name: string, act: () => { done: Promise<number | undefined> },
-  stop: { timeoutS: number; sample?: number }): Promise<PhaseResult> {
+  stop: { timeoutS: number; sample?: number; awaitExit?: boolean }): Promise<PhaseResult> {
   await waitSettled(o.kc, o.nodes.length, o.log);
   const saUid = await recreateServiceAccount(o.kc, o.log);
   const accepted = await acceptedSample(o.kc, o.root, o.nodes);
@@ -141,9 +143,11 @@ async function phase(o: OutageOptions, name: string, act: () => { done: Promise<
   const { done } = act();
   let exitCode: number | undefined;
   let finished = false;
+  let endedAt = 0;
   void done.then((c) => {
     exitCode = c;
     finished = true;
+    endedAt = Date.now();
   });
   const end = t0 + stop.timeoutS * 1000;
   let sampleAt: number | undefined;
@@ -162,11 +166,18 @@ async function phase(o: OutageOptions, name: string, act: () => { done: Promise<
     await sleep(200);
   }
   clearInterval(tick);
+  // A rotator run goes on after the last fresh file (it proves the last wave, writes its summary): the next phase's
+  // outage must not overlap it. Its end is recorded (runEndMs) beside the figure, which is the files' time.
+  if (!stop.sample && !finished && stop.awaitExit) {
+    await Promise.race([done, sleep(Math.max(0, end - Date.now()))]);
+  }
+  const runEndMs = finished ? endedAt - t0 : undefined;
   const allAt = o.entrypoint.allFreshAt(saUid, o.nodes);
   const fresh = o.entrypoint.freshCount(saUid);
   const result: PhaseResult = { phase: name, startedAt: new Date(t0).toISOString(), fresh, nodes: o.nodes.length,
     timeline, wallMs: Date.now() - t0, loadBefore, loadAfter: o.load(),
-    ...(allAt !== undefined ? { allFreshMs: allAt - t0 } : {}), ...(exitCode !== undefined ? { exitCode } : {}) };
+    ...(allAt !== undefined ? { allFreshMs: allAt - t0 } : {}), ...(exitCode !== undefined ? { exitCode } : {}),
+    ...(runEndMs !== undefined ? { runEndMs } : {}) };
   if (stop.sample && allAt === undefined) {
     // The writes' times, in order: the per-node pace after the first, extrapolated to every node.
     const times = [...o.entrypoint.writes.values()].filter((w) => w.saUid === saUid).map((w) => w.at - t0)
