@@ -304,16 +304,17 @@ try {
     }
     const kc = new PooledKubeConfig();
     kc.loadFromFile(cluster.kubeconfig);
+    // What is measured, recorded before the phases (a checkout may move while they run).
+    const rotators = [path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')),
+      ...(args.rotator2 ? [path.resolve(args.rotator2)] : [])].map((r) => ({ path: r, commit: rotatorCommit(r),
+        cronjobEnv: cronjobEnv(path.dirname(path.dirname(r))) })
+      );
     const results = await runOutage({ kc, kubeconfig: cluster.kubeconfig, root, nodes: cluster.nodes,
       entrypoint: cluster.entrypoint, kubectl: path.join(benchBin(), 'kubectl'),
       rotator: path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')),
       ...(args.rotator2 ? { rotator2: path.resolve(args.rotator2) } : {}), phases: args.phases.split(','),
       bSample: Number(args['b-sample']), bBoundS: Number(args['b-bound']), timeoutS: Number(args['outage-timeout']),
       load, log });
-    const rotators = [path.resolve(args.rotator ?? path.join(repoRoot, 'scripts', 'rotate.ts')),
-      ...(args.rotator2 ? [path.resolve(args.rotator2)] : [])].map((r) => ({ path: r, commit: rotatorCommit(r),
-        cronjobEnv: cronjobEnv(path.dirname(path.dirname(r))) })
-      );
     const doc = { date: new Date().toISOString(), machine: machine(), nodes: N, groups: Number(args.groups),
       setup: cluster.setup, sizes, rotators, results, entrypointErrors: cluster.entrypoint.errors.slice(0, 20) };
     writeFileSync(path.join(here, 'last-outage.json'), JSON.stringify(doc, null, 2) + '\n');
