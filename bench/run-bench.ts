@@ -293,7 +293,7 @@ try {
   } else {
     cluster = await scaleUp({ root, nodes: N, podsPerNode: P, groups: Number(args.groups),
       namespaces: Number(args.namespaces), concurrency: Number(args.concurrency), log, bulk: !args['api-setup'],
-      multus: outage ? 'daemonset' : 'bare', realistic: !args['small-objects'] });
+      multus: outage ? 'daemonset' : 'bare', realistic: !args['small-objects'], tokenSeconds: 7200 });
     writeFileSync(path.join(root, 'setup.json'), JSON.stringify(cluster.setup, null, 2));
   }
   const sizes = await objectSizes(cluster.kubeconfig);
