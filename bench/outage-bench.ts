@@ -254,7 +254,7 @@ export async function runOutage(o: OutageOptions): Promise<PhaseResult[]> {
         .catch(() => undefined);
       results.push(
         await phase(o, `(${p}) rotator ${rotatorCommit(rotator)}, one --execute run, its cronjob.yaml's settings`, () =>
-          runRotator(o, rotator, p), { timeoutS: o.timeoutS }),
+          runRotator(o, rotator, p), { timeoutS: o.timeoutS, awaitExit: true }),
       );
     } else if (p === 'c') {
       await setMaxUnavailable(o.kc, '10%');
