@@ -154,7 +154,7 @@ async function runRotator(kubeconfig: string,
   const loadBefore = load();
   const before = await scrape();
   const rotArgs = [process.execPath, path.join(repoRoot, 'scripts', 'rotate.ts'), '--kubeconfig', kubeconfig, '-o',
-    'json', '--max-nodes', String(opts.maxNodes), '--summary-namespace', 'multus-token-rotator', '--reread-every', '0', // the bench measures a scan that reads every node (a steady-state run reads none)
+    'json', '--max-nodes', String(opts.maxNodes), '--summary-namespace', 'multus-token-rotator', '--reread-every', '0s', // the bench measures a scan that reads every node (a steady-state run reads none)
     ...(args['rotator-concurrency'] ? ['--concurrency', args['rotator-concurrency']] : [])];
   const t0 = performance.now();
   const child = spawn('/usr/bin/time', ['-v', ...rotArgs], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
