@@ -61,6 +61,7 @@ const { values: args } = parseArgs({ options: {
   'outage-timeout': { type: 'string', default: '1200' },
   rotator: { type: 'string' },
   rotator2: { type: 'string' },
+  'cronjob-heap': { type: 'string' }, // another heap cap (MiB) than cronjob.yaml's for the CronJob-like run
 } });
 const N = Number(args.nodes);
 const outage = args.scenario === 'outage';
@@ -361,7 +362,8 @@ try {
     // As the CronJob runs it: --max-nodes 10 and cronjob.yaml's heap cap — the figure its memory limit comes from.
     let cronjobRun: RotatorRun | undefined;
     if (!args['skip-cronjob-run']) {
-      const heap = /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
+      const heap = args['cronjob-heap'] ??
+        /--max-old-space-size=(\d+)/.exec(readFileSync(path.join(repoRoot, 'cronjob.yaml'), 'utf8'))?.[1];
       cronjobRun = await runRotator(cluster.kubeconfig, { label: 'as the CronJob (--max-nodes 10)', maxNodes: 10,
         env: heap ? { NODE_OPTIONS: `--max-old-space-size=${heap}` } : {} });
       log(
