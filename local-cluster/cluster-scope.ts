@@ -21,7 +21,7 @@ export const CLUSTER_ENV = 'MTR_CLUSTER_ROOT';
  */
 export const PER_RUN_FILES = ['state.json', 'etcd', 'nodes', 'logs', 'pods', 'netns', 'pgroups', 'minted-tokens',
   'rotator-output.log', 'kubeconfig', 'controller-manager.kubeconfig', 'scheduler.kubeconfig', 'kwok.kubeconfig',
-  'kwok.yaml', 'kwok-workdir', 'tmp'] as const;
+  'kwok.yaml', 'kwok-workdir', 'tmp', 'real-nodes'] as const;
 
 /** Pids whose environment carries CLUSTER_ENV=<root> (never this process). */
 export function clusterProcesses(root: string): number[] {

@@ -430,7 +430,9 @@ export async function down(
     killed.push(...await stopProcesses(state?.processes.filter((p) => tier(p) === t) ?? []));
   }
   if (killed.length > 0) log(`had to SIGKILL: ${killed.join(', ')}`);
-  const left = await removeClusterLeftovers(root, opts.keepLogs ? ['logs'] : []);
+  // The real nodes' record of host changes stays while something could not be undone: the next down tries again.
+  const keep = [...(opts.keepLogs ? ['logs'] : []), ...(problems.length > 0 ? ['real-nodes'] : [])];
+  const left = await removeClusterLeftovers(root, keep);
   const extra = [left.processes > 0 ? `stopped ${left.processes} more of its processes` : '',
     left.mounts > 0 ? `removed ${left.mounts} mounts` : ''].filter(Boolean);
   if (!state && extra.length === 0) {
