@@ -14,7 +14,7 @@ import { generateKeyPair, SignJWT } from 'jose';
 import { stringify } from 'yaml';
 import { clusterEnv, nodeKubeconfigFile, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { multusPods, restoreNodeFileAfter } from '../../../local-cluster/seed/multus.ts';
-import { ISSUER, mintToken, multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
+import { mintToken, multusKubeconfig, writeNodeFile } from '../../../local-cluster/seed/node-files.ts';
 import { runLocal, type RotatorRun } from '../support/run-rotator.ts';
 import { recordMintedToken } from '../../../local-cluster/seed/token-log.ts';
 import { boundClaims, boundToken } from '../../../local-cluster/seed/tokens.ts';
