@@ -70,7 +70,8 @@ export async function searchForTokens(env: ClusterEnv): Promise<LeakSearch> {
       if (needle.length < 16) continue;
       needles++;
       for (const [where, haystack] of places) {
-        if (haystack.includes(needle)) leaks.push(`the ${what} of token ${fingerprint(tok)} appears in ${where}`);
+        if (!haystack.includes(needle)) continue;
+        leaks.push(`${what === 'token' ? 'token' : 'the signature of token'} ${fingerprint(tok)} appears in ${where}`);
       }
     }
   }
