@@ -1,6 +1,6 @@
 // How long the rotator takes to move on after a replacement becomes Ready (--execute), on the ordinary local cluster
-// (local-cluster/cluster.ts up(): controller-manager, scheduler, one kwok per node, multus-sim) on a PRIVATE root and
-// port offset. A watch in this process records when each pod is first seen Ready; the rotator's JSON progress lines
+// (local-cluster/cluster.ts up(): controller-manager, scheduler, one kwok per node, the node agent) on a PRIVATE root
+// and port offset. A watch in this process records when each pod is first seen Ready; the rotator's JSON progress lines
 // say when it noticed: `multus-restarted` (the new Multus pod Ready) and `pod-done` (a dependent's replacement Ready).
 // Usage: node bench/exec-wait.ts [--nodes 3] [--replicas 2] [--crowd 0]   (--crowd N: N other pods in the namespace)
 import { spawn } from 'node:child_process';

@@ -34,12 +34,9 @@ for (let i = 0; i < NODES; i++) {
   multusPods.push({
     ...multusPod,
     nodeName: node,
-    ready: true,
-    image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.1.0',
     mode: 'thin',
     controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds' },
     serviceAccountName: 'multus',
-    createdAt: NOW - 400 * 86_400_000,
   });
   const exp = cls === 'expired' ? S - (i % 3600) : cls === 'expiring' ? S + (i % 7200) : S + 200 * 86_400;
   findings.push({ node, multusPod, class: cls, reason: `${cls} token`, fingerprint: i.toString(16).padStart(12, '0'),
@@ -64,7 +61,6 @@ for (let i = 0; i < PODS; i++) {
       : { kind: i % 13 === 0 ? 'StatefulSet' : 'ReplicaSet', name: app, uid: `rs-${app}` },
     volumes: i % 17 === 0 ? [{ name: 'cache', kind: 'emptyDir' }] : [{ name: 'token', kind: 'other' }],
     deleting: false,
-    createdAt: NOW - 86_400_000,
   });
 }
 

@@ -287,7 +287,7 @@ let cluster: Awaited<ReturnType<typeof scaleUp>> | undefined;
 const started = Date.now();
 try {
   const state = readState(root);
-  if (args.reuse && state && state.processes.filter((p) => p.name !== 'multus-sim').every((p) => alive(p.pid))) {
+  if (args.reuse && state && state.processes.every((p) => alive(p.pid))) {
     log(`reusing the running bench cluster in ${root} (${state.nodes.length} nodes)`);
     cluster = { root, kubeconfig: path.join(root, 'kubeconfig'), server: state.apiserver, nodes: state.nodes,
       groupOf: () => 0, setup: JSON.parse(readFileSync(path.join(root, 'setup.json'), 'utf8')), bin: '' };

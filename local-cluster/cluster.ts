@@ -5,7 +5,7 @@
 // `up` is idempotent: a running cluster is reused. `down` stops every process it recorded, then removes whatever
 // else of this cluster is left on the machine (cluster-scope.ts): processes, mounts, network namespaces, files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject,
@@ -80,7 +80,10 @@ function buildBinaries(log: (m: string) => void): { bin: string; data: string; m
   return built;
 }
 
-/** The real Multus build-multus.sh built (its cache answers in milliseconds): binaries and upstream's manifests. */
+/**
+ * The real Multus build-multus.sh built (its cache answers in milliseconds): binaries and upstream's manifests.
+ * @internal for the e2e tests
+ */
 export function multusBuildDir(): string {
   return buildBinaries(() => undefined).multus;
 }

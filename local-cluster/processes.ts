@@ -119,6 +119,7 @@ export async function waitFor(what: string, check: () => Promise<boolean> | bool
 /**
  * Stops one recorded process (SIGTERM, then SIGKILL), keeps it down for `downMs`, and starts it again with the same
  * command line; the state file is updated with the new pid. For fault tests: an API server restart, say.
+ * @internal for the e2e tests
  */
 export async function restartProcess(root: string, name: string, downMs: number): Promise<ProcessRecord> {
   const state = readState(root);

@@ -23,14 +23,10 @@ export interface MultusPodFacts {
   name: string;
   uid: string;
   nodeName: string;
-  /** Every container of the pod is ready and the pod is Running. */
-  ready: boolean;
-  image: string;
   mode: MultusMode;
   /** The pod's controller (a DaemonSet for every supported install); absent for a bare or static pod. */
   controller?: OwnerRef;
   serviceAccountName: string;
-  createdAt: Millis;
 }
 
 export interface NodeFacts {
@@ -101,8 +97,6 @@ export type FileContent =
 
 export interface NodeScan {
   node: string;
-  /** Absent when the Node object could not be found (a pod on a deleted node). */
-  nodeFacts?: NodeFacts;
   multusPod: MultusPodFacts;
   file: FileRead;
   /** Present when `file.status === 'read'`. */
@@ -145,7 +139,6 @@ export interface PodFacts {
   controller?: OwnerRef;
   volumes: VolumeFacts[];
   deleting: boolean;
-  createdAt: Millis;
   /** What limits the nodes the scheduler may put the pod's replacement on; absent when nothing does. */
   placement?: PlacementFacts;
   /** The first container's waiting reason (ContainerCreating while its sandbox fails). */

@@ -209,7 +209,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   if (config.pushgatewayUrl && deps.pushMetrics) {
     try {
       await deps.pushMetrics(config.pushgatewayUrl,
-        renderMetrics({ findings, run: info, execution, pacing: plan.pacing, now: info.finishedAt,
+        renderMetrics({ findings, run: info, execution, pacing: plan.pacing,
           repair: repairTotals(plan, execution, startedAt), failedRuns: failuresNow }));
       emit({ type: 'metrics-pushed', url: config.pushgatewayUrl });
     } catch (err) {

@@ -22,12 +22,18 @@ export const realNodeName = (i: number) => `real-node-${i}`;
 
 const imagesFile = (root: string) => path.join(root, 'real-nodes', 'images.json');
 
-/** The images imported into the real nodes (names and digests), as startRealNodes built them. */
+/**
+ * The images imported into the real nodes (names and digests), as startRealNodes built them.
+ * @internal for the e2e tests
+ */
 export function realNodeImages(root: string): NodeImages {
   return JSON.parse(readFileSync(imagesFile(root), 'utf8')) as NodeImages;
 }
 
-/** The real node's Multus kubeconfig, as the host sees it (the node's /etc/cni/net.d/multus.d/multus.kubeconfig). */
+/**
+ * The real node's Multus kubeconfig, as the host sees it (the node's /etc/cni/net.d/multus.d/multus.kubeconfig).
+ * @internal for the e2e tests
+ */
 export function realNodeKubeconfigFile(root: string, name: string): string {
   return path.join(root, 'real-nodes', name, 'net.d', 'multus.d', 'multus.kubeconfig');
 }

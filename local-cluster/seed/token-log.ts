@@ -1,8 +1,8 @@
-// Test infrastructure for the no-token-leak check (reliability/zz-no-token-leak.test.ts): every token the suite
-// puts on a node (minted by the simulated kubelet in local-cluster/multus-sim.ts, or by mintToken/legacyToken) is
-// appended to <root>/minted-tokens, and every rotator run's stdout and stderr to <root>/rotator-output.log. Both
-// files live in the cluster's state directory, so they start empty with each new cluster. Recording never fails a
-// test: a write error is ignored.
+// Test infrastructure for the no-token-leak check (test/e2e/support/token-leak.ts): every token the suite
+// puts on a node (minted for a Multus container by local-cluster/agent/multus-containers.ts, or by
+// mintToken/legacyToken) is appended to <root>/minted-tokens, and every rotator run's stdout and stderr to
+// <root>/rotator-output.log. Both files live in the cluster's state directory, so they start empty with each new
+// cluster. Recording never fails a test: a write error is ignored.
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultRoot } from '../cluster.ts';

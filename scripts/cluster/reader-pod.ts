@@ -26,7 +26,6 @@ import type { V1Pod } from '@kubernetes/client-node';
 
 export const READER_LABEL = 'multus-token-rotator-reader';
 export const READER_CONTAINER = 'reader';
-export const READER_NAME = /^mtr-reader-[0-9a-f]{8}$/;
 
 export interface ReaderPodInput {
   namespace: string;

@@ -3,16 +3,12 @@
 // flag-table.ts; how a text becomes a value, coerce.ts; rules between flags, rules.ts; the --help text, usage.ts.
 //
 // Two steps, because two defaults are only known after connecting: parseSettings reads everything before any API
-// call, resolveNamespaces then fills the summary's and the lease's namespace. parseConfig does both at once.
+// call, resolveNamespaces then fills the summary's and the lease's namespace.
 import { parseArgs } from 'node:util';
 import type { RawValue } from './coerce.ts';
 import type { Config, MaintenanceWindowConfig } from './config.ts';
 import { envName, FLAGS, SERVICE_ACCOUNT_ROOT_ENV } from './flag-table.ts';
 import { applyRules, namespaceProblems, type ConfigProblem, type Settings } from './rules.ts';
-
-export type ParseConfigResult =
-  | { ok: true; config: Readonly<Config>; help: boolean }
-  | { ok: false; problems: ConfigProblem[] };
 
 export type ParseSettingsResult =
   | { ok: true; settings: Readonly<Settings>; help: boolean }
@@ -207,18 +203,4 @@ export function resolveNamespaces(settings: Readonly<Settings>, defaultNamespace
     summaryNamespace: settings.summaryNamespace ?? defaultNamespace,
     leaseNamespace: settings.leaseNamespace ?? defaultNamespace,
   }) };
-}
-
-/** parseSettings and resolveNamespaces at once, for a caller that knows the default namespace beforehand. */
-export function parseConfig(argv: string[], env: Env, ctx: { defaultNamespace: string }): ParseConfigResult {
-  const r = read(argv, env);
-  if (r.help) {
-    const defaults = resolveNamespaces(read([], {}).settings as Settings, namespaceProblems(() =>
-        false, ctx.defaultNamespace).length === 0 ? ctx.defaultNamespace : 'default');
-    return defaults.ok ? { ...defaults, help: true } : defaults;
-  }
-  const problems = [...r.problems, ...namespaceProblems(r.given, ctx.defaultNamespace)];
-  if (problems.length > 0) return { ok: false, problems };
-  const resolved = resolveNamespaces(r.settings as Settings, ctx.defaultNamespace);
-  return resolved.ok ? { ...resolved, help: false } : resolved;
 }

@@ -44,8 +44,6 @@ export interface RunExitOptions {
   interrupted: boolean;
   /** Another run holds the lease, so this one did nothing. */
   leaseHeld: boolean;
-  /** The run was outside its maintenance window, so planned steps were not executed. */
-  outsideWindow?: boolean;
 }
 
 const NODE_FAILED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['failed']);
@@ -59,7 +57,7 @@ const POD_LEFT_OVER: ReadonlySet<PodOutcome> = new Set<PodOutcome>(['blocked', '
  * report whose lease was not acquired); FAILED when a node's step or a pod's eviction failed; ATTENTION when anything
  * is left to do or cannot be done in time (an unreadable node, deferred nodes, a pacing shortfall, blocked, refused
  * or manual pods, a partial or not-started node, a planned step the execution report does not mention, a dry run with
- * steps, or steps outside the window); OK otherwise. Without an execution report (plan only), an execute-mode plan with clean steps is OK.
+ * steps); OK otherwise. Without an execution report (plan only), an execute-mode plan with clean steps is OK.
  */
 export function exitCodeForRun(
   findings: readonly NodeFinding[],
@@ -88,7 +86,7 @@ export function exitCodeForRun(
   if ((plan.pacing?.shortfall ?? 0) > 0) {
     return EXIT.ATTENTION;
   }
-  if (plan.steps.length > 0 && (mode !== 'execute' || opts.outsideWindow === true)) {
+  if (plan.steps.length > 0 && mode !== 'execute') {
     return EXIT.ATTENTION;
   }
   if (plan.steps.some((s) => s.pods.some((p) => LEFT_OVER.has(p.action)))) {

@@ -1,8 +1,8 @@
 // The run as Prometheus metrics, in the text exposition format (version 0.0.4), for a Pushgateway: token expiry and
 // classes as scanned at the start of the run, when the run happened and how it ended, and what it did to nodes and
 // pods. Every series of a labelled family is written, 0 included, so that a series does not vanish between runs.
-// Also the alert rules that go with them. Pure: run facts in, text out. No sample depends on the clock: the rules
-// compare with Prometheus's time().
+// The alert rules that go with them are alert-rules.yaml. Pure: run facts in, text out. No sample depends on the
+// clock: the rules compare with Prometheus's time().
 import type { ExecutionReport, NodeFinding, NodeOutcome, PacingSummary, PodOutcome, RunInfo,
   TokenClass } from '../model.ts';
 import type { RepairTotals } from './repair-totals.ts';
@@ -18,8 +18,6 @@ export interface MetricsInput {
   repair?: RepairTotals;
   /** Runs in a row each node's step failed, this run included (report/failure-streaks.ts). */
   failedRuns?: ReadonlyMap<string, number>;
-  /** Milliseconds since the epoch; accepted like the other pure stages, no sample depends on it. */
-  now: number;
 }
 
 const PREFIX = 'multus_token_rotator_';
@@ -199,68 +197,3 @@ function pacingGauges(p: PacingSummary | undefined): string[] {
       p.firstMissAt === undefined ? [] : [{ value: p.firstMissAt / 1000 }]),
   ];
 }
-
-/**
- * Prometheus alert rules (the `groups:` of a rule file, or the `spec` of a PrometheusRule) for the metrics above, as
- * pushed to a Pushgateway, and one rule that needs only kube-state-metrics.
- */
-export const ALERT_RULES_YAML = `groups:
-  - name: multus-token-rotator
-    rules:
-      - alert: MultusTokenExpiringSoon
-        expr: min(multus_token_rotator_earliest_token_expiry_timestamp_seconds) - time() < 12 * 3600
-        for: 15m
-        labels:
-          severity: warning
-        annotations:
-          summary: "A Multus thin-plugin token expires within 12 hours"
-          description: "The earliest Multus token expires in {{ $value | humanizeDuration }} (negative: already expired). Run the rotator with --execute, or read its summary ConfigMap for why it did not rotate the token."
-      - alert: MultusTokenInvalidOrExpired
-        expr: sum(multus_token_rotator_nodes{class=~"invalid|expired"}) > 0
-        for: 2h
-        labels:
-          severity: critical
-        annotations:
-          summary: "Multus tokens are invalid or expired on {{ $value }} node(s)"
-          description: "Pods on these nodes cannot get secondary networks. The rotator has not fixed them for 2h: read its summary ConfigMap (multus-token-rotator/multus-token-rotator-summary) for deferred nodes and blocked pods."
-      - alert: MultusTokenRotationCannotKeepUp
-        expr: max(multus_token_rotator_pacing_shortfall_nodes) > 0
-        for: 1h
-        labels:
-          severity: critical
-        annotations:
-          summary: "{{ $value }} Multus token(s) will expire before the rotator can reach them"
-          description: "At the rotator's --max-nodes, --deadline / --node-time and schedule, not every token can be rotated before it expires (multus_token_rotator_pacing_first_miss_timestamp_seconds says when the first one does; multus_token_rotator_pacing_needed_nodes_per_run says what would suffice). Raise --max-nodes or run more often: the plan's advisories in the summary ConfigMap say by how much. Raised days ahead, as soon as the fleet's expiry dates make it certain."
-      - alert: MultusTokenNodeRepairFailing
-        expr: max by (node) (multus_token_rotator_node_failed_runs) >= 3
-        labels:
-          severity: warning
-        annotations:
-          summary: "The rotator failed to repair node {{ $labels.node }} {{ $value }} runs in a row"
-          description: "That node's new Multus pod does not write a fresh token. Other nodes are not held back (it goes last in each run). Read the node's entry in the summary ConfigMap and the MultusTokenRotationFailed Events on the node."
-      - alert: MultusTokenRotatorNotRunning
-        expr: time() - max(multus_token_rotator_last_run_timestamp_seconds) > 3 * 3600
-        for: 10m
-        labels:
-          severity: warning
-        annotations:
-          summary: "multus-token-rotator has not run for more than 3h"
-          description: "The last run started {{ $value | humanizeDuration }} ago. Check the CronJob multus-token-rotator/multus-token-rotator (suspended, missed starts) and the Pushgateway."
-      - alert: MultusTokenRotatorFailing
-        expr: max(multus_token_rotator_last_run_exit_code) != 0 and max(multus_token_rotator_last_run_exit_code) != 3
-        for: 2h
-        labels:
-          severity: warning
-        annotations:
-          summary: "multus-token-rotator runs have been failing for 2h (exit code {{ $value }})"
-          description: "Exit codes: 1 error, 4 cluster unreachable or forbidden, 5 lease held by another run, 6 a node's rotation failed, 130 interrupted. Read the Job's log and the summary ConfigMap."
-  - name: multus-token-rotator-kube-state-metrics
-    rules:
-      - alert: MultusTokenRotatorJobFailed
-        expr: kube_job_status_failed{namespace="multus-token-rotator",job_name=~"multus-token-rotator-.*"} > 0
-        labels:
-          severity: warning
-        annotations:
-          summary: "Job {{ $labels.namespace }}/{{ $labels.job_name }} failed"
-          description: "A run of the multus-token-rotator CronJob exited non-zero. Exit code 3 (attention: something is left to do) also fails the Job. The alert clears when the Job is deleted (ttlSecondsAfterFinished)."
-`;

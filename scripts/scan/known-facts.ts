@@ -4,7 +4,7 @@
 // (issuer, service account and its UID, key id), stored once as a "profile". Pure: encode, decode, and convert.
 // Decoding is defensive (a person or another version may have edited the ConfigMap): what cannot be used is dropped,
 // and a dropped node is simply read again.
-import type { Millis, NodeFinding, NodeScan, MultusPodFacts, NodeFacts, TokenClaims } from '../model.ts';
+import type { Millis, NodeFinding, NodeScan, MultusPodFacts, TokenClaims } from '../model.ts';
 
 /** The claims and verdicts that many nodes' tokens share. */
 export interface TokenProfile {
@@ -81,7 +81,7 @@ export function knownFromScan(scans: readonly NodeScan[], findings: readonly Nod
  * The node's scan rebuilt from its known facts and the cluster as it is now (its Multus pod, its Node, the service
  * account's UID): the classifier judges it as if the file had been read, with `now`, so an expiry still counts.
  */
-export function scanFromKnown(node: string, known: KnownNode, pod: MultusPodFacts, nodeFacts: NodeFacts | undefined,
+export function scanFromKnown(node: string, known: KnownNode, pod: MultusPodFacts,
   serviceAccountUid: string | undefined, path: string): NodeScan {
   const p = known.profile;
   const claims: TokenClaims = dropUndefined({ iss: p.iss, exp: known.exp, iat: known.iat, warnafter: known.warnafter,
@@ -90,7 +90,6 @@ export function scanFromKnown(node: string, known: KnownNode, pod: MultusPodFact
   return {
     node,
     multusPod: pod,
-    ...(nodeFacts === undefined ? {} : { nodeFacts }),
     file: { status: 'read', via: known.via, bytes: 0, path },
     content: { status: 'token',
       token: { fingerprint: known.fingerprint, ...(p.alg === undefined ? {} : { alg: p.alg }),

@@ -198,6 +198,10 @@ export function isThinInEffect(c: ContainerLike, initContainers: readonly Contai
   return major !== undefined && major <= 3;
 }
 
+/**
+ * How this Multus container keeps its token: 4.x thick and 4.x thin with its token watch refresh themselves; 3.9's
+ * thick-plugin (told by its init containers) is thin in effect.
+ */
 export function multusModeOf(c: ContainerLike | undefined, initContainers: readonly ContainerLike[] = []): MultusMode {
   if (c === undefined) return 'thin';
   const { entrypoint, args } = entrypointOf(c);

@@ -169,7 +169,7 @@ export interface ScanContext {
 export async function scanMultusPod(reader: ClusterReader, pod: V1Pod, cfg: ScanConfig, ctx: ScanContext, emit: Emit,
   others: readonly V1Pod[] = []): Promise<NodeScan> {
   let multusPod = toMultusPodFacts(pod, cfg.container);
-  const base = { node: multusPod.nodeName, nodeFacts: ctx.nodeFacts.get(multusPod.nodeName), multusPod };
+  const base = { node: multusPod.nodeName, multusPod };
   if (multusPod.mode !== 'thin') {
     return { ...base, file: { status: 'unreadable', path: cfg.kubeconfigPath, reason: 'not read: self-refreshing' } };
   }
@@ -253,7 +253,7 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
     const known = reuse.known?.nodes.get(g.node);
     if (!verdict.read && known !== undefined) {
       reads.reused += 1;
-      return scanFromKnown(g.node, known, pod, byName.get(g.node), saUid, cfg.kubeconfigPath);
+      return scanFromKnown(g.node, known, pod, saUid, cfg.kubeconfigPath);
     }
     if (verdict.read) reads.reasons[verdict.reason] = (reads.reasons[verdict.reason] ?? 0) + 1;
     reads.read += 1;

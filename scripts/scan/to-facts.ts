@@ -1,23 +1,10 @@
 // Pure conversions from API objects to the pipeline's facts. Nothing here asserts that an optional API field is
 // present: a missing field becomes a missing fact, and the classifier or planner says what that means.
-import type { V1Container, V1Node, V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
+import type { V1Node, V1Pod, V1PodDisruptionBudget, V1StatefulSet } from '@kubernetes/client-node';
 import { multusModeOf } from './multus-mode.ts';
-import type { MultusMode, MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts, StatefulSetFacts,
+import type { MultusPodFacts, NodeFacts, PdbFacts, PlacementFacts, PodFacts, StatefulSetFacts,
   VolumeFacts } from '../model.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
-
-function time(t: Date | string | undefined): number {
-  return t ? new Date(t).getTime() : 0;
-}
-
-/**
- * How this Multus container keeps its token: 4.x thick and 4.x thin with its token watch refresh themselves; 3.9's
- * thick-plugin (told by its init containers) is thin in effect.
- */
-export function multusMode(container: V1Container | undefined,
-  initContainers: readonly V1Container[] = []): MultusMode {
-  return multusModeOf(container, initContainers);
-}
 
 export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFacts {
   const container = pod.spec?.containers.find((c) => c.name === containerName);
@@ -26,12 +13,9 @@ export function toMultusPodFacts(pod: V1Pod, containerName: string): MultusPodFa
     name: pod.metadata?.name ?? '',
     uid: pod.metadata?.uid ?? '',
     nodeName: pod.spec?.nodeName ?? '',
-    ready: podIsReady(pod),
-    image: container?.image ?? '',
-    mode: multusMode(container, pod.spec?.initContainers),
+    mode: multusModeOf(container, pod.spec?.initContainers),
     controller: controllerOf(pod),
     serviceAccountName: pod.spec?.serviceAccountName ?? 'default',
-    createdAt: time(pod.metadata?.creationTimestamp),
   };
 }
 
@@ -87,7 +71,6 @@ export function toPodFacts(pod: V1Pod): PodFacts {
     controller: controllerOf(pod),
     volumes: (pod.spec?.volumes ?? []).map((v) => ({ name: v.name, kind: volumeKind(v) })),
     deleting: Boolean(pod.metadata?.deletionTimestamp),
-    createdAt: time(pod.metadata?.creationTimestamp),
     ...withPlacement(pod),
     ...withWaiting(pod),
   };

@@ -1,6 +1,11 @@
 // node --test --test-global-setup: brings the local cluster up once for the whole run (or reuses a running one) and
 // stops, at the end, only what it started. MTR_KEEP_CLUSTER=1 leaves it running for the next run.
+// After the last file, whatever the files' order, the no-token-leak search (support/token-leak.ts) runs over every
+// token the suite minted and everything the rotator printed: a leak, or a search that could not run, is one line on
+// stderr each and fails the run (exit 1).
 import { down, up } from '../../local-cluster/cluster.ts';
+import { clusterEnv } from '../../local-cluster/seed/cluster-env.ts';
+import { describeSearch, searchForTokens } from './support/token-leak.ts';
 
 let startedHere = false;
 
@@ -21,6 +26,19 @@ export async function globalSetup(): Promise<void> {
   }
 }
 
+async function noTokenLeak(): Promise<void> {
+  try {
+    const found = await searchForTokens(clusterEnv());
+    console.log(`no-token-leak, the whole suite: ${describeSearch(found)}`);
+    for (const leak of found.leaks) console.error(`no-token-leak: ${leak}`);
+    if (found.leaks.length > 0) process.exitCode = 1;
+  } catch (err) {
+    console.error(`no-token-leak: the suite-wide search could not run: ${err instanceof Error ? err.message : err}`);
+    process.exitCode = 1;
+  }
+}
+
 export async function globalTeardown(): Promise<void> {
+  await noTokenLeak();
   if (startedHere && process.env.MTR_KEEP_CLUSTER !== '1') await down();
 }

@@ -41,7 +41,6 @@ export function makePod(overrides: Partial<PodFacts> = {}): PodFacts {
     controller: { kind: 'ReplicaSet', name: 'web-7d9f8b6c5', uid: 'rs-web' },
     volumes: [{ name: 'kube-api-access-x1y2z', kind: 'other' }],
     deleting: false,
-    createdAt: NOW - 48 * HOUR,
     ...overrides,
   };
 }
@@ -91,12 +90,9 @@ export function makeMultusPod(node: string, overrides: Partial<MultusPodFacts> =
     name: `kube-multus-ds-${node}`,
     uid: `multus-${node}`,
     nodeName: node,
-    ready: true,
-    image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.1.0',
     mode: 'thin',
     controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-multus' },
     serviceAccountName: 'multus',
-    createdAt: NOW - 400 * 24 * HOUR,
     ...overrides,
   };
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { acquireLease, type LeaseHandle } from '../../scripts/cluster/lease.ts';
 import type { Config } from '../../scripts/config/config.ts';
 import type { RunEvent } from '../../scripts/log/events.ts';
+import { EXIT } from '../../scripts/report/exit-codes.ts';
 import { runOnce } from '../../scripts/run-once.ts';
 import { FakeCluster, HOUR, testConfig } from './support/fake-cluster.ts';
 
@@ -181,7 +182,11 @@ test('the lease taken over mid-run: acting stops at the next renewal, the next n
     if (got.ok) held = got.lease;
     return got;
   } });
-  assert.notEqual(result.exitCode, 0);
+  // node-a's step is cut while it waits for the new Multus pod: that node failed (6), not a lease held from the start (5).
+  assert.equal(result.exitCode, EXIT.FAILED);
+  assert.equal(result.execution?.nodes[0]?.outcome, 'failed');
+  assert.match(result.execution?.nodes[0]?.reason ?? '',
+    /^stopped waiting for a new Ready Multus pod on node-a: .*held by usurper/);
   assert.equal(result.execution?.nodes[1]?.outcome, 'not-started');
   assert.match(result.execution?.nodes[1]?.reason ?? '', /held by usurper/);
   assert.equal(changes(c).length, 1);

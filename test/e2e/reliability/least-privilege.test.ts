@@ -6,7 +6,6 @@
 // per-architecture DaemonSets, a Helm-style label, k3s's CNI directory) and the job refusing to act without its guard
 // rails: least-privilege-layouts.test.ts.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
@@ -14,7 +13,6 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { AppsV1Api, AuthenticationV1Api, AuthorizationV1Api, CoordinationV1Api, CoreV1Api, Exec, KubeConfig, OpenidApi,
   RbacAuthorizationV1Api, type V1Pod, type V1Status } from '@kubernetes/client-node';
-import { kubectlPath, repoRoot } from '../../../local-cluster/cluster.ts';
 import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { isReady, multusPods } from '../../../local-cluster/seed/multus.ts';

@@ -9,6 +9,7 @@ import { fileBoundTo } from '../../../local-cluster/cluster.ts';
 import { waitFor } from '../../../local-cluster/processes.ts';
 import { clusterEnv, withNamespace } from '../../../local-cluster/seed/cluster-env.ts';
 import { isReady, multusPods } from '../../../local-cluster/seed/multus.ts';
+import { dryRunExit } from '../support/dry-run-exit.ts';
 import { logLines } from '../support/run-log.ts';
 import { runLocal } from '../support/run-rotator.ts';
 
@@ -24,10 +25,10 @@ interface Finding {
 /** A dry run into the test's own summary namespace (and so its own facts): the nodes it read, and what it found. */
 async function dryRun(ns: string) {
   const run = await runLocal(env, ['-o', 'json', '--summary-namespace', ns]);
-  assert.ok(run.code === 0 || run.code === 3, `exit ${run.code}: ${run.stderr.slice(-2000)}`);
   const lines = logLines(run.stderr);
   const read = lines.filter((l) => l.event === 'node-read').map((l) => String(l.node)).sort();
   const reasons = (lines.find((l) => l.event === 'nodes-reused')?.reasons ?? {}) as Record<string, number>;
+  assert.equal(run.code, dryRunExit(run.stdout), `exit ${run.code}: ${run.stderr.slice(-2000)}`);
   const findings = (JSON.parse(run.stdout) as { findings: Finding[] }).findings;
   return { read, reasons, findings, byNode: new Map(findings.map((f) => [f.node, f])) };
 }

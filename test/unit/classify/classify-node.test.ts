@@ -44,11 +44,8 @@ function scan(
       name: 'kube-multus-ds-aaaaa',
       uid: 'pod-1',
       nodeName: 'worker-1',
-      ready: true,
-      image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:v3.9.3',
       mode: over.mode ?? 'thin',
       serviceAccountName: 'multus',
-      createdAt: NOW - DAY_MS,
     },
     file: over.file ?? READ,
   };

@@ -9,8 +9,11 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
-import { READER_CONTAINER, READER_NAME, readerDeadlineSeconds, readerMount, readerPod,
+import { READER_CONTAINER, readerDeadlineSeconds, readerMount, readerPod,
   readerPodName } from '../../../scripts/cluster/reader-pod.ts';
+
+/** The names rbac.yaml's reader-pod policy admits. */
+const READER_NAME = /^mtr-reader-[0-9a-f]{8}$/;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const docs = YAML.parseAllDocuments(readFileSync(path.join(root, 'rbac.yaml'), 'utf8')).map((d) =>

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
 import { envName, FLAGS } from '../../../scripts/config/flag-table.ts';
-import { parseConfig, parseSettings, resolveNamespaces } from '../../../scripts/config/parse-config.ts';
+import { parseSettings, resolveNamespaces } from '../../../scripts/config/parse-config.ts';
+import { parseConfig } from '../support/parse-config.ts';
 
 test('each flag, short name and variable is in the table once', () => {
   for (const names of [FLAGS.map((f) => f.flag), FLAGS.flatMap((f) => f.short ?? []),

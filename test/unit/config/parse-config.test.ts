@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseByteSize } from '../../../scripts/config/coerce.ts';
 import { envName } from '../../../scripts/config/flag-table.ts';
-import { parseConfig } from '../../../scripts/config/parse-config.ts';
+import { parseConfig } from '../support/parse-config.ts';
 import type { ConfigProblem } from '../../../scripts/config/rules.ts';
 import { usage } from '../../../scripts/config/usage.ts';
 import { DEFAULTS } from '../../../scripts/config/config.ts';

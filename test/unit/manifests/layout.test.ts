@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { DEFAULTS } from '../../../scripts/config/config.ts';
 import { envName, FLAGS } from '../../../scripts/config/flag-table.ts';
-import { parseConfig } from '../../../scripts/config/parse-config.ts';
+import { parseConfig } from '../support/parse-config.ts';
 import { parseDuration } from '../../../scripts/shared/durations.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

@@ -8,10 +8,10 @@ import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import type { NodeScan } from '../../../scripts/model.ts';
 import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 import { pace, type PacingOptions } from '../../../scripts/plan/pacing.ts';
-import { renderMetrics, ALERT_RULES_YAML } from '../../../scripts/report/metrics.ts';
+import { renderMetrics } from '../../../scripts/report/metrics.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
-import { parseConfig } from '../../../scripts/config/parse-config.ts';
+import { parseConfig } from '../support/parse-config.ts';
 import { HOUR, NOW, makeFinding, PLAN_CONFIG } from '../fixtures.ts';
 
 const MIN = 60_000;
@@ -34,10 +34,9 @@ interface SimNode {
 function scanOf(n: SimNode): NodeScan {
   return {
     node: n.name,
-    nodeFacts: { name: n.name, uid: `uid-${n.name}`, ready: true, unschedulable: false },
     multusPod: { namespace: 'kube-system', name: `kube-multus-ds-${n.name}`, uid: n.podUid, nodeName: n.name,
-      ready: true, image: 'multus:4.2', mode: 'thin', serviceAccountName: 'multus',
-      controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-uid' }, createdAt: n.exp - YEAR },
+      mode: 'thin', serviceAccountName: 'multus',
+      controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds-uid' } },
     file: { status: 'read', via: 'exec', bytes: 1000, path: '/host/etc/cni/net.d/multus.d/multus.kubeconfig' },
     content: { status: 'token', token: { fingerprint: `fp${n.name}${n.generation}`.slice(0, 12), claims: {
       iss: 'https://kubernetes.default.svc',
@@ -160,10 +159,10 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
     );
     const text = renderMetrics({ findings,
       run: { startedAt: start, finishedAt: start + 1000, mode: 'execute', via: 'in-cluster', exitCode: 3,
-        outcome: 'x' }, pacing: plan.pacing, now: start });
+        outcome: 'x' }, pacing: plan.pacing });
     assert.match(text, /^multus_token_rotator_pacing_shortfall_nodes [1-9]\d*$/m);
     assert.match(text, /^multus_token_rotator_pacing_first_miss_timestamp_seconds \d+/m);
-    assert.match(ALERT_RULES_YAML,
+    assert.match(readFileSync(new URL('../../../alert-rules.yaml', import.meta.url), 'utf8'),
       /alert: MultusTokenRotationCannotKeepUp\n\s+expr: max\(multus_token_rotator_pacing_shortfall_nodes\) > 0/);
   });
 });

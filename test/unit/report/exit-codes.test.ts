@@ -120,9 +120,6 @@ describe('exitCodeForRun', () => {
       want: EXIT.ATTENTION,
     },
     { name: 'dry run with steps, no report', execution: undefined, mode: 'dry-run', want: EXIT.ATTENTION },
-    { name: 'outside the window', execution: execution([]), opts: { outsideWindow: true }, want: EXIT.ATTENTION },
-    { name: 'outside the window with nothing planned', plan: makePlan(), execution: execution([]),
-      opts: { outsideWindow: true }, want: EXIT.OK },
     {
       name: 'an unreadable node beside rotated ones',
       findings: [...expired, makeFinding({ node: 'u', class: 'unreadable' })],

@@ -1,11 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ALERT_RULES_YAML, escapeLabelValue, renderMetrics } from '../../../scripts/report/metrics.ts';
+import { escapeLabelValue, renderMetrics } from '../../../scripts/report/metrics.ts';
 import type { ExecutionReport, NodeFinding } from '../../../scripts/model.ts';
 import { NOW, makeFinding, makeRun } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
+const ALERT_RULES = readFileSync(new URL('../../../alert-rules.yaml', import.meta.url), 'utf8');
 
 const findings: NodeFinding[] = [
   makeFinding({ node: 'a', class: 'expired', exp: S - 3600 }),
@@ -67,14 +69,14 @@ function samples(text: string): Map<string, string> {
 }
 
 describe('renderMetrics', () => {
-  const text = renderMetrics({ findings, run, execution, now: NOW });
+  const text = renderMetrics({ findings, run, execution });
   const got = samples(text);
 
   it('reports the earliest expiry of tokens that do not refresh themselves, in seconds', () => {
     assert.equal(got.get('multus_token_rotator_earliest_token_expiry_timestamp_seconds'), String(S - 3600));
   });
   it('omits the expiry family when no token has an expiry', () => {
-    const t = renderMetrics({ findings: [makeFinding({ class: 'unreadable', exp: undefined })], run, now: NOW });
+    const t = renderMetrics({ findings: [makeFinding({ class: 'unreadable', exp: undefined })], run });
     assert.doesNotMatch(t, /earliest_token_expiry/);
     samples(t);
   });
@@ -111,13 +113,10 @@ describe('renderMetrics', () => {
     assert.equal([...got.keys()].filter((k) => k.startsWith('multus_token_rotator_run_pods{')).length, 7);
   });
   it('writes every outcome as 0 without an execution report', () => {
-    const g = samples(renderMetrics({ findings, run: makeRun(), now: NOW }));
+    const g = samples(renderMetrics({ findings, run: makeRun() }));
     const outcomes = [...g].filter(([k]) => /_run_(nodes|pods)\{/.test(k));
     assert.equal(outcomes.length, 14);
     assert.ok(outcomes.every(([, v]) => v === '0'));
-  });
-  it('does not depend on now', () => {
-    assert.equal(renderMetrics({ findings, run, execution, now: NOW + 86_400_000 }), text);
   });
 });
 
@@ -128,7 +127,7 @@ describe('escapeLabelValue', () => {
   });
 });
 
-describe('ALERT_RULES_YAML', () => {
+describe('alert-rules.yaml', () => {
   interface Rule {
     alert: string;
     expr: string;
@@ -136,9 +135,14 @@ describe('ALERT_RULES_YAML', () => {
     labels: Record<string, string>;
     annotations: Record<string, string>;
   }
-  const doc = parse(ALERT_RULES_YAML) as { groups: Array<{ name: string; rules: Rule[] }> };
+  const doc = parse(ALERT_RULES) as { groups: Array<{ name: string; rules: Rule[] }> };
   const rules = new Map(doc.groups.flatMap((g) => g.rules.map((r) => [r.alert, r] as const)));
 
+  it("is the README's copy, character for character", () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    const copy = /```yaml\n(# Prometheus alert rules for multus-token-rotator[\s\S]*?)```\n/.exec(readme)?.[1];
+    assert.equal(copy, ALERT_RULES);
+  });
   it('is a list of named groups of rules', () => {
     assert.ok(Array.isArray(doc.groups));
     assert.deepEqual(
@@ -175,7 +179,7 @@ describe('ALERT_RULES_YAML', () => {
   });
   it('only uses metrics that renderMetrics writes', () => {
     const written = new Set(
-      renderMetrics({ findings, run, execution, now: NOW,
+      renderMetrics({ findings, run, execution,
         pacing: { capacityPerRun: 10, limitedBy: '--max-nodes', intervalMs: 3_600_000, nodeTimeMs: 300_000, tokens: 1,
           dueThisRun: 1, pulledForward: 0, shortfall: 0 }, failedRuns: new Map([['node-a', 3]]) })
         .split('\n')
@@ -191,7 +195,7 @@ describe('ALERT_RULES_YAML', () => {
 
 describe('repair metrics', () => {
   it('broken nodes found, repaired, failed; time to the last fresh token; stuck pods; failure streaks by node', () => {
-    const text = renderMetrics({ findings: [], run: makeRun(), now: NOW,
+    const text = renderMetrics({ findings: [], run: makeRun(),
       repair: { brokenFound: 6, repaired: 5, failed: 1, lastFreshTokenMs: 42_000, stuckPods: 4, stuckStarted: 3,
         stuckNotStarted: [{ pod: 'ns/p', node: 'n1', reason: 'not started' }] }, failedRuns: new Map([['n1', 2]]) });
     for (const line of ['multus_token_rotator_broken_nodes{state="found"} 6',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { parseConfig } from '../../../scripts/config/parse-config.ts';
+import { parseConfig } from '../support/parse-config.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodVerdict } from '../../../scripts/model.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { jobExitCode, softOutcome } from '../../../scripts/report/soft-exit.ts';

@@ -17,8 +17,8 @@ const uid = (i: number, p: string) => `${p}${String(i).padStart(8, '0')}-1d2c-4b
 
 function pod(i: number, uidOf = uid(i, 'p')): MultusPodFacts {
   return { namespace: 'kube-system', name: `kube-multus-ds-${i.toString(36).padStart(5, '0')}`, uid: uidOf,
-    nodeName: i < 10 ? `worker-${i}` : `ip-10-0-${i >> 8}-${i & 255}.eu-west-1.compute.internal`, ready: true,
-    image: 'multus:v3.9.3', mode: 'thin', serviceAccountName: 'multus', createdAt: 0 };
+    nodeName: i < 10 ? `worker-${i}` : `ip-10-0-${i >> 8}-${i & 255}.eu-west-1.compute.internal`, mode: 'thin',
+    serviceAccountName: 'multus' };
 }
 
 function readScan(i: number, exp = NOW + 300 * DAY): NodeScan {
@@ -47,7 +47,7 @@ test('a healthy node read this run is kept; its rebuilt scan is judged like the 
   assert.ok(k);
   assert.equal(back?.path, PATH);
   assert.equal(back?.issuer, ISSUER);
-  const rebuilt = scanFromKnown('worker-1', k, pod(1), undefined, 'sa-uid-1', PATH);
+  const rebuilt = scanFromKnown('worker-1', k, pod(1), 'sa-uid-1', PATH);
   const [read] = judge(scans);
   const [reused] = judge([rebuilt]);
   assert.equal(reused?.class, 'healthy');
@@ -60,11 +60,11 @@ test('a node judged from its facts is judged with now: past its expiry it is exp
   const scans = [readScan(1, NOW + 30 * DAY)];
   const k = knownFromScan(scans, judge(scans), undefined, { path: PATH, now: NOW }).nodes.get('worker-1');
   assert.ok(k);
-  const rebuilt = scanFromKnown('worker-1', k, pod(1), undefined, 'sa-uid-1', PATH);
+  const rebuilt = scanFromKnown('worker-1', k, pod(1), 'sa-uid-1', PATH);
   assert.equal(judge([rebuilt], NOW + 29.5 * DAY)[0]?.class, 'expiring');
   assert.equal(judge([rebuilt], NOW + 31 * DAY)[0]?.class, 'expired');
   // and a service account recreated since: the reused facts are invalid, not healthy
-  const other = scanFromKnown('worker-1', k, pod(1), undefined, 'sa-uid-2', PATH);
+  const other = scanFromKnown('worker-1', k, pod(1), 'sa-uid-2', PATH);
   assert.equal(judge([other])[0]?.class, 'invalid');
 });
 
@@ -80,7 +80,7 @@ test('only healthy tokens are kept; a reused node keeps its facts (and the time 
   assert.deepEqual([...first.nodes.keys()], ['worker-1'], 'kept: healthy and verified only');
   const k = first.nodes.get('worker-1');
   assert.ok(k);
-  const reused = scanFromKnown('worker-1', k, pod(1), undefined, 'sa-uid-1', PATH);
+  const reused = scanFromKnown('worker-1', k, pod(1), 'sa-uid-1', PATH);
   const second = knownFromScan([reused], judge([reused], NOW + 600_000), first, { path: PATH, now: NOW + 600_000 });
   assert.equal(second.nodes.get('worker-1')?.readAt, NOW);
   assert.equal(encodeKnownFacts(second), encodeKnownFacts(first), 'nothing changed: the same text, no write');

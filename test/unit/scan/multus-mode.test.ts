@@ -2,7 +2,6 @@
 // thin_entrypoint with spf13/pflag, multus-daemon; the images' Dockerfiles for containers without a command).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { multusMode } from '../../../scripts/scan/to-facts.ts';
 import { imageEntrypoint, multusModeOf, thinEntrypointFlags } from '../../../scripts/scan/multus-mode.ts';
 
 const V4 = 'ghcr.io/k8snetworkplumbingwg/multus-cni:v4.2.2';
@@ -34,25 +33,22 @@ test('4.x thin flags in every form pflag accepts, and any case of true', () => {
     ["a string flag's value is not a flag", ['--multus-log-file', '--cleanup-config-on-exit=true'], 'thin'],
   ];
   for (const [name, args, mode] of cases) {
-    assert.equal(multusMode({ name: 'kube-multus', image: V4, command: THIN, args }), mode, name);
+    assert.equal(multusModeOf({ image: V4, command: THIN, args }), mode, name);
   }
 });
 
 test("a container without command runs its image's entrypoint", () => {
-  assert.equal(multusMode({ name: 'kube-multus', image: V4_THICK }), 'thick');
-  assert.equal(multusMode({ name: 'kube-multus', image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick' }),
-    'thick');
-  assert.equal(multusMode({ name: 'kube-multus', image: V4, args: ['--cleanup-config-on-exit=true'] }),
-    'thin-token-watch');
+  assert.equal(multusModeOf({ image: V4_THICK }), 'thick');
+  assert.equal(multusModeOf({ image: 'ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick' }), 'thick');
+  assert.equal(multusModeOf({ image: V4, args: ['--cleanup-config-on-exit=true'] }), 'thin-token-watch');
   assert.equal(
-    multusMode({ name: 'kube-multus', image: `${V4}@sha256:${'a'.repeat(64)}`, args: ['--cleanup-config-on-exit'] }),
+    multusModeOf({ image: `${V4}@sha256:${'a'.repeat(64)}`, args: ['--cleanup-config-on-exit'] }),
     'thin-token-watch',
   );
-  assert.equal(multusMode({ name: 'kube-multus', image: V3, args: ['--cleanup-config-on-exit=true'] }), 'thin',
+  assert.equal(multusModeOf({ image: V3, args: ['--cleanup-config-on-exit=true'] }), 'thin',
     '3.x entrypoint.sh never refreshes its copy of the token');
   assert.equal(
-    multusMode({ name: 'kube-multus', image: 'registry.example/mirror/multus-cni:latest',
-      args: ['--cleanup-config-on-exit=true'] }),
+    multusModeOf({ image: 'registry.example/mirror/multus-cni:latest', args: ['--cleanup-config-on-exit=true'] }),
     'thin',
     'an unknown entrypoint: the file is read and judged',
   );
@@ -63,23 +59,22 @@ test("a container without command runs its image's entrypoint", () => {
 });
 
 test('commands: thick, 3.x, and a shell wrapping the entrypoint', () => {
-  assert.equal(multusMode({ name: 'm', image: V4_THICK, command: ['/usr/src/multus-cni/bin/multus-daemon'] }), 'thick');
+  assert.equal(multusModeOf({ image: V4_THICK, command: ['/usr/src/multus-cni/bin/multus-daemon'] }), 'thick');
   assert.equal(
-    multusMode({ name: 'm', image: V3, command: ['/entrypoint.sh'], args: ['--cleanup-config-on-exit=true'] }),
+    multusModeOf({ image: V3, command: ['/entrypoint.sh'], args: ['--cleanup-config-on-exit=true'] }),
     'thin',
   );
   assert.equal(
-    multusMode({ name: 'm', image: V4, command: ['/bin/sh', '-c'],
+    multusModeOf({ image: V4, command: ['/bin/sh', '-c'],
       args: ['cp /x /y && exec /thin_entrypoint --multus-conf-file=auto --cleanup-config-on-exit="True"'] }),
     'thin-token-watch',
   );
   assert.equal(
-    multusMode({ name: 'm', image: V4,
-      command: ['sh', '-c', "exec /thin_entrypoint --cleanup-config-on-exit 'false'"] }),
+    multusModeOf({ image: V4, command: ['sh', '-c', "exec /thin_entrypoint --cleanup-config-on-exit 'false'"] }),
     'thin-token-watch',
     'pflag: a boolean never takes the next argument, so a bare flag is true',
   );
-  assert.equal(multusMode({ name: 'm', image: V4, command: ['/thin_entrypoint'], args: [] }), 'thin');
+  assert.equal(multusModeOf({ image: V4, command: ['/thin_entrypoint'], args: [] }), 'thin');
 });
 
 test("thinEntrypointFlags keeps each flag's last value", () => {

@@ -12,7 +12,7 @@ const PATH = '/host/etc/cni/net.d/multus.d/multus.kubeconfig';
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 const pod = (uid = 'pod-1'): MultusPodFacts => ({ namespace: 'kube-system', name: 'kube-multus-ds-a', uid,
-  nodeName: 'node-a', ready: true, image: 'multus:v3.9.3', mode: 'thin', serviceAccountName: 'multus', createdAt: 0 });
+  nodeName: 'node-a', mode: 'thin', serviceAccountName: 'multus' });
 
 const knownNode = (over: Partial<KnownNode> = {}): KnownNode => ({ pod: 'pod-1', fingerprint: 'abcdef012345',
   via: 'exec', readAt: NOW - 10 * 60_000, exp: NOW / 1000 + 300 * 24 * 3600, iat: NOW / 1000 - 65 * 24 * 3600,
