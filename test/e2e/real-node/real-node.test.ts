@@ -230,7 +230,10 @@ function thin3x(version: string, file: string, image: () => string): void {
 }
 
 thin3x('v3.9.3', 'deployments/multus-daemonset.yml', () => images?.multusV3.name ?? '');
-// 3.7.2 ships its manifest under images/ (one DaemonSet; v3.7's per-architecture ones are not on the module proxy).
+// 3.7.2 ships its manifest under images/: one DaemonSet, kube-multus-ds. Its per-architecture DaemonSets
+// (kube-multus-ds-amd64, …) are only in images/deprecated/multus-daemonset-pre-1.16.yml, as extensions/v1beta1
+// objects that Kubernetes removed in 1.16, so they cannot be applied unchanged; their names are tested on the
+// simulated nodes (reliability/least-privilege-layouts.test.ts, cluster/local-cluster.test.ts).
 thin3x('v3.7.2', 'images/multus-daemonset.yml', () => images?.multusV37.name ?? '');
 
 describe('a real node: upstream Multus v4.2.2 thick (multus-daemon, multus-shim)', () => {
