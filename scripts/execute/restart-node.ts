@@ -161,7 +161,8 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
  */
 export async function restartDependents(step: NodeStep, phase: Extract<MultusPhase, { kind: 'fresh' }>, deps: StepDeps,
   pods: PodExecution[] = [], runDeadline = Number.POSITIVE_INFINITY): Promise<NodeExecution> {
-  const pdbs = await listPdbs(deps);
+  // Listed once, and only for a node with a pod to evict: a repaired node with nothing to evict reads nothing.
+  let pdbs: PdbFacts[] | undefined;
   // Set once an eviction went wrong (above all: a replacement that did not come back): nothing more is evicted on
   // this node, so that one run never takes more than one pod from a workload whose pods cannot start.
   let halted: string | undefined;
@@ -186,6 +187,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
           note: `not restarted after the Multus token rotation on node ${step.node}: ${v.reason}` });
       }
     } else {
+      pdbs ??= await listPdbs(deps);
       r = await restartPod(v, pdbs, deps, runDeadline);
       if (r.outcome === 'failed') halted = `${r.namespace}/${r.name} failed; nothing more is evicted on this node`;
     }
