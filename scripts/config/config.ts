@@ -127,7 +127,7 @@ export const DEFAULTS = {
   allowLocalStorage: false,
   optOutAnnotation: 'multus-token-rotator.io/skip',
   restartKinds: ['ReplicaSet', 'StatefulSet'],
-  repairWaveSize: 100,
+  repairWaveSize: 250,
   stepTimeoutMs: 5 * 60_000,
   runDeadlineMs: 50 * 60_000,
   onFailure: 'stop',

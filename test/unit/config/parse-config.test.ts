@@ -46,7 +46,7 @@ test('with nothing given, the defaults apply', () => {
     allowLocalStorage: false,
     optOutAnnotation: DEFAULTS.optOutAnnotation,
     restartKinds: ['ReplicaSet', 'StatefulSet'],
-    repairWaveSize: 100,
+    repairWaveSize: 250,
     stepTimeoutMs: DEFAULTS.stepTimeoutMs,
     runDeadlineMs: DEFAULTS.runDeadlineMs,
     onFailure: DEFAULTS.onFailure,
