@@ -2,28 +2,14 @@
 // (issue 10 item 12), with the exit code that says what went wrong.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acquireLease, type LeaseHandle } from '../../scripts/cluster/lease.ts';
-import type { Config } from '../../scripts/config/config.ts';
+import { type LeaseHandle } from '../../scripts/cluster/lease.ts';
 import type { RunEvent } from '../../scripts/log/events.ts';
 import { EXIT } from '../../scripts/report/exit-codes.ts';
 import { runOnce } from '../../scripts/run-once.ts';
-import { FakeCluster, HOUR, testConfig } from './support/fake-cluster.ts';
+import { FakeCluster, HOUR } from './support/fake-cluster.ts';
+import { fakeRunDeps } from './support/run-deps.ts';
 
-function deps(c: FakeCluster, config: Partial<Config> = {}) {
-  return {
-    config: testConfig(config),
-    reader: c.reader,
-    writer: c.writer,
-    writeSummary: c.writeSummary,
-    via: 'local' as const,
-    identity: 'test',
-    now: c.now,
-    emit: () => undefined,
-    holder: 'me',
-    acquireLease: (o: Parameters<typeof acquireLease>[1]) =>
-      acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
-  };
-}
+const deps = fakeRunDeps;
 
 test('an error thrown half-way through a node: the summary records the pod already evicted, exit 6', async () => {
   const c = new FakeCluster();

@@ -3,26 +3,14 @@
 // which sees a healthy token, finishes them and says so.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acquireLease } from '../../../scripts/cluster/lease.ts';
 import type { Config } from '../../../scripts/config/config.ts';
 import { readLeftWork } from '../../../scripts/report/left-work.ts';
 import { runOnce } from '../../../scripts/run-once.ts';
-import { FakeCluster, HOUR, MINUTE, SECOND, testConfig } from '../support/fake-cluster.ts';
+import { FakeCluster, HOUR, MINUTE, SECOND } from '../support/fake-cluster.ts';
+import { fakeRunDeps } from '../support/run-deps.ts';
 
 function runDeps(c: FakeCluster, config: Partial<Config> = {}) {
-  return {
-    config: testConfig({ dependents: 'secondary-networks', ...config }),
-    reader: c.reader,
-    writer: c.writer,
-    writeSummary: c.writeSummary,
-    via: 'local' as const,
-    identity: 'test',
-    now: c.now,
-    emit: () => undefined,
-    holder: 'me',
-    acquireLease: (o: Parameters<typeof acquireLease>[1]) =>
-      acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
-  };
+  return fakeRunDeps(c, { dependents: 'secondary-networks', ...config });
 }
 
 /** node-a with `tokenExpiresInMs`, and one ReplicaSet pod there that attaches a secondary network. */

@@ -2,27 +2,12 @@
 // and left is what the next one plans with.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { acquireLease } from '../../../scripts/cluster/lease.ts';
-import type { Config } from '../../../scripts/config/config.ts';
 import { pacingNodeTime } from '../../../scripts/report/run-memory.ts';
 import { runOnce } from '../../../scripts/run-once.ts';
-import { FakeCluster, HOUR, MINUTE, SECOND, testConfig } from '../support/fake-cluster.ts';
+import { FakeCluster, HOUR, MINUTE, SECOND } from '../support/fake-cluster.ts';
+import { fakeRunDeps } from '../support/run-deps.ts';
 
-function runDeps(c: FakeCluster, config: Partial<Config> = {}) {
-  return {
-    config: testConfig(config),
-    reader: c.reader,
-    writer: c.writer,
-    writeSummary: c.writeSummary,
-    via: 'local' as const,
-    identity: 'test',
-    now: c.now,
-    emit: () => undefined,
-    holder: 'me',
-    acquireLease: (o: Parameters<typeof acquireLease>[1]) =>
-      acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
-  };
-}
+const runDeps = fakeRunDeps;
 
 test("pacing's node time is what earlier runs measured, not the --step-timeout", async () => {
   const c = new FakeCluster();
