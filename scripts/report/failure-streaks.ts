@@ -1,19 +1,16 @@
 // How many runs in a row each node's step failed: the summary's `failed-runs.yaml` is the memory between runs. A node
 // that failed last time is planned after the rest (plan/build-plan.ts), so that it never blocks the fleet; the count
 // is in the summary and in a metric to alert on. Pure.
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { ExecutionReport, RunMode } from '../model.ts';
+import { yamlEntries } from './summary-yaml.ts';
 
 export const FAILED_RUNS_KEY = 'failed-runs.yaml';
 
 /** The previous summary's counts; anything malformed is dropped (a person may have edited the ConfigMap). */
 export function readFailedRuns(text: string | undefined): Map<string, number> {
   const counts = new Map<string, number>();
-  if (!text) return counts;
-  const doc = parseDocument(text);
-  const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return counts;
-  for (const [node, n] of Object.entries(value as Record<string, unknown>)) {
+  for (const [node, n] of yamlEntries(text)) {
     if (typeof n === 'number' && Number.isInteger(n) && n > 0) counts.set(node, n);
   }
   return counts;

@@ -4,8 +4,9 @@
 // that passes by itself (a cordoned node, the cap of nodes whose workloads are evicted). The summary's
 // `left-work.yaml` keeps them; the next run reads it and finishes them (plan/finish-steps.ts) once the node's token
 // is healthy, because it would otherwise see a healthy token and plan nothing. Pure.
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { ExecutionReport, LeftNode, LeftPod, Millis, PodExecution, RestartPlan, RunMode } from '../model.ts';
+import { yamlEntries } from './summary-yaml.ts';
 
 export const LEFT_WORK_KEY = 'left-work.yaml';
 /** At most this many pods are kept (a ConfigMap holds 1 MiB, the summary included); the rest are counted. */
@@ -20,11 +21,7 @@ export function isLeft(p: PodExecution): boolean {
 /** The previous summary's record; anything malformed is dropped (a person may have edited the ConfigMap). */
 export function readLeftWork(text: string | undefined): Map<string, LeftNode> {
   const left = new Map<string, LeftNode>();
-  if (!text) return left;
-  const doc = parseDocument(text);
-  const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return left;
-  for (const [node, entry] of Object.entries(value as Record<string, unknown>)) {
+  for (const [node, entry] of yamlEntries(text)) {
     const e = entry as { since?: unknown; pods?: unknown } | null;
     const since = typeof e?.since === 'string' ? Date.parse(e.since) : Number.NaN;
     if (!Number.isFinite(since) || !Array.isArray(e?.pods)) continue;

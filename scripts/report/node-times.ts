@@ -3,8 +3,9 @@
 // leftovers it was finishing) adds its working time — its Multus restart with the fresh token proven, and its
 // dependents evicted and replaced, without the time spent on other nodes in between — to the summary's
 // `node-times.yaml`, which keeps the newest NODE_TIME_SAMPLES. Pacing takes their 90th percentile. Pure.
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { ExecutionReport, Millis, RunMode } from '../model.ts';
+import { yamlItems } from './summary-yaml.ts';
 
 export const NODE_TIMES_KEY = 'node-times.yaml';
 export const NODE_TIME_SAMPLES = 50;
@@ -16,12 +17,8 @@ export interface NodeTimeSample {
 }
 
 export function readNodeTimes(text: string | undefined): NodeTimeSample[] {
-  if (!text) return [];
-  const doc = parseDocument(text);
-  const value: unknown = doc.errors.length > 0 ? undefined : doc.toJS();
-  if (!Array.isArray(value)) return [];
   const out: NodeTimeSample[] = [];
-  for (const v of value as unknown[]) {
+  for (const v of yamlItems(text)) {
     const s = v as { node?: unknown; ms?: unknown; at?: unknown } | null;
     const at = typeof s?.at === 'string' ? Date.parse(s.at) : Number.NaN;
     if (typeof s?.node !== 'string' || typeof s.ms !== 'number' || !Number.isFinite(s.ms) || s.ms < 0) continue;
