@@ -11,6 +11,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 
 export interface PodBudget {
   ms: number;
+  /** The pod's grace period (terminationGracePeriodSeconds, or the API server's default). */
+  graceSeconds: number;
   /** Whether the replacement is waited for only once the old pod is gone. */
   waitsForGone: boolean;
   /** What the budget is made of, for a reason. */
@@ -18,11 +20,13 @@ export interface PodBudget {
 }
 
 export function podBudget(pod: V1Pod, ownerKind: string, stepTimeoutMs: number): PodBudget {
+  const graceSeconds = Math.max(0, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS);
   if (ownerKind === 'ReplicaSet') {
-    return { ms: stepTimeoutMs, waitsForGone: false, text: `${formatDuration(stepTimeoutMs)} (--step-timeout)` };
+    return { ms: stepTimeoutMs, graceSeconds, waitsForGone: false,
+      text: `${formatDuration(stepTimeoutMs)} (--step-timeout)` };
   }
-  const graceMs = Math.max(0, pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS) * 1000;
-  return { ms: stepTimeoutMs + graceMs, waitsForGone: true,
+  const graceMs = graceSeconds * 1000;
+  return { ms: stepTimeoutMs + graceMs, graceSeconds, waitsForGone: true,
     text: `${formatDuration(stepTimeoutMs + graceMs)} (--step-timeout ${formatDuration(stepTimeoutMs)} + its grace ` +
       `period ${formatDuration(graceMs)}: its ${ownerKind} brings it back only once it is gone)` };
 }

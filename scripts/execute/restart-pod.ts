@@ -158,9 +158,8 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     result.replacement = { name: replacement.metadata?.name ?? '', uid: replacement.metadata?.uid ?? '' };
     result.reason = `replaced by ${result.replacement.name}, Ready after ${result.replacementReadyMs} ms` +
       (oldStill ?
-        `; the old pod is still terminating (grace period ${
-          pod.spec?.terminationGracePeriodSeconds ?? 30
-        } s), which its ReplicaSet does not wait for` : '');
+        `; the old pod is still terminating (grace period ${budget.graceSeconds} s), which its ReplicaSet does not ` +
+        'wait for' : '');
     if (oldStill) result.oldTerminating = true;
     return result;
   } catch (err) {

@@ -29,6 +29,13 @@ function skip(v: PodVerdict, reason: string, override?: string): PodVerdict {
   return { ...rest, action: 'skip', reason, ...(override ? { override } : {}), later: true };
 }
 
+/** Why a pod is held back: the broken nodes (three named) its replacement could land on, and why they still are. */
+function towardBroken(nodes: readonly string[], why: string): string {
+  const more = nodes.length > 3 ? ` and ${nodes.length - 3} more` : '';
+  return `not evicted: its replacement could land on broken node(s) ${nodes.slice(0, 3).join(', ')}${more} ${why}, ` +
+    'where it could not start; repair first, evict after';
+}
+
 export function applyEvictLimits(input: EvictLimitsInput): void {
   const planned = new Set(input.steps.map((s) => s.node));
   const broken = input.nodes === undefined ? []
@@ -55,9 +62,7 @@ export function applyEvictLimits(input: EvictLimitsInput): void {
       if (targets.length === 0) return v;
       const unplanned = targets.filter((t) => !planned.has(t));
       if (unplanned.length > 0) {
-        return skip(v, `not evicted: its replacement could land on broken node(s) ${unplanned.slice(0, 3).join(', ')}` +
-          `${unplanned.length > 3 ? ` and ${unplanned.length - 3} more` : ''} that this run does not repair, where ` +
-          'it could not start; repair first, evict after');
+        return skip(v, towardBroken(unplanned, 'that this run does not repair'));
       }
       return { ...v, brokenTargets: targets };
     });
@@ -73,8 +78,6 @@ export function holdBackTowardBroken(step: NodeStep, repaired: ReadonlySet<strin
   return { ...step, pods: step.pods.map((v) => {
     const still = v.action === 'restart' ? (v.brokenTargets ?? []).filter((n) => !repaired.has(n)) : [];
     return still.length === 0 ? v
-      : skip(v, `not evicted: its replacement could land on broken node(s) ${still.slice(0, 3).join(', ')}` +
-        `${still.length > 3 ? ` and ${still.length - 3} more` : ''} whose repair did not succeed in this run, where ` +
-        'it could not start; repair first, evict after');
+      : skip(v, towardBroken(still, 'whose repair did not succeed in this run'));
   }) };
 }
