@@ -1,6 +1,8 @@
 // The planner's second step: the pods of the selected nodes, each with a verdict, on the step of its node.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { planPods } from '../../../scripts/plan/plan-pods.ts';
+import { selectNodes } from '../../../scripts/plan/select-nodes.ts';
 import { HOUR, NOW, makeFinding, makePdb, makePod, PLAN_CONFIG, planOf, type PlanInput } from '../fixtures.ts';
 
 const config = PLAN_CONFIG;
@@ -66,5 +68,47 @@ describe('planPods: pods of a step', () => {
       p.steps.reduce((n, s) => n + s.pods.length, 0),
       2000,
     );
+  });
+});
+
+describe('planPods: completes the selection, never revises it (issue 20 item 1)', () => {
+  const findings = [
+    makeFinding({ node: 'a', class: 'expired' }),
+    makeFinding({ node: 'b', class: 'expiring', exp: S + 3600 }),
+    makeFinding({ node: 'c', class: 'expiring', exp: S + 7200 }),
+    makeFinding({ node: 'h', class: 'healthy', exp: S + 300 * 86400 }),
+  ];
+  const input = { findings, config: { ...config, maxNodes: 1 }, now: NOW,
+    leftWork: new Map([['h', { since: NOW - HOUR,
+      pods: [{ namespace: 'apps', name: 'left', uid: 'u-left', reason: 'the budget allowed no disruption' }] }]]) };
+  const pods = [
+    makePod({ name: 'on-a', nodeName: 'a' }),
+    makePod({ name: 'on-b', nodeName: 'b' }),
+    makePod({ namespace: 'apps', name: 'left', uid: 'u-left', nodeName: 'h' }),
+  ];
+  it('the rotation steps are the selected nodes, in order, whatever the pods', () => {
+    const selection = selectNodes(input);
+    for (const given of [[], pods]) {
+      const p = planPods(selection, { pods: given, pdbs: [] });
+      assert.deepEqual(p.steps.filter((s) => !s.finish).map((s) => s.node), selection.rotations.map((r) =>
+        r.finding.node
+      ));
+      assert.deepEqual(p.deferred, selection.deferred);
+    }
+    assert.deepEqual(planPods(selection, { pods, pdbs: [] }).steps.map((s) => [s.node, s.finish !== undefined]), [['a',
+      false], ['b', false], ['h', true]]);
+  });
+  it("pods on nodes not selected change nothing: listing only the selected nodes' pods is enough", () => {
+    const selection = selectNodes(input);
+    const elsewhere = [makePod({ name: 'on-c', nodeName: 'c' }), makePod({ name: 'on-z', nodeName: 'z' })];
+    assert.deepEqual(planPods(selection, { pods: [...pods, ...elsewhere], pdbs: [] }),
+      planPods(selection, { pods, pdbs: [] }));
+  });
+  it('leaves the selection as it was: the same selection planned twice gives the same plan', () => {
+    const selection = selectNodes(input);
+    const before = structuredClone(selection);
+    const first = planPods(selection, { pods, pdbs: [makePdb({ disruptionsAllowed: 0 })] });
+    assert.deepEqual(selection, before);
+    assert.deepEqual(planPods(selection, { pods, pdbs: [makePdb({ disruptionsAllowed: 0 })] }), first);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NodeFinding } from '../../../scripts/model.ts';
+import type { LeftNode, NodeFinding } from '../../../scripts/model.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
+import { selectNodes } from '../../../scripts/plan/select-nodes.ts';
 import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, nodeMap, PLAN_CONFIG, planOf,
   type PlanInput } from '../fixtures.ts';
 
@@ -233,5 +234,31 @@ describe('selectNodes: token lifetimes too short for the cadence (issue 17 item 
   it('a deferred short-lived node does not take a --max-nodes slot', () => {
     const p = plan({ findings: [lived('n1', 3607), year('n2')], config: { ...config, maxNodes: 1 } });
     assert.deepEqual(p.steps.map((s) => s.node), ['n2']);
+  });
+});
+
+describe('selectNodes: the nodes whose pods the plan needs (issue 20 item 1)', () => {
+  const left = (
+    node: string,
+  ): [string, LeftNode] => [node, { since: NOW - HOUR,
+    pods: [{ namespace: 'apps', name: `w-${node}`, uid: `u-${node}`, reason: 'the budget allowed no disruption' }] }];
+  it("the rotated nodes and the healthy nodes where earlier runs left work: no other node's pods are listed", () => {
+    const selection = selectNodes({
+      findings: [
+        makeFinding({ node: 'a', class: 'expired' }),
+        makeFinding({ node: 'b', class: 'expiring', exp: S + 3600 }),
+        makeFinding({ node: 'e', class: 'expiring', exp: S + 7200 }),
+        makeFinding({ node: 'c', class: 'healthy', exp: S + 300 * 86400 }),
+        makeFinding({ node: 'd', class: 'healthy', exp: S + 300 * 86400 }),
+      ],
+      leftWork: new Map([left('a'), left('c'), left('e')]),
+      config: { ...config, maxNodes: 1 },
+      now: NOW,
+    });
+    assert.deepEqual(selection.rotations.map((r) => r.finding.node), ['a', 'b']);
+    assert.deepEqual([...selection.finishCandidates.keys()], ['c']);
+    assert.deepEqual([...selection.podNodes], ['a', 'b', 'c']);
+    assert.deepEqual(selection.leftVerdicts.map((v) => [v.node, v.status]), [['a', 'in-rotation'], ['e', 'waiting']]);
+    assert.deepEqual(selection.deferred.map((d) => d.node), ['e']);
   });
 });
