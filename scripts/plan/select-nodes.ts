@@ -4,7 +4,7 @@
 // is decided before they are listed, and only these nodes' pods are listed (plan/plan-pods.ts judges them). Pure and
 // deterministic: the same input gives the same selection.
 import type { Config } from '../config/config.ts';
-import type { LeftNode, Millis, MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, PacingSummary,
+import type { LeftNode, LeftWorkVerdict, Millis, MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, PacingSummary,
   TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { sortLeftWork } from './finish-steps.ts';
@@ -58,7 +58,7 @@ export interface NodeSelection {
   /** Healthy nodes where an earlier run left dependents: a finish step each if some are still there. */
   finishCandidates: ReadonlyMap<string, { finding: NodeFinding; left: LeftNode }>;
   /** The left work of the other nodes (in this run's rotation, waiting, dropped). */
-  leftVerdicts: ReturnType<typeof sortLeftWork>['verdicts'];
+  leftVerdicts: LeftWorkVerdict[];
   deferred: NodeDeferral[];
   /** Nodes that need nothing; a node pulled forward by pacing is not among them, a node finished may still be. */
   skipped: NodeDeferral[];
