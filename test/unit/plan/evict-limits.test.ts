@@ -1,16 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
-import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod } from '../fixtures.ts';
+import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod, nodeMap, planOf, type PlanInput } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
 
 function plan(overrides: Partial<PlanInput>) {
-  return buildPlan({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
+  return planOf({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
 }
 
 describe('evictions: --max-nodes and broken nodes', () => {
-  const nodes = ['a', 'b', 'c'].map((name) => makeNode({ name, labels: { 'kubernetes.io/hostname': name } }));
+  const nodes = nodeMap(
+    ...['a', 'b', 'c'].map((name) => makeNode({ name, labels: { 'kubernetes.io/hostname': name } })),
+  );
   const pinned = (name: string, node: string, to: string[]) =>
     makePod({ name, nodeName: node, placement: { requiredTerms: [{ matchExpressions: [
       { key: 'kubernetes.io/hostname', operator: 'In', values: to },
