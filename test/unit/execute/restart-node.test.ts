@@ -67,7 +67,8 @@ test('a new Multus pod not Ready within the step timeout fails the node and stop
     await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })),
   );
   assert.equal(phase.execution.outcome, 'failed');
-  assert.match(phase.stopRun ?? '', /new Multus pod on node node-a was not Ready within --step-timeout/);
+  assert.equal(phase.stopRun?.cause, 'failure');
+  assert.match(phase.stopRun?.reason ?? '', /new Multus pod on node node-a was not Ready within --step-timeout/);
 });
 
 test('a stop before the fresh token is confirmed leaves the dependents alone and says so', async () => {
