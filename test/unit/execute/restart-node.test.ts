@@ -199,6 +199,7 @@ test("a dependent whose budget no longer fits before the run's deadline is not e
   const node = await restartDependents(step, phase, deps, [], c.now() + 5 * MINUTE + 10 * SECOND);
   assert.deepEqual(node.pods.map((p) => p.outcome), ['evicted', 'not-started']);
   assert.match(node.pods[1]?.reason ?? '', /the run's deadline \(--deadline\) leaves no room for its wait budget/);
+  assert.equal(node.pods[1]?.cause, 'deadline');
   assert.deepEqual(evictions(c), ['evict apps/web']);
   assert.equal(node.outcome, 'partial');
 });
