@@ -150,10 +150,12 @@ async function main(): Promise<number> {
       process.stderr.write(`multus-token-rotator: ${describeCertificateFailure(err, connection.kc) ?? reason}\n`);
     } else if (kind === 'unreachable') {
       process.stderr.write(`multus-token-rotator: cannot reach the API server: ${reason}\n`);
+    } else if (kind === 'guard-rails') {
+      process.stderr.write(`multus-token-rotator: ${reason}\n`);
     } else {
       // An API error's stack would carry its raw body: show its one line instead.
       const detail = code === undefined ? (err as Error).stack ?? reason : `HTTP ${code}: ${reason}`;
-      process.stderr.write(`multus-token-rotator: ${kind === 'guard-rails' ? '' : 'unexpected error: '}${detail}\n`);
+      process.stderr.write(`multus-token-rotator: unexpected error: ${detail}\n`);
     }
     return exitCodeForError(err);
   }

@@ -19,7 +19,7 @@ import { EXIT, exitCodeForRun, type RunExitOptions } from './exit-codes.ts';
  * plan/evict-limits.ts). The summary records such pods and the next run finishes them (report/left-work.ts), so the
  * promise is kept; a cordoned node or a budget needs a person, and is not by design.
  */
-export const BY_DESIGN: ReadonlySet<Cause> = new Set<Cause>(['window', 'deadline', 'cap', 'toward-broken']);
+const BY_DESIGN: ReadonlySet<Cause> = new Set<Cause>(['window', 'deadline', 'cap', 'toward-broken']);
 
 const byDesignCause = (x: { cause?: Cause }): boolean => x.cause !== undefined && BY_DESIGN.has(x.cause);
 const leftByDesign = (p: PodExecution): boolean =>
