@@ -7,7 +7,7 @@ import type { ExecutionReport, NodeFinding, RestartPlan, RunMode } from '../mode
 import { EXIT, exitCodeForRun } from './exit-codes.ts';
 import { leftThisRun } from './left-work.ts';
 import { outcomeOf } from './run-outcome.ts';
-import { softOutcome } from './soft-exit.ts';
+import { withoutByDesign } from './soft-exit.ts';
 
 export interface RunToJudge {
   findings: NodeFinding[];
@@ -43,7 +43,13 @@ export function judgeRun(run: RunToJudge): RunJudgement {
   const opts = { interrupted: run.interrupted, leaseHeld: run.leaseHeld };
   const exitCode = run.failedToAct ?? exitCodeForRun(findings, plan, execution, mode, opts);
   const outcome = outcomeOf(findings, plan, exitCode, execution, run.leaseHeld);
-  const soft = softOutcome(exitCode, findings, plan, execution, mode, opts);
+  // Soft: 'locked' is all the code says, or 'deferred': the same rules find nothing wrong once the work left by
+  // design is taken out (soft-exit.ts).
+  const stripped = withoutByDesign(plan, execution);
+  const soft: SoftOutcome | undefined = exitCode === EXIT.LOCKED ? 'locked'
+    : exitCode === EXIT.ATTENTION && mode === 'execute' &&
+        exitCodeForRun(findings, stripped.plan, stripped.execution, mode, opts) === EXIT.OK ? 'deferred'
+    : undefined;
   const verdict = (s: SoftOutcome | undefined): RunVerdict => ({ exitCode, outcome, ...(s ? { soft: s } : {}) });
   // Work left for later is only soft when the next run will find it in the summary.
   const unrecorded = verdict(leftThisRun(plan, execution) === 0 ? soft : undefined);

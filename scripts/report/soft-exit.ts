@@ -10,9 +10,8 @@
 // the summary, its exit-code key and the Pushgateway metric keep the real code. Every other code still fails the Job.
 // (A podFailurePolicy cannot do this: its only non-failing action, Ignore, starts another pod at once.)
 import type { SoftOutcome } from '../config/config.ts';
-import type { Cause, ExecutionReport, NodeExecution, NodeFinding, PodExecution, RestartPlan,
-  RunMode } from '../model.ts';
-import { EXIT, exitCodeForRun, type RunExitOptions } from './exit-codes.ts';
+import type { Cause, ExecutionReport, NodeExecution, PodExecution, RestartPlan } from '../model.ts';
+import { EXIT } from './exit-codes.ts';
 
 /**
  * The causes of work left for a later run by design: a gate or a cap, not a fault (execute-plan.ts, restart-pod.ts,
@@ -26,7 +25,7 @@ const leftByDesign = (p: PodExecution): boolean =>
   (p.outcome === 'not-started' || p.later === true) && byDesignCause(p);
 
 /** The node without what it left by design; undefined when the whole node was. */
-function withoutByDesign(n: NodeExecution): NodeExecution | undefined {
+function nodeWithoutByDesign(n: NodeExecution): NodeExecution | undefined {
   if (n.outcome === 'not-started' && byDesignCause(n)) return undefined;
   if (!n.pods.some(leftByDesign)) return n;
   const pods = n.pods.filter((p) => !leftByDesign(p));
@@ -35,20 +34,19 @@ function withoutByDesign(n: NodeExecution): NodeExecution | undefined {
 }
 
 /**
- * 'locked' or 'deferred' when that is all the run's exit code `code` (exitCodeForRun) says; undefined otherwise. A
- * 'deferred' run is one whose exit code would be OK without the nodes beyond --max-nodes and the nodes and pods left
- * by a cause in BY_DESIGN: the same rules judge it, on the run with that work taken out. Pure.
+ * The run without the work it left by design: the nodes beyond --max-nodes, and the nodes and pods left by a cause in
+ * BY_DESIGN (a node's partial outcome made whole when nothing else is wrong with it). A run whose exit code is
+ * ATTENTION only because of that work is 'deferred' (judge-run.ts). Pure.
  */
-export function softOutcome(code: number, findings: readonly NodeFinding[], plan: RestartPlan,
-  execution: ExecutionReport | undefined, mode: RunMode, opts: RunExitOptions): SoftOutcome | undefined {
-  if (code === EXIT.LOCKED) return 'locked';
-  if (code !== EXIT.ATTENTION || mode !== 'execute') return undefined;
-  const nodes = execution?.nodes.map(withoutByDesign).filter((n): n is NodeExecution => n !== undefined);
+export function withoutByDesign(plan: RestartPlan,
+  execution: ExecutionReport | undefined): { plan: RestartPlan; execution: ExecutionReport | undefined } {
+  const nodes = execution?.nodes.map(nodeWithoutByDesign).filter((n): n is NodeExecution => n !== undefined);
   const kept = new Set(nodes?.map((n) => n.node));
-  const strippedPlan: RestartPlan = { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
-    steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps };
-  const strippedExecution = execution && nodes ? { ...execution, nodes } : execution;
-  return exitCodeForRun(findings, strippedPlan, strippedExecution, mode, opts) === EXIT.OK ? 'deferred' : undefined;
+  return {
+    plan: { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
+      steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps },
+    execution: execution && nodes ? { ...execution, nodes } : execution,
+  };
 }
 
 /** The process's exit code: 0 for an outcome listed in --exit-zero-on, else the run's own code. */
