@@ -6,12 +6,12 @@ import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } from './cluster/api-errors.ts';
+import { describeError, isForbidden, isNotFound } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { pacingEvent } from './execute/pacing-event.ts';
-import { GuardRailsMissing, requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
+import { requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit } from './log/events.ts';
@@ -21,13 +21,11 @@ import { selectNodes } from './plan/select-nodes.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
-import { outcomeOf } from './report/run-outcome.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { repairEvent } from './report/daemonset-event.ts';
 import { repairTotals } from './report/repair-totals.ts';
-import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
-import { leftThisRun } from './report/left-work.ts';
-import { softOutcome } from './report/soft-exit.ts';
+import { exitCodeForError } from './report/error-exit.ts';
+import { judgeRun, type RunVerdict } from './report/judge-run.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
 import { scanStatefulSets } from './scan/statefulsets.ts';
@@ -150,13 +148,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
         // while acting on a node are the executor's: it reports them as that node's failure.
         const reason = `acting could not start: ${describeError(err)}`;
-        const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = err instanceof GuardRailsMissing || isForbidden(answer) || statusCode(answer) === 401 ||
-            isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
+        failedToAct = exitCodeForError(err);
         warnings.push(reason);
         emit({ type: 'warning', message: reason });
         const now = deps.now();
-        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason };
+        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason,
+          stopCause: 'cannot-act' };
       }
     }
   }
@@ -167,14 +164,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       emit);
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
-  let exitCode: number = failedToAct ??
-    exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
-      leaseHeld });
-  const runCode = exitCode;
-  let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
+  const judged = judgeRun({ findings, plan, execution, mode: declined ? 'dry-run' : config.mode,
+    interrupted: interrupt.aborted, leaseHeld, ...(failedToAct === undefined ? {} : { failedToAct }) });
+  let verdict: RunVerdict = judged;
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
-    identity: deps.identity, exitCode, outcome });
-  let recorded = true; // the summary holds what this run leaves for the next (report/left-work.ts)
+    identity: deps.identity, exitCode: verdict.exitCode, outcome: verdict.outcome });
   try {
     await deps.writeSummary(config.summaryNamespace, config.summaryName, (previous) =>
       buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution,
@@ -190,14 +184,10 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         '--summary-namespace NS with an existing namespace'
       : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
-    recorded = false;
     warnings.push(
       `the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`,
     );
-    if (exitCode === EXIT.OK && !noNamespace) {
-      exitCode = EXIT.CLUSTER;
-      outcome = 'summary not written';
-    }
+    verdict = judged.unrecorded[noNamespace ? 'setup' : 'failed'];
   }
   const info = run();
   if (config.pushgatewayUrl && deps.pushMetrics) {
@@ -212,11 +202,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       emit({ type: 'warning', message });
     }
   }
+  const { exitCode, outcome, soft } = verdict;
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  // Work left for later is only soft when the next run will find it: not when the summary could not be written.
-  const soft = exitCode === runCode && (recorded || leftThisRun(plan, execution) === 0) ?
-    softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
-      leaseHeld }) : undefined;
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
@@ -239,7 +226,7 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
       const now = deps.now();
       return { leaseHeld: true,
         execution: { mode: config.mode, startedAt: now, finishedAt: now, lease: got.info, nodes: [],
-          stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}` } };
+          stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}`, stopCause: 'lease-held' } };
     }
     emit({ type: 'lease-acquired', namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder });
     got.lease.startRenewing();

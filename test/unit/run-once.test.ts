@@ -38,6 +38,8 @@ test('the lease cannot be read (403): nothing is changed, the summary is written
   c.fail('lease.read', { code: 403, message: 'leases.coordination.k8s.io is forbidden' }, { times: 5 });
   const result = await runOnce(deps(c));
   assert.equal(result.exitCode, 4);
+  assert.equal(result.soft, undefined, 'never soft: --exit-zero-on deferred must not turn this exit 4 into 0');
+  assert.equal(result.execution?.stopCause, 'cannot-act');
   assert.equal(c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict')).length, 0);
   assert.equal(c.summaryWrites, 1);
   assert.match(c.summary?.['summary.yaml'] ?? '', /acting could not start: .*forbidden/);
@@ -282,6 +284,7 @@ test('guard rails not in force (in-cluster --execute): nothing is changed, no le
         ) as never };
     } } });
   assert.equal(result.exitCode, 4);
+  assert.equal(result.soft, undefined, 'never soft: missing guard rails fail the Job whatever --exit-zero-on says');
   assert.equal(probed.length, 1, 'asked once');
   assert.match(probed[0] ?? '', /^kube-system\/.+@node-a$/);
   assert.equal(c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict')).length, 0, 'nothing changed');

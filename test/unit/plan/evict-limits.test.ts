@@ -26,6 +26,8 @@ describe('evictions: --max-nodes and broken nodes', () => {
       ['b', [['pb', 'skip', '--max-nodes']]],
       ['c', [['pc', 'skip', '--max-nodes']]],
     ]);
+    assert.deepEqual(p.steps.map((s) => s.pods.map((v) => [v.later, v.cause])), [[[undefined, undefined]], [[true,
+      'cap']], [[true, 'cap']]], 'left for a later run, and why');
   });
 
   it('a pod whose replacement fits a planned broken node carries it; one that fits an unplanned broken node is not evicted', () => {
@@ -46,5 +48,6 @@ describe('evictions: --max-nodes and broken nodes', () => {
       ['to-c', 'skip', undefined],
     ]);
     assert.match(a?.pods[2]?.reason ?? '', /could land on broken node\(s\) c that this run does not repair/);
+    assert.equal(a?.pods[2]?.cause, 'toward-broken');
   });
 });

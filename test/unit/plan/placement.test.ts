@@ -23,6 +23,7 @@ describe('pinned to a cordoned node', () => {
   it('nodeSelector to this node, node cordoned: refused, with why', () => {
     const v = verdict({ nodeSelector: { [HOST]: 'node-a' } }, cordoned(node('node-b')));
     assert.equal(v.action, 'refused');
+    assert.deepEqual([v.later, v.cause], [true, 'cordoned'], 'left for a later run: it passes once uncordoned');
     assert.match(v.reason,
       /can only run on node node-a \(nodeSelector kubernetes\.io\/hostname=node-a\), which is cordoned/);
   });
