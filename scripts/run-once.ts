@@ -11,12 +11,14 @@ import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { pacingEvent } from './execute/pacing-event.ts';
 import { GuardRailsMissing, requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
+import type { Recheck } from './execute/recheck-port.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
 import type { Emit, RunEvent } from './log/events.ts';
 import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } from './model.ts';
 import { buildPlan } from './plan/build-plan.ts';
 import { sortLeftWork } from './plan/finish-steps.ts';
+import { recheckOn } from './recheck.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
@@ -151,7 +153,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       warnings.push('not confirmed: nothing was changed');
     } else {
       try {
-        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
+        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan,
+          recheckOn(reader, config, scanned.context, deps.now), startedAt));
       } catch (err) {
         // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
         // while acting on a node are the executor's: it reports them as that node's failure.
@@ -227,7 +230,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
 }
 
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
-async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],
+async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, recheck: Recheck,
   startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
   const { config, emit } = deps;
   if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
@@ -270,7 +273,7 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
     config,
     reader: deps.reader,
     writer,
-    scan,
+    recheck,
     now: deps.now,
     emit,
     signal,
