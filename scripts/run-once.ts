@@ -101,7 +101,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
-    if (config.mode === 'execute' && deps.writer) {
+    if (deps.acting === 'execute') {
       await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), plan.pacing.warning, emit);
     }
   }
@@ -134,7 +134,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   }
   const failuresNow = nextFailedRuns(memory.failedRuns, execution, declined ? 'dry-run' : config.mode);
   execution = withFailedRuns(execution, failuresNow);
-  if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
+  if (execution && plan.steps.some((s) => s.repair) && deps.acting === 'execute') {
     await repairEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairTotals(plan, execution, startedAt),
       emit);
   }
