@@ -29,9 +29,21 @@ interface Result {
 
 const parse = (s: string) => JSON.parse(s) as Result;
 
+/**
+ * The test counts what is left on one node: wait until no other test's pods are there (a namespace an earlier file
+ * deleted goes on terminating for a while), so the result does not depend on which files ran before.
+ */
+async function nodeToItself(node: string): Promise<void> {
+  await waitFor(`no other test's pods on ${node}`, async () => {
+    const pods = await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` });
+    return !pods.items.some((p) => p.metadata?.namespace?.startsWith('e2e-'));
+  }, 120_000, 1000);
+}
+
 describe('work left behind', () => {
   test('SIGTERM before the fresh token is proven: the next run finishes the dependents the first one left', async (t) => {
     const node = env.nodes[3] ?? '';
+    await nodeToItself(node);
     const ns = await withNamespace(t, env);
     await deployment(env, ns, 'left', node, 1);
     const [pod] = await settled(env, ns, 1);
@@ -49,7 +61,7 @@ describe('work left behind', () => {
     const cut = parse(res.stdout).execution?.nodes.find((n) => n.node === node);
     assert.equal(cut?.pods.find((p) => p.uid === pod?.metadata?.uid)?.outcome, 'not-started');
     const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
-    assert.equal(cm.data?.['left-work'], 'pods=1,nodes=1');
+    assert.equal(cm.data?.['left-work'], 'pods=1,nodes=1', cm.data?.['left-work.yaml']);
     assert.match(cm.data?.['left-work.yaml'] ?? '', new RegExp(`${node}:[\\s\\S]*pod: ${ns}/left-`));
 
     // The held Multus writes its fresh token by itself: the node is healthy, nothing in the token says work is left.
@@ -80,6 +92,7 @@ describe('work left behind', () => {
   test('refused on a cordoned node, where it can only run: recorded, and restarted by the run after the uncordon',
     async (t) => {
       const node = env.nodes[2] ?? '';
+      await nodeToItself(node);
       const ns = await withNamespace(t, env);
       await env.kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace: ns, body: {
         metadata: { name: 'pinned' },
@@ -103,7 +116,7 @@ describe('work left behind', () => {
       assert.match(refused?.pods.find((p) => p.uid === pod?.metadata?.uid)?.reason ?? '', /which is cordoned/);
       assert.equal(first.code, 3);
       const cm = await core.readNamespacedConfigMap({ name: 'multus-token-rotator-summary', namespace: ns });
-      assert.equal(cm.data?.['left-work'], 'pods=1,nodes=1');
+      assert.equal(cm.data?.['left-work'], 'pods=1,nodes=1', cm.data?.['left-work.yaml']);
 
       kubectl('uncordon', node);
       const next = await runLocal(env, args);
