@@ -1,13 +1,12 @@
 // Decide, per node, what state its Multus token is in. Pure: `now` is data. The first rule that applies wins.
 import type { NodeFinding, NodeScan, TokenClass } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface ClassifyOptions {
   now: number;
   expiringWithinMs: number;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
 export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding {
   const pod = scan.multusPod;
@@ -71,7 +70,7 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   if (claims.exp !== undefined && claims.exp * 1000 <= opts.now) {
     return finding(
       'expired',
-      `${named} expired at ${iso(claims.exp * 1000)} (${
+      `${named} expired at ${formatInstant(claims.exp * 1000, 'seconds')} (${
         formatDuration(opts.now - claims.exp * 1000)
       } ago); Multus on this node can no longer reach the API server until its pod is restarted`,
     );
@@ -147,11 +146,13 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   if (left < opts.expiringWithinMs) {
     return finding(
       'expiring',
-      `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${
+      `${named} expires at ${formatInstant(claims.exp * 1000, 'seconds')}, in ${formatDuration(left)} (less than the ${
         formatDuration(opts.expiringWithinMs)
       } of --expiring-within); restarting the Multus pod writes a fresh one`,
     );
   }
   return finding('healthy',
-    `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})${issuerNote}`);
+    `${named} is valid for another ${formatDuration(left)} (until ${
+      formatInstant(claims.exp * 1000, 'seconds')
+    })${issuerNote}`);
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { LeaseInfo, Millis } from '../model.ts';
 import { describeError, isConflict, isNotFound, statusCode } from './api-errors.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface LeaseOptions {
   namespace: string;
@@ -299,7 +300,7 @@ function heldInfo(opts: LeaseOptions, lease: V1Lease | undefined): LeaseInfo {
     holder: opts.holder,
     acquired: false,
     ...(spec?.holderIdentity ? { heldBy: spec.holderIdentity } : {}),
-    ...(since !== undefined ? { heldSince: new Date(since).toISOString() } : {}),
+    ...(since !== undefined ? { heldSince: formatInstant(since) } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The one place where progress events become text: a line for a person on a terminal, or one JSON object per
 // line in a pod (for log collectors).
 import type { RunEvent } from './events.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export type LogFormat = 'text' | 'json';
 
@@ -15,7 +16,7 @@ const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
 
 export function formatEvent(e: RunEvent, format: LogFormat, now: number): string {
   if (format === 'json') {
-    return JSON.stringify({ time: new Date(now).toISOString(),
+    return JSON.stringify({ time: formatInstant(now),
       level: e.type === 'guard-rails' && !e.ok ? 'error' : LEVEL[e.type] ?? 'info', event: e.type, ...withoutType(e) });
   }
   return text(e);

@@ -10,6 +10,7 @@ import { outageVerdicts } from './outage-verdicts.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { isDependent, podVerdict } from './pod-filters.ts';
 import { shortLifetimeRefusal } from './short-lifetime.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface PlanInput {
   findings: readonly NodeFinding[];
@@ -48,7 +49,7 @@ export interface PlanInput {
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
 
-const isoMinute = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -13,6 +13,7 @@
 import type { MaintenanceWindowConfig } from '../config/config.ts';
 import { windowContains } from '../config/maintenance-window.ts';
 import type { Millis, NodeFinding, PacingReport, TokenClass } from '../model.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface PacingOptions {
   /** Time between scheduled runs (the CronJob's schedule): --schedule-interval. */
@@ -36,7 +37,7 @@ const PACED: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired'
 /** Runs looked at, at most: ten years of hourly runs. */
 const MAX_RUNS = 24 * 366 * 10;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+const iso = (ms: number): string => formatInstant(ms, 'minutes');
 
 /** The node's deadline (epoch ms) for pacing, or undefined when it has none (legacy, self-refreshing, unreadable). */
 export function deadlineOf(f: NodeFinding, now: Millis): Millis | undefined {

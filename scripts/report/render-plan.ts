@@ -3,6 +3,7 @@
 import { stringify } from 'yaml';
 import type { NodeFinding, PodVerdict, RestartPlan, RunMode, TokenClass } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
 export type Colorize = (style: Style, text: string) => string;
@@ -58,7 +59,7 @@ export function formatTime(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) {
     return '-';
   }
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return formatInstant(ms, 'table');
 }
 
 /** One table cell; `style` is applied after padding. */

@@ -5,6 +5,7 @@ import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOut
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 import type { RepairTotals } from './repair-totals.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 /** Node outcomes that mean the node's step ran: these keep their details when the summary is trimmed. */
 export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'finished', 'partial', 'failed']);
@@ -13,7 +14,7 @@ export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 
 const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
 
 export function iso(ms: number | undefined): string | undefined {
-  return ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString();
+  return ms === undefined || !Number.isFinite(ms) ? undefined : formatInstant(ms);
 }
 
 export function isoSeconds(s: number | undefined): string | undefined {
