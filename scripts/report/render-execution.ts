@@ -3,7 +3,7 @@
 // then why the run stopped early, if it did, and a closing line. Pure: colour is an optional function passed in.
 import type { ExecutionReport, NodeExecution, NodeOutcome, PodExecution, PodOutcome, TokenRef } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
-import { formatTime, plain, table, type Cell, type Colorize, type Style } from './render-plan.ts';
+import { formatTime, plain, table, type Cell, type Colorize, type Style } from './text-table.ts';
 
 export interface RenderExecutionInput {
   execution: ExecutionReport;
