@@ -10,7 +10,7 @@
 // --on-failure continue. A Multus pod that does not come back stops the run whatever --on-failure says. An
 // unexpected error fails the node it happened on, keeps what was done so far, and stops the run. Whatever is not
 // reached is reported "not-started", with why.
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
 import { holdBackTowardBroken } from '../plan/evict-limits.ts';

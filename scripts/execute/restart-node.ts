@@ -8,7 +8,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { classifyNode } from '../classify/classify-node.ts';
 import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
   type TokenRef } from '../model.ts';
 import { scanMultusPod } from '../scan/scan-nodes.ts';

@@ -11,7 +11,7 @@
 // the fewest nodes for which every later run stays within C — the lazy schedule, which starts pacing exactly as early
 // as fleet size and throughput require (`beginsAt`). A token that expires before the next run is always in this run.
 import type { MaintenanceWindowConfig } from '../config/config.ts';
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import type { Millis, NodeFinding, PacingReport, TokenClass } from '../model.ts';
 import { formatInstant } from '../shared/time-format.ts';
 
