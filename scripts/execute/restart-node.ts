@@ -57,9 +57,9 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
       reason: `the Multus pod ${mp.name} changed since the scan; the next run judges the node again` });
   }
   const before = await judge(current, deps);
-  const tokenBefore = { fingerprint: before.fingerprint, exp: before.exp };
+  const tokenBefore = { fingerprint: before.fingerprint, expiresAt: before.expiresAt };
   // A paced step (scripts/plan/pacing.ts) rotates a still-healthy token ahead of time: act if it is the one planned.
-  const pacedStill = step.paced === true && before.class === 'healthy' && before.exp === step.exp;
+  const pacedStill = step.paced === true && before.class === 'healthy' && before.expiresAt === step.expiresAt;
   if (!ACTIONABLE_CLASSES.includes(before.class) && !pacedStill) {
     return done({ outcome: 'skipped', pods: [], tokenBefore,
       reason: `re-checked: now ${before.class}: ${before.reason}` });
@@ -132,7 +132,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
     if (freshness.fresh) break;
     if (!(await deps.sleep(FRESH_READ_INTERVAL_MS))) break;
   }
-  const tokenAfter = { fingerprint: after?.fingerprint, exp: after?.exp };
+  const tokenAfter = { fingerprint: after?.fingerprint, expiresAt: after?.expiresAt };
   if (!after || !freshness.fresh) {
     const reason = deps.signal.aborted
       ? `the new Multus pod ${multus.newPod} is Ready; stopped (${

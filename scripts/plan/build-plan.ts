@@ -75,8 +75,8 @@ export function compareFindings(a: NodeFinding, b: NodeFinding, failedRuns?: Rea
   if (fa !== fb) {
     return fa - fb;
   }
-  const ea = a.exp ?? Number.NEGATIVE_INFINITY;
-  const eb = b.exp ?? Number.NEGATIVE_INFINITY;
+  const ea = a.expiresAt ?? Number.NEGATIVE_INFINITY;
+  const eb = b.expiresAt ?? Number.NEGATIVE_INFINITY;
   if (ea !== eb) {
     return ea < eb ? -1 : 1;
   }
@@ -176,7 +176,7 @@ export function buildPlan(input: PlanInput): RestartPlan {
   const paced = new Set<string>();
   if (pacing !== undefined) {
     const target = Math.min(pacing.dueThisRun, config.maxNodes);
-    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined)
+    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.expiresAt !== undefined)
       .sort((a, b) => compareFindings(a, b, failedRuns));
     for (const f of healthy) {
       if (preventive >= target) break;
@@ -238,8 +238,8 @@ export function buildPlan(input: PlanInput): RestartPlan {
       pods: dependents.map(verdictOf),
       nonDependentPods: others,
     };
-    if (f.exp !== undefined) {
-      step.exp = f.exp;
+    if (f.expiresAt !== undefined) {
+      step.expiresAt = f.expiresAt;
     }
     if (isBroken(f)) {
       step.repair = true;

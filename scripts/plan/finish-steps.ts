@@ -71,7 +71,7 @@ export function finishStep(f: NodeFinding, left: LeftNode, onNode: readonly PodF
     pods: still.map(verdict),
     finish: { since: left.since },
   };
-  if (f.exp !== undefined) step.exp = f.exp;
+  if (f.expiresAt !== undefined) step.expiresAt = f.expiresAt;
   return { step,
     verdict: { ...base, status: 'finishing', reason: `${from}: ${still.length} evicted by this run's finish step` } };
 }

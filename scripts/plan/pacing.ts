@@ -42,8 +42,8 @@ const iso = (ms: number): string => formatInstant(ms, 'minutes');
 /** The node's deadline (epoch ms) for pacing, or undefined when it has none (legacy, self-refreshing, unreadable). */
 export function deadlineOf(f: NodeFinding, now: Millis): Millis | undefined {
   if (DUE_NOW.has(f.class)) return now;
-  if (!PACED.has(f.class) || f.exp === undefined) return undefined;
-  return f.exp * 1000;
+  if (!PACED.has(f.class) || f.expiresAt === undefined) return undefined;
+  return f.expiresAt;
 }
 
 export function capacityPerRun(o: PacingOptions): { capacity: number; limitedBy: PacingReport['limitedBy'] } {

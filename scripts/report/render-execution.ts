@@ -44,10 +44,10 @@ function ms(value: number | undefined): string {
 
 /** "aaaaaaaaaaaa (expires 2025-06-01 00:00:00Z)", or "-" when unknown. */
 function token(t: TokenRef | undefined): string {
-  if (t === undefined || (t.fingerprint === undefined && t.exp === undefined)) {
+  if (t === undefined || (t.fingerprint === undefined && t.expiresAt === undefined)) {
     return '-';
   }
-  const exp = t.exp === undefined ? 'no expiry' : `expires ${formatTime(t.exp * 1000)}`;
+  const exp = t.expiresAt === undefined ? 'no expiry' : `expires ${formatTime(t.expiresAt)}`;
   return `${t.fingerprint ?? 'unknown token'} (${exp})`;
 }
 

@@ -1,5 +1,6 @@
 // The node table a run prints first: one row per Multus pod, worst first (by class, then soonest expiry), with its
-// expiry, time left and fingerprint, never more of the token. Pure: colour is a function passed in.
+// expiry, time left (as judged, classify/classify-node.ts) and fingerprint, never more of the token. Pure: colour is
+// a function passed in.
 import type { NodeFinding, TokenClass } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 import { type Cell, type Colorize, formatTime, type Style, table } from './text-table.ts';
@@ -30,18 +31,17 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function renderFindings(input: readonly NodeFinding[], now: number, color: Colorize): string[] {
+export function renderFindings(input: readonly NodeFinding[], color: Colorize): string[] {
   const findings = [...input].sort(
     (a, b) =>
       RANK[a.class] - RANK[b.class] ||
-      (a.exp ?? Number.NEGATIVE_INFINITY) - (b.exp ?? Number.NEGATIVE_INFINITY) ||
+      (a.expiresAt ?? Number.NEGATIVE_INFINITY) - (b.expiresAt ?? Number.NEGATIVE_INFINITY) ||
       cmp(a.node, b.node),
   );
   if (findings.length === 0) {
     return ['No Multus pods found.'];
   }
   const rows = findings.map((f): Cell[] => {
-    const left = f.exp !== undefined ? f.exp * 1000 - now : f.timeLeftMs;
     const cls: Cell = { text: f.class };
     const style = CLASS_STYLE[f.class];
     if (style !== undefined) {
@@ -50,8 +50,8 @@ export function renderFindings(input: readonly NodeFinding[], now: number, color
     return [
       { text: f.node },
       cls,
-      { text: formatTime(f.exp === undefined ? undefined : f.exp * 1000) },
-      { text: left === undefined ? '-' : formatDuration(left) },
+      { text: formatTime(f.expiresAt) },
+      { text: f.timeLeftMs === undefined ? '-' : formatDuration(f.timeLeftMs) },
       { text: f.fingerprint ?? '-' },
       { text: f.reason },
     ];

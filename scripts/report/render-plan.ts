@@ -12,7 +12,8 @@ export type { Colorize } from './text-table.ts';
 export interface RenderPlanInput {
   findings: readonly NodeFinding[];
   plan: RestartPlan;
-  now: number;
+  /** When the table is printed. Not needed any more: the time left is the finding's own, judged once at classify. */
+  now?: number;
   mode: RunMode;
   /** Wraps text in a style; the default leaves it plain. Applied after padding, so escapes do not break columns. */
   color?: Colorize;
@@ -31,11 +32,11 @@ function withOverride(reason: string, override: string | undefined): string {
 }
 
 export function renderPlanTable(input: RenderPlanInput): string {
-  const { plan, now, mode } = input;
+  const { plan, mode } = input;
   const color = input.color ?? plain;
   const out: string[] = [];
 
-  out.push(...renderFindings(input.findings, now, color));
+  out.push(...renderFindings(input.findings, color));
 
   out.push('');
   const needing = plan.steps.length + plan.deferred.length;
@@ -44,7 +45,7 @@ export function renderPlanTable(input: RenderPlanInput): string {
     out.push(needing === 0 ? '  Nothing needs rotation.' : '  No node can be acted on in this run.');
   }
   plan.steps.forEach((step, i) => {
-    const exp = step.exp === undefined ? '' : `, expires ${formatTime(step.exp * 1000)}`;
+    const exp = step.expiresAt === undefined ? '' : `, expires ${formatTime(step.expiresAt)}`;
     const tag = step.repair ? 'repair, ' : step.finish ? 'finish, ' : '';
     out.push(`  ${i + 1}. ${color('bold', step.node)}  ${tag}${step.class}${exp}: ${step.reason}`);
     const rows: Cell[][] = [

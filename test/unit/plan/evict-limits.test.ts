@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
 import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod } from '../fixtures.ts';
 
-const S = Math.floor(NOW / 1000);
-
 function plan(overrides: Partial<PlanInput>) {
   return buildPlan({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
 }
@@ -17,7 +15,7 @@ describe('evictions: --max-nodes and broken nodes', () => {
     ] }] } });
 
   it('evicts on at most --max-nodes nodes; the other broken nodes are repaired without evictions', () => {
-    const findings = ['a', 'b', 'c'].map((n, i) => makeFinding({ node: n, exp: S - 100 + i }));
+    const findings = ['a', 'b', 'c'].map((n, i) => makeFinding({ node: n, expiresAt: NOW + (i - 100) * 1000 }));
     const pods = [pinned('pa', 'a', ['a']), pinned('pb', 'b', ['b']), pinned('pc', 'c', ['c'])];
     const p = plan({ findings, pods, nodes, config: { ...PLAN_CONFIG, maxNodes: 1 } });
     assert.deepEqual(p.steps.map((s) => [s.node, s.pods.map((v) => [v.name, v.action, v.override])]), [

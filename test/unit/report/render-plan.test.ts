@@ -4,17 +4,16 @@ import { renderPlanTable } from '../../../scripts/report/render-plan.ts';
 import { renderJson, renderYaml } from '../../../scripts/report/structured-output.ts';
 import { parse } from 'yaml';
 import type { RestartPlan } from '../../../scripts/model.ts';
-import { NOW, makeFinding, makePlan } from '../fixtures.ts';
+import { DAY, HOUR, MINUTE, NOW, makeFinding, makePlan } from '../fixtures.ts';
 
-const S = Math.floor(NOW / 1000);
 const findings = [
-  makeFinding({ node: 'node-h', class: 'healthy', exp: S + 300 * 86400, reason: 'valid for 300d',
+  makeFinding({ node: 'node-h', class: 'healthy', expiresAt: NOW + 300 * DAY, reason: 'valid for 300d',
     fingerprint: 'aaaaaaaaaaaa' }),
-  makeFinding({ node: 'node-x', class: 'expired', exp: S - 7200, reason: 'the token expired 2h ago',
+  makeFinding({ node: 'node-x', class: 'expired', expiresAt: NOW - 2 * HOUR, reason: 'the token expired 2h ago',
     fingerprint: 'bbbbbbbbbbbb' }),
-  makeFinding({ node: 'node-u', class: 'unreadable', exp: undefined, fingerprint: undefined, timeLeftMs: undefined,
-    reason: 'permission denied' }),
-  makeFinding({ node: 'node-e', class: 'expiring', exp: S + 5 * 3600 + 180, reason: 'expires in 5h 3m' }),
+  makeFinding({ node: 'node-u', class: 'unreadable', expiresAt: undefined, fingerprint: undefined,
+    timeLeftMs: undefined, reason: 'permission denied' }),
+  makeFinding({ node: 'node-e', class: 'expiring', expiresAt: NOW + 303 * MINUTE, reason: 'expires in 5h 3m' }),
 ];
 const plan: RestartPlan = makePlan({
   steps: [
@@ -22,7 +21,7 @@ const plan: RestartPlan = makePlan({
       node: 'node-x',
       class: 'expired',
       reason: 'the token expired 2h ago',
-      exp: S - 7200,
+      expiresAt: NOW - 2 * HOUR,
       multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-x', uid: 'm' },
       pods: [
         { namespace: 'shop', name: 'api-1', uid: '1', action: 'restart', reason: 'attaches secondary networks',
