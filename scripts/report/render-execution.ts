@@ -2,7 +2,7 @@
 // and to hold a fresh token (by fingerprint and expiry, never the token), per pod its outcome, attempts and waits;
 // then why the run stopped early, if it did, and a closing line. Pure: colour is an optional function passed in.
 import type { ExecutionReport, NodeExecution, NodeOutcome, PodExecution, PodOutcome, TokenRef } from '../model.ts';
-import { formatDuration } from '../shared/durations.ts';
+import { formatDuration, formatSeconds } from '../shared/durations.ts';
 import { formatTime, plain, table, type Cell, type Colorize, type Style } from './text-table.ts';
 
 export interface RenderExecutionInput {
@@ -94,7 +94,7 @@ function nodeLines(n: NodeExecution, i: number, color: Colorize): string[] {
     const slowest = Math.max(0, ...started.map((p) => p.startedMs ?? 0));
     const others = stuck.filter((p) => p.outcome !== 'started').map((p) => `${p.namespace}/${p.name} (${p.reason})`);
     out.push(`     ${started.length} of ${stuck.length} stuck pod(s) started by themselves` +
-      `${started.length > 0 ? `, the slowest ${(slowest / 1000).toFixed(1)} s after the fresh token` : ''}` +
+      `${started.length > 0 ? `, the slowest ${formatSeconds(slowest, 1)} after the fresh token` : ''}` +
       `${others.length > 0 ? `; not started: ${others.join(', ')}` : ''}`);
   }
   if (n.pods.length > 0) {
