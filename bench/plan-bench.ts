@@ -1,6 +1,7 @@
-// Times buildPlan on a synthetic 5,000-node, 150,000-pod cluster with PodDisruptionBudgets.
+// Times the planner (selectNodes, then planPods) on a synthetic 5,000-node, 150,000-pod cluster with PodDisruptionBudgets.
 // Run: node_modules/.bin/node bench/plan-bench.ts [runs]. No assertions: it prints figures.
-import { buildPlan, type PlanInput } from '../scripts/plan/build-plan.ts';
+import { planPods, type PodsInput } from '../scripts/plan/plan-pods.ts';
+import { selectNodes, type SelectionInput } from '../scripts/plan/select-nodes.ts';
 import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, TokenClass } from '../scripts/model.ts';
 
 const NODES = 5_000;
@@ -83,11 +84,11 @@ for (let n = 0; n < NAMESPACES; n++) {
   }
 }
 
-const input: PlanInput = {
+const input: SelectionInput & PodsInput = {
   findings,
   pods,
   pdbs,
-  nodes,
+  nodes: new Map(nodes.map((n) => [n.name, n])),
   multusPods,
   config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
     optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'],
@@ -98,14 +99,14 @@ const input: PlanInput = {
 const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
 const heapBefore = process.memoryUsage().heapUsed;
 
-function measure(label: string, inp: PlanInput): void {
+function measure(label: string, inp: SelectionInput & PodsInput): void {
   const times: number[] = [];
   let steps = 0;
   let verdicts = 0;
   let deferred = 0;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const plan = buildPlan(inp);
+    const plan = planPods(selectNodes(inp), inp);
     times.push(performance.now() - t0);
     steps = plan.steps.length;
     verdicts = plan.steps.reduce((n, s) => n + s.pods.length, 0);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chalk, question } from 'zx';
 import { kubeClusterReader } from './cluster/cluster-reader.ts';
-import { describeError, isNetworkError, statusCode } from './cluster/api-errors.ts';
+import { describeError, statusCode } from './cluster/api-errors.ts';
 import { connect, describeCertificateFailure, type Connection } from './cluster/connect.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { probeGuardRails } from './cluster/guard-rail-probes.ts';
@@ -21,6 +21,7 @@ import { usage } from './config/usage.ts';
 import type { RunEvent } from './log/events.ts';
 import { formatEvent } from './log/format-event.ts';
 import { ttyProgress } from './log/tty-progress.ts';
+import { errorKind, exitCodeForError } from './report/error-exit.ts';
 import { describeExitCodes, EXIT } from './report/exit-codes.ts';
 import { jobExitCode } from './report/soft-exit.ts';
 import { renderExecutionTable } from './report/render-execution.ts';
@@ -140,24 +141,23 @@ async function main(): Promise<number> {
     progress?.stop();
     const code = statusCode(err);
     const reason = describeError(err);
-    if (code === 401 || code === 403) {
+    // The code is judged in one place (report/error-exit.ts); here it is only said.
+    const kind = errorKind(err);
+    if (kind === 'refused') {
       process.stderr.write(`multus-token-rotator: the API server refused a request (${reason}); ` +
         'check the credentials and the RBAC of rbac.yaml\n');
-      return EXIT.CLUSTER;
-    }
-    const certificate = describeCertificateFailure(err, connection.kc);
-    if (certificate !== undefined) {
-      process.stderr.write(`multus-token-rotator: ${certificate}\n`);
-      return EXIT.CLUSTER;
-    }
-    if (isNetworkError(err)) {
+    } else if (kind === 'certificate') {
+      process.stderr.write(`multus-token-rotator: ${describeCertificateFailure(err, connection.kc) ?? reason}\n`);
+    } else if (kind === 'unreachable') {
       process.stderr.write(`multus-token-rotator: cannot reach the API server: ${reason}\n`);
-      return EXIT.CLUSTER;
+    } else if (kind === 'guard-rails') {
+      process.stderr.write(`multus-token-rotator: ${reason}\n`);
+    } else {
+      // An API error's stack would carry its raw body: show its one line instead.
+      const detail = code === undefined ? (err as Error).stack ?? reason : `HTTP ${code}: ${reason}`;
+      process.stderr.write(`multus-token-rotator: unexpected error: ${detail}\n`);
     }
-    // An API error's stack would carry its raw body: show its one line instead.
-    const detail = code === undefined ? (err as Error).stack ?? reason : `HTTP ${code}: ${reason}`;
-    process.stderr.write(`multus-token-rotator: unexpected error: ${detail}\n`);
-    return EXIT.ERROR;
+    return exitCodeForError(err);
   }
 }
 

@@ -1,38 +1,37 @@
-// One run of the pipeline: scan ─► classify ─► plan ─► execute ─► report. The same code path for the local zx run,
-// the CronJob and a manual Job; only the connection differs. The clock, the cluster and the stop signal are passed in.
-// Only --execute takes the lease and changes the cluster; a dry run and --server-dry-run change nothing.
+// One run of the pipeline: scan ─► classify ─► select nodes ─► list their workloads ─► plan their pods ─► execute ─►
+// report, each step called once. The same code path for the local zx run, the CronJob and a manual Job; only the
+// connection differs. The clock, the cluster and the stop signal are passed in. Only --execute takes the lease and
+// changes the cluster; a dry run and --server-dry-run change nothing.
 import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
 import type { ClusterReader } from './cluster/cluster-reader.ts';
 import type { ClusterWriter } from './cluster/cluster-writer.ts';
-import { describeError, isForbidden, isNetworkError, isNotFound, statusCode } from './cluster/api-errors.ts';
+import { describeError, isForbidden, isNotFound } from './cluster/api-errors.ts';
 import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
 import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { pacingEvent } from './execute/pacing-event.ts';
-import { GuardRailsMissing, requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
+import { requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
 import type { Config, SoftOutcome } from './config/config.ts';
-import type { Emit, RunEvent } from './log/events.ts';
+import type { Emit } from './log/events.ts';
 import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } from './model.ts';
-import { buildPlan } from './plan/build-plan.ts';
-import { sortLeftWork } from './plan/finish-steps.ts';
+import { planPods } from './plan/plan-pods.ts';
+import { selectNodes } from './plan/select-nodes.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
-import { outcomeOf } from './report/run-outcome.ts';
 import { renderMetrics } from './report/metrics.ts';
 import { repairEvent } from './report/daemonset-event.ts';
 import { repairTotals } from './report/repair-totals.ts';
-import { EXIT, exitCodeForRun } from './report/exit-codes.ts';
-import { leftThisRun } from './report/left-work.ts';
-import { softOutcome } from './report/soft-exit.ts';
+import { exitCodeForError } from './report/error-exit.ts';
+import { judgeRun, type RunVerdict } from './report/judge-run.ts';
 import { resolveClaimAffinity } from './scan/claim-affinity.ts';
 import { loadKnownFacts, saveKnownFacts } from './scan/known-store.ts';
 import { scanStatefulSets } from './scan/statefulsets.ts';
 import { stuckEvidence } from './scan/stuck-evidence.ts';
-import { scanNodes } from './scan/scan-nodes.ts';
-import { listWorkloads, narrowWorkloads, scanWorkloads, type WorkloadsScan } from './scan/scan-workloads.ts';
+import { findMultusPods, readNodes } from './scan/scan-nodes.ts';
+import { listWorkloads, narrowWorkloads, scanWorkloads } from './scan/scan-workloads.ts';
 
 export interface RunDeps {
   config: Readonly<Config>;
@@ -75,22 +74,18 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   const startedAt = deps.now();
   emit({ type: 'run-started', mode: config.mode, via: deps.via, identity: deps.identity });
 
-  // When --max-nodes covers every Multus node, any of them may be planned: the workload list then runs while the
-  // nodes are read (it keeps pods on every node, as the plan would). Otherwise it waits for the plan's nodes and keeps
-  // only theirs — at --max-nodes 10 that is 10 nodes' pods out of the whole cluster's.
-  let early: Promise<WorkloadsScan> | undefined;
-  const scanEmit: Emit = (e: RunEvent) => {
-    emit(e);
-    if (e.type === 'multus-pods-found' && e.count > 0 && e.count <= config.maxNodes && early === undefined) {
-      early = listWorkloads(reader, () => true);
-      early.catch(() => undefined); // awaited (and thrown) below
-    }
-  };
+  // Scan: the Multus pods and the nodes first (two lists), then the nodes' files.
   const known = await loadKnownFacts(reader, config.summaryNamespace, config.summaryName, emit); // scan/reread.ts
-  const [scanned, memory] = await Promise.all([
-    scanNodes(reader, config, scanEmit, { known: known.facts, now: deps.now() }),
-    readRunMemory(reader, config),
-  ]);
+  const [found, memory] = await Promise.all([findMultusPods(reader, config, emit), readRunMemory(reader, config)]);
+  // When --max-nodes covers every Multus node, any of them may be planned: the workload list then runs while the
+  // files are read (it keeps pods on every node, as the plan would). Otherwise it waits for the plan's nodes and keeps
+  // only theirs — at --max-nodes 10 that is 10 nodes' pods out of the whole cluster's.
+  const early = found.groups.length > 0 && found.groups.length <= config.maxNodes
+    ? listWorkloads(reader, () => true) : undefined;
+  early?.catch(() => undefined); // awaited (and thrown) below
+  const scanned = await readNodes(reader, config, found, emit, { known: known.facts, now: deps.now() });
+
+  // Classify each node's token.
   const judgedAt = deps.now();
   const findings = scanned.nodes.map((n) =>
     classifyNode(n, { now: judgedAt, expiringWithinMs: config.expiringWithinMs })
@@ -98,10 +93,9 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   await saveKnownFacts(deps.writeSummary, config, scanned, findings, known, judgedAt, emit);
   for (const f of findings) emit({ type: 'node-classified', node: f.node, class: f.class, reason: f.reason });
 
-  const planInput = {
+  // Select the nodes: which ones the plan acts on does not depend on their pods.
+  const selection = selectNodes({
     findings,
-    pods: [],
-    pdbs: [],
     nodes: scanned.nodeFacts,
     multusPods: scanned.nodes.map((n) => n.multusPod),
     config,
@@ -113,25 +107,23 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     pacing: { intervalMs: config.scheduleIntervalMs, ...pacingNodeTime(config, memory.nodeTimes),
       runDeadlineMs: config.runDeadlineMs, maxNodes: config.maxNodes, marginMs: config.expiringWithinMs,
       window: config.window },
-  };
-  // Which nodes the plan acts on does not depend on their pods: only those nodes' pods are needed (and the pods of
-  // healthy nodes where an earlier run left work: plan/finish-steps.ts looks for them there).
-  const rotating = new Set(buildPlan(planInput).steps.map((s) => s.node));
-  const planned = new Set([...rotating,
-    ...sortLeftWork({ leftWork: memory.leftWork, findings, planned: rotating, dependents: config.dependents })
-      .candidates.keys()]);
-  const multusUids = new Set(scanned.nodes.map((n) => n.multusPod.uid));
-  const workloads = early !== undefined ? narrowWorkloads(await early, planned, multusUids)
-    : await scanWorkloads(reader, planned, multusUids);
-  emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length, nodes: planned.size });
+  });
 
+  // List their workloads: only the selected nodes' pods (the early list narrowed to them, or listed now).
+  const multusUids = new Set(scanned.nodes.map((n) => n.multusPod.uid));
+  const workloads = early !== undefined ? narrowWorkloads(await early, selection.podNodes, multusUids)
+    : await scanWorkloads(reader, selection.podNodes, multusUids);
+  emit({ type: 'workloads-listed', pods: workloads.pods.length, pdbs: workloads.pdbs.length,
+    nodes: selection.podNodes.size });
   // On a cordoned node, a pod whose volume is local can only come back there: look its claims' volumes up.
   const warnings = [...scanned.warnings];
-  const pods = await stuckEvidence(reader,
-    await resolveClaimAffinity(reader, workloads.pods, scanned.context.nodeFacts), findings, warnings, emit);
+  const pods = await stuckEvidence(reader, await resolveClaimAffinity(reader, workloads.pods, scanned.nodeFacts),
+    findings, warnings, emit);
   // A StatefulSet with a pending revision would bring an evicted pod back changed: read the dependents' sets.
   const statefulSets = await scanStatefulSets(reader, pods);
-  const plan = buildPlan({ ...planInput, pods, pdbs: workloads.pdbs, statefulSets });
+
+  // Plan their pods: a verdict for every dependent on the selected nodes.
+  const plan = planPods(selection, { pods, pdbs: workloads.pdbs, statefulSets });
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
@@ -156,13 +148,12 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
         // while acting on a node are the executor's: it reports them as that node's failure.
         const reason = `acting could not start: ${describeError(err)}`;
-        const answer = statusCode(err) === undefined ? (err as { cause?: unknown }).cause ?? err : err; // lease.ts wraps
-        failedToAct = err instanceof GuardRailsMissing || isForbidden(answer) || statusCode(answer) === 401 ||
-            isNetworkError(answer) ? EXIT.CLUSTER : EXIT.ERROR;
+        failedToAct = exitCodeForError(err);
         warnings.push(reason);
         emit({ type: 'warning', message: reason });
         const now = deps.now();
-        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason };
+        execution = { mode: config.mode, startedAt: now, finishedAt: now, nodes: [], stoppedBecause: reason,
+          stopCause: 'cannot-act' };
       }
     }
   }
@@ -173,14 +164,11 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       emit);
   }
   // Declined, the plan's steps are left undone: judged like a dry run.
-  let exitCode: number = failedToAct ??
-    exitCodeForRun(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
-      leaseHeld });
-  const runCode = exitCode;
-  let outcome = outcomeOf(findings, plan, exitCode, execution, leaseHeld);
+  const judged = judgeRun({ findings, plan, execution, mode: declined ? 'dry-run' : config.mode,
+    interrupted: interrupt.aborted, leaseHeld, ...(failedToAct === undefined ? {} : { failedToAct }) });
+  let verdict: RunVerdict = judged;
   const run = (): RunInfo => ({ startedAt, finishedAt: deps.now(), mode: config.mode, via: deps.via,
-    identity: deps.identity, exitCode, outcome });
-  let recorded = true; // the summary holds what this run leaves for the next (report/left-work.ts)
+    identity: deps.identity, exitCode: verdict.exitCode, outcome: verdict.outcome });
   try {
     await deps.writeSummary(config.summaryNamespace, config.summaryName, (previous) =>
       buildSummary({ run: run(), findings, plan, warnings, previous, historyLimit: config.historyLimit, execution,
@@ -196,14 +184,10 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
         '--summary-namespace NS with an existing namespace'
       : describeError(err);
     emit({ type: 'summary-failed', namespace: config.summaryNamespace, name: config.summaryName, reason });
-    recorded = false;
     warnings.push(
       `the summary could not be written to ConfigMap ${config.summaryNamespace}/${config.summaryName}: ${reason}`,
     );
-    if (exitCode === EXIT.OK && !noNamespace) {
-      exitCode = EXIT.CLUSTER;
-      outcome = 'summary not written';
-    }
+    verdict = judged.unrecorded[noNamespace ? 'setup' : 'failed'];
   }
   const info = run();
   if (config.pushgatewayUrl && deps.pushMetrics) {
@@ -218,11 +202,8 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
       emit({ type: 'warning', message });
     }
   }
+  const { exitCode, outcome, soft } = verdict;
   emit({ type: 'run-finished', exitCode, outcome, ms: info.finishedAt - startedAt });
-  // Work left for later is only soft when the next run will find it: not when the summary could not be written.
-  const soft = exitCode === runCode && (recorded || leftThisRun(plan, execution) === 0) ?
-    softOutcome(findings, plan, execution, declined ? 'dry-run' : config.mode, { interrupted: interrupt.aborted,
-      leaseHeld }) : undefined;
   return { exitCode, outcome, findings, plan, warnings, run: info, execution, ...(soft ? { soft } : {}) };
 }
 
@@ -245,7 +226,7 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
       const now = deps.now();
       return { leaseHeld: true,
         execution: { mode: config.mode, startedAt: now, finishedAt: now, lease: got.info, nodes: [],
-          stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}` } };
+          stoppedBecause: `another run holds the lease: ${got.info.heldBy ?? 'unknown'}`, stopCause: 'lease-held' } };
     }
     emit({ type: 'lease-acquired', namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder });
     got.lease.startRenewing();

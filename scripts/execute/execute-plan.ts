@@ -12,7 +12,7 @@
 // reached is reported "not-started", with why.
 import { windowContains } from '../shared/time-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
-import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan } from '../model.ts';
+import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan, Stop } from '../model.ts';
 import { holdBackTowardBroken } from '../plan/evict-limits.ts';
 import { type MultusGuard, waveGuard } from './multus-guard.ts';
 import { planWaves, waveStopsRun } from '../plan/waves.ts';
@@ -20,6 +20,7 @@ import { finishNode, notStarted as podsNotStarted, restartDependents, restartMul
   type MultusPhase } from './restart-node.ts';
 import { finishPhase, finishRefusal } from './finish-left.ts';
 import { withRunDeadline } from './run-deadline.ts';
+import { signalStop } from './stop-reason.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stuckPodWatcher } from './stuck-pods.ts';
 import { mapLimit } from '../shared/map-limit.ts';
@@ -33,24 +34,27 @@ export interface ExecuteOptions {
 }
 
 /** Why the next node must not be started, or undefined when it may. Pure. */
-export function gate(deps: Pick<StepDeps, 'config' | 'signal'>, now: number, opts: ExecuteOptions): string | undefined {
-  if (deps.signal.aborted) return String(deps.signal.reason ?? 'stopped');
+export function gate(deps: Pick<StepDeps, 'config' | 'signal'>, now: number, opts: ExecuteOptions): Stop | undefined {
+  const stopped = signalStop(deps.signal);
+  if (stopped) return stopped;
   if (now + deps.config.stepTimeoutMs > opts.deadline) {
-    return `the run's deadline (--deadline) leaves no room for another node's --step-timeout ` +
-      `(${Math.round(deps.config.stepTimeoutMs / 1000)} s)`;
+    return { cause: 'deadline', reason: `the run's deadline (--deadline) leaves no room for another node's ` +
+      `--step-timeout (${Math.round(deps.config.stepTimeoutMs / 1000)} s)` };
   }
   const w = deps.config.window;
-  if (w && !windowContains(w, now)) return `outside the maintenance window (${w.text})`;
+  if (w && !windowContains(w, now)) return { cause: 'window', reason: `outside the maintenance window (${w.text})` };
   return undefined;
 }
 
-function notStarted(step: NodeStep, why: string): NodeExecution {
+function notStarted(step: NodeStep, stop: Stop): NodeExecution {
+  const reason = `not started: ${stop.reason}`;
   return {
     node: step.node,
     outcome: 'not-started',
-    reason: why,
+    reason,
+    cause: stop.cause,
     pods: step.pods.map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started' as const,
-      reason: why })
+      reason, cause: stop.cause })
     ),
   };
 }
@@ -64,15 +68,15 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
   const deps: StepDeps = { ...given, writer: withRunDeadline(given.writer, opts.deadline, given.now) };
   const startedAt = deps.now();
   const nodes: NodeExecution[] = new Array<NodeExecution>(plan.steps.length);
-  let stoppedBecause: string | undefined;
+  let stopped: Stop | undefined;
   const afterNode = (step: NodeStep, result: NodeExecution, repairing = false) => {
     deps.emit({ type: 'node-finished', node: step.node, outcome: result.outcome, reason: result.reason,
       ms: (result.finishedAt ?? deps.now()) - (result.startedAt ?? deps.now()) });
-    if (deps.signal.aborted) stoppedBecause ??= String(deps.signal.reason ?? 'stopped');
+    if (deps.signal.aborted) stopped ??= signalStop(deps.signal);
     else if (result.outcome === 'failed' && deps.config.onFailure === 'stop' && !repairing) {
       // A broken node whose repair fails is reported and never blocks the others: only a wave that mostly fails stops
       // the run. A failed eviction (a replacement that did not come back) stops it, repair or not.
-      stoppedBecause ??= `node ${step.node} failed and --on-failure is stop`;
+      stopped ??= { cause: 'on-failure', reason: `node ${step.node} failed and --on-failure is stop` };
     }
   };
   const stuck = stuckPodWatcher(deps);
@@ -93,8 +97,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
       return await timed(i, () => restartMultus(step, deps, guard));
     } catch (err) {
       const reason = unexpected(err);
-      return { kind: 'done', stopRun: `node ${step.node}: ${reason}`,
-        execution: { node: step.node, outcome: 'failed', reason, pods: podsNotStarted(step, reason) } };
+      return { kind: 'done', stopRun: { cause: 'error', reason: `node ${step.node}: ${reason}` },
+        execution: { node: step.node, outcome: 'failed', reason, cause: 'error',
+          pods: podsNotStarted(step, { cause: 'error', reason }) } };
     }
   };
   const settle = (i: number, step: NodeStep, phase: MultusPhase, wave?: number): boolean => {
@@ -104,7 +109,7 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
       return true;
     }
     nodes[i] = wave === undefined ? phase.execution : { ...phase.execution, wave };
-    if (phase.stopRun && !step.repair) stoppedBecause ??= phase.stopRun;
+    if (phase.stopRun && !step.repair) stopped ??= phase.stopRun;
     afterNode(step, phase.execution, step.repair === true);
     return phase.execution.outcome !== 'failed';
   };
@@ -113,9 +118,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
   const waves = planWaves(plan.steps, deps.config.repairWaveSize);
   const waveOf = new Map<number, number>();
   for (const [w, wave] of waves.entries()) {
-    stoppedBecause ??= gate(deps, deps.now(), opts);
-    if (stoppedBecause) {
-      for (const i of wave) nodes[i] = notStarted(plan.steps[i] as NodeStep, `not started: ${stoppedBecause}`);
+    stopped ??= gate(deps, deps.now(), opts);
+    if (stopped) {
+      for (const i of wave) nodes[i] = notStarted(plan.steps[i] as NodeStep, stopped);
       continue;
     }
     const waveStarted = deps.now();
@@ -130,8 +135,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     }
     deps.emit({ type: 'wave-finished', wave: w + 1, nodes: wave.length, failed, ms: deps.now() - waveStarted });
     if (waveStopsRun(wave.length, failed)) {
-      stoppedBecause ??= `${failed} of the ${wave.length} broken nodes of repair wave ${w + 1} failed: a fault ` +
-        'common to them (an image that cannot be pulled, a broken DaemonSet) is likely; nothing more is restarted';
+      stopped ??= { cause: 'wave', reason: `${failed} of the ${wave.length} broken nodes of repair wave ${w + 1} ` +
+        'failed: a fault common to them (an image that cannot be pulled, a broken DaemonSet) is likely; nothing more ' +
+        'is restarted' };
     }
   }
 
@@ -143,9 +149,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
       fresh.push({ i, step, phase: finishPhase(step, deps) });
       continue;
     }
-    stoppedBecause ??= gate(deps, deps.now(), opts);
-    if (stoppedBecause) {
-      nodes[i] = notStarted(step, `not started: ${stoppedBecause}`);
+    stopped ??= gate(deps, deps.now(), opts);
+    if (stopped) {
+      nodes[i] = notStarted(step, stopped);
       continue;
     }
     settle(i, step, await multus(i, step));
@@ -160,11 +166,11 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
   const finishFresh = async ({ i, step: planned, phase }: (typeof fresh)[number]): Promise<void> => {
     const step = holdBackTowardBroken(planned, repaired);
     // The deadline and the window were checked for this node in pass 1; the signal and a failure since are not.
-    const why = stoppedBecause ?? (deps.signal.aborted ? String(deps.signal.reason ?? 'stopped') : undefined) ??
+    const why = stopped ?? signalStop(deps.signal) ??
       (phase.dryRun === undefined ? gate(deps, deps.now(), opts) : undefined);
     if (why) {
-      stoppedBecause ??= why;
-      nodes[i] = phase.finishing ? notStarted(step, `not started: ${why}`)
+      stopped ??= why;
+      nodes[i] = phase.finishing ? notStarted(step, why)
         : await finishNode(step, phase, deps, podsNotStarted(step, why));
       afterNode(step, nodes[i]);
       return;
@@ -180,9 +186,9 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     try {
       nodes[i] = await timed(i, () => restartDependents(step, phase, deps, pods, opts.deadline));
     } catch (err) {
-      const reason = unexpected(err);
-      stoppedBecause ??= `node ${step.node}: ${reason}`;
-      nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, reason, pods), reason);
+      const why: Stop = { cause: 'error', reason: unexpected(err) };
+      stopped ??= { cause: 'error', reason: `node ${step.node}: ${why.reason}` };
+      nodes[i] = await finishNode(step, phase, deps, podsNotStarted(step, why, pods), why);
     }
     afterNode(step, nodes[i]);
   };
@@ -198,7 +204,7 @@ export async function executePlan(plan: RestartPlan, given: StepDeps, opts: Exec
     nodes[i] = { ...n, ...(wave !== undefined ? { wave } : {}), ...(pods ? { stuckPods: pods } : {}),
       ...(workMs !== undefined ? { workMs } : {}) };
   }
-  if (stoppedBecause) deps.emit({ type: 'execution-stopped', reason: stoppedBecause });
+  if (stopped) deps.emit({ type: 'execution-stopped', reason: stopped.reason });
   return { mode: deps.config.mode, startedAt, finishedAt: deps.now(), nodes,
-    ...(stoppedBecause ? { stoppedBecause } : {}) };
+    ...(stopped ? { stoppedBecause: stopped.reason, stopCause: stopped.cause } : {}) };
 }

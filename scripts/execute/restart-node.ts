@@ -10,13 +10,14 @@ import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { windowContains } from '../shared/time-window.ts';
 import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
-  type TokenRef } from '../model.ts';
+  type PodVerdict, type Stop, type TokenRef } from '../model.ts';
 import { scanMultusPod } from '../scan/scan-nodes.ts';
 import { toPdbFacts } from '../scan/to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { type MultusGuard, multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
+import { signalStop, stopReason } from './stop-reason.ts';
 
 /** Re-reads the node through `pod` and judges it, as the scan did. */
 async function judge(pod: V1Pod, deps: StepDeps): Promise<NodeFinding> {
@@ -28,7 +29,7 @@ const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at t
 
 /** After restartMultus: either the node is finished (skipped, refused, failed), or its token is fresh. */
 export type MultusPhase =
-  | { kind: 'done'; execution: NodeExecution; /** Why nothing more may be started in this run. */ stopRun?: string }
+  | { kind: 'done'; execution: NodeExecution; /** Why nothing more may be started in this run. */ stopRun?: Stop }
   | { kind: 'fresh'; startedAt: number; tokenBefore: TokenRef; tokenAfter?: TokenRef; /** Token proven. */
     freshAt?: number;
     multus?: NonNullable<NodeExecution['multus']>; /** --server-dry-run: what the API server said of the delete. */
@@ -43,7 +44,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
   const stepDeadline = startedAt + config.stepTimeoutMs;
   const dryRun = config.mode === 'server-dry-run';
   const mp = step.multusPod;
-  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>, stopRun?: string): MultusPhase => ({
+  const done = (e: Omit<NodeExecution, 'node' | 'startedAt' | 'finishedAt'>, stopRun?: Stop): MultusPhase => ({
     kind: 'done',
     execution: { node: step.node, startedAt, finishedAt: deps.now(), ...e },
     ...(stopRun ? { stopRun } : {}),
@@ -71,8 +72,8 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
     const reason = `refused to restart the Multus pod ${mp.name}: ${refusal}`;
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
       note: reason });
-    return done({ outcome: 'not-started', tokenBefore, pods: notStarted(step, 'the Multus pod was not restarted'),
-      reason });
+    return done({ outcome: 'not-started', cause: 'refused', tokenBefore,
+      pods: notStarted(step, { cause: 'refused', reason: 'the Multus pod was not restarted' }), reason });
   }
 
   // 1. The Multus pod: delete it; its DaemonSet recreates it, and the new pod writes a fresh token.
@@ -109,10 +110,14 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
       note: err.message });
     // The deleted pod took its (still valid) token with it: a Multus that does not come back is not a node's
     // problem but the run's. Nothing more is started.
-    const stopRun = err instanceof WaitTimeout
-      ? `the new Multus pod on node ${step.node} was not Ready within --step-timeout; nothing more is restarted`
+    const stopRun: Stop | undefined = err instanceof WaitTimeout ?
+      { cause: 'failure',
+        reason:
+          `the new Multus pod on node ${step.node} was not Ready within --step-timeout; nothing more is restarted` }
       : undefined;
-    return done({ outcome: 'failed', tokenBefore, pods: notStarted(step, 'the Multus pod did not come back'),
+    const cause = err instanceof WaitTimeout ? 'failure' : 'signal';
+    return done({ outcome: 'failed', cause, tokenBefore,
+      pods: notStarted(step, { cause, reason: 'the Multus pod did not come back' }),
       multus: { oldPod: mp.name, oldUid: mp.uid }, reason: err.message }, stopRun);
   }
   const readyAt = deps.now();
@@ -135,9 +140,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
   const tokenAfter = { fingerprint: after?.fingerprint, expiresAt: after?.expiresAt };
   if (!after || !freshness.fresh) {
     const reason = deps.signal.aborted
-      ? `the new Multus pod ${multus.newPod} is Ready; stopped (${
-        String(deps.signal.reason)
-      }) before its fresh token ` +
+      ? `the new Multus pod ${multus.newPod} is Ready; stopped (${stopReason(deps.signal)}) before its fresh token ` +
         "was confirmed in the node's file; dependents left alone, the next run checks the node again"
       : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
         `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${
@@ -146,8 +149,9 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
         'dependents left alone';
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
       note: reason });
-    return done({ outcome: 'failed', tokenBefore, tokenAfter, multus,
-      pods: notStarted(step, "the node's token is not fresh"), reason });
+    const cause = deps.signal.aborted ? 'signal' : 'failure';
+    return done({ outcome: 'failed', cause, tokenBefore, tokenAfter, multus,
+      pods: notStarted(step, { cause, reason: "the node's token is not fresh" }), reason });
   }
   const tokenMs = deps.now() - readyAt;
   deps.emit({ type: 'token-fresh', node: step.node, fingerprint: after.fingerprint ?? '', tokenMs });
@@ -165,22 +169,22 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
   let pdbs: PdbFacts[] | undefined;
   // Set once an eviction went wrong (above all: a replacement that did not come back): nothing more is evicted on
   // this node, so that one run never takes more than one pod from a workload whose pods cannot start.
-  let halted: string | undefined;
+  let halted: Stop | undefined;
   const window = deps.config.window;
   for (const v of step.pods) {
     let r: PodExecution;
     if (v.action === 'restart' && !halted) {
-      if (deps.signal.aborted) halted = String(deps.signal.reason ?? 'stopped');
+      if (deps.signal.aborted) halted = signalStop(deps.signal);
       else if (window && !windowContains(window, deps.now())) {
-        halted = `outside the maintenance window (${window.text})`;
+        halted = { cause: 'window', reason: `outside the maintenance window (${window.text})` };
       }
     }
     if (v.action === 'restart' && halted) {
       r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: 'not-started',
-        reason: `not evicted: ${halted}` };
+        reason: `not evicted: ${halted.reason}`, cause: halted.cause };
     } else if (v.action !== 'restart') {
       r = { namespace: v.namespace, name: v.name, uid: v.uid, outcome: v.action === 'blocked' ? 'blocked' : 'skipped',
-        reason: v.reason, ...(v.later ? { later: true as const } : {}) };
+        reason: v.reason, ...causeOf(v) };
       if (v.action === 'blocked') {
         await deps.event({ regarding: { kind: 'Pod', namespace: v.namespace, name: v.name, uid: v.uid },
           reason: 'MultusTokenEvictionBlocked', type: 'Warning', action: 'Evict',
@@ -189,7 +193,9 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
     } else {
       pdbs ??= await listPdbs(deps);
       r = await restartPod(v, pdbs, deps, runDeadline);
-      if (r.outcome === 'failed') halted = `${r.namespace}/${r.name} failed; nothing more is evicted on this node`;
+      if (r.outcome === 'failed') {
+        halted = { cause: 'failure', reason: `${r.namespace}/${r.name} failed; nothing more is evicted on this node` };
+      }
     }
     deps.emit({ type: 'pod-done', namespace: r.namespace, name: r.name, outcome: r.outcome, reason: r.reason });
     pods.push(r);
@@ -199,7 +205,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
 
 /** The node's outcome from its pods, with its Event. */
 export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { kind: 'fresh' }>, deps: StepDeps,
-  pods: PodExecution[], why?: string): Promise<NodeExecution> {
+  pods: PodExecution[], why?: Stop): Promise<NodeExecution> {
   const base = { node: step.node, startedAt: phase.startedAt, finishedAt: deps.now(), tokenBefore: phase.tokenBefore,
     ...(phase.tokenAfter ? { tokenAfter: phase.tokenAfter } : {}), ...(phase.multus ? { multus: phase.multus } : {}),
     ...(phase.freshAt !== undefined ? { freshAt: phase.freshAt } : {}), pods };
@@ -212,7 +218,7 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
   const evicted = pods.filter((p) => p.outcome === 'evicted').length;
   const done = phase.finishing ? `finishing what the run of ${new Date(phase.finishing.since).toISOString()} left`
     : 'token rotated';
-  const reason = why !== undefined ? `${done}; then ${why}`
+  const reason = why !== undefined ? `${done}; then ${why.reason}`
     : outcome === 'finished' ? `${done}: ${evicted} pod(s) restarted`
     : outcome === 'rotated'
     ? `token ${tokenBefore.fingerprint ?? '?'} → ${tokenAfter?.fingerprint ?? '?'}; ${evicted} pod(s) restarted`
@@ -225,19 +231,26 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
     : outcome === 'finished' ? 'MultusTokenRotationFinished'
     : outcome === 'failed' ? 'MultusTokenRotationFailed' : 'MultusTokenRotationPartial',
     type: good ? 'Normal' : 'Warning', action: 'Restart', note: reason });
-  return { ...base, outcome, reason };
+  const cause = why?.cause ?? (outcome === 'failed' ? 'failure' : undefined);
+  return { ...base, outcome, reason, ...(cause ? { cause } : {}) };
 }
 
 /** The plan's verdict for every dependent, the restartable ones not started, with why. */
-export function notStarted(step: NodeStep, why: string, from: readonly PodExecution[] = []): PodExecution[] {
+export function notStarted(step: NodeStep, why: Stop, from: readonly PodExecution[] = []): PodExecution[] {
   const known = new Set(from.map((p) => p.uid));
   return [...from,
     ...step.pods.filter((v) => !known.has(v.uid)).map((v) => ({ namespace: v.namespace, name: v.name, uid: v.uid,
       outcome: v.action === 'restart' ? 'not-started' as const
         : (v.action === 'blocked' ? 'blocked' as const : 'skipped' as const),
-      reason: v.action === 'restart' ? `not restarted: ${why}` : v.reason,
-      ...(v.action !== 'restart' && v.later ? { later: true as const } : {}) })
+      reason: v.action === 'restart' ? `not restarted: ${why.reason}` : v.reason,
+      ...(v.action === 'restart' ? { cause: why.cause } : causeOf(v)) })
     )];
+}
+
+/** A pod the plan does not restart: a budget blocks it, or it is left for later (`later`, with its cause). */
+function causeOf(v: PodVerdict): Pick<PodExecution, 'later' | 'cause'> {
+  if (v.action === 'blocked') return { cause: 'budget' };
+  return v.later ? { later: true, ...(v.cause ? { cause: v.cause } : {}) } : {};
 }
 
 async function listPdbs(deps: StepDeps): Promise<PdbFacts[]> {

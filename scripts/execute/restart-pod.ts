@@ -13,6 +13,7 @@ import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
 import { evictWithRetry } from './evict-with-retry.ts';
 import { podBudget } from './pod-budget.ts';
 import type { StepDeps } from './step-deps.ts';
+import { stopReason } from './stop-reason.ts';
 
 /**
  * A label selector that keeps the waits to the pod's siblings (and its replacement) instead of its whole namespace:
@@ -44,14 +45,15 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
   const facts = (await resolveClaimAffinity(deps.reader, [toPodFacts(pod)], deps.scan.nodeFacts))[0] ?? toPodFacts(pod);
   const fresh = podVerdict(facts, { config, pdbs, nodes: deps.scan.nodeFacts });
   if (fresh.action !== 'restart') {
-    return { ...base, outcome: fresh.action === 'blocked' ? 'blocked' : 'skipped',
+    return { ...base,
+      ...(fresh.action === 'blocked' ? { outcome: 'blocked', cause: 'budget' } : { outcome: 'skipped' }),
       reason: `re-checked: ${fresh.reason}` };
   }
   const owner = controllerOf(pod);
   if (!owner) return { ...base, outcome: 'skipped', reason: 'has no controller (re-checked); never evicted' };
   const budget = podBudget(pod, owner.kind, config.stepTimeoutMs);
   if (deps.now() + budget.ms > runDeadline) {
-    return { ...base, outcome: 'not-started',
+    return { ...base, outcome: 'not-started', cause: 'deadline',
       reason: `not evicted: the run's deadline (--deadline) leaves no room for its wait budget of ${budget.text}` };
   }
   const podDeadline = deps.now() + budget.ms;
@@ -95,7 +97,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
       'evicting this one could leave it two short: not evicted';
     await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
       reason: 'MultusTokenEvictionBlocked', note: reason, type: 'Warning', action: 'Evict' });
-    return { ...base, outcome: 'blocked', reason };
+    return { ...base, outcome: 'blocked', cause: 'budget', reason };
   }
 
   const started = deps.now();
@@ -114,11 +116,11 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     case 'blocked':
       await deps.event({ regarding: { kind: 'Pod', namespace: ns, name: verdict.name, uid: verdict.uid },
         reason: 'MultusTokenEvictionBlocked', note: evicted.reason, type: 'Warning', action: 'Evict' });
-      return { ...base, outcome: 'blocked', reason: evicted.reason, attempts };
+      return { ...base, outcome: 'blocked', cause: 'budget', reason: evicted.reason, attempts };
     case 'failed':
-      return { ...base, outcome: 'failed', reason: evicted.reason, attempts };
+      return { ...base, outcome: 'failed', cause: 'failure', reason: evicted.reason, attempts };
     case 'aborted':
-      return { ...base, outcome: 'not-started', reason: `not evicted: ${String(deps.signal.reason ?? 'run stopped')}`,
+      return { ...base, outcome: 'not-started', cause: 'signal', reason: `not evicted: ${stopReason(deps.signal)}`,
         attempts };
     case 'accepted':
       break;
@@ -164,10 +166,12 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     return result;
   } catch (err) {
     if (err instanceof WaitAborted) {
-      return { ...result, outcome: 'failed', reason: `evicted, but the run was stopped before its replacement was ` +
-        `Ready (${String(deps.signal.reason ?? '')}); the next run checks it again` };
+      return { ...result, outcome: 'failed', cause: 'signal', reason: `evicted, but the run was stopped before its ` +
+        `replacement was Ready (${stopReason(deps.signal)}); the next run checks it again` };
     }
-    if (err instanceof WaitTimeout) return { ...result, outcome: 'failed', reason: `evicted, but ${err.message}` };
+    if (err instanceof WaitTimeout) {
+      return { ...result, outcome: 'failed', cause: 'failure', reason: `evicted, but ${err.message}` };
+    }
     throw err;
   }
 }

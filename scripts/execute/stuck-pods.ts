@@ -6,6 +6,7 @@
 // Event. Nothing here acts on a pod.
 import type { NodeStep, StuckPodRecovery } from '../model.ts';
 import type { StepDeps } from './step-deps.ts';
+import { stopReason } from './stop-reason.ts';
 
 const POLL_MS = 1000;
 /** How long a stuck pod is given to start once its node's token is fresh (at most the --step-timeout). */
@@ -86,7 +87,7 @@ export function stuckPodWatcher(
       if (waiting.size === 0 || !(await deps.sleep(POLL_MS))) break;
     }
     for (const w of [...waiting.values()]) {
-      record(w, { outcome: 'not-started', reason: `no longer watched: ${String(deps.signal.reason ?? 'stopped')}` });
+      record(w, { outcome: 'not-started', reason: `no longer watched: ${stopReason(deps.signal)}` });
     }
   };
 

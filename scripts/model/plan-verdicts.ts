@@ -1,6 +1,6 @@
 // Classify and plan: the pure stages' verdicts (the pipeline's types: ../model.ts).
 import type { Millis } from '../model.ts';
-import type { LeftWorkVerdict } from './run-results.ts';
+import type { Cause, LeftWorkVerdict } from './run-results.ts';
 import type { ReviewVerdict, SandboxFailure, SignatureVerdict, TokenClaims } from './scan-facts.ts';
 
 // ───────────────────────────── classify (pure) ─────────────────────────────
@@ -57,6 +57,8 @@ export interface PodVerdict {
    * evicted, a broken node repaired): the run records it as work left for a later run (report/left-work.ts).
    */
   later?: true;
+  /** Why it is left for later (`later`): cap, toward-broken or cordoned. */
+  cause?: Cause;
   /**
    * Broken nodes (other than its own, schedulable) where the pod's replacement could land: it is evicted only once
    * every one of them is repaired (scripts/plan/evict-limits.ts).

@@ -18,6 +18,32 @@ export interface RunInfo {
 
 // ───────────────────────────── execute ─────────────────────────────
 
+/**
+ * Why a node or a pod was not done, or why the run stopped: the typed cause beside the prose `reason`, which is only
+ * printed (as kubectl drain decides on PodDeleteStatus.Reason and prints its Message). report/judge-run.ts decides on it.
+ */
+export type Cause =
+  | 'signal' // the run's stop signal: SIGTERM or SIGINT, or the lease lost
+  | 'lease-held' // another run holds the lease
+  | 'deadline' // the run's --deadline leaves no room for the node's step or the pod's wait budget
+  | 'window' // outside the maintenance window (--window)
+  | 'cap' // the cap of nodes whose workloads are evicted per run (--max-nodes)
+  | 'toward-broken' // its replacement could land on a broken node not yet repaired: repair first, evict after
+  | 'cordoned' // it can only run on a cordoned node
+  | 'budget' // a disruption budget, or its controller already short of Ready pods
+  | 'refused' // restarting the Multus pod was refused (multus-guard.ts)
+  | 'failure' // a step failed: Multus not back, its token not fresh, an eviction or a replacement that failed
+  | 'on-failure' // a node failed and --on-failure is stop
+  | 'wave' // most nodes of a repair wave failed
+  | 'error' // an unexpected error
+  | 'cannot-act'; // acting could not start (the lease could not be read or written, the guard rails, …)
+
+/** Why the run stops: a cause, and the words that say it. */
+export interface Stop {
+  cause: Cause;
+  reason: string;
+}
+
 export type PodOutcome =
   | 'evicted' // evicted; the old pod is gone and its replacement is Ready
   | 'already-gone' // the eviction answered 404: nothing to do
@@ -33,6 +59,8 @@ export interface PodExecution {
   uid: string;
   outcome: PodOutcome;
   reason: string;
+  /** Why it was not done (not started, left for later, blocked, failed); `reason` says it in words. */
+  cause?: Cause;
   /** Eviction requests sent (more than one after 429s). */
   attempts?: number;
   /** From the first eviction request until it was accepted. */
@@ -97,6 +125,8 @@ export interface NodeExecution {
   node: string;
   outcome: NodeOutcome;
   reason: string;
+  /** Why it was not done (not started, failed); `reason` says it in words. */
+  cause?: Cause;
   startedAt?: Millis;
   finishedAt?: Millis;
   multus?: {
@@ -156,5 +186,7 @@ export interface ExecutionReport {
   lease?: LeaseInfo;
   /** Why the run stopped before the end of the plan, if it did. */
   stoppedBecause?: string;
+  /** The cause of `stoppedBecause`. */
+  stopCause?: Cause;
   nodes: NodeExecution[];
 }

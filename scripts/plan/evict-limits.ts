@@ -4,7 +4,7 @@
 //   - Repair first, evict after: a pod's replacement must not land on a node that is still broken, where it could not
 //     start. Each restartable pod carries the broken, schedulable nodes (not its own) it fits; the executor evicts it
 //     only once every one of them is repaired, and the planner refuses it now when one of them is not planned.
-import type { NodeFacts, NodeStep, PodFacts, PodVerdict } from '../model.ts';
+import type { Cause, NodeFacts, NodeStep, PodFacts, PodVerdict } from '../model.ts';
 import { fits } from './placement.ts';
 
 export interface EvictLimitsInput {
@@ -24,9 +24,9 @@ export function brokenTargets(pod: PodFacts, broken: readonly NodeFacts[]): stri
 }
 
 /** Each of these limits passes by itself (a later run's cap, a broken node repaired): the pod is left for later. */
-function skip(v: PodVerdict, reason: string, override?: string): PodVerdict {
+function skip(v: PodVerdict, cause: Cause, reason: string, override?: string): PodVerdict {
   const { brokenTargets: _, ...rest } = v;
-  return { ...rest, action: 'skip', reason, ...(override ? { override } : {}), later: true };
+  return { ...rest, action: 'skip', reason, ...(override ? { override } : {}), later: true, cause };
 }
 
 /** Why a pod is held back: the broken nodes (three named) its replacement could land on, and why they still are. */
@@ -49,8 +49,9 @@ export function applyEvictLimits(input: EvictLimitsInput): void {
     if (evicting >= input.maxNodes) {
       step.pods = step.pods.map((v) =>
         v.action !== 'restart' ? v
-          : skip(v, `not evicted: the cap of ${input.maxNodes} nodes whose workloads are evicted per run is reached ` +
-            '(the token is repaired all the same; a later run may evict it)', '--max-nodes')
+          : skip(v, 'cap',
+            `not evicted: the cap of ${input.maxNodes} nodes whose workloads are evicted per run is reached ` +
+              '(the token is repaired all the same; a later run may evict it)', '--max-nodes')
       );
       continue;
     }
@@ -62,7 +63,7 @@ export function applyEvictLimits(input: EvictLimitsInput): void {
       if (targets.length === 0) return v;
       const unplanned = targets.filter((t) => !planned.has(t));
       if (unplanned.length > 0) {
-        return skip(v, towardBroken(unplanned, 'that this run does not repair'));
+        return skip(v, 'toward-broken', towardBroken(unplanned, 'that this run does not repair'));
       }
       return { ...v, brokenTargets: targets };
     });
@@ -78,6 +79,6 @@ export function holdBackTowardBroken(step: NodeStep, repaired: ReadonlySet<strin
   return { ...step, pods: step.pods.map((v) => {
     const still = v.action === 'restart' ? (v.brokenTargets ?? []).filter((n) => !repaired.has(n)) : [];
     return still.length === 0 ? v
-      : skip(v, towardBroken(still, 'whose repair did not succeed in this run'));
+      : skip(v, 'toward-broken', towardBroken(still, 'whose repair did not succeed in this run'));
   }) };
 }

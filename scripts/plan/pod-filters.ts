@@ -31,6 +31,7 @@ export interface FilterRefusal {
   pdbs?: string[];
   /** The refusal passes by itself (a cordon lifted): the pod is work left for a later run. */
   later?: true;
+  cause?: PodVerdict['cause'];
 }
 
 /** Facts about the pod derived from the context, computed at most once per pod. */
@@ -194,7 +195,7 @@ export const POD_FILTERS: readonly PodFilter[] = [
         ? undefined
         : { action: 'refused', reason: `can only run on node ${pod.nodeName} (${why}), which is cordoned ` +
           '(unschedulable): its replacement could not be scheduled anywhere; uncordon the node and the next run ' +
-          'restarts it', later: true };
+          'restarts it', later: true, cause: 'cordoned' };
     },
   },
   {

@@ -1,5 +1,5 @@
 // How many runs in a row each node's step failed: the summary's `failed-runs.yaml` is the memory between runs. A node
-// that failed last time is planned after the rest (plan/build-plan.ts), so that it never blocks the fleet; the count
+// that failed last time is planned after the rest (plan/select-nodes.ts), so that it never blocks the fleet; the count
 // is in the summary and in a metric to alert on. Pure.
 import { stringify } from 'yaml';
 import type { ExecutionReport, RunMode } from '../model.ts';

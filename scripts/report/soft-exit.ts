@@ -5,43 +5,48 @@
 //             --max-nodes, a run outside --window, a --deadline that left no room for a node or a dependent, or
 //             dependents held back by the cap of nodes whose workloads are evicted or until a broken node is
 //             repaired). Left dependents are recorded in the summary and the next run finishes them; when the
-//             summary could not be written, that promise is not kept and the run is not soft (run-once.ts).
+//             summary could not be written, that promise is not kept and the run is not soft (judge-run.ts).
 // --exit-zero-on (MTR_EXIT_ZERO_ON; cronjob.yaml sets "deferred,locked") turns those into 0 for the process only:
 // the summary, its exit-code key and the Pushgateway metric keep the real code. Every other code still fails the Job.
 // (A podFailurePolicy cannot do this: its only non-failing action, Ignore, starts another pod at once.)
 import type { SoftOutcome } from '../config/config.ts';
-import type { ExecutionReport, NodeExecution, NodeFinding, RestartPlan, RunMode } from '../model.ts';
-import { EXIT, exitCodeForRun, type RunExitOptions } from './exit-codes.ts';
+import type { Cause, ExecutionReport, NodeExecution, PodExecution, RestartPlan } from '../model.ts';
+import { EXIT } from './exit-codes.ts';
 
 /**
- * What the executor and the planner write when a gate or a cap, not a fault, left a node or a pod for a later run
- * (execute-plan.ts, pod-budget.ts, plan/evict-limits.ts). The summary records such pods and the next run finishes them
- * (report/left-work.ts), so the promise is kept; a cordoned node or a budget needs a person, and is not by design.
+ * The causes of work left for a later run by design: a gate or a cap, not a fault (execute-plan.ts, restart-pod.ts,
+ * plan/evict-limits.ts). The summary records such pods and the next run finishes them (report/left-work.ts), so the
+ * promise is kept; a cordoned node or a budget needs a person, and is not by design.
  */
-const LATER =
-  /outside the maintenance window|deadline \(--deadline\)|nodes whose workloads are evicted per run|repair first, evict after/;
+const BY_DESIGN: ReadonlySet<Cause> = new Set<Cause>(['window', 'deadline', 'cap', 'toward-broken']);
 
-function byDesign(n: NodeExecution): NodeExecution | undefined {
-  if (n.outcome === 'not-started' && LATER.test(n.reason)) return undefined;
-  const later = n.pods.filter((p) => (p.outcome === 'not-started' || p.later === true) && LATER.test(p.reason));
-  if (later.length === 0) return n;
-  const pods = n.pods.filter((p) => !later.includes(p));
+const byDesignCause = (x: { cause?: Cause }): boolean => x.cause !== undefined && BY_DESIGN.has(x.cause);
+const leftByDesign = (p: PodExecution): boolean =>
+  (p.outcome === 'not-started' || p.later === true) && byDesignCause(p);
+
+/** The node without what it left by design; undefined when the whole node was. */
+function nodeWithoutByDesign(n: NodeExecution): NodeExecution | undefined {
+  if (n.outcome === 'not-started' && byDesignCause(n)) return undefined;
+  if (!n.pods.some(leftByDesign)) return n;
+  const pods = n.pods.filter((p) => !leftByDesign(p));
   const troubled = pods.some((p) => p.outcome === 'blocked' || p.outcome === 'failed' || p.outcome === 'not-started');
   return { ...n, pods, outcome: n.outcome === 'partial' && !troubled ? 'rotated' : n.outcome };
 }
 
-/** 'locked' or 'deferred' when that is all the run's exit code says; undefined otherwise. Pure. */
-export function softOutcome(findings: readonly NodeFinding[], plan: RestartPlan, execution: ExecutionReport | undefined,
-  mode: RunMode, opts: RunExitOptions): SoftOutcome | undefined {
-  const code = exitCodeForRun(findings, plan, execution, mode, opts);
-  if (code === EXIT.LOCKED) return 'locked';
-  if (code !== EXIT.ATTENTION || mode !== 'execute') return undefined;
-  const nodes = execution?.nodes.map(byDesign).filter((n): n is NodeExecution => n !== undefined);
+/**
+ * The run without the work it left by design: the nodes beyond --max-nodes, and the nodes and pods left by a cause in
+ * BY_DESIGN (a node's partial outcome made whole when nothing else is wrong with it). A run whose exit code is
+ * ATTENTION only because of that work is 'deferred' (judge-run.ts). Pure.
+ */
+export function withoutByDesign(plan: RestartPlan,
+  execution: ExecutionReport | undefined): { plan: RestartPlan; execution: ExecutionReport | undefined } {
+  const nodes = execution?.nodes.map(nodeWithoutByDesign).filter((n): n is NodeExecution => n !== undefined);
   const kept = new Set(nodes?.map((n) => n.node));
-  const strippedPlan: RestartPlan = { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
-    steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps };
-  const strippedExecution = execution && nodes ? { ...execution, nodes } : execution;
-  return exitCodeForRun(findings, strippedPlan, strippedExecution, mode, opts) === EXIT.OK ? 'deferred' : undefined;
+  return {
+    plan: { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
+      steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps },
+    execution: execution && nodes ? { ...execution, nodes } : execution,
+  };
 }
 
 /** The process's exit code: 0 for an outcome listed in --exit-zero-on, else the run's own code. */

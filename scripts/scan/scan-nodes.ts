@@ -1,6 +1,7 @@
-// Scan, phase 1: every node's Multus pod and the token its kubeconfig copy really holds. Gathers facts only; the
-// classifier judges them. A node whose file cannot be read or parsed is recorded with the reason and the scan goes
-// on. The token itself is dropped as soon as it has been inspected, verified and reviewed.
+// Scan, phase 1: every node's Multus pod and the token its kubeconfig copy really holds. Two steps: find the Multus
+// pods (two lists), then read their files. Gathers facts only; the classifier judges them. A node whose file cannot be
+// read or parsed is recorded with the reason and the scan goes on. The token itself is dropped as soon as it has been
+// inspected, verified and reviewed.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Config } from '../config/config.ts';
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
@@ -20,9 +21,18 @@ export type ScanConfig = Pick<Config,
   'namespace' | 'selector' | 'container' | 'kubeconfigPath' | 'concurrency' | 'readTimeoutMs' | 'maxFileBytes'
     | 'readerImage' | 'rereadEveryMs' | 'expiringWithinMs' | 'daemonsets' | 'hostDir'>;
 
+/** The scan's first step: which nodes run Multus, and every node's facts. */
+export interface MultusPodsFound {
+  /** Each node's Multus pods, nodes in name order. */
+  groups: MultusPodGroup[];
+  /** Every node of the cluster, by name: the one form the planner, the claim lookups and the executor use. */
+  nodeFacts: ReadonlyMap<string, NodeFacts>;
+  warnings: string[];
+}
+
 export interface NodesScan {
   nodes: NodeScan[];
-  nodeFacts: NodeFacts[];
+  nodeFacts: ReadonlyMap<string, NodeFacts>;
   warnings: string[];
   /** The JWKS and lookups, for re-reading a node right before acting on it. */
   context: ScanContext;
@@ -224,8 +234,8 @@ export async function scanContext(reader: ClusterReader, nodeFacts: ReadonlyMap<
   return { jwks, jwksAgain, jwksProblem, issuer, saUid, nodeFacts };
 }
 
-export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Emit,
-  reuse: { known?: KnownFacts; now: Millis } = { now: 0 }): Promise<NodesScan> {
+/** The scan's first step, two lists: the Multus pods (grouped by node) and the nodes. Reads no file. */
+export async function findMultusPods(reader: ClusterReader, cfg: ScanConfig, emit: Emit): Promise<MultusPodsFound> {
   const warnings: string[] = [];
   const [podList, nodeList] = await Promise.all([
     reader.listPods({ namespace: cfg.namespace, labelSelector: cfg.selector }),
@@ -237,10 +247,15 @@ export async function scanNodes(reader: ClusterReader, cfg: ScanConfig, emit: Em
     warnings.push(`no Multus pods match selector ${cfg.selector} in namespace ${cfg.namespace} ` +
       '(set --namespace and --selector to where Multus runs)');
   }
-  const nodeFacts = nodeList.map(toNodeFacts);
-  const byName = new Map(nodeFacts.map((n) => [n.name, n]));
+  return { groups, nodeFacts: new Map(nodeList.map(toNodeFacts).map((n) => [n.name, n])), warnings };
+}
 
-  const ctx = await scanContext(reader, byName, warnings);
+/** The scan's second step: every found node's file, read (or its facts reused from an earlier run) and judged. */
+export async function readNodes(reader: ClusterReader, cfg: ScanConfig, found: MultusPodsFound, emit: Emit,
+  reuse: { known?: KnownFacts; now: Millis } = { now: 0 }): Promise<NodesScan> {
+  const { groups, nodeFacts } = found;
+  const warnings = [...found.warnings];
+  const ctx = await scanContext(reader, nodeFacts, warnings);
   const keyIds = ctx.jwksProblem === undefined ? keyIdsOf(ctx.jwks) : undefined;
   const reads: ReadCounts = { read: 0, reused: 0, reasons: {}, readNodes: [] };
   const nodes = await mapLimit(groups, cfg.concurrency, async (g) => {

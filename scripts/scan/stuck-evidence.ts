@@ -4,7 +4,7 @@ import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { Emit } from '../log/events.ts';
 import type { NodeFinding, PodFacts } from '../model.ts';
-import { isBroken } from '../plan/build-plan.ts';
+import { isBroken } from '../plan/select-nodes.ts';
 import { sandboxFailuresByPod, withSandboxFailures } from './sandbox-failures.ts';
 
 /**

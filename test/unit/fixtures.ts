@@ -1,6 +1,7 @@
 // Small factories for realistic pipeline values. Each takes overrides; the defaults describe an ordinary pod, budget
 // or node that nothing objects to.
-import type { PlanInput } from '../../scripts/plan/build-plan.ts';
+import { planPods, type PodsInput } from '../../scripts/plan/plan-pods.ts';
+import { type PlanConfig, selectNodes, type SelectionInput } from '../../scripts/plan/select-nodes.ts';
 import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, RestartPlan,
   RunInfo } from '../../scripts/model.ts';
 
@@ -10,8 +11,16 @@ export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 
+/** What the planner's two steps take: the classified nodes, then the pods of the nodes selected. */
+export type PlanInput = SelectionInput & PodsInput;
+
+/** The plan as a run makes it: the nodes selected (plan/select-nodes.ts), then their pods judged (plan/plan-pods.ts). */
+export function planOf(input: PlanInput): RestartPlan {
+  return planPods(selectNodes(input), input);
+}
+
 /** The planner's part of the config, at the defaults. */
-export const PLAN_CONFIG: PlanInput['config'] = {
+export const PLAN_CONFIG: PlanConfig = {
   maxNodes: 10,
   dependents: 'secondary-networks',
   allowLocalStorage: false,
@@ -83,6 +92,11 @@ export function makeFinding(overrides: Partial<NodeFinding> = {}): NodeFinding {
 export function makeNode(overrides: Partial<NodeFacts> = {}): NodeFacts {
   const name = overrides.name ?? 'node-a';
   return { name, uid: `node-uid-${name}`, ready: true, unschedulable: false, ...overrides };
+}
+
+/** Nodes by name, the form the scan gives them in (scan/scan-nodes.ts). */
+export function nodeMap(...nodes: NodeFacts[]): Map<string, NodeFacts> {
+  return new Map(nodes.map((n) => [n.name, n]));
 }
 
 /** The Multus pod of `makeFinding({ node })`, controlled by its DaemonSet. */

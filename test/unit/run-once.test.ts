@@ -2,6 +2,7 @@
 // (issue 10 item 12), with the exit code that says what went wrong.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ClusterReader } from '../../scripts/cluster/cluster-reader.ts';
 import { type LeaseHandle } from '../../scripts/cluster/lease.ts';
 import type { RunEvent } from '../../scripts/log/events.ts';
 import { EXIT } from '../../scripts/report/exit-codes.ts';
@@ -37,6 +38,8 @@ test('the lease cannot be read (403): nothing is changed, the summary is written
   c.fail('lease.read', { code: 403, message: 'leases.coordination.k8s.io is forbidden' }, { times: 5 });
   const result = await runOnce(deps(c));
   assert.equal(result.exitCode, 4);
+  assert.equal(result.soft, undefined, 'never soft: --exit-zero-on deferred must not turn this exit 4 into 0');
+  assert.equal(result.execution?.stopCause, 'cannot-act');
   assert.equal(c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict')).length, 0);
   assert.equal(c.summaryWrites, 1);
   assert.match(c.summary?.['summary.yaml'] ?? '', /acting could not start: .*forbidden/);
@@ -53,6 +56,73 @@ test("no rbac.yaml namespace for the summary (404): one line saying what to do, 
   assert.match(warning,
     /namespace multus-token-rotator does not exist: apply rbac\.yaml .* or pass --summary-namespace/);
   assert.doesNotMatch(warning, /HTTP-Code|Unknown API Status|\n/);
+});
+
+// ── one pass: scan, classify, select nodes, list their workloads, plan their pods (issue 20 item 1) ──
+
+/** The reader's calls the scan and the workload list make, in the order they are made. */
+function logged(c: FakeCluster): { reader: ClusterReader; log: string[] } {
+  const log: string[] = [];
+  const r = c.reader;
+  return { log, reader: { ...r, listPods: (opts, onPage) => {
+    log.push(opts.labelSelector !== undefined ? 'multus' : `workloads ${opts.fieldSelector?.split(',')[0] ?? ''}`);
+    return r.listPods(opts, onPage);
+  }, listPdbs: () => {
+    log.push('pdbs');
+    return r.listPdbs();
+  }, execRead: (o) => {
+    log.push(`read ${o.pod}`);
+    return r.execRead(o);
+  } } };
+}
+
+test('--max-nodes covers every Multus node: the workload list overlaps the reads, made once, then narrowed', async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b');
+  c.addReplicaSet('apps', 'web', { node: 'node-a' });
+  c.addReplicaSet('apps', 'db', { node: 'node-b' });
+  const { reader, log } = logged(c);
+  const emitted: RunEvent[] = [];
+  const result = await runOnce({ ...deps(c, { mode: 'dry-run', dependents: 'secondary-networks', maxNodes: 2 }), reader,
+    emit: (e) => emitted.push(e) });
+  const workloads = log.filter((x) => x.startsWith('workloads'));
+  assert.deepEqual(workloads, ['workloads status.phase!=Succeeded'], 'one list of the whole cluster');
+  assert.equal(log.filter((x) => x === 'pdbs').length, 1);
+  const firstRead = log.findIndex((x) => x.startsWith('read'));
+  assert.ok(firstRead > 0 && log.indexOf('workloads status.phase!=Succeeded') < firstRead,
+    `listed before the first file is read: ${log.join(' ')}`);
+  assert.deepEqual(result.plan.steps.map((s) => [s.node, s.pods.map((p) => p.name.split('-')[0])]), [['node-a', [
+    'web',
+  ]]], 'only the planned node keeps its pods');
+  assert.deepEqual(emitted.filter((e) => e.type === 'workloads-listed'), [
+    { type: 'workloads-listed', pods: 1, pdbs: 0, nodes: 1 },
+  ]);
+});
+
+test("more Multus nodes than --max-nodes: only the planned nodes' pods are listed, once the files are read", async () => {
+  const c = new FakeCluster();
+  c.addNode('node-a', { tokenExpiresInMs: -HOUR });
+  c.addNode('node-b');
+  c.addNode('node-c');
+  c.addReplicaSet('apps', 'web', { node: 'node-a' });
+  c.addReplicaSet('apps', 'db', { node: 'node-b' });
+  const { reader, log } = logged(c);
+  const result = await runOnce({ ...deps(c, { mode: 'dry-run', dependents: 'secondary-networks', maxNodes: 1 }),
+    reader });
+  assert.deepEqual(log.filter((x) => x.startsWith('workloads')), ['workloads spec.nodeName=node-a']);
+  assert.ok(log.indexOf('workloads spec.nodeName=node-a') > log.findLastIndex((x) => x.startsWith('read')),
+    `listed after the files are read: ${log.join(' ')}`);
+  assert.deepEqual(result.plan.steps.map((s) => s.node), ['node-a']);
+});
+
+test("the events of one run come in the pipeline's order, each step once", async () => {
+  const c = expiredNode();
+  const emitted: RunEvent[] = [];
+  await runOnce({ ...deps(c, { mode: 'dry-run' }), emit: (e) => emitted.push(e) });
+  const steps = new Set(['run-started', 'multus-pods-found', 'node-read', 'node-classified', 'workloads-listed',
+    'plan-built', 'summary-written', 'run-finished']);
+  assert.deepEqual(emitted.map((e) => e.type).filter((t) => steps.has(t)), [...steps]);
 });
 
 // ── the run end to end: modes, the lease, stops (issue 13 item 5) ──
@@ -214,6 +284,7 @@ test('guard rails not in force (in-cluster --execute): nothing is changed, no le
         ) as never };
     } } });
   assert.equal(result.exitCode, 4);
+  assert.equal(result.soft, undefined, 'never soft: missing guard rails fail the Job whatever --exit-zero-on says');
   assert.equal(probed.length, 1, 'asked once');
   assert.match(probed[0] ?? '', /^kube-system\/.+@node-a$/);
   assert.equal(c.calls.filter((x) => x.startsWith('delete') || x.startsWith('evict')).length, 0, 'nothing changed');

@@ -142,6 +142,7 @@ test('the window closes during a node: the evictions after it are left for the n
   assert.deepEqual(pods.map((p) => p.outcome), ['evicted', 'evicted', 'not-started'],
     pods.map((p) => p.reason).join('\n'));
   assert.match(pods[2]?.reason ?? '', /outside the maintenance window \(Fri 00:00-00:01 Etc\/UTC\)/);
+  assert.deepEqual(pods.map((p) => p.cause), [undefined, undefined, 'window'], 'the cause beside the words');
   assert.equal(c.calls.filter((x) => x.startsWith('evict ')).length, 2);
 });
 
@@ -156,6 +157,8 @@ test('--on-failure stop: after a node fails, the next node is not started and it
   const report = await executePlan(p, await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } }), far(c));
   assert.deepEqual(report.nodes.map((n) => n.outcome), ['failed', 'not-started']);
   assert.match(report.stoppedBecause ?? '', /node node-a failed and --on-failure is stop/);
+  assert.deepEqual(report.nodes.map((n) => n.cause), ['failure', 'on-failure']);
+  assert.equal(report.stopCause, 'on-failure');
   assert.deepEqual(c.calls.filter((x) => x.startsWith('delete')), [`delete kube-system/${p.steps[0]?.multusPod.name}`]);
 });
 
@@ -179,6 +182,8 @@ test("a stop signal (lease lost) during a node: the next node is not started, wi
   const report = await executePlan(plan(c, 'node-a', 'node-b'), await c.stepDeps({ signal: lost.signal }), far(c));
   assert.equal(report.nodes[1]?.outcome, 'not-started');
   assert.match(report.nodes[1]?.reason ?? '', /now held by other/);
+  assert.equal(report.nodes[1]?.cause, 'signal');
+  assert.equal(report.stopCause, 'signal');
   assert.equal(c.calls.filter((x) => x.startsWith('delete')).length, 1);
 });
 
@@ -190,6 +195,8 @@ test("no node is started when its --step-timeout does not fit before the run's d
   });
   assert.equal(report.nodes[0]?.outcome, 'not-started');
   assert.match(report.stoppedBecause ?? '', /--deadline.*--step-timeout/);
+  assert.equal(report.stopCause, 'deadline');
+  assert.deepEqual(report.nodes[0]?.pods.map((p) => p.cause), report.nodes[0]?.pods.map(() => 'deadline'));
   assert.deepEqual(c.calls, []);
 });
 
@@ -204,6 +211,7 @@ test('an error thrown while restarting a Multus pod fails that node, stops the r
   assert.deepEqual(report.nodes.map((n) => n.outcome), ['rotated', 'failed', 'not-started']);
   assert.match(report.nodes[1]?.reason ?? '', /unexpected error: socket hang up/);
   assert.match(report.stoppedBecause ?? '', /node node-b: unexpected error/);
+  assert.deepEqual(report.nodes.map((n) => n.cause), [undefined, 'error', 'error']);
 });
 
 test('a StatefulSet with every pod Ready is not taken for short (its pods are counted across the namespace)', async () => {

@@ -12,7 +12,9 @@ function deps(extra: Partial<Config> = {}, signal = new AbortController().signal
 
 test('a node may start when its step timeout fits before the deadline', () => {
   assert.equal(gate(deps(), t0, { deadline: t0 + 5 * 60_000 }), undefined);
-  assert.match(gate(deps(), t0, { deadline: t0 + 5 * 60_000 - 1 }) ?? '', /--deadline.*--step-timeout/);
+  const closed = gate(deps(), t0, { deadline: t0 + 5 * 60_000 - 1 });
+  assert.equal(closed?.cause, 'deadline');
+  assert.match(closed?.reason ?? '', /--deadline.*--step-timeout/);
 });
 
 test('outside the maintenance window nothing starts; inside it does (windows may cross midnight)', () => {
@@ -21,11 +23,14 @@ test('outside the maintenance window nothing starts; inside it does (windows may
   if (!w.ok) return;
   assert.equal(gate(deps({ window: w.window }), t0, { deadline: t0 + 3600_000 }), undefined);
   const noon = Date.parse('2026-11-27T11:00:00Z');
-  assert.match(gate(deps({ window: w.window }), noon, { deadline: noon + 3600_000 }) ?? '', /maintenance window/);
+  const outside = gate(deps({ window: w.window }), noon, { deadline: noon + 3600_000 });
+  assert.equal(outside?.cause, 'window');
+  assert.match(outside?.reason ?? '', /maintenance window/);
 });
 
 test('a stop signal closes the gate with its reason', () => {
   const c = new AbortController();
   c.abort('interrupted by SIGTERM');
-  assert.equal(gate(deps({}, c.signal), t0, { deadline: t0 + 3600_000 }), 'interrupted by SIGTERM');
+  assert.deepEqual(gate(deps({}, c.signal), t0, { deadline: t0 + 3600_000 }), { cause: 'signal',
+    reason: 'interrupted by SIGTERM' });
 });

@@ -67,7 +67,8 @@ test('a new Multus pod not Ready within the step timeout fails the node and stop
     await restartMultus(c.step('node-a'), await c.stepDeps({ config: { stepTimeoutMs: 20 * SECOND } })),
   );
   assert.equal(phase.execution.outcome, 'failed');
-  assert.match(phase.stopRun ?? '', /new Multus pod on node node-a was not Ready within --step-timeout/);
+  assert.equal(phase.stopRun?.cause, 'failure');
+  assert.match(phase.stopRun?.reason ?? '', /new Multus pod on node node-a was not Ready within --step-timeout/);
 });
 
 test('a stop before the fresh token is confirmed leaves the dependents alone and says so', async () => {
@@ -198,6 +199,7 @@ test("a dependent whose budget no longer fits before the run's deadline is not e
   const node = await restartDependents(step, phase, deps, [], c.now() + 5 * MINUTE + 10 * SECOND);
   assert.deepEqual(node.pods.map((p) => p.outcome), ['evicted', 'not-started']);
   assert.match(node.pods[1]?.reason ?? '', /the run's deadline \(--deadline\) leaves no room for its wait budget/);
+  assert.equal(node.pods[1]?.cause, 'deadline');
   assert.deepEqual(evictions(c), ['evict apps/web']);
   assert.equal(node.outcome, 'partial');
 });

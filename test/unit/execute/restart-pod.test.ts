@@ -198,6 +198,7 @@ test("a pod whose wait budget does not fit before the run's deadline is not evic
   const deps = await c.stepDeps({ config: { stepTimeoutMs: 5 * MINUTE } });
   const result = await restartPod(verdict(pod!), [], deps, c.now() + 8 * MINUTE);
   assert.equal(result.outcome, 'not-started');
+  assert.equal(result.cause, 'deadline');
   assert.match(result.reason, /the run's deadline \(--deadline\) leaves no room for its wait budget of 15m .*grace/);
   assert.deepEqual(c.calls, []);
 });

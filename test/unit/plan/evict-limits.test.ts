@@ -1,14 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
-import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod } from '../fixtures.ts';
+import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod, nodeMap, planOf, type PlanInput } from '../fixtures.ts';
 
 function plan(overrides: Partial<PlanInput>) {
-  return buildPlan({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
+  return planOf({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
 }
 
 describe('evictions: --max-nodes and broken nodes', () => {
-  const nodes = ['a', 'b', 'c'].map((name) => makeNode({ name, labels: { 'kubernetes.io/hostname': name } }));
+  const nodes = nodeMap(
+    ...['a', 'b', 'c'].map((name) => makeNode({ name, labels: { 'kubernetes.io/hostname': name } })),
+  );
   const pinned = (name: string, node: string, to: string[]) =>
     makePod({ name, nodeName: node, placement: { requiredTerms: [{ matchExpressions: [
       { key: 'kubernetes.io/hostname', operator: 'In', values: to },
@@ -23,6 +24,8 @@ describe('evictions: --max-nodes and broken nodes', () => {
       ['b', [['pb', 'skip', '--max-nodes']]],
       ['c', [['pc', 'skip', '--max-nodes']]],
     ]);
+    assert.deepEqual(p.steps.map((s) => s.pods.map((v) => [v.later, v.cause])), [[[undefined, undefined]], [[true,
+      'cap']], [[true, 'cap']]], 'left for a later run, and why');
   });
 
   it('a pod whose replacement fits a planned broken node carries it; one that fits an unplanned broken node is not evicted', () => {
@@ -43,5 +46,6 @@ describe('evictions: --max-nodes and broken nodes', () => {
       ['to-c', 'skip', undefined],
     ]);
     assert.match(a?.pods[2]?.reason ?? '', /could land on broken node\(s\) c that this run does not repair/);
+    assert.equal(a?.pods[2]?.cause, 'toward-broken');
   });
 });

@@ -6,13 +6,12 @@ import { parse } from 'yaml';
 import assert from 'node:assert/strict';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
 import type { NodeScan } from '../../../scripts/model.ts';
-import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 import { pace, type PacingOptions } from '../../../scripts/plan/pacing.ts';
 import { renderMetrics } from '../../../scripts/report/metrics.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
 import { parseConfig } from '../support/parse-config.ts';
-import { HOUR, MINUTE, NOW, makeFinding, PLAN_CONFIG } from '../fixtures.ts';
+import { HOUR, MINUTE, NOW, makeFinding, PLAN_CONFIG, planOf } from '../fixtures.ts';
 
 const MIN = 60_000;
 const DAY = 24 * HOUR;
@@ -81,7 +80,7 @@ function simulate(nodes: SimNode[], start: number, pacing: PacingOptions | undef
   let maxStepsPerRun = 0;
   for (let now = start; now <= last + 2 * HOUR && runs < 24 * 400; now += HOUR, runs++) {
     const findings = nodes.map((n) => classifyNode(scanOf(n), { now, expiringWithinMs: EXPIRING_WITHIN }));
-    const plan = buildPlan({ findings, pods: [], pdbs: [], config: { ...config, maxNodes }, now,
+    const plan = planOf({ findings, pods: [], pdbs: [], config: { ...config, maxNodes }, now,
       ...(pacing ? { pacing: { ...pacing, maxNodes } } : {}) });
     if (firstWarningAt === undefined && (plan.pacing?.shortfall ?? 0) > 0) firstWarningAt = now;
     maxStepsPerRun = Math.max(maxStepsPerRun, plan.steps.length);
@@ -125,7 +124,7 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
     assert.ok(EXPIRY - (r.firstWarningAt ?? 0) >= 4 * DAY);
     assert.ok(r.expiredFirst > 0);
     // The same fleet with a cap the warning names is rotated in time.
-    const first = buildPlan({
+    const first = planOf({
       findings: fleet(3000, EXPIRY).map((n) =>
         classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN })
       ),
@@ -147,7 +146,7 @@ describe('pacing: a fleet whose tokens expire within one hour of each other', ()
     const findings = fleet(5000, EXPIRY).map((n) =>
       classifyNode(scanOf(n), { now: start, expiringWithinMs: EXPIRING_WITHIN })
     );
-    const plan = buildPlan({ findings, pods: [], pdbs: [], config, now: start, pacing: PACING });
+    const plan = planOf({ findings, pods: [], pdbs: [], config, now: start, pacing: PACING });
     assert.ok(plan.pacing && plan.pacing.shortfall > 2000, JSON.stringify(plan.pacing));
     assert.match(plan.advisories.join('\n'),
       /deadline cannot be met: 5000 Multus token\(s\).*raise --max-nodes to at least \d+/);
@@ -177,7 +176,7 @@ function simulateWith(nodes: SimNode[], start: number, pacing: PacingOptions, ma
   let runs = 0;
   for (let now = start; now <= last + 2 * HOUR && runs < 24 * 400; now += HOUR, runs++) {
     const findings = nodes.map((n) => classifyNode(scanOf(n), { now, expiringWithinMs: EXPIRING_WITHIN }));
-    const plan = buildPlan({ findings, pods: [], pdbs: [], config: { ...config, maxNodes }, now,
+    const plan = planOf({ findings, pods: [], pdbs: [], config: { ...config, maxNodes }, now,
       pacing: { ...pacing, maxNodes } });
     plan.steps.slice(0, perRun).forEach((step, k) => {
       const n = byName.get(step.node) as SimNode;
@@ -197,7 +196,7 @@ describe('pacing: pace()', () => {
   it('a token that expires before the next run is always in this run, healthy or not', () => {
     const findings = [makeFinding({ node: 'soon', class: 'healthy', expiresAt: NOW + 30 * MINUTE }),
       makeFinding({ node: 'later', class: 'healthy', expiresAt: NOW + 300 * DAY })];
-    const plan = buildPlan({ findings, pods: [], pdbs: [], config, now: NOW, pacing: { ...PACING, marginMs: 0 } });
+    const plan = planOf({ findings, pods: [], pdbs: [], config, now: NOW, pacing: { ...PACING, marginMs: 0 } });
     assert.deepEqual(plan.steps.map((s) => [s.node, s.paced]), [['soon', true]]);
     assert.match(plan.steps[0]?.reason ?? '', /^paced ahead of --expiring-within/);
     assert.deepEqual(plan.skipped.map((s) => s.node), ['later']);
@@ -212,7 +211,7 @@ describe('pacing: pace()', () => {
     // 100 nodes at 10 a run: 10 runs, ending a day (the margin) and one run's span before expiry.
     const expect = NOW + 60 * DAY - DAY - 50 * MIN - 9 * HOUR;
     assert.equal(r.beginsAt, expect);
-    const plan = buildPlan({ findings, pods: [], pdbs: [], config, now: NOW, pacing: PACING });
+    const plan = planOf({ findings, pods: [], pdbs: [], config, now: NOW, pacing: PACING });
     assert.equal(plan.steps.length, 0);
     assert.equal(plan.pacing?.pulledForward, 0);
   });

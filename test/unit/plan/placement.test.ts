@@ -3,11 +3,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeFacts, PlacementFacts } from '../../../scripts/model.ts';
-import { buildPlan } from '../../../scripts/plan/build-plan.ts';
 import { pinnedToCordonedNode } from '../../../scripts/plan/placement.ts';
 import { podVerdict, type PodFilterContext } from '../../../scripts/plan/pod-filters.ts';
 import { toPodFacts } from '../../../scripts/scan/to-facts.ts';
-import { makeFinding, makeMultusPod, makeNode, makePod, NOW } from '../fixtures.ts';
+import { makeFinding, makeMultusPod, makeNode, makePod, NOW, planOf } from '../fixtures.ts';
 
 const HOST = 'kubernetes.io/hostname';
 const node = (name: string, extra: Partial<NodeFacts> = {}): NodeFacts =>
@@ -24,6 +23,7 @@ describe('pinned to a cordoned node', () => {
   it('nodeSelector to this node, node cordoned: refused, with why', () => {
     const v = verdict({ nodeSelector: { [HOST]: 'node-a' } }, cordoned(node('node-b')));
     assert.equal(v.action, 'refused');
+    assert.deepEqual([v.later, v.cause], [true, 'cordoned'], 'left for a later run: it passes once uncordoned');
     assert.match(v.reason,
       /can only run on node node-a \(nodeSelector kubernetes\.io\/hostname=node-a\), which is cordoned/);
   });
@@ -64,9 +64,9 @@ describe('pinned to a cordoned node', () => {
     assert.equal(pinnedToCordonedNode(makePod(), cordoned()), undefined);
   });
   it('the plan judges it with the scanned nodes', () => {
-    const plan = buildPlan({ findings: [makeFinding()],
+    const plan = planOf({ findings: [makeFinding()],
       pods: [makePod({ placement: { nodeSelector: { [HOST]: 'node-a' } } })], pdbs: [],
-      nodes: [...cordoned(node('node-b')).values()].map((n) => ({ ...n, ready: true })),
+      nodes: new Map([...cordoned(node('node-b'))].map(([name, n]) => [name, { ...n, ready: true }])),
       multusPods: [makeMultusPod('node-a')], config: { ...config, maxNodes: 10 } as never, now: NOW });
     assert.equal(plan.steps[0]?.pods[0]?.action, 'refused');
   });

@@ -57,6 +57,7 @@ test('the deadline leaves no room for the dependents: left, a soft "deferred", a
     const first = await runOnce(runDeps(c, { stepTimeoutMs: MINUTE, runDeadlineMs: MINUTE + SECOND }));
     assert.equal(first.execution?.nodes[0]?.pods[0]?.outcome, 'not-started');
     assert.match(first.execution?.nodes[0]?.pods[0]?.reason ?? '', /deadline \(--deadline\)/);
+    assert.equal(first.execution?.nodes[0]?.pods[0]?.cause, 'deadline', 'judged on the cause, printed in words');
     assert.equal(first.exitCode, 3);
     assert.equal(first.soft, 'deferred');
     assert.match(first.outcome, /1 dependent pod\(s\) left for the next run/);

@@ -1,12 +1,12 @@
-// scanNodes against an in-memory ClusterReader: a DaemonSet rollout with maxSurge leaves two Multus pods on a node.
+// The scan's two steps (findMultusPods, then readNodes) against an in-memory ClusterReader: a DaemonSet rollout with maxSurge leaves two Multus pods on a node.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { ClusterReader } from '../../../scripts/cluster/cluster-reader.ts';
-import { outsideLayout, scanNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
+import { findMultusPods, outsideLayout, readNodes, type ScanConfig } from '../../../scripts/scan/scan-nodes.ts';
 import { classifyNode } from '../../../scripts/classify/classify-node.ts';
-import { buildPlan } from '../../../scripts/plan/build-plan.ts';
+import { planOf } from '../fixtures.ts';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const NOW = Date.parse('2026-11-27T00:00:00Z');
@@ -16,6 +16,10 @@ const cfg: ScanConfig = { namespace: 'kube-system', selector: 'app=multus', cont
   kubeconfigPath: PATH, concurrency: 4, readTimeoutMs: 1000, maxFileBytes: 65536, readerImage: 'busybox',
   rereadEveryMs: 3600_000, expiringWithinMs: 24 * 3600_000, daemonsets: ['kube-multus-ds'],
   hostDir: '/etc/cni/net.d/multus.d' };
+
+/** The scan as a run makes it: the Multus pods found, then their files read. */
+const scanNodes = async (r: ClusterReader, c: ScanConfig, emit: Parameters<typeof readNodes>[3]) =>
+  readNodes(r, c, await findMultusPods(r, c, emit), emit);
 
 let key: CryptoKey;
 let jwks: { keys: JWK[] };
@@ -84,7 +88,7 @@ const plan = async (r: ClusterReader) => {
   const scanned = await scanNodes(r, cfg, () => undefined);
   const findings = scanned.nodes.map((n) => classifyNode(n, { now: NOW, expiringWithinMs: 86_400_000 }));
   return { scanned, findings,
-    plan: buildPlan({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
+    plan: planOf({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
       multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
       config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
         optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'],

@@ -1,18 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildPlan, type PlanInput } from '../../../scripts/plan/build-plan.ts';
-import type { NodeFinding } from '../../../scripts/model.ts';
+import type { LeftNode, NodeFinding } from '../../../scripts/model.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
-import { DAY, HOUR, NOW, makeFinding, makeMultusPod, makeNode, makePdb, makePod, PLAN_CONFIG } from '../fixtures.ts';
+import { selectNodes } from '../../../scripts/plan/select-nodes.ts';
+import { DAY, HOUR, NOW, makeFinding, makeMultusPod, makeNode, nodeMap, PLAN_CONFIG, planOf,
+  type PlanInput } from '../fixtures.ts';
 
 const config = PLAN_CONFIG;
 const S = Math.floor(NOW / 1000);
 
 function plan(overrides: Partial<PlanInput>) {
-  return buildPlan({ findings: [], pods: [], pdbs: [], config, now: NOW, ...overrides });
+  return planOf({ findings: [], pods: [], pdbs: [], config, now: NOW, ...overrides });
 }
 
-describe('buildPlan: node order', () => {
+describe('selectNodes: node order', () => {
   const findings: NodeFinding[] = [
     makeFinding({ node: 'e1', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
     makeFinding({ node: 'e2', class: 'expiring', expiresAt: NOW + HOUR }),
@@ -75,12 +76,12 @@ describe('buildPlan: node order', () => {
   });
 });
 
-describe('buildPlan: deferred and skipped', () => {
+describe('selectNodes: deferred and skipped', () => {
   it('defers NotReady and missing nodes without using the cap', () => {
     const findings = ['a', 'b', 'c', 'd'].map((n, i) => makeFinding({ node: n, expiresAt: NOW + (i - 100) * 1000 }));
     const p = plan({
       findings,
-      nodes: [makeNode({ name: 'a', ready: false }), makeNode({ name: 'c' }), makeNode({ name: 'd' })],
+      nodes: nodeMap(makeNode({ name: 'a', ready: false }), makeNode({ name: 'c' }), makeNode({ name: 'd' })),
       config: { ...config, maxNodes: 1 },
     });
     assert.deepEqual(
@@ -97,7 +98,8 @@ describe('buildPlan: deferred and skipped', () => {
     assert.equal(p.deferred[0]?.override, undefined);
   });
   it('an unschedulable (cordoned) but Ready node is still acted on', () => {
-    const p = plan({ findings: [makeFinding({ node: 'a' })], nodes: [makeNode({ name: 'a', unschedulable: true })] });
+    const p = plan({ findings: [makeFinding({ node: 'a' })],
+      nodes: nodeMap(makeNode({ name: 'a', unschedulable: true })) });
     assert.equal(p.steps.length, 1);
   });
   it('defers a node whose Multus pod has no DaemonSet controller, or was not scanned', () => {
@@ -167,66 +169,7 @@ describe('buildPlan: deferred and skipped', () => {
   });
 });
 
-describe('buildPlan: pods of a step', () => {
-  const pods = [
-    makePod({ namespace: 'b', name: 'p1', nodeName: 'a' }),
-    makePod({ namespace: 'a', name: 'p2', nodeName: 'a' }),
-    makePod({ namespace: 'a', name: 'p1', nodeName: 'a', controller: undefined }),
-    makePod({ namespace: 'a', name: 'plain', nodeName: 'a', annotations: {} }),
-    makePod({ namespace: 'a', name: 'other-node', nodeName: 'b' }),
-    makePod({ namespace: 'default', name: 'web-1', nodeName: 'a' }),
-  ];
-  it('lists dependents of that node only, sorted by namespace/name, and counts the rest', () => {
-    const p = plan({ findings: [makeFinding({ node: 'a' })], pods, pdbs: [makePdb({ disruptionsAllowed: 0 })] });
-    const [step] = p.steps;
-    assert.ok(step);
-    assert.deepEqual(
-      step.pods.map((v) => [`${v.namespace}/${v.name}`, v.action]),
-      [
-        ['a/p1', 'manual'],
-        ['a/p2', 'restart'],
-        ['b/p1', 'restart'],
-        ['default/web-1', 'blocked'],
-      ],
-    );
-    assert.equal(step.nonDependentPods, 1);
-  });
-  it('policy none leaves only the Multus pod', () => {
-    const [step] =
-      plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'none' } }).steps;
-    assert.deepEqual(step?.pods, []);
-    assert.equal(step?.nonDependentPods, 5);
-  });
-  it('policy all includes pods without the annotation', () => {
-    const [step] =
-      plan({ findings: [makeFinding({ node: 'a' })], pods, config: { ...config, dependents: 'all' } }).steps;
-    assert.equal(step?.pods.length, 5);
-  });
-  it('never lists the Multus pod among the dependents', () => {
-    const multus = makePod({ name: 'kube-multus-ds-a', uid: 'multus-a', nodeName: 'a',
-      controller: { kind: 'ReplicaSet', name: 'x', uid: 'x' } });
-    const [step] = plan({ findings: [makeFinding({ node: 'a' })], pods: [multus] }).steps;
-    assert.deepEqual(step?.pods, []);
-    assert.equal(step?.nonDependentPods, 0);
-  });
-  it('gives the same verdicts whatever the pod order', () => {
-    const a = plan({ findings: [makeFinding({ node: 'a' })], pods });
-    const b = plan({ findings: [makeFinding({ node: 'a' })], pods: [...pods].reverse() });
-    assert.deepEqual(a, b);
-  });
-  it('assigns every pod on planned nodes to the step of its node', () => {
-    const many = Array.from({ length: 2000 },
-      (_, i) => makePod({ name: `p${String(i).padStart(4, '0')}`, nodeName: `n${i % 20}` }));
-    const findings = Array.from({ length: 20 }, (_, i) => makeFinding({ node: `n${i}`, expiresAt: NOW - HOUR }));
-    const p = plan({ findings, pods: many, config: { ...config, maxNodes: 20 } });
-    assert.equal(
-      p.steps.reduce((n, s) => n + s.pods.length, 0),
-      2000,
-    );
-  });
-});
-
-describe('buildPlan: external credentials (issue 10 item 8)', () => {
+describe('selectNodes: external credentials (issue 10 item 8)', () => {
   it('skips a node whose kubeconfig holds no literal token, with its reason, and plans nothing for it', () => {
     const p = plan({
       findings: [
@@ -240,7 +183,7 @@ describe('buildPlan: external credentials (issue 10 item 8)', () => {
   });
 });
 
-describe('buildPlan: token lifetimes too short for the cadence (issue 17 item 3: one rule, per node)', () => {
+describe('selectNodes: token lifetimes too short for the cadence (issue 17 item 3: one rule, per node)', () => {
   // A pod-bound token of `lifetime` seconds issued `iatAgo` seconds ago, with no kubernetes.io.warnafter.
   const lived = (node: string, lifetime: number, iatAgo = 600, cls: NodeFinding['class'] = 'expiring') =>
     makeFinding({ node, class: cls, expiresAt: (S - iatAgo + lifetime) * 1000, signature: 'valid',
@@ -293,5 +236,31 @@ describe('buildPlan: token lifetimes too short for the cadence (issue 17 item 3:
   it('a deferred short-lived node does not take a --max-nodes slot', () => {
     const p = plan({ findings: [lived('n1', 3607), year('n2')], config: { ...config, maxNodes: 1 } });
     assert.deepEqual(p.steps.map((s) => s.node), ['n2']);
+  });
+});
+
+describe('selectNodes: the nodes whose pods the plan needs (issue 20 item 1)', () => {
+  const left = (
+    node: string,
+  ): [string, LeftNode] => [node, { since: NOW - HOUR,
+    pods: [{ namespace: 'apps', name: `w-${node}`, uid: `u-${node}`, reason: 'the budget allowed no disruption' }] }];
+  it("the rotated nodes and the healthy nodes where earlier runs left work: no other node's pods are listed", () => {
+    const selection = selectNodes({
+      findings: [
+        makeFinding({ node: 'a', class: 'expired' }),
+        makeFinding({ node: 'b', class: 'expiring', expiresAt: NOW + HOUR }),
+        makeFinding({ node: 'e', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+        makeFinding({ node: 'c', class: 'healthy', expiresAt: NOW + 300 * DAY }),
+        makeFinding({ node: 'd', class: 'healthy', expiresAt: NOW + 300 * DAY }),
+      ],
+      leftWork: new Map([left('a'), left('c'), left('e')]),
+      config: { ...config, maxNodes: 1 },
+      now: NOW,
+    });
+    assert.deepEqual(selection.rotations.map((r) => r.finding.node), ['a', 'b']);
+    assert.deepEqual([...selection.finishCandidates.keys()], ['c']);
+    assert.deepEqual([...selection.podNodes], ['a', 'b', 'c']);
+    assert.deepEqual(selection.leftVerdicts.map((v) => [v.node, v.status]), [['a', 'in-rotation'], ['e', 'waiting']]);
+    assert.deepEqual(selection.deferred.map((d) => d.node), ['e']);
   });
 });

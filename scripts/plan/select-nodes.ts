@@ -1,38 +1,32 @@
-// Classified nodes + pods + budgets + config + now → an ordered, capped list of node steps, each with a verdict for
-// every dependent pod on the node. Pure and deterministic: the same input gives the same plan.
+// The planner's first step: which nodes this run acts on, from the classified nodes alone. Which nodes get a step
+// (broken ones all, preventive ones up to --max-nodes, healthy ones pacing pulls forward), which are deferred and
+// why, which are skipped, and where earlier runs left work to finish: none of it depends on the workload pods, so it
+// is decided before they are listed, and only these nodes' pods are listed (plan/plan-pods.ts judges them). Pure and
+// deterministic: the same input gives the same selection.
 import type { Config } from '../config/config.ts';
-import type { LeftNode, LeftWorkVerdict, MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, NodeStep, PdbFacts,
-  PodFacts, RestartPlan, StatefulSetFacts, TokenClass } from '../model.ts';
+import type { LeftNode, LeftWorkVerdict, Millis, MultusPodFacts, NodeDeferral, NodeFacts, NodeFinding, PacingSummary,
+  TokenClass } from '../model.ts';
 import { ACTIONABLE_CLASSES } from '../model.ts';
-import { applyEvictLimits } from './evict-limits.ts';
-import { finishStep, sortLeftWork } from './finish-steps.ts';
-import { outageVerdicts } from './outage-verdicts.ts';
+import { sortLeftWork } from './finish-steps.ts';
 import { pace, type PacingOptions } from './pacing.ts';
-import { isDependent, podVerdict } from './pod-filters.ts';
 import { shortLifetimeRefusal } from './short-lifetime.ts';
 import { formatInstant } from '../shared/time-format.ts';
 
-export interface PlanInput {
+export type PlanConfig = Pick<Config,
+  'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds' | 'expiringWithinMs'
+    | 'scheduleIntervalMs'>;
+
+export interface SelectionInput {
   findings: readonly NodeFinding[];
-  /** Workload pods; only those on planned nodes are looked at. */
-  pods: readonly PodFacts[];
-  pdbs: readonly PdbFacts[];
   /** When given, authoritative: a node missing from it, or NotReady, is deferred. */
-  nodes?: readonly NodeFacts[];
+  nodes?: ReadonlyMap<string, NodeFacts>;
   /**
    * The scanned Multus pods (the scan's nodes, n => n.multusPod). When given, a finding whose Multus pod is not
    * in it, or is not controlled by a DaemonSet, is deferred: restarting it would not bring it back.
    */
   multusPods?: readonly MultusPodFacts[];
-  /**
-   * The StatefulSets of the pods (scan/statefulsets.ts). When given, a StatefulSet pod is restarted only if it would
-   * come back from the revision it runs (plan/statefulset-revision.ts).
-   */
-  statefulSets?: readonly StatefulSetFacts[];
-  config: Pick<Config,
-    'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds' | 'expiringWithinMs'
-      | 'scheduleIntervalMs'>;
-  now: number;
+  config: PlanConfig;
+  now: Millis;
   advisories?: readonly string[];
   /**
    * Pace the fleet from its expiry dates (scripts/plan/pacing.ts): healthy nodes whose tokens expire first are added
@@ -46,12 +40,43 @@ export interface PlanInput {
   leftWork?: ReadonlyMap<string, LeftNode>;
 }
 
+/** A node that gets a rotation step: its Multus pod is restarted. */
+export interface Rotation {
+  finding: NodeFinding;
+  /** Set when pacing pulled this healthy node forward: the step's reason says so. */
+  pacedReason?: string;
+  /** Runs in a row this node's step failed (> 0 only). */
+  failedRuns?: number;
+}
+
+/** What the planner decided before looking at any pod; plan/plan-pods.ts completes it into the plan. */
+export interface NodeSelection {
+  createdAt: Millis;
+  config: PlanConfig;
+  nodes?: ReadonlyMap<string, NodeFacts>;
+  /** The rotation steps, in plan order. */
+  rotations: Rotation[];
+  /** Healthy nodes where an earlier run left dependents: a finish step each if some are still there. */
+  finishCandidates: ReadonlyMap<string, { finding: NodeFinding; left: LeftNode }>;
+  /** The left work of the other nodes (in this run's rotation, waiting, dropped). */
+  leftVerdicts: LeftWorkVerdict[];
+  deferred: NodeDeferral[];
+  /** Nodes that need nothing; a node pulled forward by pacing is not among them, a node finished may still be. */
+  skipped: NodeDeferral[];
+  /** Every broken node found, planned or not. */
+  broken: string[];
+  advisories: string[];
+  pacing?: PacingSummary;
+  /** The nodes whose pods the plan judges: the rotated nodes and the finish candidates. Only theirs are listed. */
+  podNodes: ReadonlySet<string>;
+}
+
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
 
 const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
 
-function cmp(a: string, b: string): number {
+export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -96,7 +121,7 @@ function blocker(
   f: NodeFinding,
   nodes: ReadonlyMap<string, NodeFacts> | undefined,
   multus: ReadonlyMap<string, MultusPodFacts> | undefined,
-  config: PlanInput['config'],
+  config: PlanConfig,
 ): { reason: string; override?: string } | undefined {
   if (nodes !== undefined) {
     const node = nodes.get(f.node);
@@ -124,9 +149,8 @@ function blocker(
   return shortLifetimeRefusal(f, { expiringWithinMs: config.expiringWithinMs, intervalMs: config.scheduleIntervalMs });
 }
 
-export function buildPlan(input: PlanInput): RestartPlan {
-  const { config } = input;
-  const nodes = input.nodes === undefined ? undefined : new Map(input.nodes.map((n) => [n.name, n]));
+export function selectNodes(input: SelectionInput): NodeSelection {
+  const { config, nodes } = input;
   const multus = input.multusPods === undefined ? undefined : new Map(input.multusPods.map((p) => [p.uid, p]));
 
   const actionable: NodeFinding[] = [];
@@ -187,96 +211,36 @@ export function buildPlan(input: PlanInput): RestartPlan {
       preventive += 1;
     }
   }
+  const rotations = chosen.map((finding): Rotation => {
+    const r: Rotation = { finding };
+    if (paced.has(finding.node) && pacing !== undefined) {
+      r.pacedReason = `paced ahead of --expiring-within: ${finding.reason}; ${pacing.tokens} token(s) of the fleet ` +
+        `expire by ${isoMinute(pacing.lastExpiry ?? 0)} and a run rotates at most ${pacing.capacityPerRun} ` +
+        `(${pacing.limitedBy}), so this run takes the ${pacing.dueThisRun} that expire first`;
+    }
+    const streak = failedRuns?.get(finding.node) ?? 0;
+    if (streak > 0) r.failedRuns = streak;
+    return r;
+  });
 
   // Work earlier runs left on nodes this run does not rotate (./finish-steps.ts).
   const left = input.leftWork === undefined || input.leftWork.size === 0 ? undefined
     : sortLeftWork({ leftWork: input.leftWork, findings: input.findings, planned, dependents: config.dependents });
+  const finishCandidates = left?.candidates ?? new Map<string, { finding: NodeFinding; left: LeftNode }>();
 
-  // One pass over the pods, keeping only those on planned nodes; budgets grouped by namespace once.
-  const podsByNode = new Map<string, PodFacts[]>();
-  for (const node of [...planned, ...(left?.candidates.keys() ?? [])]) {
-    podsByNode.set(node, []);
-  }
-  if (podsByNode.size > 0) {
-    for (const pod of input.pods) {
-      podsByNode.get(pod.nodeName)?.push(pod);
-    }
-  }
-  const pdbsByNamespace = new Map<string, PdbFacts[]>();
-  for (const pdb of input.pdbs) {
-    const list = pdbsByNamespace.get(pdb.namespace);
-    if (list === undefined) {
-      pdbsByNamespace.set(pdb.namespace, [pdb]);
-    } else {
-      list.push(pdb);
-    }
-  }
-  const noBudgets: PdbFacts[] = [];
-  const statefulSets = input.statefulSets === undefined ? undefined
-    : new Map(input.statefulSets.map((s) => [s.uid, s]));
-
-  const verdictOf = (p: PodFacts) =>
-    podVerdict(p, { config, pdbs: pdbsByNamespace.get(p.namespace) ?? noBudgets, ...(nodes ? { nodes } : {}),
-      ...(statefulSets ? { statefulSets } : {}) });
-  const steps: NodeStep[] = chosen.map((f) => {
-    const onNode = (podsByNode.get(f.node) ?? []).filter((p) => p.uid !== f.multusPod.uid);
-    const dependents: PodFacts[] = [];
-    let others = 0;
-    for (const p of onNode) {
-      if (isDependent(p, config.dependents)) {
-        dependents.push(p);
-      } else {
-        others += 1;
-      }
-    }
-    dependents.sort((a, b) => cmp(a.namespace, b.namespace) || cmp(a.name, b.name) || cmp(a.uid, b.uid));
-    const step: NodeStep = {
-      node: f.node,
-      class: f.class,
-      reason: f.reason,
-      multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
-      pods: dependents.map(verdictOf),
-      nonDependentPods: others,
-    };
-    if (f.expiresAt !== undefined) {
-      step.expiresAt = f.expiresAt;
-    }
-    if (isBroken(f)) {
-      step.repair = true;
-      step.outage = outageVerdicts(onNode);
-    }
-    const streak = failedRuns?.get(f.node) ?? 0;
-    if (streak > 0) step.failedRuns = streak;
-    if (paced.has(f.node) && pacing !== undefined) {
-      step.paced = true;
-      step.reason = `paced ahead of --expiring-within: ${f.reason}; ${pacing.tokens} token(s) of the fleet expire by ` +
-        `${
-          isoMinute(pacing.lastExpiry ?? 0)
-        } and a run rotates at most ${pacing.capacityPerRun} (${pacing.limitedBy}), ` +
-        `so this run takes the ${pacing.dueThisRun} that expire first`;
-    }
-    return step;
-  });
-
-  // Finish steps after the rotations: the cap of nodes whose workloads are evicted counts them last.
-  const leftWork: LeftWorkVerdict[] = [...(left?.verdicts ?? [])];
-  for (const [node, c] of left?.candidates ?? []) {
-    const r = finishStep(c.finding, c.left, podsByNode.get(node) ?? [], config.dependents, verdictOf);
-    if (r.step) steps.push(r.step);
-    leftWork.push(r.verdict);
-  }
-  const finishing = new Set(steps.filter((s) => s.finish).map((s) => s.node));
-
-  const broken = input.findings.filter(isBroken).map((f) => f.node).sort(cmp);
-  applyEvictLimits({ steps, maxNodes: config.maxNodes, broken, ...(nodes ? { nodes } : {}),
-    pods: new Map([...podsByNode.values()].flat().map((p) => [p.uid, p])) });
-  const plan: RestartPlan = { createdAt: input.now, steps, deferred, advisories: [...(input.advisories ?? [])], broken,
-    skipped: paced.size + finishing.size === 0 ? skipped
-      : skipped.filter((d) => !paced.has(d.node) && !finishing.has(d.node)) };
-  if (leftWork.length > 0) plan.leftWork = leftWork.sort((a, b) => cmp(a.node, b.node));
-  if (pacing !== undefined) {
-    plan.pacing = { ...pacing, pulledForward: paced.size };
-    if (pacing.warning !== undefined) plan.advisories.push(pacing.warning);
-  }
-  return plan;
+  const selection: NodeSelection = {
+    createdAt: input.now,
+    config,
+    ...(nodes === undefined ? {} : { nodes }),
+    rotations,
+    finishCandidates,
+    leftVerdicts: left?.verdicts ?? [],
+    deferred,
+    skipped: paced.size === 0 ? skipped : skipped.filter((d) => !paced.has(d.node)),
+    broken: input.findings.filter(isBroken).map((f) => f.node).sort(cmp),
+    advisories: [...(input.advisories ?? []), ...(pacing?.warning === undefined ? [] : [pacing.warning])],
+    podNodes: new Set([...planned, ...finishCandidates.keys()]),
+  };
+  if (pacing !== undefined) selection.pacing = { ...pacing, pulledForward: paced.size };
+  return selection;
 }
