@@ -11,10 +11,10 @@ import { describeError, statusCode } from './cluster/api-errors.ts';
 import { connect, describeCertificateFailure, type Connection } from './cluster/connect.ts';
 import { kubeClusterWriter } from './cluster/cluster-writer.ts';
 import { probeGuardRails } from './cluster/guard-rail-probes.ts';
-import { acquireLease, makeHolderIdentity } from './cluster/lease.ts';
+import { kubeLeaseStore, makeHolderIdentity } from './cluster/lease.ts';
 import { pushMetrics } from './cluster/push-metrics.ts';
 import { withRetry } from './cluster/retry.ts';
-import { upsertSummary } from './cluster/summary-store.ts';
+import { kubeSummaryStore } from './cluster/summary-store.ts';
 import { parseSettings, resolveNamespaces } from './config/parse-config.ts';
 import type { ConfigProblem } from './config/rules.ts';
 import { usage } from './config/usage.ts';
@@ -26,6 +26,7 @@ import { describeExitCodes, EXIT } from './report/exit-codes.ts';
 import { jobExitCode } from './report/soft-exit.ts';
 import { renderExecutionTable } from './report/render-execution.ts';
 import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
+import { runDepsFor } from './run-deps.ts';
 import { runOnce } from './run-once.ts';
 
 function printProblems(problems: ConfigProblem[]): void {
@@ -84,11 +85,14 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   const interactive = process.stdin.isTTY === true && process.stderr.isTTY === true;
   try {
-    const result = await runOnce({
+    // Each mode is given only what it may use (run-deps.ts): a dry run no writer, only --execute the lease.
+    const leases = kubeLeaseStore(connection.kc);
+    const summaries = kubeSummaryStore(connection.kc);
+    const result = await runOnce(runDepsFor({
       config,
       reader: kubeClusterReader(connection.kc),
       writer: kubeClusterWriter(connection.kc),
-      acquireLease: (opts) => withRetry(() => acquireLease(connection.kc, opts)),
+      lease: { acquire: (opts) => withRetry(() => leases.acquire(opts)) },
       holder: makeHolderIdentity(),
       signal: stop.signal,
       // The guard rails (rbac.yaml's policies) narrow the job's service account; a local run acts with a person's own
@@ -106,13 +110,13 @@ async function main(): Promise<number> {
           return /^y(es)?$/i.test(answer.trim());
         }
         : undefined,
-      writeSummary: (ns, name, build, component) => upsertSummary(connection.kc, ns, name, build, component),
+      writeSummary: (ns, name, build, component) => summaries.write(ns, name, build, component),
       pushMetrics: (url, body) => pushMetrics(url, 'multus-token-rotator', body),
       via: connection.via,
       identity: connection.identity,
       now: () => Date.now(),
       emit,
-    });
+    }));
     progress?.stop();
     const doc = { run: result.run, findings: result.findings, plan: result.plan, execution: result.execution,
       warnings: result.warnings };

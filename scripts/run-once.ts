@@ -4,20 +4,18 @@
 // changes the cluster; a dry run and --server-dry-run change nothing.
 import { classifyNode } from './classify/classify-node.ts';
 import { lifetimeAdvisories } from './classify/lifetime-advisory.ts';
-import type { ClusterReader } from './cluster/cluster-reader.ts';
-import type { ClusterWriter } from './cluster/cluster-writer.ts';
 import { describeError, isForbidden, isNotFound } from './cluster/api-errors.ts';
-import type { AcquireResult, LeaseOptions } from './cluster/lease.ts';
-import type { BuildData, ConfigMapComponent } from './cluster/summary-store.ts';
 import { executePlan } from './execute/execute-plan.ts';
 import { pacingEvent } from './execute/pacing-event.ts';
-import { requireGuardRails, type GuardRailsDeps } from './execute/guard-rails.ts';
+import { requireGuardRails } from './execute/guard-rails.ts';
+import type { Recheck } from './execute/recheck-port.ts';
 import { abortableSleep, type StepDeps } from './execute/step-deps.ts';
-import type { Config, SoftOutcome } from './config/config.ts';
-import type { Emit } from './log/events.ts';
+import type { SoftOutcome } from './config/config.ts';
 import type { ExecutionReport, LeaseInfo, NodeFinding, RestartPlan, RunInfo } from './model.ts';
 import { planPods } from './plan/plan-pods.ts';
 import { selectNodes } from './plan/select-nodes.ts';
+import { recheckOn } from './recheck.ts';
+import type { ActingDeps, RunDeps } from './run-deps.ts';
 import { buildSummary } from './report/build-summary.ts';
 import { nextFailedRuns, withFailedRuns } from './report/failure-streaks.ts';
 import { pacingNodeTime, readRunMemory } from './report/run-memory.ts';
@@ -32,30 +30,6 @@ import { scanStatefulSets } from './scan/statefulsets.ts';
 import { stuckEvidence } from './scan/stuck-evidence.ts';
 import { findMultusPods, readNodes } from './scan/scan-nodes.ts';
 import { listWorkloads, narrowWorkloads, scanWorkloads } from './scan/scan-workloads.ts';
-
-export interface RunDeps {
-  config: Readonly<Config>;
-  reader: ClusterReader;
-  /** Writes the summary ConfigMap, or the facts one (read-modify-write). */
-  writeSummary: (namespace: string, name: string, build: BuildData, component?: ConfigMapComponent) => Promise<void>;
-  /** Pushes the run's metrics (when --pushgateway is set). */
-  pushMetrics?: (url: string, body: string) => Promise<void>;
-  via: 'local' | 'in-cluster';
-  identity: string;
-  now: () => number;
-  emit: Emit;
-  /** Changes the cluster (execute and server-dry-run only). */
-  writer?: ClusterWriter;
-  /** Takes the single-run lease (execute only). */
-  acquireLease?: (opts: LeaseOptions) => Promise<AcquireResult>;
-  holder?: string;
-  /** Fires on SIGTERM/SIGINT: nothing new is started, the lease is released, the summary is written. */
-  signal?: AbortSignal;
-  /** In-cluster --execute: prove rbac.yaml's guard rails before changing anything (fail closed, exit 4). */
-  guardRails?: GuardRailsDeps;
-  /** Asked before acting, with the plan (an interactive --execute without --yes); false changes nothing. */
-  confirm?: (plan: RestartPlan, findings: NodeFinding[]) => Promise<boolean>;
-}
 
 export interface RunResult {
   exitCode: number;
@@ -127,7 +101,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   emit({ type: 'plan-built', steps: plan.steps.length, deferred: plan.deferred.length, skipped: plan.skipped.length });
   if (plan.pacing?.warning !== undefined) {
     emit({ type: 'warning', message: plan.pacing.warning });
-    if (config.mode === 'execute' && deps.writer) {
+    if (deps.acting === 'execute') {
       await pacingEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), plan.pacing.warning, emit);
     }
   }
@@ -137,13 +111,14 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   let leaseHeld = false;
   let declined = false;
   let failedToAct: number | undefined;
-  if (config.mode !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
+  if (deps.acting !== 'dry-run' && plan.steps.length > 0 && !interrupt.aborted) {
     declined = deps.confirm ? !(await deps.confirm(plan, findings)) : false;
     if (declined) {
       warnings.push('not confirmed: nothing was changed');
     } else {
       try {
-        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan, scanned.context, startedAt));
+        ({ execution, leaseHeld } = await execute({ ...deps, signal: interrupt }, plan,
+          recheckOn(reader, config, scanned.context, deps.now), startedAt));
       } catch (err) {
         // Acting could not begin (the lease could not be read or written, …): the summary still says so. Errors
         // while acting on a node are the executor's: it reports them as that node's failure.
@@ -159,7 +134,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   }
   const failuresNow = nextFailedRuns(memory.failedRuns, execution, declined ? 'dry-run' : config.mode);
   execution = withFailedRuns(execution, failuresNow);
-  if (execution && plan.steps.some((s) => s.repair) && config.mode === 'execute' && deps.writer) {
+  if (execution && plan.steps.some((s) => s.repair) && deps.acting === 'execute') {
     await repairEvent(deps.writer, scanned.nodes.map((n) => n.multusPod), repairTotals(plan, execution, startedAt),
       emit);
   }
@@ -208,18 +183,16 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
 }
 
 /** Takes the lease (execute only), walks the plan, and always releases the lease. */
-async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPlan, scan: StepDeps['scan'],
+async function execute(deps: ActingDeps & { signal: AbortSignal }, plan: RestartPlan, recheck: Recheck,
   startedAt: number): Promise<{ execution?: ExecutionReport; leaseHeld: boolean }> {
-  const { config, emit } = deps;
-  if (!deps.writer) throw new Error('internal: a run that acts needs a cluster writer');
-  if (config.mode === 'execute' && deps.guardRails) await requireGuardRails(deps.guardRails, config, plan, emit);
+  const { config, emit, writer } = deps;
+  if (deps.acting === 'execute' && deps.guardRails) await requireGuardRails(deps.guardRails, config, plan, emit);
   let signal = deps.signal;
   let lease: LeaseInfo | undefined;
   let release = async () => undefined as void;
-  if (config.mode === 'execute') {
-    if (!deps.acquireLease || !deps.holder) throw new Error('internal: --execute needs the lease');
-    const got = await deps.acquireLease({ namespace: config.leaseNamespace, name: config.leaseName, holder: deps.holder,
-      ttlMs: config.leaseTtlMs, now: deps.now });
+  if (deps.acting === 'execute') {
+    const got = await deps.lease.acquire({ namespace: config.leaseNamespace, name: config.leaseName,
+      holder: deps.holder, ttlMs: config.leaseTtlMs, now: deps.now });
     if (!got.ok) {
       emit({ type: 'lease-held', namespace: config.leaseNamespace, name: config.leaseName,
         heldBy: got.info.heldBy ?? 'unknown', since: got.info.heldSince });
@@ -234,11 +207,10 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
     signal = AbortSignal.any([deps.signal, got.lease.lostSignal]);
     release = () => got.lease.release();
   }
-  const writer = deps.writer;
   let eventWarned = false;
   // An Event is a courtesy: failing to write one never stops the run (the summary records everything); say it once.
   // A server-side dry run changes nothing, Events included.
-  const event: StepDeps['event'] = config.mode === 'server-dry-run' ? async () => undefined
+  const event: StepDeps['event'] = deps.acting === 'server-dry-run' ? async () => undefined
     : (e) =>
       writer.event(e).catch((err: unknown) => {
         if (eventWarned) return;
@@ -251,7 +223,7 @@ async function execute(deps: RunDeps & { signal: AbortSignal }, plan: RestartPla
     config,
     reader: deps.reader,
     writer,
-    scan,
+    recheck,
     now: deps.now,
     emit,
     signal,

@@ -1,5 +1,6 @@
 // One run at a time, whoever starts it: a coordination.k8s.io/v1 Lease. Every write is a create or a replace with
 // the resourceVersion that was read, so two runs that race for the lease cannot both win: the loser gets a 409.
+// This file takes the lease; lease-handle.ts holds it (renews, notices it lost, hands it back).
 //
 // Times: client-node 2.0.1 serialises a V1MicroTime (a Date whose toISOString has six fractional digits, as the API
 // server requires) and passes anything else through; it does not deserialise MicroTime, so times read back are
@@ -9,7 +10,9 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { LeaseInfo, Millis } from '../model.ts';
-import { describeError, isConflict, isNotFound, statusCode } from './api-errors.ts';
+import { describeError, isConflict, isNotFound } from './api-errors.ts';
+import { apiError, readLease } from './lease-api.ts';
+import { HeldLease } from './lease-handle.ts';
 import { formatInstant } from '../shared/time-format.ts';
 
 export interface LeaseOptions {
@@ -37,6 +40,16 @@ export interface LeaseHandle {
 }
 
 export type AcquireResult = { ok: true; lease: LeaseHandle } | { ok: false; info: LeaseInfo };
+
+/** Where the single-run lease is kept: what a run is given (run-once.ts), not the cluster connection behind it. */
+export interface LeaseStore {
+  acquire(opts: LeaseOptions): Promise<AcquireResult>;
+}
+
+/** The lease as a coordination.k8s.io/v1 Lease on the cluster `kc` connects to. */
+export function kubeLeaseStore(kc: KubeConfig): LeaseStore {
+  return { acquire: (opts) => acquireLease(kc, opts) };
+}
 
 const LABELS = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': 'lease' };
 
@@ -70,7 +83,7 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
       };
       try {
         const created = await api.createNamespacedLease({ namespace, body });
-        return { ok: true, lease: new Handle(api, opts, created) };
+        return { ok: true, lease: new HeldLease(api, opts, created) };
       } catch (err) {
         if (isConflict(err)) continue; // another run created it first: read it and judge
         if (isNotFound(err)) {
@@ -98,7 +111,7 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
     };
     try {
       const replaced = await api.replaceNamespacedLease({ namespace, name, body });
-      return { ok: true, lease: new Handle(api, opts, replaced) };
+      return { ok: true, lease: new HeldLease(api, opts, replaced) };
     } catch (err) {
       if (isNotFound(err)) continue; // deleted since the read: create it
       if (!isConflict(err)) throw apiError(`${what}: update`, err);
@@ -108,142 +121,6 @@ export async function acquireLease(kc: KubeConfig, opts: LeaseOptions): Promise<
   }
   throw new Error(`${what}: created and deleted by someone else three times while acquiring it; ` +
     'find what else manages this Lease, or pass --lease-name with a name of its own');
-}
-
-class Handle implements LeaseHandle {
-  readonly info: LeaseInfo;
-  private readonly controller = new AbortController();
-  private current: V1Lease;
-  private inFlight: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  /** `now()` when the last successful renewal was sent (the lease holds until this + TTL at the earliest). */
-  private renewedAt: Millis;
-  private released = false;
-  private readonly api: CoordinationV1Api;
-  private readonly opts: LeaseOptions;
-
-  constructor(api: CoordinationV1Api, opts: LeaseOptions, lease: V1Lease) {
-    this.api = api;
-    this.opts = opts;
-    this.current = lease;
-    this.renewedAt = opts.now();
-    this.info = { name: opts.name, namespace: opts.namespace, holder: opts.holder, acquired: true };
-  }
-
-  get lost(): boolean {
-    return this.controller.signal.aborted;
-  }
-
-  get lostSignal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  renew(): Promise<void> {
-    if (this.lost || this.released) return Promise.resolve();
-    this.inFlight ??= this.renewOnce().finally(() => {
-      this.inFlight = undefined;
-    });
-    return this.inFlight;
-  }
-
-  startRenewing(intervalMs = Math.max(1, Math.floor(this.opts.ttlMs / 3))): void {
-    if (this.timer || this.lost || this.released) return;
-    const tick = async () => {
-      try {
-        await this.renew();
-      } catch {
-        // Transient (timeout, 5xx, connection): the watchdog decides when it has been too long.
-      }
-      if (!this.lost && !this.released) this.timer = setTimeout(tick, intervalMs).unref();
-    };
-    this.timer = setTimeout(tick, intervalMs).unref();
-    this.armWatchdog();
-  }
-
-  async release(): Promise<void> {
-    this.stopTimers();
-    this.released = true;
-    await this.inFlight?.catch(() => undefined);
-    if (this.lost) return;
-    const { namespace, name } = this.opts;
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const spec = this.current.spec ?? {};
-      if (spec.holderIdentity !== this.opts.holder) return;
-      try {
-        await this.api.replaceNamespacedLease({ namespace, name,
-          body: { ...this.current, spec: { ...spec, holderIdentity: undefined, renewTime: undefined } } });
-        return;
-      } catch (err) {
-        if (!isConflict(err)) return; // the next run waits for the TTL instead
-        const fresh = await readLease(this.api, namespace, name).catch(() => undefined);
-        if (!fresh) return;
-        this.current = fresh;
-      }
-    }
-  }
-
-  private async renewOnce(): Promise<void> {
-    const { namespace, name, holder } = this.opts;
-    for (let attempt = 1; attempt <= 2; attempt++) {
-      const sentAt = this.opts.now();
-      const spec = this.current.spec ?? {};
-      try {
-        this.current = await this.api.replaceNamespacedLease({ namespace, name,
-          body: { ...this.current, spec: { ...spec, renewTime: new V1MicroTime(sentAt) } } });
-        if (this.released) return;
-        this.renewedAt = sentAt;
-        if (this.timer) this.armWatchdog();
-        return;
-      } catch (err) {
-        const code = statusCode(err);
-        if (code === 404) {
-          this.markLost(`lease ${namespace}/${name} was deleted while ${holder} held it`);
-          return;
-        }
-        if (code !== 409) throw apiError(`lease ${namespace}/${name}: renew`, err);
-      }
-      // Conflict: someone wrote the lease. Still ours (a label, an annotation)? Then renew on top of their change.
-      const fresh = await readLease(this.api, namespace, name);
-      const holderNow = fresh?.spec?.holderIdentity;
-      if (holderNow !== holder) {
-        this.markLost(`lease ${namespace}/${name} is now held by ${holderNow || 'nobody'}, not ${holder}`);
-        return;
-      }
-      if (fresh) this.current = fresh;
-    }
-    throw new Error(`lease ${namespace}/${name}: renew conflicted twice while ${holder} still held it; ` +
-      'something else keeps writing this Lease: find it, or pass --lease-name with a name of its own');
-  }
-
-  /** Lost when the TTL passes with no successful renewal: from then on another run may take the lease. */
-  private armWatchdog(): void {
-    if (this.watchdog) clearTimeout(this.watchdog);
-    const ttl = this.opts.ttlMs;
-    const left = this.renewedAt + ttl - this.opts.now();
-    this.watchdog = setTimeout(() => {
-      if (this.released || this.lost) return;
-      if (this.opts.now() - this.renewedAt >= ttl) {
-        this.markLost(`lease ${this.opts.namespace}/${this.opts.name}: not renewed for ${ttl / 1000}s (its TTL); ` +
-          'another run may hold it now');
-      } else {
-        this.armWatchdog();
-      }
-    }, Math.max(0, left)).unref();
-  }
-
-  private markLost(reason: string): void {
-    if (this.lost) return;
-    this.stopTimers();
-    this.controller.abort(new Error(reason));
-  }
-
-  private stopTimers(): void {
-    clearTimeout(this.timer);
-    clearTimeout(this.watchdog);
-    this.timer = undefined;
-    this.watchdog = undefined;
-  }
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
@@ -302,22 +179,4 @@ function heldInfo(opts: LeaseOptions, lease: V1Lease | undefined): LeaseInfo {
     ...(spec?.holderIdentity ? { heldBy: spec.holderIdentity } : {}),
     ...(since !== undefined ? { heldSince: formatInstant(since) } : {}),
   };
-}
-
-async function readLease(api: CoordinationV1Api, namespace: string, name: string): Promise<V1Lease | undefined> {
-  try {
-    return await api.readNamespacedLease({ name, namespace });
-  } catch (err) {
-    if (isNotFound(err)) return undefined; // no lease, or no namespace: the create tells which
-    throw apiError(`lease ${namespace}/${name}: read`, err);
-  }
-}
-
-function apiError(what: string, err: unknown): Error {
-  const code = statusCode(err);
-  const fix = code === 403
-    ? ': the rotator needs get, create and update on leases.coordination.k8s.io (rbac.yaml grants them for the ' +
-      'lease named multus-token-rotator only); apply rbac.yaml, or bind the same rules for your --lease-name'
-    : '';
-  return new Error(`${what} failed${code ? ` (HTTP ${code})` : ''}: ${describeError(err)}${fix}`, { cause: err });
 }

@@ -10,7 +10,18 @@ export type BuildData = (previous: Record<string, string> | undefined) => Record
 /** What a ConfigMap of the rotator holds: the run summary, or the facts of the last reads (scan/known-store.ts). */
 export type ConfigMapComponent = 'summary' | 'facts';
 
-export async function upsertSummary(kc: KubeConfig, namespace: string, name: string, build: BuildData,
+/** Where the rotator's ConfigMaps are kept: what a run is given (run-once.ts), not the cluster connection behind it. */
+export interface SummaryStore {
+  /** Reads the ConfigMap's data, builds the new data from it (`build`), and writes it back. */
+  write(namespace: string, name: string, build: BuildData, component?: ConfigMapComponent): Promise<void>;
+}
+
+/** The ConfigMaps on the cluster `kc` connects to. */
+export function kubeSummaryStore(kc: KubeConfig): SummaryStore {
+  return { write: (namespace, name, build, component) => upsertSummary(kc, namespace, name, build, component) };
+}
+
+async function upsertSummary(kc: KubeConfig, namespace: string, name: string, build: BuildData,
   component: ConfigMapComponent = 'summary', attempts = 5): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': component };

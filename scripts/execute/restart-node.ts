@@ -5,25 +5,16 @@
 //   restartDependents: evict each dependent pod, one at a time, each replacement Ready before the next; the first
 //     one that does not come back stops the evictions on this node, and fails it.
 import type { V1Pod } from '@kubernetes/client-node';
-import { classifyNode } from '../classify/classify-node.ts';
 import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
 import { windowContains } from '../shared/time-window.ts';
 import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
   type PodVerdict, type Stop, type TokenRef } from '../model.ts';
-import { scanMultusPod } from '../scan/scan-nodes.ts';
-import { toPdbFacts } from '../scan/to-facts.ts';
 import { podIsReady } from '../shared/pods.ts';
 import { type MultusGuard, multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 import { signalStop, stopReason } from './stop-reason.ts';
-
-/** Re-reads the node through `pod` and judges it, as the scan did. */
-async function judge(pod: V1Pod, deps: StepDeps): Promise<NodeFinding> {
-  const scanned = await scanMultusPod(deps.reader, pod, deps.config, deps.scan, () => undefined);
-  return classifyNode(scanned, { now: deps.now(), expiringWithinMs: deps.config.expiringWithinMs });
-}
 
 const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at this interval until fresh
 
@@ -57,7 +48,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
     return done({ outcome: 'skipped', pods: [],
       reason: `the Multus pod ${mp.name} changed since the scan; the next run judges the node again` });
   }
-  const before = await judge(current, deps);
+  const before = await deps.recheck.refindMultus(current);
   const tokenBefore = { fingerprint: before.fingerprint, expiresAt: before.expiresAt };
   // A paced step (scripts/plan/pacing.ts) rotates a still-healthy token ahead of time: act if it is the one planned.
   const pacedStill = step.paced === true && before.class === 'healthy' && before.expiresAt === step.expiresAt;
@@ -131,7 +122,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
   let after: NodeFinding | undefined;
   let freshness: Freshness = { fresh: false, reason: 'not read' };
   while (deps.now() < stepDeadline && !deps.signal.aborted) {
-    after = await judge(fresh, deps);
+    after = await deps.recheck.refindMultus(fresh);
     freshness = freshAfterRestart(after, multus.newUid, { expiringWithinMs: deps.config.expiringWithinMs,
       intervalMs: deps.config.scheduleIntervalMs });
     if (freshness.fresh) break;
@@ -191,7 +182,7 @@ export async function restartDependents(step: NodeStep, phase: Extract<MultusPha
           note: `not restarted after the Multus token rotation on node ${step.node}: ${v.reason}` });
       }
     } else {
-      pdbs ??= await listPdbs(deps);
+      pdbs ??= await deps.recheck.listPdbs();
       r = await restartPod(v, pdbs, deps, runDeadline);
       if (r.outcome === 'failed') {
         halted = { cause: 'failure', reason: `${r.namespace}/${r.name} failed; nothing more is evicted on this node` };
@@ -251,8 +242,4 @@ export function notStarted(step: NodeStep, why: Stop, from: readonly PodExecutio
 function causeOf(v: PodVerdict): Pick<PodExecution, 'later' | 'cause'> {
   if (v.action === 'blocked') return { cause: 'budget' };
   return v.later ? { later: true, ...(v.cause ? { cause: v.cause } : {}) } : {};
-}
-
-async function listPdbs(deps: StepDeps): Promise<PdbFacts[]> {
-  return (await deps.reader.listPdbs()).map(toPdbFacts);
 }

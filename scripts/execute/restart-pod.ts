@@ -4,11 +4,8 @@
 // gone (NotFound or a new UID), which is waited for first. The pod has its own wait budget (pod-budget.ts), started
 // only if it fits before the run's deadline. Every wait is a watch.
 import type { V1Pod } from '@kubernetes/client-node';
-import { resolveClaimAffinity } from '../scan/claim-affinity.ts';
-import { toPodFacts } from '../scan/to-facts.ts';
 import { controllerOf, podIsReady } from '../shared/pods.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
-import { podVerdict } from '../plan/pod-filters.ts';
 import type { PdbFacts, PodExecution, PodVerdict } from '../model.ts';
 import { evictWithRetry } from './evict-with-retry.ts';
 import { podBudget } from './pod-budget.ts';
@@ -42,8 +39,7 @@ export async function restartPod(verdict: PodVerdict, pdbs: readonly PdbFacts[],
     return { ...base, outcome: 'already-gone',
       reason: pod ? `replaced since the scan by ${pod.metadata?.uid}` : 'gone since the scan' };
   }
-  const facts = (await resolveClaimAffinity(deps.reader, [toPodFacts(pod)], deps.scan.nodeFacts))[0] ?? toPodFacts(pod);
-  const fresh = podVerdict(facts, { config, pdbs, nodes: deps.scan.nodeFacts });
+  const fresh = await deps.recheck.reverdictPod(pod, pdbs);
   if (fresh.action !== 'restart') {
     return { ...base,
       ...(fresh.action === 'blocked' ? { outcome: 'blocked', cause: 'budget' } : { outcome: 'skipped' }),

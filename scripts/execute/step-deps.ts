@@ -1,18 +1,18 @@
-// What the executor is given: the run's configuration, the two doors to the cluster, the scan's shared context
-// (for re-reading a node right before acting), the clock and sleep, progress events, and the signal that stops it
-// (SIGTERM/SIGINT, or the lease lost).
+// What the executor is given: the run's configuration, the two doors to the cluster, the re-check port (to read and
+// judge a node or a pod again right before acting, recheck-port.ts), the clock and sleep, progress events, and the
+// signal that stops it (SIGTERM/SIGINT, or the lease lost).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterReader } from '../cluster/cluster-reader.ts';
 import type { ClusterWriter, EventSpec } from '../cluster/cluster-writer.ts';
 import type { Config } from '../config/config.ts';
 import type { Emit } from '../log/events.ts';
-import type { ScanContext } from '../scan/scan-nodes.ts';
+import type { Recheck } from './recheck-port.ts';
 
 export interface StepDeps {
   config: Readonly<Config>;
   reader: ClusterReader;
   writer: ClusterWriter;
-  scan: ScanContext;
+  recheck: Recheck;
   now: () => number;
   /** Resolves true after `ms`, or false as soon as `signal` fires. */
   sleep: (ms: number) => Promise<boolean>;

@@ -8,7 +8,7 @@ import type { RunEvent } from '../../scripts/log/events.ts';
 import { EXIT } from '../../scripts/report/exit-codes.ts';
 import { runOnce } from '../../scripts/run-once.ts';
 import { FakeCluster, HOUR } from './support/fake-cluster.ts';
-import { fakeRunDeps } from './support/run-deps.ts';
+import { fakeLeaseStore, fakeRunDeps } from './support/run-deps.ts';
 
 const deps = fakeRunDeps;
 
@@ -228,16 +228,15 @@ test('the lease taken over mid-run: acting stops at the next renewal, the next n
   const c = expiredNode();
   c.addNode('node-b', { tokenExpiresInMs: -HOUR });
   let held: LeaseHandle | undefined;
-  const base = deps(c, { repairWaveSize: 1 });
   c.after(1000, (x) => { // another run takes the lease; this run's next renewal finds out
     x.setLease({ holder: 'usurper', renewTime: x.now() });
     void held?.renew();
   });
-  const result = await runOnce({ ...base, acquireLease: async (o) => {
-    const got = await base.acquireLease(o);
+  const result = await runOnce(deps(c, { repairWaveSize: 1 }, { lease: { acquire: async (o) => {
+    const got = await fakeLeaseStore(c).acquire(o);
     if (got.ok) held = got.lease;
     return got;
-  } });
+  } } }));
   // node-a's step is cut while it waits for the new Multus pod: that node failed (6), not a lease held from the start (5).
   assert.equal(result.exitCode, EXIT.FAILED);
   assert.equal(result.execution?.nodes[0]?.outcome, 'failed');
@@ -273,16 +272,18 @@ test('guard rails not in force (in-cluster --execute): nothing is changed, no le
   c.addReplicaSet('apps', 'web', { node: 'node-a', replicas: 2 });
   const events: RunEvent[] = [];
   const probed: string[] = [];
-  const result = await runOnce({ ...deps(c, { mode: 'execute' }), emit: (e: RunEvent) => events.push(e),
-    guardRails: { jobNamespace: 'platform', probe: async (t) => {
-      probed.push(`${t.pod.namespace}/${t.pod.name}@${t.pod.node}`);
-      return { hostRootPod: { outcome: 'allowed' }, foreignExec: { outcome: 'allowed' },
-        multusDelete: { outcome: 'allowed' }, readerPod: { outcome: 'allowed' }, policies: Object.fromEntries(
-          ['multus-token-rotator', 'multus-token-rotator-delete', 'multus-token-rotator-exec'].map((
-            n,
-          ) => [n, { policy: { state: 'no-api' }, binding: { state: 'no-api' } }]),
-        ) as never };
-    } } });
+  const result = await runOnce(
+    deps(c, { mode: 'execute' }, { emit: (e: RunEvent) => events.push(e),
+      guardRails: { jobNamespace: 'platform', probe: async (t) => {
+        probed.push(`${t.pod.namespace}/${t.pod.name}@${t.pod.node}`);
+        return { hostRootPod: { outcome: 'allowed' }, foreignExec: { outcome: 'allowed' },
+          multusDelete: { outcome: 'allowed' }, readerPod: { outcome: 'allowed' }, policies: Object.fromEntries(
+            ['multus-token-rotator', 'multus-token-rotator-delete', 'multus-token-rotator-exec'].map((
+              n,
+            ) => [n, { policy: { state: 'no-api' }, binding: { state: 'no-api' } }]),
+          ) as never };
+      } } }),
+  );
   assert.equal(result.exitCode, 4);
   assert.equal(result.soft, undefined, 'never soft: missing guard rails fail the Job whatever --exit-zero-on says');
   assert.equal(probed.length, 1, 'asked once');
@@ -301,12 +302,13 @@ test('guard rails in force: the run acts as before', async () => {
   const refused = { outcome: 'refused' as const, status: 403, message: "ValidatingAdmissionPolicy 'x' denied" };
   const present = { policy: { state: 'present' as const },
     binding: { state: 'present' as const, paramRef: { name: 'multus-token-rotator-layout', namespace: 'platform' } } };
-  const result = await runOnce({ ...deps(c, { mode: 'execute' }),
+  const result = await runOnce(deps(c, { mode: 'execute' }, {
     guardRails: { jobNamespace: 'platform',
       probe: async () => ({ hostRootPod: refused, foreignExec: refused, multusDelete: { outcome: 'allowed' },
         readerPod: { outcome: 'allowed' },
         policies: { 'multus-token-rotator': present, 'multus-token-rotator-delete': present,
-          'multus-token-rotator-exec': present } }) } });
+          'multus-token-rotator-exec': present } }) },
+  }));
   assert.equal(result.exitCode, 0);
   assert.equal(result.execution?.nodes[0]?.outcome, 'rotated');
 });

@@ -10,8 +10,9 @@ import { FakeCluster, HOUR, testConfig } from '../support/fake-cluster.ts';
 
 async function run(c: FakeCluster, config: Partial<Config> = {}) {
   const events: RunEvent[] = [];
-  const result = await runOnce({ config: testConfig({ mode: 'dry-run', ...config }), reader: c.reader,
-    writeSummary: c.writeSummary, via: 'local', identity: 'test', now: c.now, emit: (e) => events.push(e) });
+  const result = await runOnce({ acting: 'dry-run', config: testConfig({ mode: 'dry-run', ...config }),
+    reader: c.reader, writeSummary: c.writeSummary, via: 'local', identity: 'test', now: c.now,
+    emit: (e) => events.push(e) });
   const read = events.flatMap((e) => (e.type === 'node-read' ? [e.node] : [])).sort();
   return { result, read, events };
 }

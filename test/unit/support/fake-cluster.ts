@@ -35,6 +35,7 @@ import type { NodeStep, PodVerdict } from '../../../scripts/model.ts';
 import { scanContext } from '../../../scripts/scan/scan-nodes.ts';
 import { toNodeFacts } from '../../../scripts/scan/to-facts.ts';
 import type { StepDeps } from '../../../scripts/execute/step-deps.ts';
+import { recheckOn } from '../../../scripts/recheck.ts';
 
 /** 2026-11-27T00:00:00Z: where every fake clock starts unless told otherwise. */
 export const T0 = Date.parse('2026-11-27T00:00:00Z');
@@ -855,18 +856,19 @@ export class FakeCluster {
 
   // ── ready-made dependencies ──
 
-  /** StepDeps on this cluster: the fake clock and sleep, recorded progress, the writer's Events. */
+  /** StepDeps on this cluster: the fake clock and sleep, recorded progress, the writer's Events, the real re-checks. */
   async stepDeps(
     opts: { config?: Partial<Config>; signal?: AbortSignal; random?: () => number } = {},
   ): Promise<StepDeps & { emitted: RunEvent[] }> {
     const signal = opts.signal ?? new AbortController().signal;
     const nodeFacts = new Map(this.nodeObjects().map((n) => [n.metadata!.name!, toNodeFacts(n)]));
     const emitted: RunEvent[] = [];
+    const config = testConfig(opts.config);
     return {
-      config: testConfig(opts.config),
+      config,
       reader: this.reader,
       writer: this.writer,
-      scan: await scanContext(this.reader, nodeFacts, []),
+      recheck: recheckOn(this.reader, config, await scanContext(this.reader, nodeFacts, []), this.now),
       now: this.now,
       sleep: this.clock.sleeper(signal),
       random: opts.random ?? (() => 0.5),

@@ -1,11 +1,18 @@
 // The dependencies of a whole run (runOnce) on the in-memory cluster: its reader, writer and summary, its clock, and
-// the real lease code over the fake API (with the fake clock's sleep). One definition for every run-level test.
-import { acquireLease } from '../../../scripts/cluster/lease.ts';
+// the real lease code over the fake API (with the fake clock's sleep), handed out per mode as rotate.ts does
+// (runDepsFor). One definition for every run-level test; `extra` replaces any of them (a lease that records, …).
+import { acquireLease, type LeaseStore } from '../../../scripts/cluster/lease.ts';
 import type { Config } from '../../../scripts/config/config.ts';
+import { type AllDeps, runDepsFor } from '../../../scripts/run-deps.ts';
 import { type FakeCluster, testConfig } from './fake-cluster.ts';
 
-export function fakeRunDeps(c: FakeCluster, config: Partial<Config> = {}) {
-  return {
+/** The single-run lease on the fake API, waiting on the fake clock. */
+export function fakeLeaseStore(c: FakeCluster): LeaseStore {
+  return { acquire: (o) => acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }) };
+}
+
+export function fakeRunDeps(c: FakeCluster, config: Partial<Config> = {}, extra: Partial<AllDeps> = {}) {
+  return runDepsFor({
     config: testConfig(config),
     reader: c.reader,
     writer: c.writer,
@@ -15,7 +22,7 @@ export function fakeRunDeps(c: FakeCluster, config: Partial<Config> = {}) {
     now: c.now,
     emit: () => undefined,
     holder: 'me',
-    acquireLease: (o: Parameters<typeof acquireLease>[1]) =>
-      acquireLease(c.kubeConfig(), { ...o, sleep: c.clock.sleeper() }),
-  };
+    lease: fakeLeaseStore(c),
+    ...extra,
+  });
 }
