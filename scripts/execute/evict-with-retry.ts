@@ -4,6 +4,7 @@
 // name now) → already gone, and the newer pod is left alone. Never a delete. The waits: shared/backoff.ts.
 import type { EvictAnswer } from '../cluster/cluster-writer.ts';
 import { type BackoffClock, type BackoffPolicy, startBackoff } from '../shared/backoff.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 export type EvictResult =
   | { kind: 'accepted'; attempts: number; ms: number }
@@ -45,9 +46,7 @@ export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promis
         const wait = backoff.next(attempt, answer.retryAfterMs);
         if (wait === undefined) {
           return { kind: 'blocked', attempts: attempt, reason: `${lastRefusal} (still refused after ` +
-            `${
-              Math.round(backoff.elapsedMs() / 1000)
-            } s and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
+            `${formatSeconds(backoff.elapsedMs())} and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
         }
         if (!(await deps.sleep(wait))) return { kind: 'aborted', attempts: attempt };
       }

@@ -24,6 +24,7 @@ import { signalStop } from './stop-reason.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stuckPodWatcher } from './stuck-pods.ts';
 import { mapLimit } from '../shared/map-limit.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 /** Nodes with nothing to evict whose Events are written at once in pass 2. */
 export const EVENT_WRITES = 16;
@@ -39,7 +40,7 @@ export function gate(deps: Pick<StepDeps, 'config' | 'signal'>, now: number, opt
   if (stopped) return stopped;
   if (now + deps.config.stepTimeoutMs > opts.deadline) {
     return { cause: 'deadline', reason: `the run's deadline (--deadline) leaves no room for another node's ` +
-      `--step-timeout (${Math.round(deps.config.stepTimeoutMs / 1000)} s)` };
+      `--step-timeout (${formatSeconds(deps.config.stepTimeoutMs)})` };
   }
   const w = deps.config.window;
   if (w && !windowContains(w, now)) return { cause: 'window', reason: `outside the maintenance window (${w.text})` };

@@ -15,6 +15,8 @@ import { type MultusGuard, multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 import { signalStop, stopReason } from './stop-reason.ts';
+import { formatSeconds } from '../shared/durations.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at this interval until fresh
 
@@ -134,9 +136,7 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
       ? `the new Multus pod ${multus.newPod} is Ready; stopped (${stopReason(deps.signal)}) before its fresh token ` +
         "was confirmed in the node's file; dependents left alone, the next run checks the node again"
       : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
-        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${
-          freshness.fresh ? '' : freshness.reason
-        }); ` +
+        `bound to it after ${formatSeconds(deps.now() - readyAt)} (${freshness.fresh ? '' : freshness.reason}); ` +
         'dependents left alone';
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
       note: reason });
@@ -207,7 +207,7 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
     : troubled.length > 0 ? 'partial' : phase.finishing ? 'finished' : 'rotated';
   const { tokenBefore, tokenAfter } = phase;
   const evicted = pods.filter((p) => p.outcome === 'evicted').length;
-  const done = phase.finishing ? `finishing what the run of ${new Date(phase.finishing.since).toISOString()} left`
+  const done = phase.finishing ? `finishing what the run of ${formatInstant(phase.finishing.since)} left`
     : 'token rotated';
   const reason = why !== undefined ? `${done}; then ${why.reason}`
     : outcome === 'finished' ? `${done}: ${evicted} pod(s) restarted`
