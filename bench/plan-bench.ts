@@ -39,9 +39,10 @@ for (let i = 0; i < NODES; i++) {
     controller: { kind: 'DaemonSet', name: 'kube-multus-ds', uid: 'ds' },
     serviceAccountName: 'multus',
   });
-  const exp = cls === 'expired' ? S - (i % 3600) : cls === 'expiring' ? S + (i % 7200) : S + 200 * 86_400;
+  const expiresAt = (cls === 'expired' ? S - (i % 3600) : cls === 'expiring' ? S + (i % 7200) : S + 200 * 86_400) *
+    1000;
   findings.push({ node, multusPod, class: cls, reason: `${cls} token`, fingerprint: i.toString(16).padStart(12, '0'),
-    exp, timeLeftMs: exp * 1000 - NOW, readVia: 'exec' });
+    expiresAt, timeLeftMs: expiresAt - NOW, readVia: 'exec' });
 }
 
 const pods: PodFacts[] = [];

@@ -1,13 +1,12 @@
 // Decide, per node, what state its Multus token is in. Pure: `now` is data. The first rule that applies wins.
 import type { NodeFinding, NodeScan, TokenClass } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface ClassifyOptions {
   now: number;
   expiringWithinMs: number;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
 export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding {
   const pod = scan.multusPod;
@@ -62,17 +61,20 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
   base.claims = claims;
   base.signature = token.signature.status;
   base.review = token.review.status;
-  if (claims.exp !== undefined) {
-    base.exp = claims.exp;
-    base.timeLeftMs = claims.exp * 1000 - opts.now;
+  // The boundary: JWT seconds become Millis here, once; the time left is judged here, once.
+  const expiresAt = claims.exp === undefined ? undefined : claims.exp * 1000;
+  const left = expiresAt === undefined ? undefined : expiresAt - opts.now;
+  if (expiresAt !== undefined) {
+    base.expiresAt = expiresAt;
+    base.timeLeftMs = left;
   }
   const named = `the token ${token.fingerprint}`;
 
-  if (claims.exp !== undefined && claims.exp * 1000 <= opts.now) {
+  if (expiresAt !== undefined && left !== undefined && left <= 0) {
     return finding(
       'expired',
-      `${named} expired at ${iso(claims.exp * 1000)} (${
-        formatDuration(opts.now - claims.exp * 1000)
+      `${named} expired at ${formatInstant(expiresAt, 'seconds')} (${
+        formatDuration(-left)
       } ago); Multus on this node can no longer reach the API server until its pod is restarted`,
     );
   }
@@ -127,7 +129,7 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       } with uid ${claims.serviceAccountUid}, but that service account was recreated (uid now ${scan.serviceAccountUid}), so the API server rejects the token; restart ${pod.name} to write a fresh one`,
     );
   }
-  if (claims.exp === undefined && claims.podUid !== undefined) {
+  if (expiresAt === undefined && claims.podUid !== undefined) {
     return finding(
       'legacy',
       `${named} is bound to pod ${claims.podName ?? pod.name} but has no expiry (issuer ${
@@ -135,7 +137,7 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       }): not written by Multus's entrypoint; it stays valid until that pod is deleted; restart ${pod.name} if this was not intended`,
     );
   }
-  if (claims.exp === undefined) {
+  if (expiresAt === undefined || left === undefined) {
     return finding(
       'legacy',
       `legacy token without expiry (${named}, issuer ${
@@ -143,15 +145,16 @@ export function classifyNode(scan: NodeScan, opts: ClassifyOptions): NodeFinding
       }): there is nothing to rotate, it stays valid until its Secret or service account is deleted; prefer a bound, expiring token if this was not intended`,
     );
   }
-  const left = claims.exp * 1000 - opts.now;
   if (left < opts.expiringWithinMs) {
     return finding(
       'expiring',
-      `${named} expires at ${iso(claims.exp * 1000)}, in ${formatDuration(left)} (less than the ${
+      `${named} expires at ${formatInstant(expiresAt, 'seconds')}, in ${formatDuration(left)} (less than the ${
         formatDuration(opts.expiringWithinMs)
       } of --expiring-within); restarting the Multus pod writes a fresh one`,
     );
   }
   return finding('healthy',
-    `${named} is valid for another ${formatDuration(left)} (until ${iso(claims.exp * 1000)})${issuerNote}`);
+    `${named} is valid for another ${formatDuration(left)} (until ${
+      formatInstant(expiresAt, 'seconds')
+    })${issuerNote}`);
 }

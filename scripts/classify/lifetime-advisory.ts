@@ -9,14 +9,14 @@ export function lifetimeAdvisories(findings: readonly NodeFinding[], cadence: Ca
   for (const f of findings) {
     if (f.class === 'self-refreshing') continue;
     const g = shortGrant(f, cadence);
-    if (g !== undefined) lifetimes.push(g.lifetimeS);
+    if (g !== undefined) lifetimes.push(g.lifetimeMs);
   }
   if (lifetimes.length === 0) return [];
   const shortest = Math.min(...lifetimes);
   const longest = Math.max(...lifetimes);
-  const span = formatDuration(shortest * 1000) === formatDuration(longest * 1000)
-    ? formatDuration(shortest * 1000)
-    : `${formatDuration(shortest * 1000)} to ${formatDuration(longest * 1000)}`;
+  const span = formatDuration(shortest) === formatDuration(longest)
+    ? formatDuration(shortest)
+    : `${formatDuration(shortest)} to ${formatDuration(longest)}`;
   const nodes = lifetimes.length === 1 ? '1 node' : `${lifetimes.length} nodes`;
   return [
     `On ${nodes} the Multus token is bound to its pod and was granted only ${span}: a fresh copy would already be ` +

@@ -19,22 +19,25 @@ export interface Cadence {
   intervalMs: number;
 }
 
-/** The lifetime (s) the API server gave a pod-bound token, exp − iat; undefined when the token does not say. */
-export function grantedLifetimeS(claims: TokenClaims | undefined): number | undefined {
+/**
+ * The lifetime the API server gave a pod-bound token, exp − iat, in ms (the JWT's seconds become milliseconds here, at
+ * the classify boundary); undefined when the token does not say.
+ */
+export function grantedLifetimeMs(claims: TokenClaims | undefined): number | undefined {
   if (claims?.podUid === undefined || claims.exp === undefined || claims.iat === undefined) return undefined;
-  const lifetime = claims.exp - claims.iat;
+  const lifetime = (claims.exp - claims.iat) * 1000;
   return lifetime > 0 ? lifetime : undefined;
 }
 
 /** The rule: a token of this lifetime, written now, would already be inside --expiring-within by the next run. */
-export function tooShortForCadence(lifetimeS: number, cadence: Cadence): boolean {
-  return lifetimeS * 1000 - cadence.intervalMs < cadence.expiringWithinMs;
+export function tooShortForCadence(lifetimeMs: number, cadence: Cadence): boolean {
+  return lifetimeMs - cadence.intervalMs < cadence.expiringWithinMs;
 }
 
 export interface ShortGrant {
   node: string;
   fingerprint?: string;
-  lifetimeS: number;
+  lifetimeMs: number;
   /** The token has kubernetes.io.warnafter: the API server extended it (and still it is too short). */
   extended: boolean;
 }
@@ -46,36 +49,36 @@ export interface ShortGrant {
  */
 export function shortGrant(f: NodeFinding, cadence: Cadence): ShortGrant | undefined {
   if (f.signature === 'invalid' && f.review !== 'authenticated') return undefined;
-  const lifetimeS = grantedLifetimeS(f.claims);
-  if (lifetimeS === undefined || !tooShortForCadence(lifetimeS, cadence)) return undefined;
-  return { node: f.node, fingerprint: f.fingerprint, lifetimeS, extended: f.claims?.warnafter !== undefined };
+  const lifetimeMs = grantedLifetimeMs(f.claims);
+  if (lifetimeMs === undefined || !tooShortForCadence(lifetimeMs, cadence)) return undefined;
+  return { node: f.node, fingerprint: f.fingerprint, lifetimeMs, extended: f.claims?.warnafter !== undefined };
 }
 
 /** The flag that lets restarts keep up: a shorter --expiring-within if the lifetime outlasts a run interval. */
 export function shortGrantOverride(g: ShortGrant, cadence: Cadence): '--expiring-within' | '--schedule-interval' {
-  return g.lifetimeS * 1000 > cadence.intervalMs ? '--expiring-within' : '--schedule-interval';
+  return g.lifetimeMs > cadence.intervalMs ? '--expiring-within' : '--schedule-interval';
 }
 
 /** What to change so that restarts can keep up (shared by the deferral and the fleet advisory). */
-export function shortGrantFix(lifetimeS: number, cadence: Cadence): string {
-  const headroom = lifetimeS * 1000 - cadence.intervalMs;
+export function shortGrantFix(lifetimeMs: number, cadence: Cadence): string {
+  const headroom = lifetimeMs - cadence.intervalMs;
   return `have the API server grant longer tokens (--service-account-extend-token-expiration=true, the default, and ` +
     `no --service-account-max-token-expiration under ${
       formatDuration(cadence.expiringWithinMs + cadence.intervalMs)
     }), ` +
     (headroom > 0 ? `or lower --expiring-within below ${formatDuration(headroom)}, `
-      : `or run more often than every ${formatDuration(lifetimeS * 1000)} (--schedule-interval), `) +
+      : `or run more often than every ${formatDuration(lifetimeMs)} (--schedule-interval), `) +
     'or move to the Multus thick plugin, or to 4.x thin with --cleanup-config-on-exit=true';
 }
 
 /** Why no restart is planned on a node whose own token shows a grant too short for the cadence. */
 export function shortGrantReason(g: ShortGrant, cadence: Cadence, multusPod: string): string {
-  const life = formatDuration(g.lifetimeS * 1000);
+  const life = formatDuration(g.lifetimeMs);
   return `no restart planned: the token ${g.fingerprint ?? '(unnamed)'} is bound to its pod and was granted ` +
     `${life}${g.extended ? '' : ' with no kubernetes.io.warnafter claim'}, so a fresh one would already be inside ` +
     `--expiring-within (${formatDuration(cadence.expiringWithinMs)}) by the next run (--schedule-interval ` +
     `${formatDuration(cadence.intervalMs)}) and the node would be restarted on every run; ${
-      shortGrantFix(g.lifetimeS, cadence)
+      shortGrantFix(g.lifetimeMs, cadence)
     }; if the API server was changed since, restart ${multusPod} by hand and the next run judges its new token`;
 }
 
@@ -103,12 +106,12 @@ export function freshAfterRestart(after: NodeFinding, newPodUid: string, cadence
     return { fresh: false,
       reason: `the API server has not accepted ${named} (TokenReview: ${after.review ?? 'not asked'})` };
   }
-  const lifetimeS = grantedLifetimeS(after.claims);
-  if (lifetimeS !== undefined && tooShortForCadence(lifetimeS, cadence)) {
+  const lifetimeMs = grantedLifetimeMs(after.claims);
+  if (lifetimeMs !== undefined && tooShortForCadence(lifetimeMs, cadence)) {
     return { fresh: false,
-      reason: `${named} was granted only ${formatDuration(lifetimeS * 1000)}: it would already be inside ` +
+      reason: `${named} was granted only ${formatDuration(lifetimeMs)}: it would already be inside ` +
         `--expiring-within (${formatDuration(cadence.expiringWithinMs)}) by the next run; ${
-          shortGrantFix(lifetimeS, cadence)
+          shortGrantFix(lifetimeMs, cadence)
         }` };
   }
   return { fresh: true };

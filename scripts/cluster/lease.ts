@@ -13,6 +13,7 @@ import type { LeaseInfo, Millis } from '../model.ts';
 import { describeError, isConflict, isNotFound } from './api-errors.ts';
 import { apiError, readLease } from './lease-api.ts';
 import { HeldLease } from './lease-handle.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface LeaseOptions {
   namespace: string;
@@ -176,6 +177,6 @@ function heldInfo(opts: LeaseOptions, lease: V1Lease | undefined): LeaseInfo {
     holder: opts.holder,
     acquired: false,
     ...(spec?.holderIdentity ? { heldBy: spec.holderIdentity } : {}),
-    ...(since !== undefined ? { heldSince: new Date(since).toISOString() } : {}),
+    ...(since !== undefined ? { heldSince: formatInstant(since) } : {}),
   };
 }

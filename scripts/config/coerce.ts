@@ -1,6 +1,7 @@
 // From the text of one flag or MTR_* variable to a typed value, or a problem with its fix. One coercer per kind of
 // value; the flag table (flag-table.ts) picks one per flag. Messages name where the text came from (`source`).
 import { parseDuration } from '../shared/durations.ts';
+import { isDnsLabel, isDnsSubdomain } from './dns-names.ts';
 
 /** The text of a setting and where it came from: '--max-nodes' or 'MTR_MAX_NODES'. */
 export interface RawValue {
@@ -16,9 +17,6 @@ export type Coercer<T> = (raw: RawValue, fallback: T | undefined) => Coerced<T>;
 const TRUE_WORDS = ['true', '1', 'yes'];
 const FALSE_WORDS = ['false', '0', 'no'];
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 const BYTE_UNITS: Readonly<Record<string, number>> = {
   '': 1,
   k: 1000,
@@ -32,10 +30,6 @@ const BYTE_UNITS: Readonly<Record<string, number>> = {
 const ok = <T>(value: T): Coerced<T> => ({ ok: true, value });
 const no = <T>(message: string, fix: string): Coerced<T> => ({ ok: false, message, fix });
 
-export function isDnsLabel(text: string): boolean {
-  return text.length <= 63 && DNS1123_LABEL.test(text);
-}
-
 /** A check returns why the text is wrong (completing "--flag …"), or undefined when it is fine. */
 export type Check = (text: string) => string | undefined;
 
@@ -45,7 +39,7 @@ export const dnsLabel: Check = (text) =>
     : `must be a DNS-1123 label (at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit) but is "${text}"`;
 
 export const dnsSubdomain: Check = (text) =>
-  text.length <= 253 && DNS1123_SUBDOMAIN.test(text)
+  isDnsSubdomain(text)
     ? undefined
     : `must be a DNS-1123 subdomain (at most 253 lower-case letters, digits, "-" and ".") but is "${text}"`;
 

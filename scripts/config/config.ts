@@ -2,6 +2,7 @@
 // down. Only the entry point, rotate.ts, reads process.argv and process.env: it hands them to config/ as data, and
 // nothing else of ours reads them (client-node's loadFromDefault still reads KUBECONFIG when connecting).
 import type { RunMode } from '../model.ts';
+import type { TimeWindow } from '../shared/time-window.ts';
 
 /** Which workload pods on a node depend on its Multus token. */
 export type DependentsPolicy =
@@ -16,16 +17,8 @@ export type FailurePolicy = 'stop' | 'continue';
 /** Outcomes that are expected in a healthy hourly job and may exit 0 (--exit-zero-on); the summary keeps the code. */
 export type SoftOutcome = 'locked' | 'deferred';
 
-export interface MaintenanceWindowConfig {
-  /** 0 = Sunday … 6 = Saturday. */
-  days: number[];
-  /** Minutes after midnight in `timeZone`. `end < start` crosses midnight. */
-  startMinute: number;
-  endMinute: number;
-  timeZone: string;
-  /** The text the user gave, for messages. */
-  text: string;
-}
+/** --maintenance-window, parsed (config/maintenance-window.ts); its matcher is shared/time-window.ts. */
+export type MaintenanceWindowConfig = TimeWindow;
 
 export interface Config {
   mode: RunMode;

@@ -1,6 +1,7 @@
-// Kubernetes label selectors: the string form (`app=multus,tier in (node)`) as given on the command line, and the
-// structured metav1.LabelSelector form found in PodDisruptionBudgets.
-import type { LabelSelector } from '../model.ts';
+// Kubernetes label selectors in the string form (`app=multus,tier in (node)`) given on the command line: parsed and
+// checked here, once. Matching labels against the structured metav1.LabelSelector form found in PodDisruptionBudgets
+// is shared/label-match.ts.
+import { isDnsSubdomain } from './dns-names.ts';
 
 export type SelectorOperator = 'equals' | 'notEquals' | 'in' | 'notin' | 'exists' | 'doesNotExist' | 'gt' | 'lt';
 
@@ -21,7 +22,6 @@ export interface ParsedSelector {
 export type SelectorParseResult = { ok: true; selector: ParsedSelector } | { ok: false; message: string; fix: string };
 
 const NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SYNTAX_FIX =
   'write comma-separated requirements such as "app=multus", "tier!=edge", "env in (a,b)", "env notin (c)", "app" or "!legacy"';
 
@@ -37,7 +37,7 @@ export function qualifiedNameProblem(key: string): string | undefined {
     if (prefix === '') {
       return `"${key}" has an empty prefix before "/"`;
     }
-    if (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix)) {
+    if (!isDnsSubdomain(prefix)) {
       return `the prefix "${prefix}" of "${key}" is not a DNS subdomain (lower-case letters, digits, "-" and ".", at most 253 characters)`;
     }
   }
@@ -224,48 +224,4 @@ function parseRequirements(text: string): SelectorRequirement[] {
     }
     fail(`expected "," between requirements but found ${describe(sep)}`);
   }
-}
-
-/**
- * metav1.LabelSelector semantics: every matchLabels entry AND every matchExpressions requirement. An empty selector
- * ({}) matches everything. An unknown operator, In/NotIn without values, or Exists/DoesNotExist with values make the
- * selector invalid, and an invalid selector matches nothing (as the API server would refuse it). A missing selector
- * (undefined) is the caller's decision: a policy/v1 PDB with a null selector selects no pods.
- */
-export function matchesLabelSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
-  const get = (key: string): string | undefined => (Object.hasOwn(labels, key) ? labels[key] : undefined);
-  for (const [key, want] of Object.entries(selector.matchLabels ?? {})) {
-    if (get(key) !== want) {
-      return false;
-    }
-  }
-  for (const req of selector.matchExpressions ?? []) {
-    const v = get(req.key);
-    const values = req.values ?? [];
-    switch (req.operator) {
-      case 'In':
-        if (values.length === 0 || v === undefined || !values.includes(v)) {
-          return false;
-        }
-        break;
-      case 'NotIn':
-        if (values.length === 0 || (v !== undefined && values.includes(v))) {
-          return false;
-        }
-        break;
-      case 'Exists':
-        if (values.length > 0 || v === undefined) {
-          return false;
-        }
-        break;
-      case 'DoesNotExist':
-        if (values.length > 0 || v !== undefined) {
-          return false;
-        }
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
 }

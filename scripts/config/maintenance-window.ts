@@ -1,5 +1,5 @@
-// Maintenance windows: "Mon-Fri 22:00-06:00 Europe/Berlin", "Sat,Sun 00:00-24:00 UTC", "daily 01:00-05:00 UTC".
-// A window whose end is before its start crosses midnight and belongs to the day it starts on.
+// Maintenance windows, read from what a person writes: "Mon-Fri 22:00-06:00 Europe/Berlin", "Sat,Sun 00:00-24:00 UTC",
+// "daily 01:00-05:00 UTC". Only the parsing: whether an instant falls inside is shared/time-window.ts.
 import type { MaintenanceWindowConfig } from './config.ts';
 
 export type WindowParseResult = { ok: true; window: MaintenanceWindowConfig } | { ok: false; message: string;
@@ -17,7 +17,6 @@ const DAY_NAMES: readonly (readonly string[])[] = [
   ['fri', 'friday'],
   ['sat', 'saturday'],
 ];
-const SHORT_DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 function dayIndex(name: string): number | undefined {
   const lower = name.toLowerCase();
@@ -133,70 +132,4 @@ export function parseMaintenanceWindow(text: string): WindowParseResult {
     );
   }
   return { ok: true, window: { days: days.days, startMinute, endMinute, timeZone, text: text.trim() } };
-}
-
-// ───────────────────────────── evaluation ─────────────────────────────
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      weekday: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-interface LocalTime {
-  year: number;
-  month: number; // 1..12
-  day: number;
-  weekday: number; // 0 = Sunday
-  minuteOfDay: number;
-  /** The wall-clock time read as if it were UTC, in ms (whole seconds). */
-  asUtc: number;
-}
-
-function localTime(t: number, timeZone: string): LocalTime {
-  const fields: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(t))) {
-    fields[p.type] = p.value;
-  }
-  const year = Number(fields['year']);
-  const month = Number(fields['month']);
-  const day = Number(fields['day']);
-  const hour = Number(fields['hour']) % 24;
-  const minute = Number(fields['minute']);
-  const second = Number(fields['second']);
-  return {
-    year,
-    month,
-    day,
-    weekday: SHORT_DAY.indexOf(fields['weekday'] ?? ''),
-    minuteOfDay: hour * 60 + minute,
-    asUtc: Date.UTC(year, month - 1, day, hour, minute, second),
-  };
-}
-
-/** Whether instant `t` (epoch ms) falls inside the window. */
-export function windowContains(window: MaintenanceWindowConfig, t: number): boolean {
-  const { weekday, minuteOfDay } = localTime(t, window.timeZone);
-  const { startMinute, endMinute, days } = window;
-  if (endMinute > startMinute) {
-    return days.includes(weekday) && minuteOfDay >= startMinute && minuteOfDay < endMinute;
-  }
-  const yesterday = (weekday + 6) % 7;
-  return (days.includes(weekday) && minuteOfDay >= startMinute) ||
-    (days.includes(yesterday) && minuteOfDay < endMinute);
 }

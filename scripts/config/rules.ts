@@ -3,8 +3,8 @@
 // that default to the job's own, which are only known after connecting.
 import type { RunMode } from '../model.ts';
 import type { RawValue } from './coerce.ts';
-import { isDnsLabel } from './coerce.ts';
 import type { Config } from './config.ts';
+import { isDnsLabel } from './dns-names.ts';
 import { SERVICE_ACCOUNT_ROOT_ENV } from './flag-table.ts';
 
 export interface ConfigProblem {

@@ -1,8 +1,10 @@
 // One pod's eviction, the way kubectl drain does it but stricter: 429 (a budget says no, or its status is not yet
 // observed) → back off with jitter, honouring Retry-After, until the per-pod timeout, then report the pod blocked;
 // 500 for several budgets → blocked at once; 404 → already gone; 409 (the UID precondition: another pod holds the
-// name now) → already gone, and the newer pod is left alone. Never a delete.
+// name now) → already gone, and the newer pod is left alone. Never a delete. The waits: shared/backoff.ts.
 import type { EvictAnswer } from '../cluster/cluster-writer.ts';
+import { type BackoffClock, type BackoffPolicy, startBackoff } from '../shared/backoff.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 export type EvictResult =
   | { kind: 'accepted'; attempts: number; ms: number }
@@ -11,32 +13,23 @@ export type EvictResult =
   | { kind: 'failed'; attempts: number; reason: string }
   | { kind: 'aborted'; attempts: number };
 
-export interface EvictDeps {
+export interface EvictDeps extends BackoffClock {
   evict: () => Promise<EvictAnswer>;
-  now: () => number;
-  /** Resolves after `ms`, or early (false) when the run is being stopped. */
-  sleep: (ms: number) => Promise<boolean>;
-  random: () => number;
   aborted: () => boolean;
 }
 
-export const BACKOFF = { firstMs: 1000, maxMs: 10_000 } as const;
-
-/** The wait before attempt `n + 1` (n ≥ 1): Retry-After when given, else exponential; ±20 % jitter either way. */
-export function backoffMs(attempt: number, retryAfterMs: number | undefined, random: () => number): number {
-  const base = retryAfterMs ?? Math.min(BACKOFF.maxMs, BACKOFF.firstMs * 2 ** (attempt - 1));
-  return Math.round(base * (0.8 + 0.4 * random()));
-}
+/** An eviction's waits: from 1 s up to 10 s, or as Retry-After says. */
+export const EVICT_BACKOFF: BackoffPolicy = { firstMs: 1000, maxMs: 10_000 };
 
 export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promise<EvictResult> {
-  const started = deps.now();
+  const backoff = startBackoff(EVICT_BACKOFF, timeoutMs, deps);
   let lastRefusal = '';
   for (let attempt = 1;; attempt++) {
     if (deps.aborted()) return { kind: 'aborted', attempts: attempt - 1 };
     const answer = await deps.evict();
     switch (answer.kind) {
       case 'accepted':
-        return { kind: 'accepted', attempts: attempt, ms: deps.now() - started };
+        return { kind: 'accepted', attempts: attempt, ms: backoff.elapsedMs() };
       case 'not-found':
         return { kind: 'already-gone', attempts: attempt };
       case 'replaced':
@@ -50,12 +43,10 @@ export async function evictWithRetry(deps: EvictDeps, timeoutMs: number): Promis
           reason: `eviction failed${answer.code ? ` (${answer.code})` : ''}: ${answer.message}` };
       case 'too-many-requests': {
         lastRefusal = answer.message;
-        const wait = backoffMs(attempt, answer.retryAfterMs, deps.random);
-        if (deps.now() + wait - started > timeoutMs) {
+        const wait = backoff.next(attempt, answer.retryAfterMs);
+        if (wait === undefined) {
           return { kind: 'blocked', attempts: attempt, reason: `${lastRefusal} (still refused after ` +
-            `${
-              Math.round((deps.now() - started) / 1000)
-            } s and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
+            `${formatSeconds(backoff.elapsedMs())} and ${attempt} attempt(s); raise --step-timeout to wait longer)` };
         }
         if (!(await deps.sleep(wait))) return { kind: 'aborted', attempts: attempt };
       }

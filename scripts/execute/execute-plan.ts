@@ -10,7 +10,7 @@
 // --on-failure continue. A Multus pod that does not come back stops the run whatever --on-failure says. An
 // unexpected error fails the node it happened on, keeps what was done so far, and stops the run. Whatever is not
 // reached is reported "not-started", with why.
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import { describeError } from '../cluster/api-errors.ts';
 import type { ExecutionReport, NodeExecution, NodeStep, PodExecution, RestartPlan, Stop } from '../model.ts';
 import { holdBackTowardBroken } from '../plan/evict-limits.ts';
@@ -24,6 +24,7 @@ import { signalStop } from './stop-reason.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stuckPodWatcher } from './stuck-pods.ts';
 import { mapLimit } from '../shared/map-limit.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 /** Nodes with nothing to evict whose Events are written at once in pass 2. */
 export const EVENT_WRITES = 16;
@@ -39,7 +40,7 @@ export function gate(deps: Pick<StepDeps, 'config' | 'signal'>, now: number, opt
   if (stopped) return stopped;
   if (now + deps.config.stepTimeoutMs > opts.deadline) {
     return { cause: 'deadline', reason: `the run's deadline (--deadline) leaves no room for another node's ` +
-      `--step-timeout (${Math.round(deps.config.stepTimeoutMs / 1000)} s)` };
+      `--step-timeout (${formatSeconds(deps.config.stepTimeoutMs)})` };
   }
   const w = deps.config.window;
   if (w && !windowContains(w, now)) return { cause: 'window', reason: `outside the maintenance window (${w.text})` };

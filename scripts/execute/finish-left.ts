@@ -9,7 +9,7 @@ import type { StepDeps } from './step-deps.ts';
 /** The phase a finish step enters pass 2 with. */
 export function finishPhase(step: NodeStep,
   deps: Pick<StepDeps, 'now' | 'config'>): Extract<MultusPhase, { kind: 'fresh' }> {
-  const token = { ...(step.exp === undefined ? {} : { exp: step.exp }) };
+  const token = { ...(step.expiresAt === undefined ? {} : { expiresAt: step.expiresAt }) };
   return { kind: 'fresh', startedAt: deps.now(), tokenBefore: token, tokenAfter: token,
     finishing: { since: step.finish?.since ?? deps.now() }, ...(deps.config.mode === 'server-dry-run'
       ? { dryRun: "the node's token is healthy; its left dependents are judged by the API server (dryRun=All)" }

@@ -7,7 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { freshAfterRestart, type Freshness } from '../classify/token-grant.ts';
 import { WaitAborted, WaitTimeout } from '../cluster/wait-for-pod.ts';
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import { ACTIONABLE_CLASSES, type NodeExecution, type NodeFinding, type NodeStep, type PdbFacts, type PodExecution,
   type PodVerdict, type Stop, type TokenRef } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
@@ -15,6 +15,8 @@ import { type MultusGuard, multusRestartRefusal } from './multus-guard.ts';
 import { restartPod } from './restart-pod.ts';
 import type { StepDeps } from './step-deps.ts';
 import { signalStop, stopReason } from './stop-reason.ts';
+import { formatSeconds } from '../shared/durations.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 const FRESH_READ_INTERVAL_MS = 250; // a file cannot be watched: re-read it at this interval until fresh
 
@@ -49,9 +51,9 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
       reason: `the Multus pod ${mp.name} changed since the scan; the next run judges the node again` });
   }
   const before = await deps.recheck.refindMultus(current);
-  const tokenBefore = { fingerprint: before.fingerprint, exp: before.exp };
+  const tokenBefore = { fingerprint: before.fingerprint, expiresAt: before.expiresAt };
   // A paced step (scripts/plan/pacing.ts) rotates a still-healthy token ahead of time: act if it is the one planned.
-  const pacedStill = step.paced === true && before.class === 'healthy' && before.exp === step.exp;
+  const pacedStill = step.paced === true && before.class === 'healthy' && before.expiresAt === step.expiresAt;
   if (!ACTIONABLE_CLASSES.includes(before.class) && !pacedStill) {
     return done({ outcome: 'skipped', pods: [], tokenBefore,
       reason: `re-checked: now ${before.class}: ${before.reason}` });
@@ -128,15 +130,13 @@ export async function restartMultus(step: NodeStep, deps: StepDeps,
     if (freshness.fresh) break;
     if (!(await deps.sleep(FRESH_READ_INTERVAL_MS))) break;
   }
-  const tokenAfter = { fingerprint: after?.fingerprint, exp: after?.exp };
+  const tokenAfter = { fingerprint: after?.fingerprint, expiresAt: after?.expiresAt };
   if (!after || !freshness.fresh) {
     const reason = deps.signal.aborted
       ? `the new Multus pod ${multus.newPod} is Ready; stopped (${stopReason(deps.signal)}) before its fresh token ` +
         "was confirmed in the node's file; dependents left alone, the next run checks the node again"
       : `the new Multus pod ${multus.newPod} is Ready, but the node's file does not hold a fresh token ` +
-        `bound to it after ${Math.round((deps.now() - readyAt) / 1000)} s (${
-          freshness.fresh ? '' : freshness.reason
-        }); ` +
+        `bound to it after ${formatSeconds(deps.now() - readyAt)} (${freshness.fresh ? '' : freshness.reason}); ` +
         'dependents left alone';
     await deps.event({ regarding: nodeRef, reason: 'MultusTokenRotationFailed', type: 'Warning', action: 'Restart',
       note: reason });
@@ -207,7 +207,7 @@ export async function finishNode(step: NodeStep, phase: Extract<MultusPhase, { k
     : troubled.length > 0 ? 'partial' : phase.finishing ? 'finished' : 'rotated';
   const { tokenBefore, tokenAfter } = phase;
   const evicted = pods.filter((p) => p.outcome === 'evicted').length;
-  const done = phase.finishing ? `finishing what the run of ${new Date(phase.finishing.since).toISOString()} left`
+  const done = phase.finishing ? `finishing what the run of ${formatInstant(phase.finishing.since)} left`
     : 'token rotated';
   const reason = why !== undefined ? `${done}; then ${why.reason}`
     : outcome === 'finished' ? `${done}: ${evicted} pod(s) restarted`

@@ -7,6 +7,7 @@
 import type { NodeStep, StuckPodRecovery } from '../model.ts';
 import type { StepDeps } from './step-deps.ts';
 import { stopReason } from './stop-reason.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 const POLL_MS = 1000;
 /** How long a stuck pod is given to start once its node's token is fresh (at most the --step-timeout). */
@@ -59,7 +60,7 @@ export function stuckPodWatcher(
         record(w, { outcome: 'gone', reason: 'deleted before it started (by its controller or a person)' });
       } else if (pod.status?.phase === 'Running' || pod.status?.phase === 'Succeeded') {
         record(w, { outcome: 'started', startedMs: now - w.freshAt,
-          reason: `started ${Math.round((now - w.freshAt) / 1000)} s after the node's token was fresh` });
+          reason: `started ${formatSeconds(now - w.freshAt)} after the node's token was fresh` });
       } else if (now - w.freshAt > bound) {
         await timedOut(w, now);
       }
@@ -74,7 +75,7 @@ export function stuckPodWatcher(
     } catch {
       lastEvent = undefined; // the Event is a courtesy: the pod is named all the same
     }
-    record(w, { outcome: 'not-started', reason: `not started ${Math.round((now - w.freshAt) / 1000)} s after the ` +
+    record(w, { outcome: 'not-started', reason: `not started ${formatSeconds(now - w.freshAt)} after the ` +
       "node's token was fresh", ...(lastEvent ? { lastEvent } : {}) });
   };
   const run = async (): Promise<void> => {

@@ -1,6 +1,8 @@
 // The one place where progress events become text: a line for a person on a terminal, or one JSON object per
 // line in a pod (for log collectors).
 import type { RunEvent } from './events.ts';
+import { formatInstant } from '../shared/time-format.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 export type LogFormat = 'text' | 'json';
 
@@ -15,7 +17,7 @@ const LEVEL: Partial<Record<RunEvent['type'], 'warn' | 'error'>> = {
 
 export function formatEvent(e: RunEvent, format: LogFormat, now: number): string {
   if (format === 'json') {
-    return JSON.stringify({ time: new Date(now).toISOString(),
+    return JSON.stringify({ time: formatInstant(now),
       level: e.type === 'guard-rails' && !e.ok ? 'error' : LEVEL[e.type] ?? 'info', event: e.type, ...withoutType(e) });
   }
   return text(e);
@@ -69,7 +71,7 @@ function text(e: RunEvent): string {
       return `repair wave ${e.wave}/${e.of}: restarting Multus on ${e.nodes} broken node(s) at once`;
     case 'wave-finished':
       return `repair wave ${e.wave}: ${e.nodes - e.failed} of ${e.nodes} node(s) fresh, ${e.failed} failed, ` +
-        `in ${(e.ms / 1000).toFixed(1)} s`;
+        `in ${formatSeconds(e.ms, 1)}`;
     case 'multus-restarted':
       return `${e.node}: Multus pod ${e.oldPod} → ${e.newPod}, Ready after ${e.readyMs} ms`;
     case 'token-fresh':
@@ -79,7 +81,7 @@ function text(e: RunEvent): string {
     case 'pod-done':
       return `  ${e.namespace}/${e.name}: ${e.outcome}: ${e.reason}`;
     case 'node-finished':
-      return `${e.node}: ${e.outcome} in ${(e.ms / 1000).toFixed(1)} s${e.reason ? `: ${e.reason}` : ''}`;
+      return `${e.node}: ${e.outcome} in ${formatSeconds(e.ms, 1)}${e.reason ? `: ${e.reason}` : ''}`;
     case 'execution-stopped':
       return `stopping: ${e.reason}`;
     case 'guard-rails':
@@ -89,6 +91,6 @@ function text(e: RunEvent): string {
     case 'warning':
       return `warning: ${e.message}`;
     case 'run-finished':
-      return `done in ${(e.ms / 1000).toFixed(1)} s: ${e.outcome} (exit ${e.exitCode})`;
+      return `done in ${formatSeconds(e.ms, 1)}: ${e.outcome} (exit ${e.exitCode})`;
   }
 }

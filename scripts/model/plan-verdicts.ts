@@ -24,9 +24,12 @@ export interface NodeFinding {
   /** One sentence a person can act on. */
   reason: string;
   fingerprint?: string;
-  /** Seconds since the epoch. */
-  exp?: number;
-  /** Milliseconds left at `now`; negative when expired. */
+  /**
+   * When the token expires: its JWT `exp` (seconds, as `claims` keeps it) turned into Millis at the classify boundary,
+   * once; every later stage works in milliseconds.
+   */
+  expiresAt?: Millis;
+  /** Milliseconds left at the time the token was judged; negative when expired. */
   timeLeftMs?: number;
   claims?: TokenClaims;
   readVia?: 'exec' | 'reader-pod';
@@ -72,7 +75,8 @@ export interface NodeStep {
   finish?: { since: Millis };
   class: TokenClass;
   reason: string;
-  exp?: number;
+  /** The finding's expiresAt. */
+  expiresAt?: Millis;
   multusPod: { namespace: string; name: string; uid: string };
   pods: PodVerdict[];
   /** Pods on the node that are not dependents under the --dependents policy: not in `pods`, only counted. */

@@ -117,8 +117,8 @@ export type NodeOutcome =
 
 export interface TokenRef {
   fingerprint?: string;
-  /** Seconds since the epoch. */
-  exp?: number;
+  /** The finding's expiresAt. */
+  expiresAt?: Millis;
 }
 
 export interface NodeExecution {

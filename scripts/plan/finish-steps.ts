@@ -7,8 +7,9 @@
 import type { DependentsPolicy } from '../config/config.ts';
 import type { LeftNode, LeftWorkVerdict, NodeFinding, NodeStep, PodFacts, PodVerdict } from '../model.ts';
 import { isDependent } from './pod-filters.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
-const isoMinute = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
 
 export interface LeftWorkInput {
   leftWork: ReadonlyMap<string, LeftNode>;
@@ -70,7 +71,7 @@ export function finishStep(f: NodeFinding, left: LeftNode, onNode: readonly PodF
     pods: still.map(verdict),
     finish: { since: left.since },
   };
-  if (f.exp !== undefined) step.exp = f.exp;
+  if (f.expiresAt !== undefined) step.expiresAt = f.expiresAt;
   return { step,
     verdict: { ...base, status: 'finishing', reason: `${from}: ${still.length} evicted by this run's finish step` } };
 }

@@ -11,8 +11,9 @@
 // the fewest nodes for which every later run stays within C — the lazy schedule, which starts pacing exactly as early
 // as fleet size and throughput require (`beginsAt`). A token that expires before the next run is always in this run.
 import type { MaintenanceWindowConfig } from '../config/config.ts';
-import { windowContains } from '../config/maintenance-window.ts';
+import { windowContains } from '../shared/time-window.ts';
 import type { Millis, NodeFinding, PacingReport, TokenClass } from '../model.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export interface PacingOptions {
   /** Time between scheduled runs (the CronJob's schedule): --schedule-interval. */
@@ -36,13 +37,13 @@ const PACED: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired'
 /** Runs looked at, at most: ten years of hourly runs. */
 const MAX_RUNS = 24 * 366 * 10;
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+const iso = (ms: number): string => formatInstant(ms, 'minutes');
 
 /** The node's deadline (epoch ms) for pacing, or undefined when it has none (legacy, self-refreshing, unreadable). */
 export function deadlineOf(f: NodeFinding, now: Millis): Millis | undefined {
   if (DUE_NOW.has(f.class)) return now;
-  if (!PACED.has(f.class) || f.exp === undefined) return undefined;
-  return f.exp * 1000;
+  if (!PACED.has(f.class) || f.expiresAt === undefined) return undefined;
+  return f.expiresAt;
 }
 
 export function capacityPerRun(o: PacingOptions): { capacity: number; limitedBy: PacingReport['limitedBy'] } {

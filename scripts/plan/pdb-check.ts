@@ -1,7 +1,7 @@
 // PodDisruptionBudgets as the eviction API (policy/v1) judges them, so that the plan can say in advance what an
 // eviction would answer, and refuse where the API server's answer would be a failure or a guess.
 import type { PdbFacts, PodFacts, PodVerdict } from '../model.ts';
-import { matchesLabelSelector } from '../config/label-selector.ts';
+import { matchesLabelSelector } from '../shared/label-match.ts';
 
 const KNOWN_POLICIES: ReadonlySet<string> = new Set(['IfHealthyBudget', 'AlwaysAllow']);
 

@@ -67,8 +67,8 @@ export function planPods(selection: NodeSelection, input: PodsInput): RestartPla
       pods: dependents.map(verdictOf),
       nonDependentPods: others,
     };
-    if (f.exp !== undefined) {
-      step.exp = f.exp;
+    if (f.expiresAt !== undefined) {
+      step.expiresAt = f.expiresAt;
     }
     if (isBroken(f)) {
       step.repair = true;

@@ -10,6 +10,7 @@ import { ACTIONABLE_CLASSES } from '../model.ts';
 import { sortLeftWork } from './finish-steps.ts';
 import { pace, type PacingOptions } from './pacing.ts';
 import { shortLifetimeRefusal } from './short-lifetime.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export type PlanConfig = Pick<Config,
   'maxNodes' | 'dependents' | 'allowLocalStorage' | 'optOutAnnotation' | 'restartKinds' | 'expiringWithinMs'
@@ -73,7 +74,7 @@ export interface NodeSelection {
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
 
-const isoMinute = (ms: number): string => new Date(ms).toISOString().replace(/:\d\d\.\d{3}Z$/, 'Z');
+const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
 
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -99,8 +100,8 @@ export function compareFindings(a: NodeFinding, b: NodeFinding, failedRuns?: Rea
   if (fa !== fb) {
     return fa - fb;
   }
-  const ea = a.exp ?? Number.NEGATIVE_INFINITY;
-  const eb = b.exp ?? Number.NEGATIVE_INFINITY;
+  const ea = a.expiresAt ?? Number.NEGATIVE_INFINITY;
+  const eb = b.expiresAt ?? Number.NEGATIVE_INFINITY;
   if (ea !== eb) {
     return ea < eb ? -1 : 1;
   }
@@ -199,7 +200,7 @@ export function selectNodes(input: SelectionInput): NodeSelection {
   const paced = new Set<string>();
   if (pacing !== undefined) {
     const target = Math.min(pacing.dueThisRun, config.maxNodes);
-    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.exp !== undefined)
+    const healthy = input.findings.filter((f) => f.class === 'healthy' && f.expiresAt !== undefined)
       .sort((a, b) => compareFindings(a, b, failedRuns));
     for (const f of healthy) {
       if (preventive >= target) break;

@@ -9,7 +9,7 @@ import { fitSummary, type Shape } from './fit-summary.ts';
 import { LEFT_WORK_KEY, leftPodCount, nextLeftWork, readLeftWork, renderLeftWork } from './left-work.ts';
 import { nextNodeTimes, NODE_TIMES_KEY, readNodeTimes, renderNodeTimes } from './node-times.ts';
 import { repairTotals } from './repair-totals.ts';
-import { countByClass, earliestExpiry, iso, isoSeconds, summaryBody } from './summary-entries.ts';
+import { countByClass, earliestExpiry, iso, summaryBody } from './summary-entries.ts';
 import { historyEntry, readHistory } from './summary-history.ts';
 
 const DEFAULT_MAX_BYTES = 900_000;
@@ -46,7 +46,7 @@ export function buildSummary(input: SummaryInput): Record<string, string> {
     'last-run': iso(run.startedAt) ?? '',
     outcome: run.outcome,
     'exit-code': String(run.exitCode),
-    'earliest-expiry': isoSeconds(earliestExpiry(findings)) ?? '',
+    'earliest-expiry': iso(earliestExpiry(findings)) ?? '',
     'nodes-by-class': Object.entries(countByClass(findings))
       .map(([k, n]) => `${k}=${n}`)
       .join(','),

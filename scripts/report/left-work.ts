@@ -7,6 +7,7 @@
 import { stringify } from 'yaml';
 import type { ExecutionReport, LeftNode, LeftPod, Millis, PodExecution, RestartPlan, RunMode } from '../model.ts';
 import { yamlEntries } from './summary-yaml.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export const LEFT_WORK_KEY = 'left-work.yaml';
 /** At most this many pods are kept (a ConfigMap holds 1 MiB, the summary included); the rest are counted. */
@@ -93,7 +94,7 @@ export function renderLeftWork(left: ReadonlyMap<string, LeftNode>): { text: str
     if (room === 0) continue;
     const pods = l.pods.slice(0, room);
     kept += pods.length;
-    out[node] = { since: new Date(l.since).toISOString(),
+    out[node] = { since: formatInstant(l.since),
       pods: pods.map((p) => ({ pod: `${p.namespace}/${p.name}`, uid: p.uid, reason: p.reason.slice(0, MAX_REASON) })) };
   }
   const sorted = Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

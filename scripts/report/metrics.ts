@@ -110,7 +110,7 @@ export function renderMetrics(input: MetricsInput): string {
     ...gauge(
       'earliest_token_expiry_timestamp_seconds',
       'Unix time at which the earliest Multus token that does not refresh itself expires, as scanned at the start of the last run.',
-      earliest === undefined ? [] : [{ value: earliest }],
+      earliest === undefined ? [] : [{ value: earliest / 1000 }],
     ),
     ...gauge(
       'nodes',

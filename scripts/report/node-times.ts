@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import type { ExecutionReport, Millis, RunMode } from '../model.ts';
 import { yamlItems } from './summary-yaml.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 export const NODE_TIMES_KEY = 'node-times.yaml';
 export const NODE_TIME_SAMPLES = 50;
@@ -44,7 +45,7 @@ export function nextNodeTimes(previous: readonly NodeTimeSample[], execution: Ex
 
 export function renderNodeTimes(samples: readonly NodeTimeSample[]): string {
   return samples.length === 0 ? '[]\n'
-    : stringify(samples.map((s) => ({ node: s.node, ms: s.ms, at: new Date(s.at).toISOString() })), { lineWidth: 0 });
+    : stringify(samples.map((s) => ({ node: s.node, ms: s.ms, at: formatInstant(s.at) })), { lineWidth: 0 });
 }
 
 /** The node time pacing uses: the 90th percentile (nearest rank) of the samples; undefined when there are none. */

@@ -2,8 +2,8 @@
 // and to hold a fresh token (by fingerprint and expiry, never the token), per pod its outcome, attempts and waits;
 // then why the run stopped early, if it did, and a closing line. Pure: colour is an optional function passed in.
 import type { ExecutionReport, NodeExecution, NodeOutcome, PodExecution, PodOutcome, TokenRef } from '../model.ts';
-import { formatDuration } from '../shared/durations.ts';
-import { formatTime, plain, table, type Cell, type Colorize, type Style } from './render-plan.ts';
+import { formatDuration, formatSeconds } from '../shared/durations.ts';
+import { formatTime, plain, table, type Cell, type Colorize, type Style } from './text-table.ts';
 
 export interface RenderExecutionInput {
   execution: ExecutionReport;
@@ -44,10 +44,10 @@ function ms(value: number | undefined): string {
 
 /** "aaaaaaaaaaaa (expires 2025-06-01 00:00:00Z)", or "-" when unknown. */
 function token(t: TokenRef | undefined): string {
-  if (t === undefined || (t.fingerprint === undefined && t.exp === undefined)) {
+  if (t === undefined || (t.fingerprint === undefined && t.expiresAt === undefined)) {
     return '-';
   }
-  const exp = t.exp === undefined ? 'no expiry' : `expires ${formatTime(t.exp * 1000)}`;
+  const exp = t.expiresAt === undefined ? 'no expiry' : `expires ${formatTime(t.expiresAt)}`;
   return `${t.fingerprint ?? 'unknown token'} (${exp})`;
 }
 
@@ -94,7 +94,7 @@ function nodeLines(n: NodeExecution, i: number, color: Colorize): string[] {
     const slowest = Math.max(0, ...started.map((p) => p.startedMs ?? 0));
     const others = stuck.filter((p) => p.outcome !== 'started').map((p) => `${p.namespace}/${p.name} (${p.reason})`);
     out.push(`     ${started.length} of ${stuck.length} stuck pod(s) started by themselves` +
-      `${started.length > 0 ? `, the slowest ${(slowest / 1000).toFixed(1)} s after the fresh token` : ''}` +
+      `${started.length > 0 ? `, the slowest ${formatSeconds(slowest, 1)} after the fresh token` : ''}` +
       `${others.length > 0 ? `; not started: ${others.join(', ')}` : ''}`);
   }
   if (n.pods.length > 0) {

@@ -1,42 +1,23 @@
-// What a person reads: the node table and the plan as text for a terminal, and the same result as JSON or YAML
-// (`-o json|yaml`) with a stable key order. Pure: colour is an optional function passed in.
-import { stringify } from 'yaml';
-import type { NodeFinding, PodVerdict, RestartPlan, RunMode, TokenClass } from '../model.ts';
-import { formatDuration } from '../shared/durations.ts';
+// What a person reads after the scan: the node table (render-findings.ts), then the plan: its steps with the pods each
+// restarts, what was deferred or skipped and why, the advisories, and how to act on it. Pure: colour is an optional
+// function passed in. Tables: text-table.ts; `-o json|yaml`: structured-output.ts.
+import type { NodeFinding, PodVerdict, RestartPlan, RunMode } from '../model.ts';
+import { renderFindings } from './render-findings.ts';
+import { type Cell, type Colorize, formatTime, plain, type Style, table } from './text-table.ts';
 
-export type Style = 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'cyan';
-export type Colorize = (style: Style, text: string) => string;
+// Re-exported for rotate.ts, which still imports them from here (it is left untouched by this split).
+export { renderJson, renderYaml } from './structured-output.ts';
+export type { Colorize } from './text-table.ts';
 
 export interface RenderPlanInput {
   findings: readonly NodeFinding[];
   plan: RestartPlan;
-  now: number;
+  /** When the table is printed. Not needed any more: the time left is the finding's own, judged once at classify. */
+  now?: number;
   mode: RunMode;
   /** Wraps text in a style; the default leaves it plain. Applied after padding, so escapes do not break columns. */
   color?: Colorize;
 }
-
-const RANK: Readonly<Record<TokenClass, number>> = {
-  invalid: 0,
-  expired: 1,
-  expiring: 2,
-  unreadable: 3,
-  legacy: 4,
-  'self-refreshing': 5,
-  'external-credentials': 5,
-  healthy: 6,
-};
-
-const CLASS_STYLE: Readonly<Record<TokenClass, Style | undefined>> = {
-  invalid: 'red',
-  expired: 'red',
-  expiring: 'yellow',
-  unreadable: 'yellow',
-  legacy: 'dim',
-  'self-refreshing': 'dim',
-  'external-credentials': 'dim',
-  healthy: 'green',
-};
 
 const ACTION_STYLE: Readonly<Record<PodVerdict['action'], Style>> = {
   restart: 'green',
@@ -46,79 +27,16 @@ const ACTION_STYLE: Readonly<Record<PodVerdict['action'], Style>> = {
   blocked: 'red',
 };
 
-/** The default Colorize: plain text. */
-export const plain: Colorize = (_style, text) => text;
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** "2025-01-31 12:00:00Z", or "-" when unknown. */
-export function formatTime(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) {
-    return '-';
-  }
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** One table cell; `style` is applied after padding. */
-export interface Cell {
-  text: string;
-  style?: Style;
-}
-
-/** Rows under a bold header, columns padded to the widest cell (the last column is not padded), lines right-trimmed. */
-export function table(header: readonly string[], rows: readonly Cell[][], color: Colorize, indent = ''): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.text.length ?? 0)));
-  const line = (cells: readonly Cell[]): string =>
-    (
-      indent +
-      cells
-        .map((c, i) => {
-          const padded = i === cells.length - 1 ? c.text : c.text.padEnd(widths[i] ?? 0);
-          return c.style === undefined ? padded : color(c.style, padded);
-        })
-        .join('  ')
-    ).trimEnd();
-  return [line(header.map((h) => ({ text: h, style: 'bold' as const }))), ...rows.map(line)];
-}
-
 function withOverride(reason: string, override: string | undefined): string {
   return override === undefined ? reason : `${reason} (override: ${override})`;
 }
 
 export function renderPlanTable(input: RenderPlanInput): string {
-  const { plan, now, mode } = input;
+  const { plan, mode } = input;
   const color = input.color ?? plain;
   const out: string[] = [];
 
-  const findings = [...input.findings].sort(
-    (a, b) =>
-      RANK[a.class] - RANK[b.class] ||
-      (a.exp ?? Number.NEGATIVE_INFINITY) - (b.exp ?? Number.NEGATIVE_INFINITY) ||
-      cmp(a.node, b.node),
-  );
-  if (findings.length === 0) {
-    out.push('No Multus pods found.');
-  } else {
-    const rows = findings.map((f): Cell[] => {
-      const left = f.exp !== undefined ? f.exp * 1000 - now : f.timeLeftMs;
-      const cls: Cell = { text: f.class };
-      const style = CLASS_STYLE[f.class];
-      if (style !== undefined) {
-        cls.style = style;
-      }
-      return [
-        { text: f.node },
-        cls,
-        { text: formatTime(f.exp === undefined ? undefined : f.exp * 1000) },
-        { text: left === undefined ? '-' : formatDuration(left) },
-        { text: f.fingerprint ?? '-' },
-        { text: f.reason },
-      ];
-    });
-    out.push(...table(['NODE', 'CLASS', 'EXPIRES', 'LEFT', 'TOKEN', 'REASON'], rows, color));
-  }
+  out.push(...renderFindings(input.findings, color));
 
   out.push('');
   const needing = plan.steps.length + plan.deferred.length;
@@ -127,7 +45,7 @@ export function renderPlanTable(input: RenderPlanInput): string {
     out.push(needing === 0 ? '  Nothing needs rotation.' : '  No node can be acted on in this run.');
   }
   plan.steps.forEach((step, i) => {
-    const exp = step.exp === undefined ? '' : `, expires ${formatTime(step.exp * 1000)}`;
+    const exp = step.expiresAt === undefined ? '' : `, expires ${formatTime(step.expiresAt)}`;
     const tag = step.repair ? 'repair, ' : step.finish ? 'finish, ' : '';
     out.push(`  ${i + 1}. ${color('bold', step.node)}  ${tag}${step.class}${exp}: ${step.reason}`);
     const rows: Cell[][] = [
@@ -204,34 +122,6 @@ export function renderPlanTable(input: RenderPlanInput): string {
     out.push(plan.steps.length === 0 ? what : `${what} To act on this plan, run again with --execute.`);
   }
   return out.join('\n') + '\n';
-}
-
-/** A copy with object keys sorted at every level, so that output does not depend on construction order. */
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) {
-    return value.map(sortKeys);
-  }
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) {
-        out[key] = sortKeys(v);
-      }
-    }
-    return out;
-  }
-  return value;
-}
-
-/** `-o json`: indented, keys sorted, newline-terminated. */
-export function renderJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value), null, 2) + '\n';
-}
-
-/** `-o yaml`: keys sorted, no line folding. */
-export function renderYaml(value: unknown): string {
-  return stringify(sortKeys(value), { lineWidth: 0 });
 }
 
 function executing(plan: RestartPlan): string {

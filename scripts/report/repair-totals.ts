@@ -2,6 +2,7 @@
 // last fresh token; the pods the outage kept in ContainerCreating, and how many started. For the summary, the metrics
 // and the run's closing Event. Pure.
 import type { ExecutionReport, NodeExecution, RestartPlan } from '../model.ts';
+import { formatSeconds } from '../shared/durations.ts';
 
 export interface StuckPodNotStarted {
   pod: string;
@@ -56,12 +57,10 @@ export function repairTotals(plan: RestartPlan, execution: ExecutionReport | und
 
 /** One line for the run's closing Event and the log. */
 export function describeRepair(t: RepairTotals): string {
-  const time = t.lastFreshTokenMs === undefined ? '' : `, the last fresh ${Math.round(t.lastFreshTokenMs / 1000)} s ` +
+  const time = t.lastFreshTokenMs === undefined ? '' : `, the last fresh ${formatSeconds(t.lastFreshTokenMs)} ` +
     'after the run started';
   const pods = t.stuckPods === 0 ? '' : `; ${t.stuckStarted} of ${t.stuckPods} pod(s) stuck in ContainerCreating ` +
-    `started by themselves${
-      t.slowestStartMs === undefined ? '' : ` (slowest ${Math.round(t.slowestStartMs / 1000)} s)`
-    }` +
+    `started by themselves${t.slowestStartMs === undefined ? '' : ` (slowest ${formatSeconds(t.slowestStartMs)})`}` +
     (t.stuckNotStarted.length === 0 ? '' :
       `; not started: ${t.stuckNotStarted.slice(0, 5).map((p) => p.pod).join(', ')}` +
       `${t.stuckNotStarted.length > 5 ? ` and ${t.stuckNotStarted.length - 5} more` : ''}`);

@@ -5,6 +5,7 @@ import type { ExecutionReport, NodeDeferral, NodeExecution, NodeFinding, NodeOut
 import { ACTIONABLE_CLASSES } from '../model.ts';
 import { formatDuration } from '../shared/durations.ts';
 import type { RepairTotals } from './repair-totals.ts';
+import { formatInstant } from '../shared/time-format.ts';
 
 /** Node outcomes that mean the node's step ran: these keep their details when the summary is trimmed. */
 export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 'finished', 'partial', 'failed']);
@@ -13,11 +14,7 @@ export const ACTED: ReadonlySet<NodeOutcome> = new Set<NodeOutcome>(['rotated', 
 const ATTENTION: ReadonlySet<TokenClass> = new Set<TokenClass>([...ACTIONABLE_CLASSES, 'unreadable']);
 
 export function iso(ms: number | undefined): string | undefined {
-  return ms === undefined || !Number.isFinite(ms) ? undefined : new Date(ms).toISOString();
-}
-
-export function isoSeconds(s: number | undefined): string | undefined {
-  return s === undefined ? undefined : iso(s * 1000);
+  return ms === undefined || !Number.isFinite(ms) ? undefined : formatInstant(ms);
 }
 
 /** Drop undefined values so that the YAML has no empty keys. */
@@ -44,12 +41,12 @@ function countClasses(list: ReadonlyArray<{ class: string }>): Record<string, nu
   return Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Earliest `exp` (seconds) of any token that does not refresh itself, or undefined. */
+/** Earliest expiry (ms) of any token that does not refresh itself, or undefined. */
 export function earliestExpiry(findings: readonly NodeFinding[]): number | undefined {
   let min: number | undefined;
   for (const f of findings) {
-    if (f.exp !== undefined && f.class !== 'self-refreshing' && (min === undefined || f.exp < min)) {
-      min = f.exp;
+    if (f.expiresAt !== undefined && f.class !== 'self-refreshing' && (min === undefined || f.expiresAt < min)) {
+      min = f.expiresAt;
     }
   }
   return min;
@@ -62,7 +59,7 @@ function nodeEntry(f: NodeFinding): Record<string, unknown> {
     reason: f.reason,
     multusPod: `${f.multusPod.namespace}/${f.multusPod.name}`,
     fingerprint: f.fingerprint,
-    expires: isoSeconds(f.exp),
+    expires: iso(f.expiresAt),
     timeLeft: f.timeLeftMs === undefined ? undefined : formatDuration(f.timeLeftMs),
     readVia: f.readVia,
   });
@@ -85,7 +82,7 @@ function stepEntry(s: NodeStep, podLimit: number): Record<string, unknown> {
     node: s.node,
     class: s.class,
     reason: s.reason,
-    expires: isoSeconds(s.exp),
+    expires: iso(s.expiresAt),
     multusPod: `${s.multusPod.namespace}/${s.multusPod.name}`,
     repair: s.repair,
     finishes: s.finish === undefined ? undefined : `what the run of ${iso(s.finish.since)} left`,
@@ -128,7 +125,7 @@ function deferralEntry(d: NodeDeferral): Record<string, unknown> {
 }
 
 function tokenEntry(t: TokenRef | undefined): Record<string, unknown> | undefined {
-  return t === undefined ? undefined : compact({ fingerprint: t.fingerprint, expires: isoSeconds(t.exp) });
+  return t === undefined ? undefined : compact({ fingerprint: t.fingerprint, expires: iso(t.expiresAt) });
 }
 
 function countOutcomes(list: ReadonlyArray<{ outcome: string }>): Record<string, number> {
@@ -247,7 +244,7 @@ export function summaryBody(facts: SummaryFacts, collapse: boolean, limit: numbe
       exitCode: run.exitCode,
     }),
     counts: countByClass(findings),
-    earliestExpiry: isoSeconds(earliestExpiry(findings)) ?? null,
+    earliestExpiry: iso(earliestExpiry(findings)) ?? null,
     reads: facts.reads === undefined ? undefined : readsEntry(facts.reads, collapse ? Math.min(limit, 50) : limit),
     nodes: listed.slice(0, limit).map(nodeEntry),
     nodesNotShown: nodesHidden.length > 0 ? countClasses(nodesHidden) : undefined,

@@ -1,5 +1,6 @@
 // Durations, both ways: parsed from what a person writes ("90s", "15m", "24h", "7d", "1h30m", "500ms"; zero is valid,
-// callers that need a positive one check for it) and written for a person ("364d 23h", "5h 12m", "3m 20s", "500ms").
+// callers that need a positive one check for it) and written for a person ("364d 23h", "5h 12m", "3m 20s", "500ms"),
+// or as plain seconds where a log line or a reason counts them ("12 s", "12.3 s"). Instants: time-format.ts.
 
 type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string; fix: string };
 
@@ -67,6 +68,11 @@ const FORMAT_UNITS: readonly (readonly [string, number])[] = [
   ['m', 60_000],
   ['s', 1_000],
 ];
+
+/** Seconds for a log line or a reason, "12 s", or with `digits` decimals, "12.3 s": a step's or a wait's length. */
+export function formatSeconds(ms: number, digits = 0): string {
+  return `${digits === 0 ? String(Math.round(ms / 1000)) : (ms / 1000).toFixed(digits)} s`;
+}
 
 /**
  * The two largest units of a duration, rounded down: 31_535_999_000 → "364d 23h", 3_607_000 → "1h",

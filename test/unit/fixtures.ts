@@ -7,7 +7,9 @@ import type { MultusPodFacts, NodeFacts, NodeFinding, PdbFacts, PodFacts, Restar
 
 /** 2025-06-01T00:00:00Z. */
 export const NOW = Date.UTC(2025, 5, 1);
+export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
+export const DAY = 24 * HOUR;
 
 /** What the planner's two steps take: the classified nodes, then the pods of the nodes selected. */
 export type PlanInput = SelectionInput & PodsInput;
@@ -70,18 +72,18 @@ export function makePdb(overrides: Partial<PdbFacts> = {}): PdbFacts {
   };
 }
 
-/** An expired token on node-a; timeLeftMs follows `exp` unless given. */
+/** An expired token on node-a; timeLeftMs follows `expiresAt` unless given. */
 export function makeFinding(overrides: Partial<NodeFinding> = {}): NodeFinding {
   const node = overrides.node ?? 'node-a';
-  const exp = 'exp' in overrides ? overrides.exp : Math.floor(NOW / 1000) - 3600;
+  const expiresAt = 'expiresAt' in overrides ? overrides.expiresAt : NOW - HOUR;
   return {
     node,
     multusPod: { namespace: 'kube-system', name: `kube-multus-ds-${node}`, uid: `multus-${node}` },
     class: 'expired',
     reason: 'the token expired 1h ago',
     fingerprint: '0123456789ab',
-    exp,
-    timeLeftMs: exp === undefined ? undefined : exp * 1000 - NOW,
+    expiresAt,
+    timeLeftMs: expiresAt === undefined ? undefined : expiresAt - NOW,
     readVia: 'exec',
     ...overrides,
   };

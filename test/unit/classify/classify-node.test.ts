@@ -136,11 +136,11 @@ test('the expiring threshold is strict and follows the option', () => {
   assert.equal(classifyNode(exactly, { now: NOW, expiringWithinMs: 0 }).class, 'healthy');
 });
 
-test('the finding carries fingerprint, exp, time left, claims and how the file was read', () => {
+test('the finding carries fingerprint, expiry (ms), time left, claims and how the file was read', () => {
   const c = claims({ exp: NOW_S + 7200 });
   const f = classifyNode(scan({ file: { ...READ, via: 'reader-pod' }, token: token({ claims: c }) }), opts);
   assert.equal(f.fingerprint, 'abcdef012345');
-  assert.equal(f.exp, NOW_S + 7200);
+  assert.equal(f.expiresAt, NOW + 7_200_000, 'the JWT exp, in milliseconds from here on');
   assert.equal(f.timeLeftMs, 7_200_000);
   assert.deepEqual(f.claims, c);
   assert.equal(f.readVia, 'reader-pod');

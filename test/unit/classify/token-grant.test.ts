@@ -2,7 +2,7 @@
 // already be inside --expiring-within by the next run; and what "fresh" means after a restart (the same rule).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshAfterRestart, grantedLifetimeS, shortGrant,
+import { freshAfterRestart, grantedLifetimeMs, shortGrant,
   tooShortForCadence } from '../../../scripts/classify/token-grant.ts';
 import type { TokenClaims } from '../../../scripts/model.ts';
 import { HOUR, NOW, makeFinding } from '../fixtures.ts';
@@ -14,13 +14,13 @@ const bound = (over: Partial<TokenClaims> = {}): TokenClaims => ({ podName: 'kub
 const EXTENDED = { warnafter: S - 60 + 3607, exp: S - 60 + 365 * 86400 };
 const lived = (seconds: number) => bound({ exp: S - 60 + seconds });
 
-describe('grantedLifetimeS', () => {
-  it('exp − iat of a pod-bound token; nothing for tokens that do not say', () => {
-    assert.equal(grantedLifetimeS(bound()), 3607);
-    assert.equal(grantedLifetimeS(bound(EXTENDED)), 365 * 86400);
-    assert.equal(grantedLifetimeS(bound({ podUid: undefined })), undefined);
-    assert.equal(grantedLifetimeS(bound({ iat: undefined })), undefined);
-    assert.equal(grantedLifetimeS(undefined), undefined);
+describe('grantedLifetimeMs', () => {
+  it('exp − iat of a pod-bound token, in ms; nothing for tokens that do not say', () => {
+    assert.equal(grantedLifetimeMs(bound()), 3607 * 1000);
+    assert.equal(grantedLifetimeMs(bound(EXTENDED)), 365 * 86400 * 1000);
+    assert.equal(grantedLifetimeMs(bound({ podUid: undefined })), undefined);
+    assert.equal(grantedLifetimeMs(bound({ iat: undefined })), undefined);
+    assert.equal(grantedLifetimeMs(undefined), undefined);
   });
 });
 
@@ -28,11 +28,11 @@ describe('tooShortForCadence: one rule', () => {
   it('a fresh token that would be inside --expiring-within by the next run is too short, whatever its lifetime', () => {
     for (const [seconds, short] of [[3600, true], [3607, true], [90 * 60, true], [12 * 3600, true], [25 * 3600 - 1,
       true], [25 * 3600, false], [48 * 3600, false], [365 * 86400, false]] as const) {
-      assert.equal(tooShortForCadence(seconds, CADENCE), short, `${seconds} s`);
+      assert.equal(tooShortForCadence(seconds * 1000, CADENCE), short, `${seconds} s`);
     }
     // A shorter --expiring-within lets a 12 h grant be rotated (every 8 h or so); a shorter interval a 90 min one.
-    assert.equal(tooShortForCadence(12 * 3600, { expiringWithinMs: 4 * HOUR, intervalMs: HOUR }), false);
-    assert.equal(tooShortForCadence(90 * 60, { expiringWithinMs: 30 * 60_000, intervalMs: 15 * 60_000 }), false);
+    assert.equal(tooShortForCadence(12 * HOUR, { expiringWithinMs: 4 * HOUR, intervalMs: HOUR }), false);
+    assert.equal(tooShortForCadence(90 * 60_000, { expiringWithinMs: 30 * 60_000, intervalMs: 15 * 60_000 }), false);
   });
 });
 
@@ -42,14 +42,15 @@ describe('shortGrant: per node, from its own token', () => {
       claims: lived(12 * 3600) });
     const year = makeFinding({ node: 'b', class: 'expiring', signature: 'valid', review: 'authenticated',
       claims: bound(EXTENDED) });
-    assert.equal(shortGrant(twelve, CADENCE)?.lifetimeS, 12 * 3600);
+    assert.equal(shortGrant(twelve, CADENCE)?.lifetimeMs, 12 * HOUR);
     assert.equal(shortGrant(year, CADENCE), undefined);
   });
   it('a token the cluster did not sign is no evidence of the grant', () => {
     const forged = makeFinding({ node: 'f', signature: 'invalid', review: 'rejected', claims: bound() });
     assert.equal(shortGrant(forged, CADENCE), undefined);
     const rejectedButOurs = makeFinding({ node: 'g', signature: 'valid', review: 'rejected', claims: bound() });
-    assert.equal(shortGrant(rejectedButOurs, CADENCE)?.lifetimeS, 3607, 'an expired 1 h token of this cluster is');
+    assert.equal(shortGrant(rejectedButOurs, CADENCE)?.lifetimeMs, 3607 * 1000,
+      'an expired 1 h token of this cluster is');
   });
 });
 

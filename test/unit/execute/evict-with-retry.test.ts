@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EvictAnswer } from '../../../scripts/cluster/cluster-writer.ts';
-import { backoffMs, evictWithRetry } from '../../../scripts/execute/evict-with-retry.ts';
+import { EVICT_BACKOFF, evictWithRetry } from '../../../scripts/execute/evict-with-retry.ts';
+import { backoffMs } from '../../../scripts/shared/backoff.ts';
 
 /** A fake clock: sleep advances it; answers are consumed in order (the last one repeats). */
 function harness(answers: EvictAnswer[], opts: { abortAfterSleeps?: number } = {}) {
@@ -45,10 +46,10 @@ test('429 then accepted: waits as Retry-After says, with jitter around it', asyn
 });
 
 test('429 without Retry-After backs off exponentially up to the cap', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(n, undefined, () => 0.5)), [1000, 2000, 4000, 8000, 10000,
-    10000]);
-  assert.equal(backoffMs(1, undefined, () => 0), 800);
-  assert.equal(backoffMs(1, undefined, () => 1), 1200);
+  assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffMs(EVICT_BACKOFF, n, () => 0.5)), [1000, 2000, 4000, 8000,
+    10000, 10000]);
+  assert.equal(backoffMs(EVICT_BACKOFF, 1, () => 0), 800);
+  assert.equal(backoffMs(EVICT_BACKOFF, 1, () => 1), 1200);
 });
 
 test('429 until the per-pod timeout: blocked, naming the refusal and the flag', async () => {

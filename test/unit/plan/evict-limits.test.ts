@@ -2,8 +2,6 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NOW, PLAN_CONFIG, makeFinding, makeNode, makePod, nodeMap, planOf, type PlanInput } from '../fixtures.ts';
 
-const S = Math.floor(NOW / 1000);
-
 function plan(overrides: Partial<PlanInput>) {
   return planOf({ findings: [], pods: [], pdbs: [], config: PLAN_CONFIG, now: NOW, ...overrides });
 }
@@ -18,7 +16,7 @@ describe('evictions: --max-nodes and broken nodes', () => {
     ] }] } });
 
   it('evicts on at most --max-nodes nodes; the other broken nodes are repaired without evictions', () => {
-    const findings = ['a', 'b', 'c'].map((n, i) => makeFinding({ node: n, exp: S - 100 + i }));
+    const findings = ['a', 'b', 'c'].map((n, i) => makeFinding({ node: n, expiresAt: NOW + (i - 100) * 1000 }));
     const pods = [pinned('pa', 'a', ['a']), pinned('pb', 'b', ['b']), pinned('pc', 'c', ['c'])];
     const p = plan({ findings, pods, nodes, config: { ...PLAN_CONFIG, maxNodes: 1 } });
     assert.deepEqual(p.steps.map((s) => [s.node, s.pods.map((v) => [v.name, v.action, v.override])]), [

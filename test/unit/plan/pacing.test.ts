@@ -11,7 +11,7 @@ import { renderMetrics } from '../../../scripts/report/metrics.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { parseMaintenanceWindow } from '../../../scripts/config/maintenance-window.ts';
 import { parseConfig } from '../support/parse-config.ts';
-import { HOUR, NOW, makeFinding, PLAN_CONFIG, planOf } from '../fixtures.ts';
+import { HOUR, MINUTE, NOW, makeFinding, PLAN_CONFIG, planOf } from '../fixtures.ts';
 
 const MIN = 60_000;
 const DAY = 24 * HOUR;
@@ -193,11 +193,9 @@ function simulateWith(nodes: SimNode[], start: number, pacing: PacingOptions, ma
 }
 
 describe('pacing: pace()', () => {
-  const S = Math.floor(NOW / 1000);
-
   it('a token that expires before the next run is always in this run, healthy or not', () => {
-    const findings = [makeFinding({ node: 'soon', class: 'healthy', exp: S + 30 * 60 }),
-      makeFinding({ node: 'later', class: 'healthy', exp: S + 300 * 86400 })];
+    const findings = [makeFinding({ node: 'soon', class: 'healthy', expiresAt: NOW + 30 * MINUTE }),
+      makeFinding({ node: 'later', class: 'healthy', expiresAt: NOW + 300 * DAY })];
     const plan = planOf({ findings, pods: [], pdbs: [], config, now: NOW, pacing: { ...PACING, marginMs: 0 } });
     assert.deepEqual(plan.steps.map((s) => [s.node, s.paced]), [['soon', true]]);
     assert.match(plan.steps[0]?.reason ?? '', /^paced ahead of --expiring-within/);
@@ -206,7 +204,7 @@ describe('pacing: pace()', () => {
 
   it('nothing is pulled forward while the fleet can wait; the derived horizon says when pacing begins', () => {
     const findings = Array.from({ length: 100 },
-      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 60 * 86400 }));
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', expiresAt: NOW + 60 * DAY }));
     const r = pace(findings, NOW, PACING);
     assert.equal(r.dueThisRun, 0);
     assert.equal(r.shortfall, 0);
@@ -227,7 +225,7 @@ describe('pacing: pace()', () => {
   it('every 5 min, a run that acts for 50 min skips the starts in between: pacing counts one run per 50 min', () => {
     // cronjob.yaml runs every 5 minutes (issue 16 item 5); concurrencyPolicy Forbid skips a start while a run acts.
     const findings = Array.from({ length: 100 },
-      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 60 * 86400 }));
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', expiresAt: NOW + 60 * DAY }));
     const every5 = pace(findings, NOW, { ...PACING, intervalMs: 5 * MIN });
     assert.equal(every5.intervalMs, 50 * MIN);
     // 100 nodes at 10 a run: 10 acting runs, 50 min apart (not 5), ending a day and one span before expiry.
@@ -241,7 +239,7 @@ describe('pacing: pace()', () => {
     assert.ok(parsed.ok);
     // NOW is a Sunday: 4 nights of 8 runs before the margin = 320 nodes; without the window, 96 runs = 960.
     const findings = Array.from({ length: 400 },
-      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', exp: S + 5 * 86400 }));
+      (_, i) => makeFinding({ node: `n${i}`, class: 'healthy', expiresAt: NOW + 5 * DAY }));
     const open = pace(findings, NOW, PACING);
     const windowed = pace(findings, NOW, { ...PACING, window: parsed.window });
     assert.equal(open.shortfall, 0);
@@ -250,9 +248,9 @@ describe('pacing: pace()', () => {
   });
 
   it('legacy, self-refreshing and unreadable nodes have no deadline', () => {
-    const r = pace([makeFinding({ class: 'legacy', exp: undefined }),
-      makeFinding({ class: 'self-refreshing', exp: undefined }), makeFinding({ class: 'unreadable', exp: undefined })],
-      NOW, PACING);
+    const r = pace([makeFinding({ class: 'legacy', expiresAt: undefined }),
+      makeFinding({ class: 'self-refreshing', expiresAt: undefined }),
+      makeFinding({ class: 'unreadable', expiresAt: undefined })], NOW, PACING);
     assert.equal(r.tokens, 0);
     assert.equal(r.dueThisRun, 0);
   });

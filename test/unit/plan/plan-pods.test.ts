@@ -3,10 +3,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { planPods } from '../../../scripts/plan/plan-pods.ts';
 import { selectNodes } from '../../../scripts/plan/select-nodes.ts';
-import { HOUR, NOW, makeFinding, makePdb, makePod, PLAN_CONFIG, planOf, type PlanInput } from '../fixtures.ts';
+import { DAY, HOUR, NOW, makeFinding, makePdb, makePod, PLAN_CONFIG, planOf, type PlanInput } from '../fixtures.ts';
 
 const config = PLAN_CONFIG;
-const S = Math.floor(NOW / 1000);
 
 function plan(overrides: Partial<PlanInput>) {
   return planOf({ findings: [], pods: [], pdbs: [], config, now: NOW, ...overrides });
@@ -62,7 +61,7 @@ describe('planPods: pods of a step', () => {
   it('assigns every pod on planned nodes to the step of its node', () => {
     const many = Array.from({ length: 2000 },
       (_, i) => makePod({ name: `p${String(i).padStart(4, '0')}`, nodeName: `n${i % 20}` }));
-    const findings = Array.from({ length: 20 }, (_, i) => makeFinding({ node: `n${i}`, exp: S - HOUR / 1000 }));
+    const findings = Array.from({ length: 20 }, (_, i) => makeFinding({ node: `n${i}`, expiresAt: NOW - HOUR }));
     const p = plan({ findings, pods: many, config: { ...config, maxNodes: 20 } });
     assert.equal(
       p.steps.reduce((n, s) => n + s.pods.length, 0),
@@ -74,9 +73,9 @@ describe('planPods: pods of a step', () => {
 describe('planPods: completes the selection, never revises it (issue 20 item 1)', () => {
   const findings = [
     makeFinding({ node: 'a', class: 'expired' }),
-    makeFinding({ node: 'b', class: 'expiring', exp: S + 3600 }),
-    makeFinding({ node: 'c', class: 'expiring', exp: S + 7200 }),
-    makeFinding({ node: 'h', class: 'healthy', exp: S + 300 * 86400 }),
+    makeFinding({ node: 'b', class: 'expiring', expiresAt: NOW + HOUR }),
+    makeFinding({ node: 'c', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+    makeFinding({ node: 'h', class: 'healthy', expiresAt: NOW + 300 * DAY }),
   ];
   const input = { findings, config: { ...config, maxNodes: 1 }, now: NOW,
     leftWork: new Map([['h', { since: NOW - HOUR,

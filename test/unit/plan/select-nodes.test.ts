@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { LeftNode, NodeFinding } from '../../../scripts/model.ts';
 import { EXIT, exitCodeForRun } from '../../../scripts/report/exit-codes.ts';
 import { selectNodes } from '../../../scripts/plan/select-nodes.ts';
-import { HOUR, NOW, makeFinding, makeMultusPod, makeNode, nodeMap, PLAN_CONFIG, planOf,
+import { DAY, HOUR, NOW, makeFinding, makeMultusPod, makeNode, nodeMap, PLAN_CONFIG, planOf,
   type PlanInput } from '../fixtures.ts';
 
 const config = PLAN_CONFIG;
@@ -15,15 +15,15 @@ function plan(overrides: Partial<PlanInput>) {
 
 describe('selectNodes: node order', () => {
   const findings: NodeFinding[] = [
-    makeFinding({ node: 'e1', class: 'expiring', exp: S + 7200 }),
-    makeFinding({ node: 'e2', class: 'expiring', exp: S + 3600 }),
-    makeFinding({ node: 'e0', class: 'expiring', exp: S + 3600 }),
-    makeFinding({ node: 'x2', class: 'expired', exp: S - 10 }),
-    makeFinding({ node: 'i1', class: 'invalid', exp: S + 90 * 86400, reason: 'signature does not verify' }),
-    makeFinding({ node: 'x1', class: 'expired', exp: S - 7200 }),
-    makeFinding({ node: 'i0', class: 'invalid', exp: undefined }),
-    makeFinding({ node: 'ib', class: 'invalid', exp: undefined }),
-    makeFinding({ node: 'ia', class: 'invalid', exp: undefined }),
+    makeFinding({ node: 'e1', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+    makeFinding({ node: 'e2', class: 'expiring', expiresAt: NOW + HOUR }),
+    makeFinding({ node: 'e0', class: 'expiring', expiresAt: NOW + HOUR }),
+    makeFinding({ node: 'x2', class: 'expired', expiresAt: NOW - 10_000 }),
+    makeFinding({ node: 'i1', class: 'invalid', expiresAt: NOW + 90 * DAY, reason: 'signature does not verify' }),
+    makeFinding({ node: 'x1', class: 'expired', expiresAt: NOW - 2 * HOUR }),
+    makeFinding({ node: 'i0', class: 'invalid', expiresAt: undefined }),
+    makeFinding({ node: 'ib', class: 'invalid', expiresAt: undefined }),
+    makeFinding({ node: 'ia', class: 'invalid', expiresAt: undefined }),
   ];
   it('puts invalid and expired first by exp (none first, then name), then expiring by exp and name', () => {
     assert.deepEqual(
@@ -65,11 +65,12 @@ describe('selectNodes: node order', () => {
     assert.deepEqual(rotated, base);
   });
   it('keeps exp, class, reason and Multus pod on each step', () => {
-    const [step] = plan({ findings: [makeFinding({ node: 'n', exp: S - 5, reason: 'expired 5s ago' })] }).steps;
+    const [step] =
+      plan({ findings: [makeFinding({ node: 'n', expiresAt: NOW - 5_000, reason: 'expired 5s ago' })] }).steps;
     assert.ok(step);
     assert.deepEqual(
-      { exp: step.exp, class: step.class, reason: step.reason, multusPod: step.multusPod },
-      { exp: S - 5, class: 'expired', reason: 'expired 5s ago',
+      { expiresAt: step.expiresAt, class: step.class, reason: step.reason, multusPod: step.multusPod },
+      { expiresAt: NOW - 5_000, class: 'expired', reason: 'expired 5s ago',
         multusPod: { namespace: 'kube-system', name: 'kube-multus-ds-n', uid: 'multus-n' } },
     );
   });
@@ -77,7 +78,7 @@ describe('selectNodes: node order', () => {
 
 describe('selectNodes: deferred and skipped', () => {
   it('defers NotReady and missing nodes without using the cap', () => {
-    const findings = ['a', 'b', 'c', 'd'].map((n, i) => makeFinding({ node: n, exp: S - 100 + i }));
+    const findings = ['a', 'b', 'c', 'd'].map((n, i) => makeFinding({ node: n, expiresAt: NOW + (i - 100) * 1000 }));
     const p = plan({
       findings,
       nodes: nodeMap(makeNode({ name: 'a', ready: false }), makeNode({ name: 'c' }), makeNode({ name: 'd' })),
@@ -172,7 +173,7 @@ describe('selectNodes: external credentials (issue 10 item 8)', () => {
   it('skips a node whose kubeconfig holds no literal token, with its reason, and plans nothing for it', () => {
     const p = plan({
       findings: [
-        makeFinding({ node: 'c1', class: 'external-credentials', exp: undefined,
+        makeFinding({ node: 'c1', class: 'external-credentials', expiresAt: undefined,
           reason: 'the kubeconfig\'s user "multus" authenticates with a client certificate, not a token' }),
       ],
     });
@@ -185,7 +186,8 @@ describe('selectNodes: external credentials (issue 10 item 8)', () => {
 describe('selectNodes: token lifetimes too short for the cadence (issue 17 item 3: one rule, per node)', () => {
   // A pod-bound token of `lifetime` seconds issued `iatAgo` seconds ago, with no kubernetes.io.warnafter.
   const lived = (node: string, lifetime: number, iatAgo = 600, cls: NodeFinding['class'] = 'expiring') =>
-    makeFinding({ node, class: cls, exp: S - iatAgo + lifetime, signature: 'valid', review: 'authenticated',
+    makeFinding({ node, class: cls, expiresAt: (S - iatAgo + lifetime) * 1000, signature: 'valid',
+      review: 'authenticated',
       claims: { podUid: `multus-${node}`, podName: `kube-multus-ds-${node}`, iat: S - iatAgo,
         exp: S - iatAgo + lifetime } });
   const year = (node: string) =>
@@ -221,7 +223,7 @@ describe('selectNodes: token lifetimes too short for the cadence (issue 17 item 
   it('deferred short-lived nodes do not make pacing pull healthy nodes forward in their place', () => {
     const healthy = Array.from({ length: 20 },
       (_, i) =>
-        makeFinding({ node: `h${String(i).padStart(2, '0')}`, class: 'healthy', exp: S + 400 * 86400,
+        makeFinding({ node: `h${String(i).padStart(2, '0')}`, class: 'healthy', expiresAt: NOW + 400 * DAY,
           signature: 'valid', review: 'authenticated',
           claims: { podUid: `m${i}`, iat: S - 60, exp: S + 400 * 86400, warnafter: S - 60 + 3607 } }));
     const shorts = [1, 2, 3, 4, 5].map((i) => lived(`n${i}`, 3600, 7200, 'expired'));
@@ -246,10 +248,10 @@ describe('selectNodes: the nodes whose pods the plan needs (issue 20 item 1)', (
     const selection = selectNodes({
       findings: [
         makeFinding({ node: 'a', class: 'expired' }),
-        makeFinding({ node: 'b', class: 'expiring', exp: S + 3600 }),
-        makeFinding({ node: 'e', class: 'expiring', exp: S + 7200 }),
-        makeFinding({ node: 'c', class: 'healthy', exp: S + 300 * 86400 }),
-        makeFinding({ node: 'd', class: 'healthy', exp: S + 300 * 86400 }),
+        makeFinding({ node: 'b', class: 'expiring', expiresAt: NOW + HOUR }),
+        makeFinding({ node: 'e', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+        makeFinding({ node: 'c', class: 'healthy', expiresAt: NOW + 300 * DAY }),
+        makeFinding({ node: 'd', class: 'healthy', expiresAt: NOW + 300 * DAY }),
       ],
       leftWork: new Map([left('a'), left('c'), left('e')]),
       config: { ...config, maxNodes: 1 },

@@ -4,9 +4,7 @@ import { parse, stringify } from 'yaml';
 import { buildSummary, type SummaryInput } from '../../../scripts/report/build-summary.ts';
 import { readHistory } from '../../../scripts/report/summary-history.ts';
 import type { ExecutionReport, NodeExecution, NodeFinding, NodeStep, PodVerdict } from '../../../scripts/model.ts';
-import { NOW, makeFinding, makePlan, makeRun } from '../fixtures.ts';
-
-const S = Math.floor(NOW / 1000);
+import { DAY, HOUR, NOW, makeFinding, makePlan, makeRun } from '../fixtures.ts';
 
 function size(data: Record<string, string>): number {
   return Object.entries(data).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
@@ -19,17 +17,17 @@ function doc(data: Record<string, string>, key: string): Record<string, unknown>
 }
 
 const findings: NodeFinding[] = [
-  makeFinding({ node: 'a', class: 'expired', exp: S - 3600, fingerprint: 'aaaaaaaaaaaa' }),
-  makeFinding({ node: 'b', class: 'expiring', exp: S + 7200 }),
-  makeFinding({ node: 'c', class: 'expiring', exp: S + 3600 }),
-  makeFinding({ node: 'd', class: 'healthy', exp: S + 86400 * 300 }),
-  makeFinding({ node: 'e', class: 'self-refreshing', exp: S - 86400 * 10 }),
+  makeFinding({ node: 'a', class: 'expired', expiresAt: NOW - HOUR, fingerprint: 'aaaaaaaaaaaa' }),
+  makeFinding({ node: 'b', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+  makeFinding({ node: 'c', class: 'expiring', expiresAt: NOW + HOUR }),
+  makeFinding({ node: 'd', class: 'healthy', expiresAt: NOW + 300 * DAY }),
+  makeFinding({ node: 'e', class: 'self-refreshing', expiresAt: NOW - 10 * DAY }),
 ];
 const step: NodeStep = {
   node: 'a',
   class: 'expired',
   reason: 'expired',
-  exp: S - 3600,
+  expiresAt: NOW - HOUR,
   multusPod: { namespace: 'kube-system', name: 'm-a', uid: 'm' },
   pods: [{ namespace: 'shop', name: 'api', uid: 'u', action: 'blocked',
     reason: 'budget shop/api allows no disruption now', pdbs: ['shop/api'] }],
@@ -51,8 +49,8 @@ const rotatedA: NodeExecution = {
   startedAt: NOW + 1_000,
   finishedAt: NOW + 31_000,
   multus: { oldPod: 'm-a', oldUid: 'm', newPod: 'm-a-2', newUid: 'm2', readyMs: 4_200, tokenMs: 350 },
-  tokenBefore: { fingerprint: 'aaaaaaaaaaaa', exp: S - 3600 },
-  tokenAfter: { fingerprint: 'ffffffffffff', exp: S + 86400 * 365 },
+  tokenBefore: { fingerprint: 'aaaaaaaaaaaa', expiresAt: NOW - HOUR },
+  tokenAfter: { fingerprint: 'ffffffffffff', expiresAt: NOW + 365 * DAY },
   pods: [
     {
       namespace: 'shop',
@@ -93,7 +91,7 @@ describe('buildSummary', () => {
     assert.equal(data['nodes-by-class'], 'expired=1,expiring=2,healthy=1,self-refreshing=1');
   });
   it('leaves earliest-expiry empty when no token has one', () => {
-    const data = buildSummary({ ...base, findings: [makeFinding({ class: 'unreadable', exp: undefined })] });
+    const data = buildSummary({ ...base, findings: [makeFinding({ class: 'unreadable', expiresAt: undefined })] });
     assert.equal(data['earliest-expiry'], '');
     assert.equal(data['nodes-by-class'], 'unreadable=1');
   });
@@ -354,7 +352,7 @@ describe('buildSummary', () => {
           node: `worker-${String(i).padStart(5, '0')}.example.internal`,
           class: i % 50 === 0 ? 'expired' : i % 97 === 0 ? 'unreadable' : 'healthy',
           reason: 'the token is valid for another 300 days and needs nothing from this run',
-          exp: S + 86400 * 300 - i,
+          expiresAt: NOW + 300 * DAY - i * 1000,
         }));
       const pods: PodVerdict[] = Array.from({ length: 110 }, (_, i) => ({
         namespace: 'shop',

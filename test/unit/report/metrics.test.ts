@@ -4,17 +4,17 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { escapeLabelValue, renderMetrics } from '../../../scripts/report/metrics.ts';
 import type { ExecutionReport, NodeFinding } from '../../../scripts/model.ts';
-import { NOW, makeFinding, makeRun } from '../fixtures.ts';
+import { DAY, HOUR, NOW, makeFinding, makeRun } from '../fixtures.ts';
 
 const S = Math.floor(NOW / 1000);
 const ALERT_RULES = readFileSync(new URL('../../../alert-rules.yaml', import.meta.url), 'utf8');
 
 const findings: NodeFinding[] = [
-  makeFinding({ node: 'a', class: 'expired', exp: S - 3600 }),
-  makeFinding({ node: 'b', class: 'expiring', exp: S + 7200 }),
-  makeFinding({ node: 'c', class: 'healthy', exp: S + 86400 * 300 }),
-  makeFinding({ node: 'd', class: 'self-refreshing', exp: S - 86400 * 10 }),
-  makeFinding({ node: 'e', class: 'unreadable', exp: undefined }),
+  makeFinding({ node: 'a', class: 'expired', expiresAt: NOW - HOUR }),
+  makeFinding({ node: 'b', class: 'expiring', expiresAt: NOW + 2 * HOUR }),
+  makeFinding({ node: 'c', class: 'healthy', expiresAt: NOW + 300 * DAY }),
+  makeFinding({ node: 'd', class: 'self-refreshing', expiresAt: NOW - 10 * DAY }),
+  makeFinding({ node: 'e', class: 'unreadable', expiresAt: undefined }),
 ];
 const execution: ExecutionReport = {
   mode: 'execute',
@@ -76,7 +76,7 @@ describe('renderMetrics', () => {
     assert.equal(got.get('multus_token_rotator_earliest_token_expiry_timestamp_seconds'), String(S - 3600));
   });
   it('omits the expiry family when no token has an expiry', () => {
-    const t = renderMetrics({ findings: [makeFinding({ class: 'unreadable', exp: undefined })], run });
+    const t = renderMetrics({ findings: [makeFinding({ class: 'unreadable', expiresAt: undefined })], run });
     assert.doesNotMatch(t, /earliest_token_expiry/);
     samples(t);
   });

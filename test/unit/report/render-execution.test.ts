@@ -2,9 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderExecutionTable } from '../../../scripts/report/render-execution.ts';
 import type { ExecutionReport, NodeExecution, PodExecution } from '../../../scripts/model.ts';
-import { NOW } from '../fixtures.ts';
-
-const S = Math.floor(NOW / 1000);
+import { DAY, HOUR, NOW } from '../fixtures.ts';
 
 const evictedPod: PodExecution = {
   namespace: 'shop',
@@ -26,8 +24,8 @@ const partial: NodeExecution = {
   finishedAt: NOW + 30_000,
   multus: { oldPod: 'kube-multus-ds-x', oldUid: 'm1', newPod: 'kube-multus-ds-y', newUid: 'm2', readyMs: 4200,
     tokenMs: 350 },
-  tokenBefore: { fingerprint: 'bbbbbbbbbbbb', exp: S - 7200 },
-  tokenAfter: { fingerprint: 'cccccccccccc', exp: S + 365 * 86400 },
+  tokenBefore: { fingerprint: 'bbbbbbbbbbbb', expiresAt: NOW - 2 * HOUR },
+  tokenAfter: { fingerprint: 'cccccccccccc', expiresAt: NOW + 365 * DAY },
   pods: [
     evictedPod,
     { namespace: 'shop', name: 'db-0', uid: '3', outcome: 'blocked',

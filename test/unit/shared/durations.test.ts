@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, parseDuration } from '../../../scripts/shared/durations.ts';
+import { formatDuration, formatSeconds, parseDuration } from '../../../scripts/shared/durations.ts';
 
 test('parseDuration reads the units and their combinations', () => {
   const cases: [string, number][] = [
@@ -67,4 +67,13 @@ test('formatDuration shows the two largest units', () => {
   for (const [ms, want] of cases) {
     assert.equal(formatDuration(ms), want, String(ms));
   }
+});
+
+test('formatSeconds: whole seconds rounded, or with decimals, as log lines and reasons wrote them', () => {
+  assert.equal(formatSeconds(12_345), '12 s');
+  assert.equal(formatSeconds(12_500), '13 s');
+  assert.equal(formatSeconds(400), '0 s');
+  assert.equal(formatSeconds(12_345, 1), '12.3 s');
+  assert.equal(formatSeconds(50, 1), '0.1 s');
+  assert.equal(formatSeconds(0, 1), '0.0 s');
 });
