@@ -25,7 +25,9 @@ import { errorKind, exitCodeForError } from './report/error-exit.ts';
 import { describeExitCodes, EXIT } from './report/exit-codes.ts';
 import { jobExitCode } from './report/soft-exit.ts';
 import { renderExecutionTable } from './report/render-execution.ts';
-import { renderJson, renderPlanTable, renderYaml, type Colorize } from './report/render-plan.ts';
+import { renderPlanTable } from './report/render-plan.ts';
+import { renderJson, renderYaml } from './report/structured-output.ts';
+import type { Colorize } from './report/text-table.ts';
 import { runDepsFor } from './run-deps.ts';
 import { runOnce } from './run-once.ts';
 
@@ -104,7 +106,7 @@ async function main(): Promise<number> {
         ? async (plan, findings) => {
           progress?.stop();
           process.stderr.write(
-            renderPlanTable({ findings, plan, now: Date.now(), mode: config.mode, color: colorize }),
+            renderPlanTable({ findings, plan, mode: config.mode, color: colorize }),
           );
           const answer = await question(`Restart Multus and its dependents on ${plan.steps.length} node(s)? [y/N] `);
           return /^y(es)?$/i.test(answer.trim());
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
     else if (config.output === 'yaml') process.stdout.write(renderYaml(doc));
     else {
       process.stdout.write(
-        renderPlanTable({ findings: result.findings, plan: result.plan, now: result.run.startedAt, mode: config.mode,
+        renderPlanTable({ findings: result.findings, plan: result.plan, mode: config.mode,
           color: process.stdout.isTTY ? colorize : undefined }),
       );
       if (result.execution) {

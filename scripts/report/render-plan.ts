@@ -5,15 +5,9 @@ import type { NodeFinding, PodVerdict, RestartPlan, RunMode } from '../model.ts'
 import { renderFindings } from './render-findings.ts';
 import { type Cell, type Colorize, formatTime, plain, type Style, table } from './text-table.ts';
 
-// Re-exported for rotate.ts, which still imports them from here (it is left untouched by this split).
-export { renderJson, renderYaml } from './structured-output.ts';
-export type { Colorize } from './text-table.ts';
-
 export interface RenderPlanInput {
   findings: readonly NodeFinding[];
   plan: RestartPlan;
-  /** When the table is printed. Not needed any more: the time left is the finding's own, judged once at classify. */
-  now?: number;
   mode: RunMode;
   /** Wraps text in a style; the default leaves it plain. Applied after padding, so escapes do not break columns. */
   color?: Colorize;

@@ -43,7 +43,7 @@ const plan: RestartPlan = makePlan({
 });
 
 describe('renderPlanTable', () => {
-  const text = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run' });
+  const text = renderPlanTable({ findings, plan, mode: 'dry-run' });
   const lines = text.split('\n');
 
   it('starts with the node table, worst first, with aligned columns', () => {
@@ -90,18 +90,17 @@ describe('renderPlanTable', () => {
     assert.equal(lines.at(-2), 'Dry run: nothing was changed. To act on this plan, run again with --execute.');
   });
   it('says so when there is nothing to do, without suggesting --execute', () => {
-    const t = renderPlanTable({ findings: [findings[0] ?? makeFinding()], plan: makePlan(), now: NOW,
-      mode: 'dry-run' });
+    const t = renderPlanTable({ findings: [findings[0] ?? makeFinding()], plan: makePlan(), mode: 'dry-run' });
     assert.match(t, /Nothing needs rotation\./);
     assert.doesNotMatch(t, /--execute/);
   });
   it('closes differently for execute and server-dry-run', () => {
-    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'execute' }),
+    assert.match(renderPlanTable({ findings, plan, mode: 'execute' }),
       /Executing 1 step\(s\), one node at a time\.\n$/);
-    assert.match(renderPlanTable({ findings, plan, now: NOW, mode: 'server-dry-run' }), /dryRun=All.*--execute\.\n$/);
+    assert.match(renderPlanTable({ findings, plan, mode: 'server-dry-run' }), /dryRun=All.*--execute\.\n$/);
   });
   it('colours after padding, so columns stay aligned', () => {
-    const colored = renderPlanTable({ findings, plan, now: NOW, mode: 'dry-run',
+    const colored = renderPlanTable({ findings, plan, mode: 'dry-run',
       color: (style, t) => `<${style}>${t}</${style}>` });
     assert.match(colored, /<red>expired {3}<\/red>/);
     assert.match(colored, /<bold>Plan<\/bold>/);
@@ -109,8 +108,7 @@ describe('renderPlanTable', () => {
     assert.equal(stripped, text);
   });
   it('renders an empty cluster', () => {
-    assert.match(renderPlanTable({ findings: [], plan: makePlan(), now: NOW, mode: 'dry-run' }),
-      /^No Multus pods found\./);
+    assert.match(renderPlanTable({ findings: [], plan: makePlan(), mode: 'dry-run' }), /^No Multus pods found\./);
   });
 });
 
@@ -123,7 +121,7 @@ describe('renderPlanTable: a finish step', () => {
         pods: [{ namespace: 'shop', name: 'api-1', uid: '1', action: 'restart',
           reason: 'attaches secondary networks' }] }],
     });
-    const text = renderPlanTable({ findings, plan: finish, now: NOW, mode: 'execute' });
+    const text = renderPlanTable({ findings, plan: finish, mode: 'execute' });
     assert.match(text, /1\. node-h {2}finish, healthy: finishes what the run of/);
     assert.match(text, /keep\s+kube-system\/kube-multus-ds-h\s+the Multus pod is not restarted/);
     assert.doesNotMatch(text, /restart\s+kube-system\/kube-multus-ds-h/);
