@@ -36,3 +36,13 @@ export async function repairEvent(writer: ClusterWriter, multusPods: readonly Mu
   emit({ type: 'repair-finished', message: spec.note });
   await daemonSetEvent(writer, multusPods, spec, emit);
 }
+
+/**
+ * The pacing shortfall (plan/pacing.ts) made visible where operators look, every run until fixed: a Warning Event on
+ * the Multus DaemonSet.
+ */
+export function pacingEvent(writer: ClusterWriter, multusPods: readonly MultusPodFacts[], note: string,
+  emit: Emit): Promise<void> {
+  return daemonSetEvent(writer, multusPods, { reason: 'MultusTokenRotationCannotKeepUp', type: 'Warning',
+    action: 'Plan', note }, emit);
+}
