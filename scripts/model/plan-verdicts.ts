@@ -113,6 +113,8 @@ export interface NodeDeferral {
   class: TokenClass;
   reason: string;
   override?: string;
+  /** Deferred by the cap of preventive rotations (--max-nodes): left for a later run by design. */
+  cause?: Extract<Cause, 'cap'>;
 }
 
 export interface RestartPlan {

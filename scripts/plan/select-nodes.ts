@@ -187,9 +187,10 @@ export function selectNodes(input: SelectionInput): NodeSelection {
     } else if (planned.has(f.node)) {
       deferred.push(defer(f, `node ${f.node} already has a step in this run (more than one Multus pod on it)`));
     } else if (!isBroken(f) && preventive >= config.maxNodes) {
-      deferred.push(
-        defer(f, `cap of ${config.maxNodes} preventive rotations per run reached${capNote}`, '--max-nodes'),
-      );
+      deferred.push({
+        ...defer(f, `cap of ${config.maxNodes} preventive rotations per run reached${capNote}`, '--max-nodes'),
+        cause: 'cap',
+      });
     } else {
       chosen.push(f);
       planned.add(f.node);

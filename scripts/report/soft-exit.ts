@@ -43,7 +43,7 @@ export function withoutByDesign(plan: RestartPlan,
   const nodes = execution?.nodes.map(nodeWithoutByDesign).filter((n): n is NodeExecution => n !== undefined);
   const kept = new Set(nodes?.map((n) => n.node));
   return {
-    plan: { ...plan, deferred: plan.deferred.filter((d) => d.override !== '--max-nodes'),
+    plan: { ...plan, deferred: plan.deferred.filter((d) => d.cause !== 'cap'),
       steps: execution ? plan.steps.filter((s) => kept.has(s.node)) : plan.steps },
     execution: execution && nodes ? { ...execution, nodes } : execution,
   };

@@ -39,8 +39,8 @@ describe('selectNodes: node order', () => {
         false]],
     );
     assert.deepEqual(
-      p.deferred.map((d) => [d.node, d.reason, d.override]),
-      [['e1', 'cap of 2 preventive rotations per run reached', '--max-nodes']],
+      p.deferred.map((d) => [d.node, d.reason, d.override, d.cause]),
+      [['e1', 'cap of 2 preventive rotations per run reached', '--max-nodes', 'cap']],
     );
     assert.deepEqual(p.broken, ['i0', 'i1', 'ia', 'ib', 'x1', 'x2']);
   });
@@ -96,6 +96,7 @@ describe('selectNodes: deferred and skipped', () => {
       ],
     );
     assert.equal(p.deferred[0]?.override, undefined);
+    assert.deepEqual(p.deferred.map((d) => d.cause), [undefined, undefined], 'not left by design: a person looks');
   });
   it('an unschedulable (cordoned) but Ready node is still acted on', () => {
     const p = plan({ findings: [makeFinding({ node: 'a' })],

@@ -26,7 +26,8 @@ const judge = (plan: RestartPlan, execution: ExecutionReport | undefined, mode: 
   judgeRun({ findings, plan, execution, mode, ...opts });
 const softOutcome = (plan: RestartPlan, execution: ExecutionReport | undefined, mode: RunMode = 'execute', opts = ok) =>
   judge(plan, execution, mode, opts).soft;
-const cap = { node: 'b', class: 'expired' as const, reason: 'cap of 1 nodes per run reached', override: '--max-nodes' };
+const cap = { node: 'b', class: 'expired' as const, reason: 'cap of 1 nodes per run reached', override: '--max-nodes',
+  cause: 'cap' as const };
 
 test('only nodes beyond --max-nodes left: exit 3 for the record, 0 for the Job with --exit-zero-on deferred', () => {
   const plan = makePlan({ steps: [step('a')], deferred: [cap] });
@@ -37,6 +38,9 @@ test('only nodes beyond --max-nodes left: exit 3 for the record, 0 for the Job w
   assert.equal(soft, 'deferred');
   assert.equal(jobExitCode(EXIT.ATTENTION, soft, ['deferred', 'locked']), 0);
   assert.equal(jobExitCode(EXIT.ATTENTION, soft, []), EXIT.ATTENTION, 'without the flag the code is unchanged');
+  const { cause: _, ...flagOnly } = cap;
+  assert.equal(judge(makePlan({ steps: [step('a')], deferred: [flagOnly] }), exec).soft, undefined,
+    'the cause decides, not the flag the deferral names');
 });
 
 // The executor's words are printed, never parsed: the typed cause decides (issue 20 item 2).
@@ -129,7 +133,7 @@ test('real failures and anything a person must look at still fail the Job', () =
   assert.equal(softOutcome(withBlocked, report([done('a', { outcome: 'partial', pods: [] })])), undefined);
   const failed = report([done('a', { outcome: 'failed' })]);
   assert.equal(softOutcome(makePlan({ steps: [step('a')] }), failed), undefined);
-  const notReady = { ...cap, reason: 'node b is NotReady', override: undefined };
+  const notReady = { node: 'b', class: 'expired' as const, reason: 'node b is NotReady' };
   assert.equal(
     softOutcome(makePlan({ steps: [step('a')], deferred: [notReady] }), report([done('a')])),
     undefined,
