@@ -89,7 +89,6 @@ async function main(): Promise<number> {
   try {
     // Each mode is given only what it may use (run-deps.ts): a dry run no writer, only --execute the lease.
     const leases = kubeLeaseStore(connection.kc);
-    const summaries = kubeSummaryStore(connection.kc);
     const result = await runOnce(runDepsFor({
       config,
       reader: kubeClusterReader(connection.kc),
@@ -112,7 +111,7 @@ async function main(): Promise<number> {
           return /^y(es)?$/i.test(answer.trim());
         }
         : undefined,
-      writeSummary: (ns, name, build, component) => summaries.write(ns, name, build, component),
+      writeSummary: kubeSummaryStore(connection.kc).write,
       pushMetrics: (url, body) => pushMetrics(url, 'multus-token-rotator', body),
       via: connection.via,
       identity: connection.identity,

@@ -9,14 +9,19 @@ import type { LeftNode, LeftWorkVerdict, NodeFinding, NodeStep, PodFacts, PodVer
 import { isDependent } from './pod-filters.ts';
 import { formatInstant } from '../shared/time-format.ts';
 
-const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
-
 export interface LeftWorkInput {
   leftWork: ReadonlyMap<string, LeftNode>;
   findings: readonly NodeFinding[];
   /** Nodes with a rotation step in this run. */
   planned: ReadonlySet<string>;
   dependents: DependentsPolicy;
+}
+
+/** A left node's verdict fields, and the words every verdict on it starts with. */
+function leftBy(node: string,
+  left: LeftNode): { base: Pick<LeftWorkVerdict, 'node' | 'since' | 'pods'>; from: string } {
+  return { base: { node, since: left.since, pods: left.pods.length },
+    from: `${left.pods.length} pod(s) left by the run of ${formatInstant(left.since, 'minutes')}` };
 }
 
 /** Which left nodes may get a finish step (their token is healthy), and the verdict of the others. */
@@ -28,8 +33,7 @@ export function sortLeftWork(input: LeftWorkInput): {
   const candidates = new Map<string, { finding: NodeFinding; left: LeftNode }>();
   const verdicts: LeftWorkVerdict[] = [];
   for (const [node, left] of [...input.leftWork.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const base = { node, since: left.since, pods: left.pods.length };
-    const from = `${left.pods.length} pod(s) left by the run of ${isoMinute(left.since)}`;
+    const { base, from } = leftBy(node, left);
     const f = byNode.get(node);
     if (input.dependents === 'none') {
       verdicts.push({ ...base, status: 'dropped', reason: `${from}: not evicted, --dependents none evicts nothing` });
@@ -56,8 +60,7 @@ export function finishStep(f: NodeFinding, left: LeftNode, onNode: readonly PodF
   const uids = new Set(left.pods.map((p) => p.uid));
   const still = onNode.filter((p) => uids.has(p.uid) && isDependent(p, policy))
     .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : 1));
-  const base = { node: f.node, since: left.since, pods: left.pods.length };
-  const from = `${left.pods.length} pod(s) left by the run of ${isoMinute(left.since)}`;
+  const { base, from } = leftBy(f.node, left);
   if (still.length === 0) {
     return { verdict: { ...base, status: 'done', reason: `${from}: gone or replaced since; nothing is left` } };
   }
@@ -65,8 +68,8 @@ export function finishStep(f: NodeFinding, left: LeftNode, onNode: readonly PodF
   const step: NodeStep = {
     node: f.node,
     class: f.class,
-    reason: `finishes what the run of ${isoMinute(left.since)} left: ${still.length} dependent pod(s) not evicted ` +
-      `then${first ? ` (${first})` : ''}; the node's token is healthy, so its Multus pod is not restarted`,
+    reason: `finishes what the run of ${formatInstant(left.since, 'minutes')} left: ${still.length} dependent pod(s) ` +
+      `not evicted then${first ? ` (${first})` : ''}; the node's token is healthy, so its Multus pod is not restarted`,
     multusPod: { namespace: f.multusPod.namespace, name: f.multusPod.name, uid: f.multusPod.uid },
     pods: still.map(verdict),
     finish: { since: left.since },

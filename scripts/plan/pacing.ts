@@ -37,8 +37,6 @@ const PACED: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired'
 /** Runs looked at, at most: ten years of hourly runs. */
 const MAX_RUNS = 24 * 366 * 10;
 
-const iso = (ms: number): string => formatInstant(ms, 'minutes');
-
 /** The node's deadline (epoch ms) for pacing, or undefined when it has none (legacy, self-refreshing, unreadable). */
 export function deadlineOf(f: NodeFinding, now: Millis): Millis | undefined {
   if (DUE_NOW.has(f.class)) return now;
@@ -135,12 +133,14 @@ export function pace(findings: readonly NodeFinding[], now: Millis, o: PacingOpt
       } nodes`;
     report.warning =
       `deadline cannot be met: ${deadlines.length} Multus token(s) must be rotated, the last expiring at ` +
-      `${iso(lastExpiry)}, but at ${C} node(s) per run (${limitedBy}) every ${Math.round(I / 60_000)} min` +
+      `${formatInstant(lastExpiry, 'minutes')}, but at ${C} node(s) per run (${limitedBy}) every ${
+        Math.round(I / 60_000)
+      } min` +
       `${
         o.window ? ` inside the window ${o.window.text}` : ''
       }, ${shortfall} token(s) will expire (or stay invalid) before ` +
       `a run reaches them, the first at ${
-        iso(firstMissAt ?? lastExpiry)
+        formatInstant(firstMissAt ?? lastExpiry, 'minutes')
       }; ${fix}, or run more often (--schedule-interval ` +
       'and the CronJob schedule)';
   }

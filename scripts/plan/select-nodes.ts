@@ -74,8 +74,6 @@ export interface NodeSelection {
 const ACTIONABLE: ReadonlySet<TokenClass> = new Set(ACTIONABLE_CLASSES);
 const URGENT: ReadonlySet<TokenClass> = new Set<TokenClass>(['invalid', 'expired']);
 
-const isoMinute = (ms: number): string => formatInstant(ms, 'minutes');
-
 export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -216,7 +214,9 @@ export function selectNodes(input: SelectionInput): NodeSelection {
     const r: Rotation = { finding };
     if (paced.has(finding.node) && pacing !== undefined) {
       r.pacedReason = `paced ahead of --expiring-within: ${finding.reason}; ${pacing.tokens} token(s) of the fleet ` +
-        `expire by ${isoMinute(pacing.lastExpiry ?? 0)} and a run rotates at most ${pacing.capacityPerRun} ` +
+        `expire by ${
+          formatInstant(pacing.lastExpiry ?? 0, 'minutes')
+        } and a run rotates at most ${pacing.capacityPerRun} ` +
         `(${pacing.limitedBy}), so this run takes the ${pacing.dueThisRun} that expire first`;
     }
     const streak = failedRuns?.get(finding.node) ?? 0;
