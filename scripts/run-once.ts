@@ -69,7 +69,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
   // Select the nodes: which ones the plan acts on does not depend on their pods.
   const selection = selectNodes({
     findings,
-    nodes: scanned.nodeFacts,
+    nodes: found.nodeFacts,
     multusPods: scanned.nodes.map((n) => n.multusPod),
     config,
     now: judgedAt,
@@ -90,7 +90,7 @@ export async function runOnce(deps: RunDeps): Promise<RunResult> {
     nodes: selection.podNodes.size });
   // On a cordoned node, a pod whose volume is local can only come back there: look its claims' volumes up.
   const warnings = [...scanned.warnings];
-  const pods = await stuckEvidence(reader, await resolveClaimAffinity(reader, workloads.pods, scanned.nodeFacts),
+  const pods = await stuckEvidence(reader, await resolveClaimAffinity(reader, workloads.pods, found.nodeFacts),
     findings, warnings, emit);
   // A StatefulSet with a pending revision would bring an evicted pod back changed: read the dependents' sets.
   const statefulSets = await scanStatefulSets(reader, pods);

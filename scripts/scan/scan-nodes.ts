@@ -32,7 +32,6 @@ export interface MultusPodsFound {
 
 export interface NodesScan {
   nodes: NodeScan[];
-  nodeFacts: ReadonlyMap<string, NodeFacts>;
   warnings: string[];
   /** The JWKS and lookups, for re-reading a node right before acting on it. */
   context: ScanContext;
@@ -290,5 +289,5 @@ export async function readNodes(reader: ClusterReader, cfg: ScanConfig, found: M
           `the pod whose token it holds (or the oldest); ${g.newest.metadata?.name} is not restarted`),
     );
   }
-  return { nodes, nodeFacts, warnings, context: ctx, reads };
+  return { nodes, warnings, context: ctx, reads };
 }

@@ -88,7 +88,7 @@ const plan = async (r: ClusterReader) => {
   const scanned = await scanNodes(r, cfg, () => undefined);
   const findings = scanned.nodes.map((n) => classifyNode(n, { now: NOW, expiringWithinMs: 86_400_000 }));
   return { scanned, findings,
-    plan: planOf({ findings, pods: [], pdbs: [], nodes: scanned.nodeFacts,
+    plan: planOf({ findings, pods: [], pdbs: [], nodes: scanned.context.nodeFacts,
       multusPods: scanned.nodes.map((n) => n.multusPod), now: NOW,
       config: { maxNodes: 10, dependents: 'secondary-networks', allowLocalStorage: false,
         optOutAnnotation: 'multus-token-rotator.io/skip', restartKinds: ['ReplicaSet', 'StatefulSet'],
