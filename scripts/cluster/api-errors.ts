@@ -18,6 +18,14 @@ export function isNotFound(err: unknown): boolean {
   return statusCode(err) === 404;
 }
 
+/** A read's object, or undefined when the API server answers 404; any other error is thrown. */
+export function orUndefinedOn404<T>(read: Promise<T>): Promise<T | undefined> {
+  return read.catch((err: unknown) => {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  });
+}
+
 /** 409: a precondition or resourceVersion did not match, or the object already exists. */
 export function isConflict(err: unknown): boolean {
   return statusCode(err) === 409;

@@ -6,7 +6,7 @@ import { AppsV1Api, CoreV1Api, type CoreV1Event, OpenidApi, PolicyV1Api, WellKno
   type V1Pod, type V1PodDisruptionBudget, type V1StatefulSet, type V1TokenReview } from '@kubernetes/client-node';
 import type { NodeSelectorTermFacts, ReviewVerdict } from '../model.ts';
 import { podIsReady } from '../shared/pods.ts';
-import { describeError, isConflict, isNetworkError, isNotFound } from './api-errors.ts';
+import { describeError, isConflict, isNetworkError, orUndefinedOn404 } from './api-errors.ts';
 import { execRead, sharedExec, type ExecReadResult } from './exec-read.ts';
 import { paged } from './paged-list.ts';
 import { READER_CONTAINER, readerPod, readerPodName, type ReaderPodInput } from './reader-pod.ts';
@@ -108,14 +108,8 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
         return undefined;
       }
     },
-    async statefulSet(namespace, name) {
-      try {
-        return await withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }));
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
+    statefulSet: (namespace, name) =>
+      orUndefinedOn404(withRetry(() => apps.readNamespacedStatefulSet({ name, namespace }))),
     async execRead(o) {
       // A dropped stream or a refused connection is tried again (a few times); a command that failed is not.
       let result: ExecReadResult = { ok: false, kind: 'failed', reason: 'not tried' };
@@ -186,22 +180,12 @@ export function kubeClusterReader(kc: KubeConfig): ClusterReader {
       }
     },
     async serviceAccountUid(namespace, name) {
-      try {
-        const sa = await withRetry(() => core.readNamespacedServiceAccount({ name, namespace }));
-        return sa.metadata?.uid;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      const sa = await orUndefinedOn404(withRetry(() => core.readNamespacedServiceAccount({ name, namespace })));
+      return sa?.metadata?.uid;
     },
     async configMapData(namespace, name) {
-      try {
-        const cm = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }));
-        return cm.data ?? {};
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      const cm = await orUndefinedOn404(withRetry(() => core.readNamespacedConfigMap({ name, namespace })));
+      return cm === undefined ? undefined : cm.data ?? {};
     },
   };
 }

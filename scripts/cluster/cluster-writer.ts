@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { AppsV1Api, CoreV1Api, EventsV1Api, V1MicroTime, type KubeConfig, type V1ControllerRevision, type V1DaemonSet,
   type V1ObjectReference, type V1Pod } from '@kubernetes/client-node';
 import { describeError, isConflict, isNotFound, isSeveralBudgets, isTooManyRequests, isTransient, retryAfterSeconds,
-  statusCode } from './api-errors.ts';
+  orUndefinedOn404, statusCode } from './api-errors.ts';
 import { withRetry } from './retry.ts';
 import { waitForPods, type WaitPodsOptions } from './wait-for-pod.ts';
 
@@ -49,11 +49,6 @@ export interface ClusterWriter {
 export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): ClusterWriter {
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
-  const orUndefinedOn404 = <T>(p: Promise<T>): Promise<T | undefined> =>
-    p.catch((err: unknown) => {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    });
   const events = kc.makeApiClient(EventsV1Api);
   return {
     async deletePod(namespace, name, uid, dryRun) {
@@ -97,14 +92,7 @@ export function kubeClusterWriter(kc: KubeConfig, instance = hostname()): Cluste
       }
     },
     waitForPods: (opts) => waitForPods(kc, opts),
-    async readPod(namespace, name) {
-      try {
-        return await withRetry(() => core.readNamespacedPod({ name, namespace }));
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
-    },
+    readPod: (namespace, name) => orUndefinedOn404(withRetry(() => core.readNamespacedPod({ name, namespace }))),
     async desiredReplicas(kind, namespace, name) {
       try {
         if (kind === 'ReplicaSet') {

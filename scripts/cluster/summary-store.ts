@@ -2,7 +2,7 @@
 // concurrency: a write that conflicts (another run wrote in between) re-reads and rebuilds, so no run's history
 // entry is lost.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from './api-errors.ts';
+import { isConflict, orUndefinedOn404 } from './api-errors.ts';
 import { withRetry } from './retry.ts';
 
 export type BuildData = (previous: Record<string, string> | undefined) => Record<string, string>;
@@ -27,11 +27,7 @@ async function upsertSummary(kc: KubeConfig, namespace: string, name: string, bu
   const labels = { 'app.kubernetes.io/name': 'multus-token-rotator', 'app.kubernetes.io/component': component };
   for (let attempt = 1;; attempt++) {
     try {
-      const current = await withRetry(() => core.readNamespacedConfigMap({ name, namespace }))
-        .catch((err: unknown) => {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        });
+      const current = await orUndefinedOn404(withRetry(() => core.readNamespacedConfigMap({ name, namespace })));
       const data = build(current?.data);
       if (current) {
         const body = { metadata: { ...current.metadata, labels: { ...current.metadata?.labels, ...labels } }, data };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { describeError, isConflict, isForbidden, isNetworkError, isNotFound, isSeveralBudgets, isTooManyRequests,
-  isTransient, retryAfterSeconds, statusCode, statusMessage } from '../../../scripts/cluster/api-errors.ts';
+  isTransient, orUndefinedOn404, retryAfterSeconds, statusCode,
+  statusMessage } from '../../../scripts/cluster/api-errors.ts';
 
 /** The shape client-node 2.x throws: a numeric code, lower-case headers, the body as raw text. */
 function apiException(code: number, body: string, headers: Record<string, string> = {}): Error {
@@ -101,4 +102,12 @@ test('isSeveralBudgets is the Eviction API 500 for a pod under two budgets only'
   assert.equal(isSeveralBudgets(apiException(500, msg)), true);
   assert.equal(isSeveralBudgets(apiException(500, status('internal error'))), false);
   assert.equal(isSeveralBudgets(apiException(429, msg)), false);
+});
+
+test('orUndefinedOn404: a read answered 404 is undefined; its object, or any other error, passes through', async () => {
+  assert.deepEqual(await orUndefinedOn404(Promise.resolve({ data: {} })), { data: {} });
+  assert.equal(await orUndefinedOn404(Promise.reject(apiException(404, status('configmaps "s" not found')))),
+    undefined);
+  const forbidden = apiException(403, status('configmaps "s" is forbidden'));
+  await assert.rejects(orUndefinedOn404(Promise.reject(forbidden)), (err) => err === forbidden);
 });
