@@ -9,6 +9,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
 . "$here/versions.env"
+# shellcheck source=k8s-module.sh
+. "$here/k8s-module.sh"
 key=$(cat "$here/multicall/main.go" "$here/versions.env" | sha256sum | cut -c1-12)
 cache_root=${MTR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/multus-token-rotator}
 out="$cache_root/k8s-$K8S_VERSION-kwok-$KWOK_VERSION-$key"
@@ -36,36 +38,14 @@ mkdir -p "$bin" "$out/src"
 src="$out/src"
 cp "$here/multicall/main.go" "$src/main.go"
 
-minor_patch=${K8S_VERSION#v1.}             # 37.2
-staging_version="v0.$minor_patch"          # v0.37.2
-k8s_minor=${minor_patch%%.*}
-
 log "reading k8s.io/kubernetes@$K8S_VERSION's go.mod from the module proxy"
-modfile=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-[ -f "$modfile" ] || { echo "build.sh: could not download k8s.io/kubernetes@$K8S_VERSION from the Go module proxy" >&2; exit 1; }
-# Every staging module is required at v0.0.0 and replaced by ./staging/...; point each at its published version.
-staging=$(awk '/^require|^\t/ {print}' "$modfile" | grep -oE 'k8s\.io/[a-z0-9-]+ v0\.0\.0( |$)' | awk '{print $1}' | sort -u)
-{
-  echo "module mtr.local/k8s-multicall"
-  echo
-  echo "go 1.26.0"
-  echo
-  echo "require k8s.io/kubernetes $K8S_VERSION"
-  echo
-  echo "replace ("
-  for m in $staging; do echo "	$m => $m $staging_version"; done
-  echo ")"
-} > "$src/go.mod"
-log "$(echo "$staging" | wc -l) staging modules pinned to $staging_version"
+k8s_module "$src" mtr.local/k8s-multicall
+log "$K8S_STAGING_MODULES staging modules pinned to v0.${K8S_VERSION#v1.}"
 
 log "go mod tidy (first run downloads a few hundred modules)"
 (cd "$src" && go mod tidy >&2)
 
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
-  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+ldflags=$(k8s_ldflags)
 log "go build k8s-multicall (cold: 15-40 minutes on 2 cores)"
 (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/k8s-multicall" . >&2)
 for c in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl; do ln -sf k8s-multicall "$bin/$c"; done

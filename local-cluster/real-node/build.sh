@@ -14,7 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../versions.env"
 # shellcheck source=../multus-versions.env
 . "$here/../multus-versions.env"
-key=$(cat "$here/build.sh" "$here/versions.env" "$here/../versions.env" "$here/../multus-versions.env" | sha256sum | cut -c1-12)
+# shellcheck source=../k8s-module.sh
+. "$here/../k8s-module.sh"
+key=$(cat "$here/build.sh" "$here/../k8s-module.sh" "$here/versions.env" "$here/../versions.env" "$here/../multus-versions.env" | sha256sum | cut -c1-12)
 cache_root=${MTR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/multus-token-rotator}
 out="$cache_root/real-node-$K8S_VERSION-runc-$RUNC_VERSION-containerd-$CONTAINERD_VERSION-cni-$CNI_PLUGINS_VERSION-$key"
 bin="$out/bin"
@@ -46,31 +48,14 @@ mkdir -p "$out/cni"
   "github.com/containernetworking/plugins/plugins/main/loopback@$CNI_PLUGINS_VERSION" >&2)
 log "CNI plugins: $(( $(date +%s) - t ))s"; t=$(date +%s)
 
-# The kubelet: cmd/kubelet/kubelet.go as main, in a module that pins every staging module (as ../build.sh does).
+# The kubelet: cmd/kubelet/kubelet.go as main, in a module that pins every staging module (../k8s-module.sh).
 src="$out/src/kubelet"
-minor_patch=${K8S_VERSION#v1.}
-staging_version="v0.$minor_patch"
-k8s_minor=${minor_patch%%.*}
-modjson=$(cd "$src" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION")
-modfile=$(echo "$modjson" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-k8sdir=$(echo "$modjson" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
-[ -f "$modfile" ] && [ -d "$k8sdir" ] || { echo "real-node/build.sh: could not download k8s.io/kubernetes@$K8S_VERSION" >&2; exit 1; }
-staging=$(awk '/^require|^\t/ {print}' "$modfile" | grep -oE 'k8s\.io/[a-z0-9-]+ v0\.0\.0( |$)' | awk '{print $1}' | sort -u)
-{
-  echo "module mtr.local/kubelet"; echo; echo "go 1.26.0"; echo
-  echo "require k8s.io/kubernetes $K8S_VERSION"; echo
-  echo "replace ("
-  for m in $staging; do echo "	$m => $m $staging_version"; done
-  echo ")"
-} > "$src/go.mod"
+k8s_module "$src" mtr.local/kubelet
+k8sdir=$K8S_MODULE_DIR
 cp "$k8sdir/cmd/kubelet/kubelet.go" "$src/main.go" && chmod u+w "$src/main.go"
 log "go mod tidy (kubelet)"
 (cd "$src" && go mod tidy >&2)
-ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
-  ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
-done
+ldflags=$(k8s_ldflags)
 log "go build kubelet $K8S_VERSION (about 4 min on 2 idle cores)"
 (cd "$src" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin/kubelet" . >&2)
 log "kubelet: $(( $(date +%s) - t ))s"; t=$(date +%s)
